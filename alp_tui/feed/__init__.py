@@ -1,0 +1,1 @@
+"""Polling feed: schedules, backoff and data freshness. No textual import here."""

@@ -1,0 +1,1 @@
+"""The Textual dashboard: app composition, panes, modals and styles."""
