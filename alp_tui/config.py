@@ -1,0 +1,291 @@
+"""Configuration: TOML file → validated pydantic models, env overrides, safe writing.
+
+No textual import here (``tests/test_layering.py`` checks it). Errors are :class:`ConfigError`
+with one line naming the file, the key and the problem, so the CLI can print it and exit 2.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import stat
+import subprocess
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import tomli_w
+from platformdirs import user_config_dir
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic import ValidationError as PydanticValidationError
+
+from alp_tui.api.enums import ChartInterval, normalize_pair
+
+APP_NAME = "alp-tui"
+DEFAULT_BASE_URL = "https://www.alp.com/api/v3"
+ENV_BASE_URL = "ALP_BASE_URL"
+ENV_API_KEY = "ALP_API_KEY"
+ENV_API_SECRET = "ALP_API_SECRET"
+VALID_INTERVALS = tuple(i.value for i in ChartInterval if i is not ChartInterval.ONE_MIN)
+
+
+class ConfigError(Exception):
+    """A config file that cannot be used; the message is one line naming file and key."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class ExchangeConfig(_Section):
+    """``[exchange]``: where the exchange is and how to sign in."""
+
+    base_url: str = DEFAULT_BASE_URL
+    """Base URL of the v3 REST API (env ``ALP_BASE_URL``)."""
+    api_key: str = ""
+    """API key; empty for public-only mode (env ``ALP_API_KEY``)."""
+    api_secret: SecretStr = SecretStr("")
+    """API secret (env ``ALP_API_SECRET``); a file holding it must be mode 0600."""
+    api_secret_cmd: str = ""
+    """A command printing the secret on stdout (e.g. ``pass show alp``), used when
+    ``api_secret`` is empty."""
+    timeout_s: float = Field(default=10, gt=0, le=120)
+    """Seconds before a request is given up."""
+    allow_insecure: bool = False
+    """Allow plain http to a non-loopback host."""
+
+    @field_validator("base_url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        value = value.strip().rstrip("/")
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value
+
+    @property
+    def has_credentials(self) -> bool:
+        """True when a key and a secret (or a command giving one) are configured."""
+        return bool(self.api_key) and bool(
+            self.api_secret.get_secret_value() or self.api_secret_cmd
+        )
+
+    def resolve_secret(self) -> str:
+        """The secret, running ``api_secret_cmd`` if needed; raises ConfigError on failure."""
+        secret = self.api_secret.get_secret_value()
+        if secret or not self.api_secret_cmd:
+            return secret
+        try:
+            done = subprocess.run(
+                shlex.split(self.api_secret_cmd),
+                capture_output=True,
+                text=True,
+                timeout=30,
+                check=False,
+            )
+        except (OSError, ValueError, subprocess.SubprocessError) as exc:
+            raise ConfigError(f"exchange.api_secret_cmd: cannot run it ({exc})") from None
+        if done.returncode != 0:
+            raise ConfigError(f"exchange.api_secret_cmd: exited with status {done.returncode}")
+        secret = done.stdout.strip()
+        if not secret:
+            raise ConfigError("exchange.api_secret_cmd: printed nothing")
+        return secret
+
+
+class DashboardConfig(_Section):
+    """``[dashboard]``: what the screen shows at start."""
+
+    pair: str = "BTC_USDT"
+    """Pair selected at start."""
+    watchlist: list[str] = Field(default_factory=lambda: ["BTC_USDT", "ETH_USDT"])
+    """Pairs pinned on top of the markets pane (toggled with ``*``; saved back here)."""
+    chart_interval: int = 60
+    """Candle interval in minutes: 5, 15, 30, 60, 240 or 1440."""
+    theme: str = "textual-dark"
+    """Textual theme name (``ctrl+p`` → theme to try others)."""
+
+    @field_validator("pair")
+    @classmethod
+    def _pair(cls, value: str) -> str:
+        value = normalize_pair(value)
+        if "_" not in value:
+            raise ValueError("must look like BTC_USDT")
+        return value
+
+    @field_validator("watchlist")
+    @classmethod
+    def _watchlist(cls, value: list[str]) -> list[str]:
+        seen: list[str] = []
+        for item in value:
+            name = normalize_pair(item)
+            if name not in seen:
+                seen.append(name)
+        return seen
+
+    @field_validator("chart_interval")
+    @classmethod
+    def _interval(cls, value: int) -> int:
+        if value not in VALID_INTERVALS:
+            raise ValueError(f"must be one of {', '.join(map(str, VALID_INTERVALS))}")
+        return value
+
+
+class PollingConfig(_Section):
+    """``[polling]``: seconds between refreshes, per pane."""
+
+    tickers: float = Field(default=2, ge=0.2)
+    orderbook: float = Field(default=1, ge=0.2)
+    chart: float = Field(default=10, ge=0.5)
+    trades: float = Field(default=2, ge=0.2)
+    balances: float = Field(default=5, ge=0.5)
+    orders: float = Field(default=2, ge=0.5)
+    history: float = Field(default=10, ge=0.5)
+    margin: float = Field(default=10, ge=0.5)
+
+    def interval(self, topic: str, default: float = 5.0) -> float:
+        """Interval for ``topic``, or ``default`` for a topic this section does not name."""
+        value = getattr(self, topic, None)
+        return float(value) if isinstance(value, int | float) else default
+
+
+class Config(_Section):
+    """The whole config file. New sections ([alerts], [margin]...) are added as fields."""
+
+    exchange: ExchangeConfig = Field(default_factory=ExchangeConfig)
+    dashboard: DashboardConfig = Field(default_factory=DashboardConfig)
+    polling: PollingConfig = Field(default_factory=PollingConfig)
+
+    def to_toml_dict(self, *, include_secret: bool = True) -> dict[str, Any]:
+        """Plain dict for tomli-w (the secret in clear only if ``include_secret``)."""
+        data = self.model_dump(mode="python")
+        secret = self.exchange.api_secret.get_secret_value() if include_secret else ""
+        data["exchange"]["api_secret"] = secret
+        return data
+
+
+def default_config_path() -> Path:
+    """``$XDG_CONFIG_HOME/alp-tui/config.toml`` (platformdirs' answer on each OS)."""
+    xdg = os.environ.get("XDG_CONFIG_HOME")
+    base = Path(xdg) if xdg else Path(user_config_dir(APP_NAME, appauthor=False)).parent
+    return base / APP_NAME / "config.toml"
+
+
+def _describe_validation(path: Path | None, exc: PydanticValidationError) -> str:
+    err = exc.errors()[0]
+    key = ".".join(str(p) for p in err["loc"])
+    where = f"{path}: " if path else ""
+    if err["type"] == "extra_forbidden":
+        return f"{where}unknown key '{key}'"
+    msg = err["msg"]
+    if msg.startswith("Value error, "):
+        msg = msg[len("Value error, ") :]
+    return f"{where}{key}: {msg}"
+
+
+def _check_permissions(path: Path, raw: Mapping[str, Any]) -> None:
+    exchange = raw.get("exchange")
+    holds_secret = isinstance(exchange, Mapping) and bool(exchange.get("api_secret"))
+    if not holds_secret or os.name != "posix":
+        return
+    mode = stat.S_IMODE(path.stat().st_mode)
+    if mode & 0o077:
+        raise ConfigError(
+            f"{path}: holds exchange.api_secret but is readable by others "
+            f"(mode {mode:04o}); fix with: chmod 600 {path}"
+        )
+
+
+def read_raw(path: Path) -> dict[str, Any]:
+    """The file's TOML as a dict; ConfigError when unreadable or not TOML."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such file") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read it ({exc.strerror})") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not UTF-8 text") from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML ({exc})") from None
+
+
+def load_config(
+    path: Path | None = None,
+    env: Mapping[str, str] | None = None,
+    *,
+    required: bool = False,
+) -> Config:
+    """Load and validate the config, then apply env overrides.
+
+    ``path`` None means the default path, which may be missing (defaults apply); an explicit
+    path (``required``) must exist. Raises :class:`ConfigError` with a one-line message.
+    """
+    env = os.environ if env is None else env
+    if path is None:
+        path = default_config_path()
+    raw: dict[str, Any] = {}
+    if path.exists() or required:
+        raw = read_raw(path)
+        _check_permissions(path, raw)
+    try:
+        config = Config.model_validate(raw)
+    except PydanticValidationError as exc:
+        raise ConfigError(_describe_validation(path, exc)) from None
+    return apply_env(config, env)
+
+
+def apply_env(config: Config, env: Mapping[str, str]) -> Config:
+    """Return ``config`` with ``ALP_BASE_URL``, ``ALP_API_KEY``, ``ALP_API_SECRET`` applied."""
+    updates: dict[str, Any] = {}
+    if env.get(ENV_BASE_URL):
+        updates["base_url"] = env[ENV_BASE_URL]
+    if env.get(ENV_API_KEY):
+        updates["api_key"] = env[ENV_API_KEY]
+    if env.get(ENV_API_SECRET):
+        updates["api_secret"] = env[ENV_API_SECRET]
+    if not updates:
+        return config
+    try:
+        exchange = ExchangeConfig.model_validate(
+            {**config.exchange.model_dump(), **updates}
+        )
+    except PydanticValidationError as exc:
+        err = exc.errors()[0]
+        name = {"base_url": ENV_BASE_URL}.get(str(err["loc"][0]), str(err["loc"][0]))
+        raise ConfigError(f"environment {name}: {err['msg']}") from None
+    return config.model_copy(update={"exchange": exchange})
+
+
+def write_config(path: Path, config: Config | Mapping[str, Any]) -> None:
+    """Write ``config`` as TOML: file mode 0600, new directories 0700, atomically."""
+    data = config.to_toml_dict() if isinstance(config, Config) else dict(config)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            tomli_w.dump(data, fh)
+        os.chmod(tmp, 0o600)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            tmp.unlink()
+        except OSError:
+            pass
+        raise
+
+
+def save_watchlist(path: Path, watchlist: list[str]) -> None:
+    """Store ``watchlist`` in ``[dashboard]`` of the file at ``path``, keeping its other keys.
+
+    Env overrides are never written back. A missing file is created (0600).
+    """
+    raw = read_raw(path) if path.exists() else {}
+    dashboard = raw.setdefault("dashboard", {})
+    if not isinstance(dashboard, dict):
+        raise ConfigError(f"{path}: dashboard must be a table")
+    dashboard["watchlist"] = [normalize_pair(p) for p in watchlist]
+    write_config(path, raw)
