@@ -1,0 +1,390 @@
+"""The polling scheduler: one loop per topic, backoff, rate-limit pause, auth stop.
+
+No textual here. Time comes from an injected ``clock`` and waits go through an injected
+``sleep(delay, wake)`` so tests drive the schedule without real time. The UI runs each
+:meth:`TopicPoller.run` in its own worker.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import random
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from alp_tui.api.errors import (
+    AuthError,
+    NetworkError,
+    RateLimitedError,
+    RequestTimeoutError,
+)
+from alp_tui.feed.state import FeedState, Freshness
+from alp_tui.feed.stats import ErrorLog
+
+Clock = Callable[[], float]
+Sleep = Callable[[float, asyncio.Event], Awaitable[None]]
+
+MAX_BACKOFF_S = 60.0
+DEFAULT_RATE_PAUSE_S = 10.0
+AUTH_FAILURES_TO_STOP = 2
+
+
+async def event_sleep(delay: float, wake: asyncio.Event) -> None:
+    """Wait ``delay`` seconds or until ``wake`` is set, whichever comes first."""
+    if delay <= 0:
+        await asyncio.sleep(0)
+        return
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(wake.wait(), delay)
+
+
+def backoff_delay(interval_s: float, failures: int, rng: Callable[[], float]) -> float:
+    """Delay after ``failures`` consecutive failures: exponential, capped, half jittered."""
+    base = min(MAX_BACKOFF_S, max(1.0, interval_s) * (2 ** min(failures, 8)))
+    return base / 2 + rng() * base / 2
+
+
+@dataclass(frozen=True, slots=True)
+class FeedParams:
+    """What pair-scoped topics are about: pair, chart interval, book grouping."""
+
+    pair: str = ""
+    interval: int = 60
+    grouped: bool = False
+
+
+@dataclass(slots=True)
+class TopicSpec:
+    """One data source: how to fetch it and how often.
+
+    ``fetch(params)`` does the requests of one refresh (concurrently, e.g. with
+    ``asyncio.gather``); ``depends_on`` names the :class:`FeedParams` fields whose change
+    makes data stale at once (the old answer is dropped, a new request starts).
+    """
+
+    name: str
+    fetch: Callable[[FeedParams], Awaitable[Any]]
+    interval_s: float
+    private: bool = False
+    depends_on: frozenset[str] = field(default_factory=frozenset)
+
+
+class Gate:
+    """What all pollers share: the rate-limit pause and the private-auth stop."""
+
+    def __init__(self, clock: Clock) -> None:
+        self.clock = clock
+        self.paused_until: float = 0.0
+        self.rate_limits: int = 0
+        self.auth_failures: int = 0
+        self.auth_blocked: bool = False
+        self.auth_resumed = asyncio.Event()
+        self.wakers: list[asyncio.Event] = []
+
+    def pause(self, seconds: float) -> float:
+        """Pause every poller ``seconds`` from now; returns when the pause ends."""
+        self.rate_limits += 1
+        self.paused_until = max(self.paused_until, self.clock() + seconds)
+        return self.paused_until
+
+    def pause_left(self) -> float:
+        """Seconds of rate-limit pause still to wait (0 when none)."""
+        return max(0.0, self.paused_until - self.clock())
+
+    def auth_failed(self) -> bool:
+        """Count a private 401; True once polling private data must stop."""
+        self.auth_failures += 1
+        if self.auth_failures >= AUTH_FAILURES_TO_STOP:
+            self.auth_blocked = True
+            self.auth_resumed.clear()
+        return self.auth_blocked
+
+    def auth_ok(self) -> None:
+        """A private request succeeded: forget earlier 401s."""
+        self.auth_failures = 0
+
+    def resume_auth(self) -> None:
+        """The user acted (new keys, retry): private polling may try again."""
+        self.auth_failures = 0
+        self.auth_blocked = False
+        self.auth_resumed.set()
+        for wake in self.wakers:
+            wake.set()
+
+
+UpdateFn = Callable[[str, FeedParams, Any], None]
+StateFn = Callable[[str, FeedState], None]
+
+
+class TopicPoller:
+    """Polls one topic: never two requests in flight; stale answers dropped."""
+
+    def __init__(
+        self,
+        spec: TopicSpec,
+        gate: Gate,
+        *,
+        on_update: UpdateFn,
+        on_state: StateFn,
+        errors: ErrorLog | None = None,
+        sleep: Sleep = event_sleep,
+        rng: Callable[[], float] = random.random,
+        params: FeedParams | None = None,
+        active: bool = True,
+        enabled: bool = True,
+    ) -> None:
+        self.spec = spec
+        self.gate = gate
+        self.on_update = on_update
+        self.on_state = on_state
+        self.errors = errors
+        self._sleep = sleep
+        self._rng = rng
+        self.params = params or FeedParams()
+        self.active = active
+        self.enabled = enabled
+        self.generation = 0
+        self.failures = 0
+        self.requests = 0
+        self.dropped = 0
+        self.last_latency_s: float | None = None
+        self.next_at: float | None = None
+        self.in_flight = False
+        self._task: asyncio.Task[Any] | None = None
+        self._wake = asyncio.Event()
+        self._restart = False
+        gate.wakers.append(self._wake)
+        self.state = FeedState(interval_s=spec.interval_s)
+        if not enabled:
+            self.state = self.state.failed(Freshness.DISABLED, "disabled")
+
+    @property
+    def name(self) -> str:
+        """The topic name."""
+        return self.spec.name
+
+    def _clock(self) -> float:
+        return self.gate.clock()
+
+    def _set_state(self, state: FeedState) -> None:
+        self.state = state
+        self.on_state(self.name, state)
+
+    # --- control, called from the UI side ---------------------------------------------
+    def set_params(self, params: FeedParams) -> None:
+        """New pair/interval/grouping: if this topic depends on a changed field, cancel the
+        request in flight, forget the old data and refresh now."""
+        old, self.params = self.params, params
+        changed = {
+            name for name in ("pair", "interval", "grouped")
+            if getattr(old, name) != getattr(params, name)
+        }
+        if changed & self.spec.depends_on:
+            self.generation += 1
+            if self._task is not None and not self._task.done():
+                self._restart = True
+                self._task.cancel()
+            self.failures = 0
+            if self.enabled:
+                self._set_state(FeedState(interval_s=self.spec.interval_s))
+            self._wake.set()
+
+    def set_active(self, active: bool) -> None:
+        """Hidden topics are not polled; showing one refreshes it at once if due."""
+        if active == self.active:
+            return
+        self.active = active
+        if active:
+            self._wake.set()
+
+    def set_interval(self, interval_s: float) -> None:
+        """Change the polling interval."""
+        self.spec.interval_s = interval_s
+        self.state = FeedState(
+            self.state.kind, self.state.updated_at, interval_s, self.state.error,
+            self.state.resume_at,
+        )
+        self._wake.set()
+
+    def refresh_now(self) -> None:
+        """Skip the wait: poll as soon as allowed."""
+        self._wake.set()
+
+    # --- the loop ---------------------------------------------------------------------
+    async def _wait_until_allowed(self) -> None:
+        while True:
+            if not (self.active and self.enabled):
+                self._wake.clear()
+                await self._sleep(3600.0, self._wake)
+                continue
+            if self.spec.private and self.gate.auth_blocked:
+                if self.state.kind is not Freshness.AUTH:
+                    self._set_state(
+                        self.state.failed(
+                            Freshness.AUTH, "authentication failed; ctrl+r to retry"
+                        )
+                    )
+                self._wake.clear()
+                await self._sleep(3600.0, self._wake)
+                continue
+            left = self.gate.pause_left()
+            if left > 0:
+                if self.state.kind is not Freshness.PAUSED:
+                    self._set_state(
+                        self.state.failed(
+                            Freshness.PAUSED, "rate limited", resume_at=self.gate.paused_until
+                        )
+                    )
+                self._wake.clear()
+                await self._sleep(left, self._wake)
+                continue
+            return
+
+    async def poll_once(self) -> float:
+        """Do one refresh (if allowed now) and return the delay before the next one."""
+        await self._wait_until_allowed()
+        generation, params = self.generation, self.params
+        started = self._clock()
+        self.requests += 1
+        self.in_flight = True
+        self._task = asyncio.ensure_future(self.spec.fetch(params))
+        try:
+            data = await self._task
+        except asyncio.CancelledError:
+            current = asyncio.current_task()
+            if (current is not None and current.cancelling()) or not self._restart:
+                raise
+            self._restart = False
+            return 0.0
+        except Exception as exc:  # noqa: BLE001 - a failing endpoint must never crash the app
+            return self._failed(exc, generation)
+        finally:
+            self.in_flight = False
+            self._task = None
+        self.last_latency_s = self._clock() - started
+        if generation != self.generation:
+            self.dropped += 1
+            return 0.0
+        self.failures = 0
+        if self.spec.private:
+            self.gate.auth_ok()
+        self._set_state(self.state.fresh(self._clock()))
+        self.on_update(self.name, params, data)
+        return self.spec.interval_s
+
+    def _failed(self, exc: BaseException, generation: int) -> float:
+        if generation != self.generation:
+            self.dropped += 1
+            return 0.0
+        self.failures += 1
+        message = str(exc) or type(exc).__name__
+        if isinstance(exc, RateLimitedError):
+            wait = exc.retry_after
+            if wait is None or wait <= 0:
+                wait = max(DEFAULT_RATE_PAUSE_S, backoff_delay(
+                    self.spec.interval_s, self.failures - 1, self._rng))
+            resume_at = self.gate.pause(float(wait))
+            self._log("rate limited", f"{message} (pausing {wait:.0f}s)")
+            self._set_state(self.state.failed(Freshness.PAUSED, message, resume_at=resume_at))
+            return 0.0
+        if isinstance(exc, AuthError) and self.spec.private:
+            self._log("auth", message)
+            if self.gate.auth_failed():
+                self._set_state(
+                    self.state.failed(Freshness.AUTH, "authentication failed; ctrl+r to retry")
+                )
+                for wake in self.gate.wakers:
+                    wake.set()
+                return 0.0
+            self._set_state(self.state.failed(Freshness.ERROR, message))
+            return backoff_delay(self.spec.interval_s, 0, self._rng)
+        kind = Freshness.ERROR
+        if isinstance(exc, NetworkError) and not isinstance(exc, RequestTimeoutError):
+            kind = Freshness.OFFLINE
+        self._log(kind.value, message if isinstance(exc, Exception) else repr(exc))
+        self._set_state(self.state.failed(kind, message))
+        return backoff_delay(self.spec.interval_s, self.failures - 1, self._rng)
+
+    def _log(self, kind: str, message: str) -> None:
+        if self.errors is not None:
+            self.errors.add(self.name, kind, message)
+
+    async def run(self) -> None:
+        """Poll forever (until cancelled)."""
+        while True:
+            self._wake.clear()
+            delay = await self.poll_once()
+            self.next_at = self._clock() + delay
+            if delay > 0 and not self._wake.is_set():
+                await self._sleep(delay, self._wake)
+            else:
+                await asyncio.sleep(0)
+
+
+class Feed:
+    """All topic pollers of one client, sharing a gate, params and an error log."""
+
+    def __init__(
+        self,
+        specs: list[TopicSpec],
+        *,
+        on_update: UpdateFn,
+        on_state: StateFn,
+        params: FeedParams | None = None,
+        clock: Clock = time.monotonic,
+        sleep: Sleep = event_sleep,
+        rng: Callable[[], float] = random.random,
+        errors: ErrorLog | None = None,
+        has_credentials: bool = True,
+    ) -> None:
+        self.gate = Gate(clock)
+        self.errors = errors if errors is not None else ErrorLog()
+        self.params = params or FeedParams()
+        self.pollers: dict[str, TopicPoller] = {}
+        for spec in specs:
+            self.pollers[spec.name] = TopicPoller(
+                spec,
+                self.gate,
+                on_update=on_update,
+                on_state=on_state,
+                errors=self.errors,
+                sleep=sleep,
+                rng=rng,
+                params=self.params,
+                enabled=has_credentials or not spec.private,
+            )
+
+    @property
+    def clock(self) -> Clock:
+        """The feed's monotonic clock."""
+        return self.gate.clock
+
+    def set_params(self, **changes: Any) -> FeedParams:
+        """Change pair / interval / grouped for every poller; returns the new params."""
+        params = FeedParams(**{
+            "pair": self.params.pair,
+            "interval": self.params.interval,
+            "grouped": self.params.grouped,
+            **changes,
+        })
+        self.params = params
+        for poller in self.pollers.values():
+            poller.set_params(params)
+        return params
+
+    def set_active_topics(self, active: set[str]) -> None:
+        """Poll exactly the topics whose panes are on screen."""
+        for name, poller in self.pollers.items():
+            poller.set_active(name in active)
+
+    def refresh_now(self) -> None:
+        """Every active poller refreshes at once (their requests go out concurrently)."""
+        for poller in self.pollers.values():
+            poller.refresh_now()
+
+    def retry_auth(self) -> None:
+        """Resume private polling after an authentication stop."""
+        self.gate.resume_auth()
