@@ -259,7 +259,7 @@ class TopicPoller:
                 raise
             self._restart = False
             return 0.0
-        except Exception as exc:  # noqa: BLE001 - a failing endpoint must never crash the app
+        except Exception as exc:
             return self._failed(exc, generation)
         finally:
             self.in_flight = False

@@ -91,7 +91,7 @@ async def test_errors_back_off_then_recover():
             raise item
         return item
 
-    poller, ft, rec = make_poller(fetch, rng=lambda: 1.0)
+    poller, _ft, _rec = make_poller(fetch, rng=lambda: 1.0)
     first = await poller.poll_once()
     assert poller.state.kind is Freshness.ERROR
     assert poller.state.error == "malformed answer"
@@ -113,7 +113,7 @@ async def test_rate_limit_pauses_every_poller_by_retry_after():
             raise RateLimitedError("too many requests", retry_after=7)
         return "ok"
 
-    poller, ft, rec = make_poller(fetch)
+    poller, ft, _rec = make_poller(fetch)
     start = ft.now
     assert await poller.poll_once() == 0.0
     assert poller.state.kind is Freshness.PAUSED
@@ -129,7 +129,7 @@ async def test_rate_limit_without_retry_after_still_pauses():
     async def fetch(params):
         raise RateLimitedError("too many requests")
 
-    poller, ft, rec = make_poller(fetch)
+    poller, _ft, _rec = make_poller(fetch)
     await poller.poll_once()
     assert poller.gate.pause_left() >= 10
 
@@ -144,7 +144,7 @@ async def test_two_private_401s_stop_private_polling_until_retry():
             raise AuthError("key refused")
         return "balances"
 
-    poller, ft, rec = make_poller(fetch, private=True)
+    poller, _ft, _rec = make_poller(fetch, private=True)
     await poller.poll_once()
     assert poller.state.kind is Freshness.ERROR
     await poller.poll_once()
@@ -162,7 +162,7 @@ async def test_public_401_is_just_an_error():
     async def fetch(params):
         raise AuthError("unknown path")
 
-    poller, ft, rec = make_poller(fetch)
+    poller, _ft, _rec = make_poller(fetch)
     for _ in range(3):
         await poller.poll_once()
     assert poller.state.kind is Freshness.ERROR
@@ -179,7 +179,7 @@ async def test_pair_switch_cancels_in_flight_and_drops_old_answer():
             await release.wait()
         return f"book {params.pair}"
 
-    poller, ft, rec = make_poller(fetch)
+    poller, _ft, rec = make_poller(fetch)
     task = asyncio.ensure_future(poller.poll_once())
     for _ in range(5):
         await asyncio.sleep(0)
@@ -201,14 +201,14 @@ async def test_late_answer_for_old_pair_is_dropped():
         poller_ref[0].generation += 1
         return "old"
 
-    poller, ft, rec = make_poller(fetch)
+    poller, _ft, rec = make_poller(fetch)
     poller_ref.append(poller)
     assert await poller.poll_once() == 0.0
     assert rec.updates == [] and poller.dropped == 1
 
 
 async def test_interval_change_only_restarts_dependent_topics():
-    poller, ft, rec = make_poller(lambda p: asyncio.sleep(0, "x"), depends=("pair",))
+    poller, _ft, _rec = make_poller(lambda p: asyncio.sleep(0, "x"), depends=("pair",))
     await poller.poll_once()
     poller.set_params(FeedParams(pair="BTC_USDT", interval=15))
     assert poller.state.kind is Freshness.FRESH
@@ -224,7 +224,7 @@ async def test_hidden_topic_is_not_polled():
         calls += 1
         return "x"
 
-    poller, ft, rec = make_poller(fetch)
+    poller, _ft, _rec = make_poller(fetch)
     poller.set_active(False)
     task = asyncio.ensure_future(poller.poll_once())
     for _ in range(20):
