@@ -1,0 +1,327 @@
+"""Pure candlestick chart builder on plotext 5: no textual, safe to run in a thread.
+
+:func:`build_chart` turns candles into an ANSI string (price pane with candles, last-price
+line, order lines and cursor; a volume pane below sharing the same x mapping; a time axis).
+Candles are fitted to the width: only the last N candles that get ``columns_per_candle``
+columns each are drawn, never several in one column.
+
+Money stays ``Decimal``: axis labels are formatted from Decimals; plotext gets floats only as
+plotting coordinates. plotext keeps global state, so every build holds :data:`PLOTEXT_LOCK`.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+
+import plotext as plt
+
+from alp_tui.api.enums import OrderSide
+from alp_tui.api.models import Candle
+from alp_tui.ui.format import format_compact, format_decimal
+
+__all__ = [
+    "PLOTEXT_LOCK",
+    "ChartBuild",
+    "ChartSpec",
+    "OrderLine",
+    "build_chart",
+    "fit_candle_count",
+    "nice_ticks",
+    "strip_ansi",
+]
+
+PLOTEXT_LOCK = threading.Lock()
+"""Held around every use of plotext's module-level figure."""
+
+FRAME_COLUMNS = 2
+"""Columns plotext spends on the left and right frame lines around the plot area."""
+
+MIN_WIDTH = 20
+MIN_HEIGHT = 8
+
+_UP = "green"
+_DOWN = "red"
+_LAST = "yellow"
+_CURSOR = "gray"
+_BUY_ORDER = "cyan"
+_SELL_ORDER = "magenta"
+
+
+@dataclass(frozen=True, slots=True)
+class OrderLine:
+    """One of the user's open orders, drawn as a horizontal line at its price."""
+
+    side: OrderSide
+    price: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class ChartSpec:
+    """Everything a build depends on; equal specs give equal charts (the cache key)."""
+
+    width: int
+    height: int
+    candles: tuple[Candle, ...]
+    data_version: int
+    price_precision: int
+    amount_precision: int
+    interval_minutes: int
+    cursor: int | None = None
+    order_lines: tuple[OrderLine, ...] = ()
+    columns_per_candle: int = 2
+
+    def key(self) -> tuple[object, ...]:
+        """Hashable identity of the picture (candles identified by ``data_version``)."""
+        return (
+            self.width,
+            self.height,
+            self.data_version,
+            self.price_precision,
+            self.amount_precision,
+            self.interval_minutes,
+            self.cursor,
+            self.order_lines,
+            self.columns_per_candle,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ChartBuild:
+    """A finished chart: ANSI text plus which candles it shows."""
+
+    ansi: str
+    first: int
+    """Index (into ``ChartSpec.candles``) of the leftmost candle drawn."""
+    count: int
+    """How many candles are drawn."""
+    plot_columns: int = 0
+    """Width of the plot area in columns."""
+    notes: tuple[str, ...] = field(default=())
+    """Short remarks, e.g. orders whose price is off the chart."""
+
+
+def fit_candle_count(
+    width: int, label_width: int, available: int, columns_per_candle: int = 2
+) -> int:
+    """How many candles fit: one slot of ``columns_per_candle`` columns each."""
+    plot_columns = width - label_width - FRAME_COLUMNS
+    if plot_columns <= 0:
+        return 0
+    return max(0, min(available, plot_columns // max(1, columns_per_candle)))
+
+
+_NICE_STEPS = (Decimal(1), Decimal(2), Decimal("2.5"), Decimal(5), Decimal(10))
+
+
+def nice_ticks(low: Decimal, high: Decimal, max_ticks: int) -> list[Decimal]:
+    """Round tick values (1, 2, 2.5, 5 × 10^k steps) inside ``[low, high]``."""
+    if max_ticks < 2 or high <= low:
+        return [low]
+    raw = (high - low) / (max_ticks - 1)
+    exponent = raw.adjusted()
+    scale = Decimal(1).scaleb(exponent)
+    step = next((s * scale for s in _NICE_STEPS if s * scale >= raw), 10 * scale)
+    first = (low / step).to_integral_value(rounding="ROUND_CEILING") * step
+    ticks: list[Decimal] = []
+    value = first
+    while value <= high and len(ticks) <= max_ticks:
+        ticks.append(value)
+        value += step
+    return ticks or [low]
+
+
+def _tick_places(ticks: Sequence[Decimal], precision: int) -> int:
+    """Decimals needed to show ``ticks`` exactly, at most the pair's precision."""
+    needed = 0
+    for tick in ticks:
+        exponent = tick.normalize().as_tuple().exponent
+        if isinstance(exponent, int):
+            needed = max(needed, -exponent)
+    return min(max(0, precision), needed)
+
+
+def _time_format(interval_minutes: int, span_seconds: int) -> str:
+    if interval_minutes >= 1440:
+        return "%m-%d"
+    if span_seconds > 86_400:
+        return "%d %H:%M"
+    return "%H:%M"
+
+
+def _x_ticks(
+    candles: Sequence[Candle], plot_columns: int, interval_minutes: int
+) -> tuple[list[float], list[str]]:
+    if not candles:
+        return [], []
+    span = candles[-1].time - candles[0].time
+    fmt = _time_format(interval_minutes, span)
+    label_len = len(datetime.fromtimestamp(candles[0].time).strftime(fmt))
+    per_label = label_len + 3
+    slots = max(1, plot_columns // per_label)
+    every = max(1, -(-len(candles) // slots))
+    positions: list[float] = []
+    labels: list[str] = []
+    for index in range(0, len(candles), every):
+        positions.append(float(index))
+        labels.append(datetime.fromtimestamp(candles[index].time).strftime(fmt))
+    return positions, labels
+
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def strip_ansi(text: str) -> str:
+    """``text`` without its ANSI colour codes."""
+    return _ANSI.sub("", text)
+
+
+def _drop_blank_tail(lines: list[str]) -> list[str]:
+    while lines and not strip_ansi(lines[-1]).strip():
+        lines.pop()
+    return lines
+
+
+def build_chart(spec: ChartSpec) -> ChartBuild:
+    """Build the chart for ``spec`` (thread-safe; holds :data:`PLOTEXT_LOCK` for plotext)."""
+    width, height = spec.width, spec.height
+    candles_all = spec.candles
+    if width < MIN_WIDTH or height < MIN_HEIGHT or not candles_all:
+        return ChartBuild("", len(candles_all), 0)
+
+    pp, ap = spec.price_precision, spec.amount_precision
+    volume_height = max(4, min(10, height // 4))
+    price_height = height - volume_height - 1  # - the divider line
+
+    # Fit: a first guess of the label width from recent candles, then refine once.
+    guess = candles_all[-max(1, width) :]
+    label_width = max(
+        len(format_decimal(max(c.high for c in guess), pp)),
+        len(format_decimal(min(c.low for c in guess), pp)),
+    )
+    count = fit_candle_count(width, label_width, len(candles_all), spec.columns_per_candle)
+    if count <= 0:
+        return ChartBuild("", len(candles_all), 0)
+    first = len(candles_all) - count
+    shown = candles_all[first:]
+
+    low = min(c.low for c in shown)
+    high = max(c.high for c in shown)
+    if high == low:
+        pad = max(abs(high) * Decimal("0.001"), Decimal(1).scaleb(-pp))
+        low, high = low - pad, high + pad
+    rows = max(2, (price_height - 2) // 3)
+    price_ticks = nice_ticks(low, high, rows)
+    places = _tick_places(price_ticks, pp)
+    price_labels = [format_decimal(t, places) for t in price_ticks]
+
+    volume_max = max(c.volume for c in shown)
+    volume_labels = ["0", format_compact(volume_max, ap if volume_max < 1 else min(ap, 2))]
+    label_width = max(
+        label_width, *(len(s) for s in price_labels), *(len(s) for s in volume_labels)
+    )
+    count = fit_candle_count(width, label_width, len(candles_all), spec.columns_per_candle)
+    first = len(candles_all) - count
+    shown = candles_all[first:]
+    cpc = max(1, spec.columns_per_candle)
+    plot_columns = count * cpc
+    plot_width = label_width + FRAME_COLUMNS + plot_columns
+
+    # Exact x mapping: candle i lands on column cpc*i + cpc//2 of the plot area.
+    xs = [float(i) for i in range(count)]
+    x_lo = -(cpc // 2) / cpc
+    x_hi = x_lo + (plot_columns - 1) / cpc
+    y_pad = (high - low) * Decimal("0.02")
+    y_lo, y_hi = float(low - y_pad), float(high + y_pad)
+
+    notes: list[str] = []
+    visible_orders: list[OrderLine] = []
+    for line in spec.order_lines:
+        if low - y_pad <= line.price <= high + y_pad:
+            visible_orders.append(line)
+        else:
+            notes.append(
+                f"{line.side.word.lower()} order {format_decimal(line.price, pp)} off chart"
+            )
+
+    cursor = spec.cursor
+    cursor_x = (
+        float(cursor - first) if cursor is not None and first <= cursor < len(candles_all) else None
+    )
+
+    tick_positions, tick_labels = _x_ticks(shown, plot_columns, spec.interval_minutes)
+    up = [c.close >= c.open for c in shown]
+
+    with PLOTEXT_LOCK:
+        # Price pane: guide lines first so candles draw over them.
+        plt.clear_figure()
+        plt.theme("clear")
+        plt.limit_size(False, False)
+        plt.plotsize(plot_width, price_height + 2)  # + bottom frame and empty label row
+        plt.xlim(x_lo, x_hi)
+        plt.ylim(y_lo, y_hi)
+        plt.yticks([float(t) for t in price_ticks], [s.rjust(label_width) for s in price_labels])
+        plt.xticks([], [])
+        if cursor_x is not None:
+            plt.vline(cursor_x, _CURSOR)
+        plt.hline(float(shown[-1].close), _LAST)
+        for line in visible_orders:
+            plt.hline(float(line.price), _BUY_ORDER if line.side is OrderSide.BID else _SELL_ORDER)
+        plt.candlestick(
+            xs,
+            {
+                "Open": [float(c.open) for c in shown],
+                "Close": [float(c.close) for c in shown],
+                "High": [float(c.high) for c in shown],
+                "Low": [float(c.low) for c in shown],
+            },
+            colors=[_UP, _DOWN],
+        )
+        # Drop the empty x label row and the bottom frame: the volume pane continues below.
+        price_lines = _drop_blank_tail(plt.build().splitlines())[:-1][:price_height]
+
+        # Volume pane: same label width and x range, so columns line up with the candles.
+        plt.clear_figure()
+        plt.theme("clear")
+        plt.limit_size(False, False)
+        plt.plotsize(plot_width, volume_height + 1)  # + its top frame (the divider)
+        plt.xlim(x_lo, x_hi)
+        plt.ylim(0.0, float(volume_max) * 1.05 if volume_max > 0 else 1.0)
+        plt.yticks(
+            [0.0, float(volume_max)] if volume_max > 0 else [0.0],
+            [s.rjust(label_width) for s in (volume_labels if volume_max > 0 else ["0"])],
+        )
+        if cursor_x is not None:
+            plt.vline(cursor_x, _CURSOR)
+        for want_up, colour in ((True, _UP), (False, _DOWN)):
+            picked = [
+                (x, float(c.volume))
+                for x, c, u in zip(xs, shown, up, strict=True)
+                if u is want_up and c.volume > 0
+            ]
+            if picked:
+                # One scatter filled down to the axis draws every bar in one call.
+                plt.scatter(
+                    [x for x, _ in picked],
+                    [v for _, v in picked],
+                    marker="█",
+                    color=colour,
+                    fillx=True,
+                )
+        plt.xticks(tick_positions, tick_labels)
+        volume_lines = _drop_blank_tail(plt.build().splitlines())
+        if volume_lines:  # its top frame becomes the divider under the price pane
+            volume_lines[0] = volume_lines[0].replace("┌", "├").replace("┐", "┤")
+        plt.clear_figure()
+
+    return ChartBuild(
+        ansi="\n".join(price_lines + volume_lines),
+        first=first,
+        count=count,
+        plot_columns=plot_columns,
+        notes=tuple(notes),
+    )

@@ -1,0 +1,88 @@
+"""Decimal formatting for the screen: fixed precision, thousands separators, never a float.
+
+Every price, amount and total shown by the UI goes through here so the whole dashboard
+rounds the same way (half-even, the ``decimal`` default) and groups digits the same way.
+This module imports no textual and may be used by any layer.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
+
+__all__ = [
+    "format_compact",
+    "format_decimal",
+    "format_mid",
+    "format_percent",
+    "quantum",
+]
+
+_QUANTA: dict[int, Decimal] = {}
+
+
+def quantum(places: int) -> Decimal:
+    """``Decimal('0.01')`` for 2 places, ``Decimal('1')`` for 0 (cached)."""
+    places = max(0, places)
+    q = _QUANTA.get(places)
+    if q is None:
+        q = _QUANTA[places] = Decimal(1).scaleb(-places)
+    return q
+
+
+def format_decimal(value: Decimal | None, places: int, *, thousands: bool = True) -> str:
+    """Format ``value`` with exactly ``places`` decimals and optional thousands separators.
+
+    ``format_decimal(Decimal("45123.456"), 2)`` is ``"45,123.46"``. ``None`` and non-finite
+    values show as ``"—"``. Negative zero shows as ``0``.
+    """
+    if value is None or not value.is_finite():
+        return "—"
+    places = max(0, places)
+    try:
+        rounded = value.quantize(quantum(places), rounding=ROUND_HALF_EVEN)
+    except InvalidOperation:  # too many digits for the context: show it unrounded
+        rounded = value
+    if rounded.is_zero():
+        rounded = abs(rounded)
+    return format(rounded, f"{',' if thousands else ''}.{places}f")
+
+
+def format_mid(value: Decimal | None, places: int) -> str:
+    """A mid price: one decimal more than the pair's precision, but only when it is needed.
+
+    The mid of 100.00 and 100.01 is ``100.005``; of 100.00 and 100.02 it is ``100.01``.
+    """
+    if value is None or not value.is_finite():
+        return "—"
+    exact = format_decimal(value, places)
+    finer = format_decimal(value, places + 1)
+    return exact if finer.endswith("0") else finer
+
+
+def format_percent(value: Decimal | None, places: int = 2) -> str:
+    """``Decimal("1.2345")`` → ``"1.23%"``; a signless percentage."""
+    if value is None:
+        return "—"
+    return f"{format_decimal(value, places, thousands=False)}%"
+
+
+_SUFFIXES = (
+    (Decimal(10) ** 12, "T"),
+    (Decimal(10) ** 9, "B"),
+    (Decimal(10) ** 6, "M"),
+    (Decimal(10) ** 3, "K"),
+)
+
+
+def format_compact(value: Decimal | None, places: int = 2) -> str:
+    """Short form for large quantities (volumes): ``1,234,567`` → ``"1.23M"``.
+
+    Values under a thousand are shown with ``places`` decimals.
+    """
+    if value is None or not value.is_finite():
+        return "—"
+    magnitude = abs(value)
+    for threshold, suffix in _SUFFIXES:
+        if magnitude >= threshold:
+            return f"{format_decimal(value / threshold, 2, thousands=False)}{suffix}"
+    return format_decimal(value, places)
