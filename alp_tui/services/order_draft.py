@@ -1,0 +1,610 @@
+"""Turn what the user typed into an order we can send, or say exactly what is wrong.
+
+Pure and textual-free: :func:`build_draft` takes the form's raw text and the market context
+(pair limits, balances, fees, book, last price) and returns a :class:`DraftResult` holding
+either a typed :class:`OrderDraft` or errors keyed by form field, plus a :class:`Preview`
+(total, estimated fee, average price and slippage for market orders, fat-finger flags).
+
+Numbers are read straight from the text into ``Decimal`` (no float on the way), must be plain
+digits with an optional decimal point, and may not carry more decimals than the pair allows.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from alp_tui.api.enums import (
+    OrderSide,
+    OrderType,
+    SideEffect,
+    StopOperator,
+    TimeInForce,
+    WalletType,
+)
+from alp_tui.api.models import Balance, FeeInfo, OrderBook, PairInfo
+
+# Form field names (the keys of DraftResult.errors).
+AMOUNT = "amount"
+PRICE = "price"
+STOP_PRICE = "stop_price"
+STOP_OPERATOR = "stop_operator"
+TIF = "tif"
+WALLET_TYPE = "wallet_type"
+SIDE_EFFECT = "side_effect"
+ORDER_TYPE = "order_type"
+SIDE = "side"
+GENERAL = "general"
+
+FORM_FIELDS = (SIDE, ORDER_TYPE, AMOUNT, PRICE, STOP_PRICE, STOP_OPERATOR, TIF, WALLET_TYPE,
+               SIDE_EFFECT)
+
+# Server (wire) field name → the form field showing its error.
+WIRE_TO_FORM: dict[str, str] = {
+    "base_amount": AMOUNT,
+    "quote_amount": AMOUNT,
+    "amount": AMOUNT,
+    "limit_price": PRICE,
+    "price": PRICE,
+    "stop_price": STOP_PRICE,
+    "stop_operator": STOP_OPERATOR,
+    "tif": TIF,
+    "wallet_type": WALLET_TYPE,
+    "side_effect": SIDE_EFFECT,
+    "order_type": ORDER_TYPE,
+    "order_side": SIDE,
+    "pair": GENERAL,
+    "client_order_id": GENERAL,
+}
+
+LIMIT_TYPES = (OrderType.LIMIT, OrderType.STOP_LIMIT)
+STOP_TYPES = (OrderType.STOP_LIMIT, OrderType.STOP_MARKET)
+MARKET_TYPES = (OrderType.MARKET, OrderType.STOP_MARKET)
+FORM_TIFS = (TimeInForce.GTC, TimeInForce.IOC, TimeInForce.FOK, TimeInForce.AON)
+
+_NUMBER = re.compile(r"^(?:\d+(?:\.\d*)?|\.\d+)$")
+_MAX_INTEGER_DIGITS = 15
+
+
+@dataclass(frozen=True)
+class GuardSettings:
+    """Fat-finger thresholds: flag an order using more than ``max_balance_share`` of the
+    available balance, or priced more than ``max_price_deviation_pct`` per cent from last."""
+
+    max_balance_share: Decimal = Decimal("0.5")
+    max_price_deviation_pct: Decimal = Decimal("10")
+
+
+@dataclass(frozen=True)
+class FormInput:
+    """The order form's raw values, as typed or selected."""
+
+    side: str = "BID"
+    order_type: str = "LIMIT"
+    amount: str = ""
+    amount_in: str = "base"  # "base" or "quote": what ``amount`` is in (market types only)
+    price: str = ""
+    stop_price: str = ""
+    stop_operator: str = ""  # "" lets the draft infer it from the stop price and last price
+    tif: str = "GTC"
+    wallet_type: str = "SPOT"
+    side_effect: str = "NO_SIDE_EFFECT"
+
+
+@dataclass(frozen=True)
+class MarketContext:
+    """What validation and the preview need to know about the market and the account.
+
+    ``balances`` None means "not known yet": the balance check is skipped, not failed.
+    """
+
+    pair: PairInfo
+    balances: Sequence[Balance] | None = None
+    fees: Sequence[FeeInfo] = ()
+    book: OrderBook | None = None
+    last_price: Decimal | None = None
+    guard: GuardSettings = field(default_factory=GuardSettings)
+
+
+@dataclass(frozen=True)
+class OrderDraft:
+    """A validated order, exactly what will be sent (``client_order_id`` is added at send)."""
+
+    pair: str
+    side: OrderSide
+    order_type: OrderType
+    wallet_type: WalletType = WalletType.SPOT
+    base_amount: Decimal | None = None
+    quote_amount: Decimal | None = None
+    limit_price: Decimal | None = None
+    stop_price: Decimal | None = None
+    stop_operator: StopOperator | None = None
+    tif: TimeInForce | None = None
+    side_effect: SideEffect = SideEffect.NO_SIDE_EFFECT
+
+    def request_kwargs(self, client_order_id: str) -> dict[str, Any]:
+        """Keyword arguments for ``AlpClient.place_order``."""
+        kwargs: dict[str, Any] = {
+            "pair": self.pair,
+            "order_side": self.side,
+            "order_type": self.order_type,
+            "wallet_type": self.wallet_type,
+            "side_effect": self.side_effect,
+            "client_order_id": client_order_id,
+        }
+        for name in ("base_amount", "quote_amount", "limit_price", "stop_price",
+                     "stop_operator", "tif"):
+            value = getattr(self, name)
+            if value is not None:
+                kwargs[name] = value
+        return kwargs
+
+    def summary(self) -> dict[str, str]:
+        """A journal-friendly, secret-free description with decimal strings."""
+        out = {"pair": self.pair, "side": self.side.word, "type": self.order_type.value,
+               "wallet": self.wallet_type.value}
+        for name in ("base_amount", "quote_amount", "limit_price", "stop_price"):
+            value = getattr(self, name)
+            if value is not None:
+                out[name] = str(value)
+        if self.stop_operator is not None:
+            out["stop_operator"] = self.stop_operator.value
+        if self.tif is not None:
+            out["tif"] = self.tif.value
+        if self.side_effect is not SideEffect.NO_SIDE_EFFECT:
+            out["side_effect"] = self.side_effect.value
+        return out
+
+    @classmethod
+    def from_summary(cls, summary: dict[str, Any]) -> OrderDraft:
+        """Rebuild a draft from :meth:`summary` (for reconciling journal entries)."""
+
+        def money(name: str) -> Decimal | None:
+            value = summary.get(name)
+            return Decimal(str(value)) if value not in (None, "") else None
+
+        return cls(
+            pair=str(summary["pair"]),
+            side=OrderSide.parse(summary["side"]),  # type: ignore[arg-type]
+            order_type=OrderType.parse(summary["type"]),  # type: ignore[arg-type]
+            wallet_type=WalletType.parse(summary.get("wallet", "SPOT")),  # type: ignore[arg-type]
+            base_amount=money("base_amount"),
+            quote_amount=money("quote_amount"),
+            limit_price=money("limit_price"),
+            stop_price=money("stop_price"),
+            stop_operator=(StopOperator.parse(summary["stop_operator"])  # type: ignore[arg-type]
+                           if summary.get("stop_operator") else None),
+            tif=(TimeInForce.parse(summary["tif"])  # type: ignore[arg-type]
+                 if summary.get("tif") else None),
+            side_effect=SideEffect.parse(  # type: ignore[arg-type]
+                summary.get("side_effect", "NO_SIDE_EFFECT")),
+        )
+
+    def describe(self, pair: PairInfo | None = None) -> str:
+        """One line in words, e.g. ``BUY 0.01000000 BTC at 45000.00 USDT (LIMIT, GTC)``."""
+        base, quote = _split(self.pair, pair)
+        parts = [self.side.word]
+        if self.base_amount is not None:
+            parts.append(f"{self.base_amount} {base}")
+        else:
+            parts.append(f"{base} for {self.quote_amount} {quote}")
+        if self.limit_price is not None:
+            parts.append(f"at {self.limit_price} {quote}")
+        else:
+            parts.append("at market")
+        if self.stop_price is not None and self.stop_operator is not None:
+            sign = "≥" if self.stop_operator is StopOperator.GTE else "≤"
+            parts.append(f"when last {sign} {self.stop_price}")
+        extra = [self.order_type.value]
+        if self.tif is not None:
+            extra.append(self.tif.value)
+        if self.wallet_type is not WalletType.SPOT:
+            extra.append(self.wallet_type.value)
+        if self.side_effect is not SideEffect.NO_SIDE_EFFECT:
+            extra.append(self.side_effect.value)
+        return " ".join(parts) + f" ({', '.join(extra)})"
+
+
+@dataclass(frozen=True)
+class Preview:
+    """Estimates shown before confirming; every money value is in the quote currency."""
+
+    total: Decimal | None = None
+    fee: Decimal | None = None
+    fee_rate: Decimal | None = None
+    is_maker: bool | None = None
+    avg_price: Decimal | None = None
+    slippage_pct: Decimal | None = None
+    est_base: Decimal | None = None
+    book_short: bool = False
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class DraftResult:
+    """The outcome of :func:`build_draft`."""
+
+    draft: OrderDraft | None
+    errors: dict[str, str]
+    preview: Preview
+
+    @property
+    def ok(self) -> bool:
+        """True when the draft can be sent."""
+        return self.draft is not None and not self.errors
+
+
+# --- formatting ---------------------------------------------------------------------------
+
+
+def quantum(precision: int) -> Decimal:
+    """``Decimal`` step for ``precision`` decimals (2 → 0.01)."""
+    return Decimal(1).scaleb(-precision)
+
+
+def fmt(value: Decimal | None, precision: int, *, grouping: bool = False) -> str:
+    """``value`` rounded to ``precision`` decimals (half-even), or ``—`` when None."""
+    if value is None:
+        return "—"
+    try:
+        q = value.quantize(quantum(precision))
+    except InvalidOperation:
+        q = value
+    return f"{q:,f}" if grouping else f"{q:f}"
+
+
+def fmt_price(pair: PairInfo, value: Decimal | None) -> str:
+    """A price at the pair's price precision."""
+    return fmt(value, pair.price_precision)
+
+
+def fmt_amount(pair: PairInfo, value: Decimal | None) -> str:
+    """A base amount at the pair's amount precision."""
+    return fmt(value, pair.amount_precision)
+
+
+def _split(name: str, pair: PairInfo | None) -> tuple[str, str]:
+    if pair is not None:
+        return pair.base, pair.quote
+    base, _, quote = name.partition("_")
+    return base, quote
+
+
+# --- parsing ------------------------------------------------------------------------------
+
+
+def parse_decimal(text: str, precision: int, *, label: str = "Value") -> Decimal | str:
+    """Read ``text`` as a positive decimal with at most ``precision`` decimals.
+
+    Returns the value quantized to ``precision`` or an error message in words.
+    """
+    raw = text.strip()
+    if not raw:
+        return f"{label} is required"
+    if "," in raw and _NUMBER.match(raw.replace(",", ".")):
+        return "Use a point for decimals, e.g. 0.5"
+    if not _NUMBER.match(raw):
+        return "Enter a plain number, e.g. 0.5"
+    integer, _, decimals = raw.partition(".")
+    if len(integer.lstrip("0")) > _MAX_INTEGER_DIGITS:
+        return f"{label} is too large"
+    significant = decimals.rstrip("0")
+    if len(significant) > precision:
+        return f"At most {precision} decimals" if precision else "Whole numbers only"
+    value = Decimal(raw)
+    if value <= 0:
+        return f"{label} must be more than 0"
+    return value.quantize(quantum(precision))
+
+
+def _parse_enum(enum: type, text: str) -> Any | None:
+    try:
+        return enum.parse(text)  # type: ignore[attr-defined]
+    except (ValueError, AttributeError):
+        return None
+
+
+# --- market helpers -----------------------------------------------------------------------
+
+
+def available(ctx: MarketContext, currency: str, wallet: WalletType) -> Decimal | None:
+    """Available balance of ``currency`` in ``wallet`` (None when balances are unknown)."""
+    if ctx.balances is None:
+        return None
+    total = Decimal(0)
+    for bal in ctx.balances:
+        if bal.currency.upper() != currency.upper() or bal.wallet_type is not wallet:
+            continue
+        if wallet is WalletType.ISOLATED_MARGIN and bal.pair not in (None, ctx.pair.name):
+            continue
+        total += bal.available
+    return total
+
+
+def fee_rates(fees: Sequence[FeeInfo], pair: PairInfo) -> tuple[Decimal, Decimal] | None:
+    """(maker, taker) of the active fee entry that applies to ``pair``, highest priority."""
+    best: FeeInfo | None = None
+    for fee in fees:
+        if not fee.is_active:
+            continue
+        if fee.pair is not None and fee.pair != pair.name:
+            continue
+        if fee.currency is not None and fee.currency not in (pair.base, pair.quote):
+            continue
+        if best is None or fee.priority > best.priority:
+            best = fee
+    if best is None:
+        return None
+    return best.maker_fee_rate, best.taker_fee_rate
+
+
+@dataclass(frozen=True)
+class Fill:
+    """The result of walking the book."""
+
+    base: Decimal
+    quote: Decimal
+    short: bool  # the visible book could not fill the whole order
+
+    @property
+    def avg_price(self) -> Decimal | None:
+        """Average fill price."""
+        return self.quote / self.base if self.base else None
+
+
+def walk_book(book: OrderBook, side: OrderSide, *, base: Decimal | None = None,
+              quote: Decimal | None = None) -> Fill:
+    """Fill a market order of ``base`` (or spending/receiving ``quote``) against the book."""
+    levels = book.sell if side is OrderSide.BID else book.buy
+    got_base = Decimal(0)
+    got_quote = Decimal(0)
+    for level in levels:
+        if level.amount <= 0 or level.price <= 0:
+            continue
+        if base is not None:
+            take = min(level.amount, base - got_base)
+        else:
+            assert quote is not None
+            take = min(level.amount, (quote - got_quote) / level.price)
+        got_base += take
+        got_quote += take * level.price
+        if (base is not None and got_base >= base) or (quote is not None and got_quote >= quote):
+            return Fill(got_base, got_quote, short=False)
+    return Fill(got_base, got_quote, short=True)
+
+
+def best_price(book: OrderBook | None, side: OrderSide) -> Decimal | None:
+    """Best price a ``side`` order would trade against (best ask for a buy)."""
+    if book is None:
+        return None
+    levels = book.sell if side is OrderSide.BID else book.buy
+    return levels[0].price if levels else None
+
+
+def infer_stop_operator(stop: Decimal, last: Decimal | None) -> StopOperator | None:
+    """GTE for a stop above the last price, LTE below; None without a last price."""
+    if last is None or last <= 0:
+        return None
+    return StopOperator.GTE if stop >= last else StopOperator.LTE
+
+
+# --- the draft ----------------------------------------------------------------------------
+
+
+def build_draft(form: FormInput, ctx: MarketContext) -> DraftResult:
+    """Validate ``form`` against ``ctx``; never raises for any text in any field."""
+    pair = ctx.pair
+    errors: dict[str, str] = {}
+    warnings: list[str] = []
+
+    side = _parse_enum(OrderSide, form.side)
+    if side is None:
+        errors[SIDE] = "Choose buy or sell"
+        side = OrderSide.BID
+    otype = _parse_enum(OrderType, form.order_type)
+    if otype is None:
+        errors[ORDER_TYPE] = "Choose an order type"
+        otype = OrderType.LIMIT
+    wallet = _parse_enum(WalletType, form.wallet_type)
+    if wallet is None or wallet is WalletType.FUNDING:
+        errors[WALLET_TYPE] = "Choose SPOT, CROSS_MARGIN or ISOLATED_MARGIN"
+        wallet = WalletType.SPOT
+    effect = _parse_enum(SideEffect, form.side_effect)
+    if effect is None:
+        errors[SIDE_EFFECT] = "Choose a side effect"
+        effect = SideEffect.NO_SIDE_EFFECT
+    elif effect is not SideEffect.NO_SIDE_EFFECT and not wallet.is_margin:
+        errors[SIDE_EFFECT] = f"{effect.value} needs a margin wallet"
+
+    tif: TimeInForce | None = None
+    if otype in LIMIT_TYPES:
+        tif = _parse_enum(TimeInForce, form.tif or "GTC")
+        if tif not in FORM_TIFS:
+            errors[TIF] = "Choose GTC, IOC, FOK or AON"
+            tif = None
+
+    by_quote = otype in MARKET_TYPES and form.amount_in == "quote"
+    base_amount: Decimal | None = None
+    quote_amount: Decimal | None = None
+    if by_quote:
+        parsed = parse_decimal(form.amount, pair.price_precision, label="Amount")
+        if isinstance(parsed, str):
+            errors[AMOUNT] = parsed
+        else:
+            quote_amount = parsed
+    else:
+        parsed = parse_decimal(form.amount, pair.amount_precision, label="Amount")
+        if isinstance(parsed, str):
+            errors[AMOUNT] = parsed
+        elif parsed < pair.minimum_order_size:
+            errors[AMOUNT] = f"Minimum is {fmt_amount(pair, pair.minimum_order_size)} {pair.base}"
+        elif parsed > pair.maximum_order_size:
+            errors[AMOUNT] = f"Maximum is {fmt_amount(pair, pair.maximum_order_size)} {pair.base}"
+        else:
+            base_amount = parsed
+
+    limit_price: Decimal | None = None
+    if otype in LIMIT_TYPES:
+        parsed = parse_decimal(form.price, pair.price_precision, label="Price")
+        if isinstance(parsed, str):
+            errors[PRICE] = parsed
+        else:
+            limit_price = parsed
+
+    stop_price: Decimal | None = None
+    stop_op: StopOperator | None = None
+    if otype in STOP_TYPES:
+        parsed = parse_decimal(form.stop_price, pair.price_precision, label="Stop price")
+        if isinstance(parsed, str):
+            errors[STOP_PRICE] = parsed
+        else:
+            stop_price = parsed
+        if form.stop_operator.strip():
+            stop_op = _parse_enum(StopOperator, form.stop_operator)
+            if stop_op is None:
+                errors[STOP_OPERATOR] = "Choose GTE (rises to) or LTE (falls to)"
+        elif stop_price is not None:
+            stop_op = infer_stop_operator(stop_price, ctx.last_price)
+            if stop_op is None:
+                errors[STOP_OPERATOR] = "Choose GTE (rises to) or LTE (falls to)"
+        if (stop_price is not None and stop_op is not None and ctx.last_price) and (
+            (stop_op is StopOperator.GTE and ctx.last_price >= stop_price)
+            or (stop_op is StopOperator.LTE and ctx.last_price <= stop_price)
+        ):
+                warnings.append(
+                    f"Stop triggers at once: last {fmt_price(pair, ctx.last_price)} already "
+                    f"{'≥' if stop_op is StopOperator.GTE else '≤'} "
+                    f"{fmt_price(pair, stop_price)}"
+                )
+
+    preview, value_errors, more_warnings = _preview(
+        ctx, side, otype, wallet, effect, base_amount, quote_amount, limit_price, stop_price
+    )
+    warnings.extend(more_warnings)
+    for key, message in value_errors.items():
+        errors.setdefault(key, message)
+    preview = Preview(**{**preview.__dict__, "warnings": tuple(warnings)})
+
+    draft: OrderDraft | None = None
+    if not errors:
+        draft = OrderDraft(
+            pair=pair.name, side=side, order_type=otype, wallet_type=wallet,
+            base_amount=base_amount, quote_amount=quote_amount, limit_price=limit_price,
+            stop_price=stop_price, stop_operator=stop_op, tif=tif, side_effect=effect,
+        )
+    return DraftResult(draft=draft, errors=errors, preview=preview)
+
+
+def _preview(
+    ctx: MarketContext,
+    side: OrderSide,
+    otype: OrderType,
+    wallet: WalletType,
+    effect: SideEffect,
+    base_amount: Decimal | None,
+    quote_amount: Decimal | None,
+    limit_price: Decimal | None,
+    stop_price: Decimal | None,
+) -> tuple[Preview, dict[str, str], list[str]]:
+    pair = ctx.pair
+    errors: dict[str, str] = {}
+    warnings: list[str] = []
+    total: Decimal | None = None
+    est_base: Decimal | None = base_amount
+    avg: Decimal | None = None
+    slippage: Decimal | None = None
+    short = False
+    is_maker: bool | None = None
+
+    if otype in LIMIT_TYPES and base_amount is not None and limit_price is not None:
+        total = base_amount * limit_price
+        best = best_price(ctx.book, side)
+        crosses = best is not None and (
+            (side is OrderSide.BID and limit_price >= best)
+            or (side is OrderSide.ASK and limit_price <= best)
+        )
+        is_maker = otype is OrderType.LIMIT and not crosses and best is not None
+        if otype is OrderType.STOP_LIMIT:
+            is_maker = False
+    elif otype is OrderType.MARKET and ctx.book is not None and (base_amount or quote_amount):
+        fill = walk_book(ctx.book, side, base=base_amount, quote=quote_amount)
+        short = fill.short
+        avg = fill.avg_price
+        total = fill.quote if base_amount is not None else quote_amount
+        est_base = base_amount if base_amount is not None else fill.base
+        best = best_price(ctx.book, side)
+        if avg is not None and best:
+            slippage = abs(avg - best) / best * 100
+        is_maker = False
+        if short:
+            warnings.append("The visible book cannot fill the whole order")
+    elif otype is OrderType.STOP_MARKET and stop_price is not None:
+        total = base_amount * stop_price if base_amount is not None else quote_amount
+        est_base = base_amount if base_amount is not None else quote_amount / stop_price  # type: ignore[operator]
+        is_maker = False
+    elif quote_amount is not None:
+        total = quote_amount
+
+    rates = fee_rates(ctx.fees, pair)
+    fee = rate = None
+    if rates is not None and total is not None:
+        rate = rates[0] if is_maker else rates[1]
+        fee = total * rate
+
+    # Minimum order value.
+    if total is not None and total < pair.minimum_order_value and AMOUNT not in errors:
+        what = "Order value" if otype in LIMIT_TYPES or quote_amount is None else "Amount"
+        errors[AMOUNT] = (
+            f"{what} {fmt_price(pair, total)} {pair.quote} is below the minimum "
+            f"{fmt_price(pair, pair.minimum_order_value)} {pair.quote}"
+        )
+
+    # Balance: quote for buys, base for sells; a margin auto-borrow may exceed it.
+    if effect is not SideEffect.AUTO_BORROW:
+        if side is OrderSide.BID:
+            have = available(ctx, pair.quote, wallet)
+            need = total
+            unit, prec = pair.quote, pair.price_precision
+        else:
+            have = available(ctx, pair.base, wallet)
+            need = est_base
+            unit, prec = pair.base, pair.amount_precision
+        if have is not None and need is not None:
+            if need > have and AMOUNT not in errors:
+                errors[AMOUNT] = (
+                    f"Needs {fmt(need, prec)} {unit}; {fmt(have, prec)} available"
+                )
+            elif have > 0 and need > have * ctx.guard.max_balance_share:
+                share = need / have * 100
+                warnings.append(f"Uses {share:.0f}% of your available {unit}")
+
+    # Price far from last.
+    last = ctx.last_price
+    if last and last > 0:
+        for label, price in (("Price", limit_price), ("Stop price", stop_price)):
+            if price is None:
+                continue
+            dev = (price - last) / last * 100
+            if abs(dev) > ctx.guard.max_price_deviation_pct:
+                where = "above" if dev > 0 else "below"
+                warnings.append(
+                    f"{label} is {abs(dev):.1f}% {where} last {fmt_price(pair, last)}"
+                )
+    if slippage is not None and slippage > ctx.guard.max_price_deviation_pct:
+        warnings.append(f"Estimated slippage {slippage:.1f}%")
+
+    preview = Preview(total=total, fee=fee, fee_rate=rate, is_maker=is_maker, avg_price=avg,
+                      slippage_pct=slippage, est_base=est_base, book_short=short)
+    return preview, errors, warnings
+
+
+def form_errors_from_server(field_errors: dict[str, str]) -> dict[str, str]:
+    """Map a 400's ``formErrors`` (wire names) onto form fields; unknown names go to general."""
+    out: dict[str, str] = {}
+    for wire, message in field_errors.items():
+        key = WIRE_TO_FORM.get(wire, GENERAL)
+        out[key] = f"{out[key]}; {message}" if key in out else str(message)
+    return out

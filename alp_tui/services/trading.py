@@ -1,0 +1,690 @@
+"""Every trading action the UI can take, journaled, and never sent twice.
+
+:class:`TradingService` is the one object the modals and panes call to place, cancel,
+replace and withdraw (and to read what those flows need). Each action is written to the
+:class:`~alp_tui.services.journal.Journal` before the request leaves and completed with the
+answer or the error. When the answer is lost (timeout, dropped connection, 5xx, garbled
+reply) the request is *never* sent again: the service looks at the exchange instead —
+by ``client_order_id`` where the order list carries it, else by pair, side, type, amount,
+price and creation time since the send — and reports placed / not placed / unknown.
+
+Textual-free; results are plain dataclasses the UI renders.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any, Protocol
+
+import httpx
+
+from alp_tui.api.enums import OrderSide, OrderStatus, OrderType, SideEffect, TimeInForce
+from alp_tui.api.errors import (
+    AlpError,
+    BadResponseError,
+    ForbiddenError,
+    NetworkError,
+    RequestTimeoutError,
+    ServerError,
+    ValidationError,
+)
+from alp_tui.api.models import (
+    Balance,
+    FeeInfo,
+    Order,
+    OrderBook,
+    PairInfo,
+    Ticker,
+    Withdrawal,
+    WithdrawMethod,
+)
+from alp_tui.services.journal import EntryKind, EntryState, Journal
+from alp_tui.services.order_draft import (
+    GENERAL,
+    MarketContext,
+    OrderDraft,
+    form_errors_from_server,
+)
+
+WITHDRAW_PERMISSION_HELP = (
+    "This API key lacks the “Can Withdraw” permission, so the exchange refused the "
+    "withdrawal. Create a key with “Can Withdraw” ticked at alp.com/en/profile/api and put "
+    "it in the config; trading keys never need it."
+)
+
+
+class ClientLike(Protocol):
+    """The part of :class:`alp_tui.api.client.AlpClient` the service uses."""
+
+    async def place_order(self, **kwargs: Any) -> list[int]: ...
+    async def cancel_orders(self, order_ids: Any = None, all: bool = False,
+                            pair: Any = None) -> dict[int, OrderStatus]: ...
+    async def orders(self, pair: Any = None, open_only: Any = None, side: Any = None,
+                     start_time: Any = None, end_time: Any = None) -> list[Order]: ...
+
+
+class Outcome(StrEnum):
+    """How an action ended, as far as anyone can tell."""
+
+    DONE = "done"  # the exchange answered yes
+    REJECTED = "rejected"  # the exchange answered no (400, 403...): nothing happened
+    NOT_PLACED = "not placed"  # no answer, and the lookup shows it did not happen
+    UNKNOWN = "unknown"  # no answer, and the lookup could not tell
+
+
+def new_client_order_id() -> str:
+    """A fresh, unique client order id."""
+    return f"tui-{uuid.uuid4().hex[:20]}"
+
+
+def mask_address(text: str) -> str:
+    """Show the start and end of an address only: ``0x1234…cdef``."""
+    text = str(text)
+    return text if len(text) <= 12 else f"{text[:6]}…{text[-4:]}"
+
+
+def describe_error(exc: BaseException) -> str:
+    """One sentence for the user; never a traceback."""
+    if isinstance(exc, ForbiddenError):
+        return f"Forbidden: {exc}"
+    if isinstance(exc, AlpError):
+        return str(exc) or type(exc).__name__
+    return f"Unexpected error: {type(exc).__name__}"
+
+
+def _answer_lost(exc: BaseException) -> bool:
+    """True when the request may have reached the exchange but its answer did not reach us."""
+    if isinstance(exc, RequestTimeoutError | ServerError | BadResponseError):
+        return True
+    if isinstance(exc, NetworkError):
+        # A refused connection never carried the request.
+        cause = exc.__cause__
+        return not isinstance(cause, httpx.ConnectError | httpx.ConnectTimeout)
+    return False
+
+
+# --- result objects -----------------------------------------------------------------------
+
+
+@dataclass
+class PlaceResult:
+    """What came of placing one order."""
+
+    outcome: Outcome
+    message: str
+    client_order_id: str
+    order_ids: list[int] = field(default_factory=list)
+    orders: list[Order] = field(default_factory=list)  # the new orders as the exchange lists them
+    field_errors: dict[str, str] = field(default_factory=dict)  # form field → message
+    candidates: list[Order] = field(default_factory=list)  # possible matches when unknown
+    by_lookup: bool = False
+    entry_id: int = 0
+
+    @property
+    def placed(self) -> bool:
+        """True when the order exists on the exchange."""
+        return self.outcome is Outcome.DONE
+
+
+@dataclass
+class CancelResult:
+    """What came of a cancel: each order id and its status now (None: not found)."""
+
+    outcome: Outcome
+    message: str
+    statuses: dict[int, OrderStatus | None] = field(default_factory=dict)
+    by_lookup: bool = False
+    entry_id: int = 0
+
+    @property
+    def cancelled_ids(self) -> list[int]:
+        """Ids whose status is now (partially) cancelled."""
+        return [i for i, s in self.statuses.items()
+                if s in (OrderStatus.CANCELLED, OrderStatus.PARTIAL_CANCELLED)]
+
+    def lines(self) -> list[str]:
+        """One line per order id, e.g. ``#12 CANCELLED``."""
+        return [f"#{i} {s.value if s else 'not found'}" for i, s in sorted(self.statuses.items())]
+
+
+@dataclass
+class ReplaceResult:
+    """What came of moving an order: the cancel, then (only if it cancelled) the place."""
+
+    cancel: CancelResult
+    place: PlaceResult | None
+    message: str
+
+    @property
+    def replaced(self) -> bool:
+        """True when the old order is gone and the new one exists."""
+        return self.place is not None and self.place.placed
+
+
+@dataclass
+class WithdrawResult:
+    """What came of a withdrawal request."""
+
+    outcome: Outcome
+    message: str
+    client_order_id: str
+    withdrawal_id: int | None = None
+    field_errors: dict[str, str] = field(default_factory=dict)
+    forbidden: bool = False
+    candidates: list[Withdrawal] = field(default_factory=list)
+    entry_id: int = 0
+
+
+@dataclass(frozen=True)
+class AccountChange:
+    """Told to listeners after anything that changes orders or balances."""
+
+    kind: str
+    pair: str | None = None
+    orders: tuple[Order, ...] = ()  # orders now known to exist
+    gone_ids: tuple[int, ...] = ()  # orders no longer open
+
+
+# --- the service --------------------------------------------------------------------------
+
+
+class TradingService:
+    """Places, cancels, replaces and withdraws through ``client``, journaling each action."""
+
+    def __init__(
+        self,
+        client: Any,
+        journal: Journal,
+        *,
+        venue: str = "",
+        lookup_delays: Sequence[float] = (0.0, 0.5, 1.5),
+        clock_skew_s: float = 5.0,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.client = client
+        self.journal = journal
+        self.venue = venue or str(getattr(client, "base_url", "") or "")
+        self.lookup_delays = tuple(lookup_delays)
+        self.clock_skew_s = clock_skew_s
+        self._clock = clock
+        self._listeners: list[Callable[[AccountChange], Any]] = []
+
+    # --- listeners ----------------------------------------------------------------------
+
+    def add_listener(self, listener: Callable[[AccountChange], Any]) -> None:
+        """Call ``listener(change)`` after each action that changed the account."""
+        self._listeners.append(listener)
+
+    def remove_listener(self, listener: Callable[[AccountChange], Any]) -> None:
+        """Stop calling ``listener``."""
+        if listener in self._listeners:
+            self._listeners.remove(listener)
+
+    def _notify(self, change: AccountChange) -> None:
+        for listener in list(self._listeners):
+            try:
+                listener(change)
+            except Exception:  # a broken listener must not break a trading flow
+                pass
+
+    # --- reads the flows need -----------------------------------------------------------
+
+    async def market_context(self, pair: PairInfo, **guard: Any) -> MarketContext:
+        """Balances, fees, book and last price for the order form, fetched together.
+
+        A part that fails is left unknown (balances None, no fees, no book), never guessed.
+        """
+        results = await asyncio.gather(
+            self.client.balances(), self.client.fees(), self.client.orderbook(pair.name),
+            self.client.ticker(pair.name), return_exceptions=True,
+        )
+        balances = results[0] if isinstance(results[0], list) else None
+        fees = results[1] if isinstance(results[1], list) else []
+        book = results[2] if isinstance(results[2], OrderBook) else None
+        ticker = results[3]
+        if isinstance(ticker, list):
+            ticker = next((t for t in ticker if t.pair == pair.name), None)
+        last = ticker.last if isinstance(ticker, Ticker) and ticker.has_trades else None
+        kwargs: dict[str, Any] = {}
+        if guard:
+            kwargs["guard"] = guard["guard"]
+        return MarketContext(pair=pair, balances=balances, fees=fees, book=book,
+                             last_price=last, **kwargs)
+
+    async def balances(self) -> list[Balance]:
+        """The account's balances."""
+        return list(await self.client.balances())
+
+    async def fees(self) -> list[FeeInfo]:
+        """The account's fee schedule."""
+        return list(await self.client.fees())
+
+    async def open_orders(self, pair: str | None = None) -> list[Order]:
+        """Open orders, of one pair or all."""
+        return list(await self.client.orders(pair=pair, open_only=True))
+
+    async def withdraw_methods(self, currency: str) -> list[WithdrawMethod]:
+        """How ``currency`` can be withdrawn."""
+        return list(await self.client.withdraw_methods(currency))
+
+    async def history(self, kind: str, start: datetime, end: datetime, *,
+                      pair: str | None = None, currency: str | None = None) -> list[Any]:
+        """Rows of one history tab (``orders``, ``trades``, ``activity``, ``deposits``,
+        ``withdrawals``) in [start, end) — at most 30 days, as the exchange requires."""
+        c = self.client
+        if kind == "orders":
+            return list(await c.orders(pair=pair, start_time=start, end_time=end))
+        if kind == "trades":
+            return list(await c.account_trades(pair=pair, start_time=start, end_time=end))
+        if kind == "activity":
+            return list(await c.activity(currency=currency, start_time=start, end_time=end))
+        if kind == "deposits":
+            return list(await c.deposits(currency=currency, start_time=start, end_time=end))
+        if kind == "withdrawals":
+            return list(await c.withdrawals(currency=currency, start_time=start, end_time=end))
+        raise ValueError(f"unknown history kind {kind!r}")
+
+    # --- place --------------------------------------------------------------------------
+
+    async def place(self, draft: OrderDraft, *, client_order_id: str | None = None,
+                    replaces: int | None = None) -> PlaceResult:
+        """Place ``draft`` once. Never resends; see the module docstring."""
+        coid = client_order_id or new_client_order_id()
+        summary = draft.summary()
+        if replaces is not None:
+            summary["replaces"] = str(replaces)
+        sent_at = self._clock()
+        entry = self.journal.begin(EntryKind.PLACE, summary, client_order_id=coid,
+                                   venue=self.venue)
+        try:
+            ids = list(await self.client.place_order(**draft.request_kwargs(coid)))
+        except ValidationError as exc:
+            errors = form_errors_from_server(exc.field_errors)
+            if not errors:
+                errors = {GENERAL: str(exc)}
+            self.journal.failed(entry, str(exc), response={"field_errors": exc.field_errors})
+            return PlaceResult(Outcome.REJECTED, f"Refused: {exc}", coid,
+                               field_errors=errors, entry_id=entry)
+        except AlpError as exc:
+            if not _answer_lost(exc):
+                self.journal.failed(entry, describe_error(exc))
+                return PlaceResult(Outcome.REJECTED, f"Not placed: {describe_error(exc)}",
+                                   coid, entry_id=entry)
+            return await self._settle_lost_place(entry, draft, coid, sent_at, exc)
+        self.journal.done(entry, {"order_ids": ids})
+        orders = await self._fetch_orders(draft.pair, ids)
+        self._notify(AccountChange("place", draft.pair, tuple(orders)))
+        return PlaceResult(Outcome.DONE, _placed_message(ids), coid, order_ids=ids,
+                           orders=orders, entry_id=entry)
+
+    async def _fetch_orders(self, pair: str, ids: Sequence[int]) -> list[Order]:
+        if not ids:
+            return []
+        try:
+            found = await self.client.orders(pair=pair, open_only=True)
+        except AlpError:
+            return []
+        wanted = set(ids)
+        return [o for o in found if o.id in wanted]
+
+    async def _settle_lost_place(self, entry: int, draft: OrderDraft, coid: str,
+                                 sent_at: float, exc: BaseException) -> PlaceResult:
+        why = describe_error(exc)
+        outcome, ids, candidates, note = await self.find_placed(draft, coid, sent_at)
+        if outcome is Outcome.DONE:
+            self.journal.done(entry, {"order_ids": ids, "by_lookup": True, "error": why})
+            orders = [c for c in candidates if c.id in ids]
+            self._notify(AccountChange("place", draft.pair, tuple(o for o in orders
+                                                                   if o.status.is_open)))
+            return PlaceResult(Outcome.DONE, f"{why} — but the order was placed: "
+                               f"{_placed_message(ids)} ({note}). Not resent.", coid,
+                               order_ids=ids, orders=orders, by_lookup=True, entry_id=entry)
+        if outcome is Outcome.NOT_PLACED:
+            self.journal.failed(entry, f"{why}; lookup: not placed")
+            return PlaceResult(Outcome.NOT_PLACED, f"{why} — the exchange has no such order: "
+                               "not placed. Nothing was resent.", coid, by_lookup=True,
+                               entry_id=entry)
+        self.journal.unknown(entry, f"{why}; lookup: {note}",
+                             response={"candidates": [c.id for c in candidates]})
+        listed = ", ".join(f"#{c.id}" for c in candidates) or "none found"
+        return PlaceResult(Outcome.UNKNOWN, f"{why} — cannot tell whether the order was "
+                           f"placed ({note}; candidates: {listed}). Check open orders before "
+                           "trying again; nothing was resent.", coid, candidates=candidates,
+                           by_lookup=True, entry_id=entry)
+
+    async def find_placed(self, draft: OrderDraft, coid: str, sent_at: float,
+                          *, delays: Sequence[float] | None = None
+                          ) -> tuple[Outcome, list[int], list[Order], str]:
+        """Look for the order sent at ``sent_at``: (outcome, ids, candidates, note)."""
+        since = datetime.fromtimestamp(sent_at - self.clock_skew_s, tz=UTC)
+        claimed = self.journal.claimed_order_ids()
+        last_error: str | None = None
+        matches: list[Order] = []
+        queried = False
+        for delay in self.lookup_delays if delays is None else delays:
+            if delay:
+                await asyncio.sleep(delay)
+            try:
+                orders = list(await self.client.orders(pair=draft.pair, start_time=since))
+            except AlpError as exc:
+                last_error = describe_error(exc)
+                continue
+            queried = True
+            by_coid = [o for o in orders if o.client_order_id == coid]
+            if by_coid:
+                return Outcome.DONE, [o.id for o in by_coid], by_coid, "found by client order id"
+            carries = any(o.client_order_id is not None for o in orders)
+            matches = [
+                o for o in orders
+                if o.id not in claimed and _matches(o, draft, sent_at - self.clock_skew_s)
+                and (not carries or o.client_order_id is None)
+            ]
+            if len(matches) == 1:
+                return (Outcome.DONE, [matches[0].id], matches,
+                        "matched by pair, side, type, amount, price and time")
+            if len(matches) > 1:
+                return (Outcome.UNKNOWN, [], matches,
+                        f"{len(matches)} orders match by pair, side, type, amount and price")
+        if not queried:
+            return Outcome.UNKNOWN, [], [], f"the order list could not be read ({last_error})"
+        return Outcome.NOT_PLACED, [], [], "no matching order"
+
+    # --- cancel -------------------------------------------------------------------------
+
+    async def cancel(self, order_ids: Sequence[int], *, pair: str | None = None) -> CancelResult:
+        """Cancel the given orders."""
+        ids = [int(i) for i in order_ids]
+        return await self._cancel(EntryKind.CANCEL, {"order_ids": ids}, ids, pair,
+                                  order_ids=ids)
+
+    async def cancel_pair(self, pair: str, *, expected_ids: Sequence[int] = ()) -> CancelResult:
+        """Cancel every open order of ``pair``."""
+        return await self._cancel(EntryKind.CANCEL_PAIR, {"pair": pair}, list(expected_ids),
+                                  pair, pair=pair)
+
+    async def cancel_all(self, *, expected_ids: Sequence[int] = ()) -> CancelResult:
+        """Cancel every open order of the account."""
+        return await self._cancel(EntryKind.CANCEL_ALL, {"all": True}, list(expected_ids),
+                                  None, all=True)
+
+    async def _cancel(self, kind: EntryKind, summary: dict[str, Any], expected: list[int],
+                      pair: str | None, **kwargs: Any) -> CancelResult:
+        entry = self.journal.begin(kind, summary, venue=self.venue)
+        try:
+            answer = await self.client.cancel_orders(**kwargs)
+        except AlpError as exc:
+            why = describe_error(exc)
+            if not _answer_lost(exc):
+                self.journal.failed(entry, why)
+                return CancelResult(Outcome.REJECTED, f"Not cancelled: {why}", entry_id=entry)
+            statuses = await self.order_statuses(expected, pair)
+            if statuses is None:
+                self.journal.unknown(entry, f"{why}; re-query failed")
+                return CancelResult(Outcome.UNKNOWN, f"{why} — and the orders could not be "
+                                    "read back; check open orders.", entry_id=entry)
+            if kind is not EntryKind.CANCEL:
+                still = await self._still_open(pair)
+                if still is not None:
+                    statuses.update(still)
+            self.journal.done(entry, {"statuses": plain_statuses(statuses), "by_lookup": True,
+                                      "error": why})
+            result = CancelResult(Outcome.DONE, f"{why} — re-read from the exchange: "
+                                  f"{cancel_summary(statuses)}", statuses, by_lookup=True,
+                                  entry_id=entry)
+            self._notify_cancel(kind, pair, result)
+            return result
+        statuses = {int(k): v for k, v in dict(answer).items()}
+        if kind is EntryKind.CANCEL:
+            for missing in expected:
+                statuses.setdefault(missing, None)
+        self.journal.done(entry, {"statuses": plain_statuses(statuses)})
+        result = CancelResult(Outcome.DONE, cancel_summary(statuses), statuses,
+                              entry_id=entry)
+        self._notify_cancel(kind, pair, result)
+        return result
+
+    def _notify_cancel(self, kind: EntryKind, pair: str | None, result: CancelResult) -> None:
+        gone = tuple(i for i, s in result.statuses.items() if s is None or not s.is_open)
+        self._notify(AccountChange(str(kind), pair, (), gone))
+
+    async def order_statuses(self, ids: Sequence[int], pair: str | None
+                             ) -> dict[int, OrderStatus | None] | None:
+        """The current status of each id (None when not listed), or None if unreadable."""
+        try:
+            orders = await self.client.orders(pair=pair)
+        except AlpError:
+            return None
+        by_id = {o.id: o.status for o in orders}
+        return {i: by_id.get(i) for i in ids}
+
+    async def _still_open(self, pair: str | None) -> dict[int, OrderStatus | None] | None:
+        try:
+            orders = await self.client.orders(pair=pair, open_only=True)
+        except AlpError:
+            return None
+        return {o.id: o.status for o in orders}
+
+    # --- replace ------------------------------------------------------------------------
+
+    async def replace(self, order: Order, new_price: Decimal,
+                      pair: PairInfo | None = None) -> ReplaceResult:
+        """Cancel ``order``; only once it is cancelled, place its remaining amount at
+        ``new_price`` with the same side, type, wallet, stop and time in force."""
+        cancel = await self.cancel([order.id], pair=order.pair)
+        status = cancel.statuses.get(order.id)
+        if status not in (OrderStatus.CANCELLED, OrderStatus.PARTIAL_CANCELLED):
+            shown = status.value if status else cancel.outcome.value
+            return ReplaceResult(cancel, None, f"#{order.id} was not cancelled ({shown}); "
+                                 "no new order was placed.")
+        fresh = await self._fetch_one(order)
+        filled = fresh.amount_filled if fresh is not None else order.amount_filled
+        remaining = order.amount - filled
+        if pair is not None:
+            remaining = remaining.quantize(pair.amount_step)
+            if remaining < pair.minimum_order_size:
+                return ReplaceResult(cancel, None, f"#{order.id} cancelled; the remaining "
+                                     f"{remaining} is below the minimum order size, so no "
+                                     "new order was placed.")
+        if remaining <= 0:
+            return ReplaceResult(cancel, None, f"#{order.id} cancelled after filling fully; "
+                                 "nothing left to place.")
+        tif = order.tif if order.tif not in (None, TimeInForce.UNDEFINED_TIME_IN_FORCE) else None
+        draft = OrderDraft(
+            pair=order.pair, side=order.side, order_type=order.type,
+            wallet_type=order.wallet_type, base_amount=remaining,
+            limit_price=new_price if order.type in (OrderType.LIMIT, OrderType.STOP_LIMIT)
+            else None,
+            stop_price=order.stop_price, stop_operator=order.stop_operator,
+            tif=tif if order.type in (OrderType.LIMIT, OrderType.STOP_LIMIT) else None,
+            side_effect=SideEffect.NO_SIDE_EFFECT,
+        )
+        place = await self.place(draft, replaces=order.id)
+        if place.placed:
+            msg = (f"#{order.id} moved to {new_price}: new order "
+                   f"{', '.join(f'#{i}' for i in place.order_ids)}")
+        else:
+            msg = f"#{order.id} cancelled, but the new order: {place.message}"
+        return ReplaceResult(cancel, place, msg)
+
+    async def _fetch_one(self, order: Order) -> Order | None:
+        try:
+            orders = await self.client.orders(pair=order.pair)
+        except AlpError:
+            return None
+        return next((o for o in orders if o.id == order.id), None)
+
+    # --- withdraw -----------------------------------------------------------------------
+
+    async def withdraw(self, method: WithdrawMethod, amount: Decimal,
+                       attributes: dict[str, str]) -> WithdrawResult:
+        """Request a withdrawal once; on a lost answer look it up, never resend."""
+        coid = new_client_order_id()
+        summary = {"currency": method.currency, "network": method.network,
+                   "method": method.id, "amount": str(amount),
+                   "attributes": {k: mask_address(v) for k, v in attributes.items()}}
+        sent_at = self._clock()
+        entry = self.journal.begin(EntryKind.WITHDRAW, summary, client_order_id=coid,
+                                   venue=self.venue)
+        try:
+            answer = await self.client.withdraw(amount=amount, method=method.id,
+                                                attributes=attributes, client_order_id=coid)
+        except ForbiddenError as exc:
+            self.journal.failed(entry, describe_error(exc))
+            return WithdrawResult(Outcome.REJECTED, WITHDRAW_PERMISSION_HELP, coid,
+                                  forbidden=True, entry_id=entry)
+        except ValidationError as exc:
+            self.journal.failed(entry, str(exc), response={"field_errors": exc.field_errors})
+            errors = {("amount" if k == "amount" else "attributes" if k == "attributes" else
+                       k if k in attributes else GENERAL): str(v)
+                      for k, v in exc.field_errors.items()} or {GENERAL: str(exc)}
+            return WithdrawResult(Outcome.REJECTED, f"Refused: {exc}", coid,
+                                  field_errors=errors, entry_id=entry)
+        except AlpError as exc:
+            why = describe_error(exc)
+            if not _answer_lost(exc):
+                self.journal.failed(entry, why)
+                return WithdrawResult(Outcome.REJECTED, f"Not requested: {why}", coid,
+                                      entry_id=entry)
+            outcome, found, candidates, note = await self.find_withdrawal(
+                method.currency, amount, coid, sent_at)
+            if outcome is Outcome.DONE:
+                self.journal.done(entry, {"withdrawal_id": found, "by_lookup": True})
+                self._notify(AccountChange("withdraw"))
+                return WithdrawResult(Outcome.DONE, f"{why} — but the withdrawal was "
+                                      f"requested (#{found}, {note}). Not resent.", coid,
+                                      withdrawal_id=found, entry_id=entry)
+            if outcome is Outcome.NOT_PLACED:
+                self.journal.failed(entry, f"{why}; lookup: not requested")
+                return WithdrawResult(Outcome.NOT_PLACED, f"{why} — no such withdrawal on "
+                                      "the exchange: not requested. Nothing was resent.", coid,
+                                      entry_id=entry)
+            self.journal.unknown(entry, f"{why}; lookup: {note}")
+            return WithdrawResult(Outcome.UNKNOWN, f"{why} — cannot tell whether the "
+                                  f"withdrawal was requested ({note}). Check the withdrawals "
+                                  "history; nothing was resent.", coid,
+                                  candidates=candidates, entry_id=entry)
+        wid = _withdrawal_id(answer)
+        self.journal.done(entry, {"withdrawal_id": wid, "answer": _jsonable(answer)})
+        self._notify(AccountChange("withdraw"))
+        shown = f" #{wid}" if wid is not None else ""
+        return WithdrawResult(Outcome.DONE, f"Withdrawal{shown} requested: {amount} "
+                              f"{method.currency} via {method.network}.", coid,
+                              withdrawal_id=wid, entry_id=entry)
+
+    async def find_withdrawal(self, currency: str, amount: Decimal, coid: str, sent_at: float,
+                              *, delays: Sequence[float] | None = None
+                              ) -> tuple[Outcome, int | None, list[Withdrawal], str]:
+        """Look for the withdrawal sent at ``sent_at``: (outcome, id, candidates, note)."""
+        since = datetime.fromtimestamp(sent_at - self.clock_skew_s, tz=UTC)
+        claimed = self._claimed_withdrawals()
+        queried = False
+        last_error = ""
+        for delay in self.lookup_delays if delays is None else delays:
+            if delay:
+                await asyncio.sleep(delay)
+            try:
+                rows = list(await self.client.withdrawals(currency=currency, start_time=since))
+            except AlpError as exc:
+                last_error = describe_error(exc)
+                continue
+            queried = True
+            by_coid = [w for w in rows if getattr(w, "client_order_id", None) == coid]
+            if by_coid:
+                return Outcome.DONE, by_coid[0].id, by_coid, "found by client order id"
+            matches = [w for w in rows if w.amount == amount and w.id not in claimed
+                       and (w.date is None or w.date >= since)]
+            if len(matches) == 1:
+                return Outcome.DONE, matches[0].id, matches, "matched by amount and time"
+            if len(matches) > 1:
+                return Outcome.UNKNOWN, None, matches, f"{len(matches)} withdrawals match"
+        if not queried:
+            return Outcome.UNKNOWN, None, [], f"the history could not be read ({last_error})"
+        return Outcome.NOT_PLACED, None, [], "no matching withdrawal"
+
+    def _claimed_withdrawals(self) -> set[int]:
+        ids: set[int] = set()
+        for e in self.journal.entries(venue=self.venue):
+            if e.kind == EntryKind.WITHDRAW and e.state is EntryState.DONE and isinstance(
+                    e.response, dict) and isinstance(e.response.get("withdrawal_id"), int):
+                ids.add(e.response["withdrawal_id"])
+        return ids
+
+
+# --- helpers ------------------------------------------------------------------------------
+
+
+def _matches(order: Order, draft: OrderDraft, since_ts: float) -> bool:
+    if order.pair != draft.pair or order.side is not draft.side:
+        return False
+    if order.type is not draft.order_type:
+        return False
+    if draft.base_amount is not None and order.amount != draft.base_amount:
+        return False
+    if draft.limit_price is not None and order.price != draft.limit_price:
+        return False
+    if draft.stop_price is not None and order.stop_price not in (None, draft.stop_price):
+        return False
+    created = order.date or order.open_at
+    return not (created is not None and created.timestamp() < since_ts)
+
+
+def _placed_message(ids: Sequence[int]) -> str:
+    shown = ", ".join(f"#{i}" for i in ids)
+    return f"Order {shown} placed" if len(ids) == 1 else f"Orders {shown} placed"
+
+
+def cancel_summary(statuses: dict[int, OrderStatus | None]) -> str:
+    if not statuses:
+        return "No open orders to cancel."
+    done = sum(1 for s in statuses.values()
+               if s in (OrderStatus.CANCELLED, OrderStatus.PARTIAL_CANCELLED))
+    rest = len(statuses) - done
+    text = f"{done} cancelled"
+    if rest:
+        others = ", ".join(f"#{i} {s.value if s else 'not found'}" for i, s in
+                           sorted(statuses.items())
+                           if s not in (OrderStatus.CANCELLED, OrderStatus.PARTIAL_CANCELLED))
+        text += f"; {rest} not: {others}"
+    return text + "."
+
+
+def plain_statuses(statuses: dict[int, OrderStatus | None]) -> dict[str, str | None]:
+    return {str(k): (v.value if v else None) for k, v in statuses.items()}
+
+
+def _withdrawal_id(answer: Any) -> int | None:
+    if isinstance(answer, bool):
+        return None
+    if isinstance(answer, int):
+        return answer
+    if isinstance(answer, list) and answer and isinstance(answer[0], int):
+        return answer[0]
+    if isinstance(answer, dict):
+        value = answer.get("id")
+        return value if isinstance(value, int) else None
+    value = getattr(answer, "id", None)
+    return value if isinstance(value, int) else None
+
+
+def _jsonable(value: Any) -> Any:
+    if hasattr(value, "model_dump"):
+        return value.model_dump(mode="json")
+    return value if isinstance(value, int | str | list | dict | None) else str(value)
+
+
+def side_word(side: OrderSide) -> str:
+    """BUY or SELL."""
+    return side.word
+
+
+def window_30d(end: datetime | None = None) -> tuple[datetime, datetime]:
+    """A 30-day window ending at ``end`` (default now, UTC)."""
+    end = end or datetime.now(tz=UTC)
+    return end - timedelta(days=30), end
