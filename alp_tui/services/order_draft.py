@@ -542,8 +542,11 @@ def _preview(
         if short:
             warnings.append("The visible book cannot fill the whole order")
     elif otype is OrderType.STOP_MARKET and stop_price is not None:
-        total = base_amount * stop_price if base_amount is not None else quote_amount
-        est_base = base_amount if base_amount is not None else quote_amount / stop_price  # type: ignore[operator]
+        if base_amount is not None:
+            total = base_amount * stop_price
+        elif quote_amount is not None:
+            total = quote_amount
+            est_base = quote_amount / stop_price
         is_maker = False
     elif quote_amount is not None:
         total = quote_amount
