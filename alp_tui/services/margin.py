@@ -15,6 +15,9 @@ would reach the liquidation line, all other prices held still.
 
 from __future__ import annotations
 
+import asyncio
+import csv
+import io
 import logging
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -25,7 +28,16 @@ from typing import Any, Protocol
 
 from alp_tui.api.enums import LoanType, MarginDirection, WalletType, normalize_pair
 from alp_tui.api.errors import AlpError, ForbiddenError, RequestTimeoutError, ValidationError
-from alp_tui.api.models import Balance, Loan, Ticker
+from alp_tui.api.models import (
+    Balance,
+    Borrow,
+    Interest,
+    Liquidation,
+    Loan,
+    MarginTransfer,
+    Repay,
+    Ticker,
+)
 from alp_tui.services.journal import Journal
 from alp_tui.services.margin_alerts import MarginBand, MarginThresholds, WalletKey
 
@@ -718,11 +730,13 @@ class MarginService:
 
     # --- reading ---------------------------------------------------------------------
     async def fetch_snapshot(self) -> MarginSnapshot:
-        """Loans (cross and isolated), balances and tickers, worked out together."""
-        cross = await self.client.loans(cross_margin=True)
-        isolated = await self.client.loans(isolated_margin=True)
-        balances = await self.client.balances()
-        tickers = await self.client.ticker()
+        """Loans (cross and isolated), balances and tickers, fetched together."""
+        cross, isolated, balances, tickers = await asyncio.gather(
+            self.client.loans(cross_margin=True),
+            self.client.loans(isolated_margin=True),
+            self.client.balances(),
+            self.client.ticker(),
+        )
         if not isinstance(tickers, list):
             tickers = [tickers]
         seen: set[int] = set()
@@ -735,10 +749,28 @@ class MarginService:
         self.snapshot = snap
         return snap
 
+    async def history(
+        self,
+        kind: HistoryKind | str,
+        start: datetime,
+        end: datetime,
+        *,
+        pair: str | None = None,
+        currency: str | None = None,
+    ) -> list[Any]:
+        """Rows of one margin history tab in [start, end) (at most 30 days), newest first."""
+        kind = HistoryKind(kind)
+        fetch = getattr(self.client, kind.value)
+        rows = list(await fetch(pair=pair, currency=currency, start_time=start, end_time=end))
+        rows.sort(key=lambda r: (history_time(r) or _EPOCH, getattr(r, "id", 0)), reverse=True)
+        return rows
+
     # --- checks ----------------------------------------------------------------------
-    def check_transfer(self, req: TransferRequest) -> None:
+    def check_transfer(
+        self, req: TransferRequest, snapshot: MarginSnapshot | None = None
+    ) -> None:
         """Refuse a transfer the wallets cannot cover (when balances are known)."""
-        snap = self.snapshot
+        snap = snapshot or self.snapshot
         if snap is None:
             return
         if req.direction is MarginDirection.ADD:
@@ -753,9 +785,11 @@ class MarginService:
                 field_errors={"amount": f"at most {have.normalize():f} available in {where}"},
             )
 
-    def check_repay(self, req: LoanRequest) -> RepayPreview:
+    def check_repay(
+        self, req: LoanRequest, snapshot: MarginSnapshot | None = None
+    ) -> RepayPreview:
         """Refuse a repayment of nothing owed or of more than owed or held; return the split."""
-        snap = self.snapshot
+        snap = snapshot or self.snapshot
         if snap is None:
             return preview_repay([], req.amount)
         loans = snap.loans_of(req.wallet, req.currency)
@@ -779,9 +813,11 @@ class MarginService:
         return preview
 
     # --- actions ---------------------------------------------------------------------
-    async def transfer(self, req: TransferRequest) -> MarginActionResult:
+    async def transfer(
+        self, req: TransferRequest, snapshot: MarginSnapshot | None = None
+    ) -> MarginActionResult:
         """Move funds between spot and a margin wallet."""
-        self.check_transfer(req)
+        self.check_transfer(req, snapshot)
         arrow = "spot → " + req.wallet.label if req.direction is MarginDirection.ADD \
             else req.wallet.label + " → spot"
         op = await self._send(
@@ -814,9 +850,11 @@ class MarginService:
             f"Borrowed {req.amount.normalize():f} {req.currency} in the {req.wallet.label} "
             "wallet.", req.currency, req.amount)
 
-    async def repay(self, req: LoanRequest) -> MarginActionResult:
+    async def repay(
+        self, req: LoanRequest, snapshot: MarginSnapshot | None = None
+    ) -> MarginActionResult:
         """Repay a loan: the exchange takes accrued interest first, then principal."""
-        preview = self.check_repay(req)
+        preview = self.check_repay(req, snapshot)
         op = await self._send(
             MarginAction.REPAY,
             {"wallet_type": req.wallet.wallet_type.value, "pair": req.wallet.pair,
@@ -876,6 +914,128 @@ def _as_id(answer: Any) -> int | None:
         return int(answer) if answer is not None else None
     except (TypeError, ValueError):
         return None
+
+
+# --------------------------------------------------------------------------------------
+# History tables
+# --------------------------------------------------------------------------------------
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+class HistoryKind(StrEnum):
+    """The margin history tabs; values are the client's method names."""
+
+    TRANSFERS = "margin_transfers"
+    BORROWS = "borrows"
+    REPAYS = "repays"
+    INTERESTS = "interests"
+    LIQUIDATIONS = "liquidations"
+
+    @property
+    def title(self) -> str:
+        """Tab title."""
+        return {"margin_transfers": "Transfers", "interests": "Interest"}.get(
+            self.value, self.value.capitalize())
+
+
+def history_time(row: Any) -> datetime | None:
+    """When a history row happened (``date``, else ``created_at`` / ``opened_at``)."""
+    for name in ("date", "created_at", "opened_at"):
+        value = getattr(row, name, None)
+        if isinstance(value, datetime):
+            return value if value.tzinfo else value.replace(tzinfo=UTC)
+    return None
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, Decimal):
+        return f"{value.normalize():f}" if value else "0"
+    if isinstance(value, datetime):
+        when = value if value.tzinfo else value.replace(tzinfo=UTC)
+        return when.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
+    if isinstance(value, StrEnum):
+        return value.value
+    if isinstance(value, list | tuple):
+        return " ".join(str(v) for v in value)
+    return str(value)
+
+
+def _wallet_text(row: Any) -> str:
+    wt = getattr(row, "wallet_type", None)
+    return {WalletType.CROSS_MARGIN: "cross", WalletType.ISOLATED_MARGIN: "isolated"}.get(
+        wt, _text(wt).lower())
+
+
+def _time_text(row: Any) -> str:
+    return _text(history_time(row))
+
+
+Column = tuple[str, Any]
+
+HISTORY_COLUMNS: dict[HistoryKind, tuple[Column, ...]] = {
+    HistoryKind.TRANSFERS: (
+        ("time (UTC)", _time_text), ("id", lambda r: r.id),
+        ("direction", lambda r: r.direction), ("wallet", _wallet_text),
+        ("pair", lambda r: r.pair), ("currency", lambda r: r.currency),
+        ("amount", lambda r: r.amount), ("note", lambda r: r.note),
+    ),
+    HistoryKind.BORROWS: (
+        ("time (UTC)", _time_text), ("id", lambda r: r.id), ("wallet", _wallet_text),
+        ("pair", lambda r: r.pair), ("currency", lambda r: r.currency),
+        ("borrowed", lambda r: r.borrowed), ("repaid", lambda r: r.repaid),
+        ("interest rate", lambda r: r.interest_rate),
+        ("interest accrued", lambda r: r.interest_accrued),
+        ("interest paid", lambda r: r.interest_paid), ("type", lambda r: r.type),
+    ),
+    HistoryKind.REPAYS: (
+        ("time (UTC)", _time_text), ("id", lambda r: r.id), ("wallet", _wallet_text),
+        ("pair", lambda r: r.pair), ("currency", lambda r: r.currency),
+        ("interest", lambda r: r.interest_amount),
+        ("principal", lambda r: r.principal_amount), ("type", lambda r: r.type),
+    ),
+    HistoryKind.INTERESTS: (
+        ("time (UTC)", _time_text), ("id", lambda r: r.id),
+        ("borrow id", lambda r: r.borrow_id), ("wallet", _wallet_text),
+        ("pair", lambda r: r.pair), ("currency", lambda r: r.currency),
+        ("rate", lambda r: r.interest_rate), ("accrued", lambda r: r.interest_accrued),
+        ("paid", lambda r: r.interest_paid),
+    ),
+    HistoryKind.LIQUIDATIONS: (
+        ("time (UTC)", _time_text), ("id", lambda r: r.id), ("wallet", _wallet_text),
+        ("pair", lambda r: r.pair), ("currency", lambda r: r.currency),
+        ("margin level", lambda r: r.margin_level), ("amount", lambda r: r.amount),
+        ("fund amount", lambda r: r.fund_amount),
+        ("orders created", lambda r: r.order_created),
+        ("borrows closed", lambda r: r.borrow_closed),
+        ("closed at", lambda r: r.closed_at),
+    ),
+}
+
+HISTORY_MODELS: dict[HistoryKind, type] = {
+    HistoryKind.TRANSFERS: MarginTransfer,
+    HistoryKind.BORROWS: Borrow,
+    HistoryKind.REPAYS: Repay,
+    HistoryKind.INTERESTS: Interest,
+    HistoryKind.LIQUIDATIONS: Liquidation,
+}
+
+
+def history_cells(kind: HistoryKind, row: Any) -> list[str]:
+    """One row of a history table as text, in :data:`HISTORY_COLUMNS` order."""
+    return [_text(getter(row)) for _, getter in HISTORY_COLUMNS[kind]]
+
+
+def history_csv(kind: HistoryKind, rows: Iterable[Any]) -> str:
+    """A history tab as CSV text: the table's headers, exact decimals, UTC times."""
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    writer.writerow([name for name, _ in HISTORY_COLUMNS[kind]])
+    for row in rows:
+        writer.writerow(history_cells(kind, row))
+    return buf.getvalue()
 
 
 def band_of(level: Decimal | None, thresholds: MarginThresholds) -> MarginBand:

@@ -1,0 +1,342 @@
+"""The margin pane: loans, margin level per wallet, distance to liquidation, alerts."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.message import Message
+from textual.widgets import DataTable, Static
+
+from alp_tui.api.enums import WalletType
+from alp_tui.api.models import Loan, PairInfo
+from alp_tui.services.margin import (
+    MarginActionResult,
+    MarginService,
+    MarginSnapshot,
+    WalletPosition,
+)
+from alp_tui.services.margin_alerts import (
+    MarginAlert,
+    MarginAlertTracker,
+    MarginBand,
+    MarginThresholds,
+    WalletKey,
+)
+from alp_tui.ui.format import format_decimal
+from alp_tui.ui.modals.borrow import BorrowModal
+from alp_tui.ui.modals.close_position import ClosePositionModal
+from alp_tui.ui.modals.margin_transfer import MarginTransferModal
+from alp_tui.ui.modals.repay import RepayModal
+from alp_tui.ui.panes.base import DataPane
+from alp_tui.ui.widgets.alert_banner import AlertBanner
+from alp_tui.ui.widgets.pane_status import PaneStatus
+
+log = logging.getLogger(__name__)
+
+BAND_STYLE: dict[MarginBand, str] = {
+    MarginBand.SAFE: "bold green",
+    MarginBand.WARNING: "bold yellow",
+    MarginBand.DANGER: "bold white on red",
+    MarginBand.NO_DEBT: "dim",
+}
+
+LOAN_COLUMNS = ("wallet", "pair", "currency", "borrowed", "interest", "owed")
+
+
+def thresholds_from_config(config: Any) -> MarginThresholds:
+    """Thresholds from the app config's ``[margin]`` section when it has one."""
+    section = getattr(config, "margin", None)
+    if section is None:
+        return MarginThresholds()
+    values = section.model_dump() if hasattr(section, "model_dump") else dict(section)
+    try:
+        return MarginThresholds.from_mapping(values)
+    except ValueError as exc:
+        log.warning("margin thresholds: %s; using the defaults", exc)
+        return MarginThresholds()
+
+
+class MarginPane(DataPane):
+    """Loans of the cross and isolated wallets, each wallet's margin level on a colour
+    scale (safe / warning / near liquidation), and for the selected pair the price that
+    would trigger liquidation.
+
+    Fed by the ``loans`` topic with a :class:`MarginSnapshot` (a bare list of loans is
+    also accepted: levels then wait for the next snapshot). When a wallet's level falls
+    through a threshold it rings the bell, logs, shows an :class:`AlertBanner` that stays
+    until dismissed, and posts :class:`MarginPane.AlertRaised`.
+    """
+
+    topic: ClassVar[str] = "loans"
+
+    BINDINGS = [
+        Binding("t", "transfer", "Transfer", id="margin.transfer",
+                tooltip="Move funds between spot and a margin wallet"),
+        Binding("b", "borrow", "Borrow", id="margin.borrow",
+                tooltip="Borrow in the cross or an isolated wallet"),
+        Binding("r", "repay", "Repay", id="margin.repay",
+                tooltip="Repay a loan (interest is paid first)"),
+        Binding("x", "close_position", "Close position", id="margin.close_position",
+                tooltip="Close a margin position: sell to cover and repay"),
+    ]
+
+    class AlertRaised(Message):
+        """A wallet's margin level fell through a threshold."""
+
+        def __init__(self, pane: MarginPane, alert: MarginAlert) -> None:
+            super().__init__()
+            self.pane = pane
+            self.alert = alert
+
+        @property
+        def control(self) -> MarginPane:
+            """The pane that raised it."""
+            return self.pane
+
+    class ActionDone(Message):
+        """A margin action went through; balances and loans should refresh now."""
+
+        def __init__(self, pane: MarginPane, result: MarginActionResult) -> None:
+            super().__init__()
+            self.pane = pane
+            self.result = result
+
+        @property
+        def control(self) -> MarginPane:
+            """The pane whose modal did it."""
+            return self.pane
+
+    def __init__(
+        self,
+        *,
+        service: MarginService | None = None,
+        thresholds: MarginThresholds | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self._service = service
+        self._thresholds = thresholds
+        self.tracker = MarginAlertTracker(thresholds or MarginThresholds())
+        self.snapshot: MarginSnapshot | None = None
+
+    # --- layout ------------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        """Status, levels, distance to liquidation, the loans table."""
+        yield PaneStatus("Margin")
+        yield Static("", id="margin-levels")
+        yield Static("", id="margin-distance")
+        table: DataTable[Any] = DataTable(id="margin-loans", cursor_type="row", zebra_stripes=True)
+        yield table
+        yield Static("No open loans.  t transfer · b borrow · r repay · x close",
+                     id="margin-empty")
+
+    def on_mount(self) -> None:
+        """Columns, and thresholds from the config when none were given."""
+        if self._thresholds is None:
+            self.tracker.thresholds = thresholds_from_config(getattr(self.app, "config", None))
+        table = self.query_one("#margin-loans", DataTable)
+        for name in LOAN_COLUMNS:
+            table.add_column(name.capitalize(), key=name)
+        self._render()
+
+    @property
+    def thresholds(self) -> MarginThresholds:
+        """The alert and colour-scale lines in use."""
+        return self.tracker.thresholds
+
+    # --- feed contract -----------------------------------------------------------------
+    def set_pair(self, pair: PairInfo) -> None:
+        """The distance line follows the selected pair."""
+        super().set_pair(pair)
+        if self.is_mounted:
+            self._render_distance()
+
+    def show_data(self, data: Any) -> None:
+        """Render a :class:`MarginSnapshot` (or a list of loans) and check thresholds."""
+        if isinstance(data, MarginSnapshot):
+            snap = data
+        elif isinstance(data, Sequence):
+            loans = tuple(x for x in data if isinstance(x, Loan))
+            old = self.snapshot
+            snap = MarginSnapshot(loans, old.balances if old else (), old.tickers if old else ())
+        else:
+            return
+        self.snapshot = snap
+        service = self.service
+        if service is not None:
+            service.snapshot = snap
+        self._render()
+        self._check_alerts(snap)
+
+    # --- rendering ---------------------------------------------------------------------
+    def _render(self) -> None:
+        self._render_levels()
+        self._render_distance()
+        self._render_loans()
+
+    def _render_levels(self) -> None:
+        widget = self.query_one("#margin-levels", Static)
+        snap = self.snapshot
+        if snap is None:
+            widget.update(Text("Margin level: waiting for data…", style="dim"))
+            return
+        positions = snap.positions()
+        if not positions:
+            widget.update(Text("No margin wallets in use.", style="dim"))
+            return
+        text = Text()
+        for i, pos in enumerate(positions.values()):
+            if i:
+                text.append("\n")
+            text.append_text(self.level_line(pos))
+        widget.update(text)
+
+    def level_line(self, pos: WalletPosition) -> Text:
+        """``cross  1.482  WARNING  assets 3,000.00  debt 2,024.00 USDT``."""
+        band = self.thresholds.band(pos.level)
+        text = Text()
+        text.append(f"{pos.wallet.label:<22}", style="bold")
+        level = f"{pos.level:.3f}" if pos.level is not None else "—"
+        text.append(f" {level:>8} ", style=BAND_STYLE[band])
+        text.append(f" {band.value.upper():<17}", style=BAND_STYLE[band])
+        text.append(f" assets {format_decimal(pos.assets_usdt, 2)}"
+                    f"  debt {format_decimal(pos.debt_usdt, 2)} USDT")
+        if pos.unpriced:
+            text.append(f"  (no price for {', '.join(pos.unpriced)})", style="italic dim")
+        return text
+
+    def _render_distance(self) -> None:
+        widget = self.query_one("#margin-distance", Static)
+        snap = self.snapshot
+        if snap is None or self.pair is None:
+            widget.update("")
+            return
+        dists = snap.liquidation_distances(self.pair.name, self.thresholds.liquidation)
+        if not dists:
+            widget.update(Text(f"{self.pair.name}: no liquidation price "
+                               "(no margin exposure to this pair)", style="dim"))
+            return
+        text = Text()
+        places = self.pair.price_precision
+        for i, d in enumerate(dists):
+            if i:
+                text.append("\n")
+            sign = "−" if d.side.value == "falls" else "+"
+            near = d.percent < 10
+            text.append(f"{d.wallet.label}: ", style="bold")
+            text.append(f"liquidation if {d.pair} {d.side.value} to ")
+            text.append(format_decimal(d.liquidation_price, places),
+                        style="bold red" if near else "bold")
+            text.append(f"  ({sign}{format_decimal(d.distance, places)}, "
+                        f"{sign}{d.percent:.1f}%)", style="red" if near else "")
+        widget.update(text)
+
+    def _render_loans(self) -> None:
+        table = self.query_one("#margin-loans", DataTable)
+        table.clear()
+        loans = self.snapshot.loans if self.snapshot else ()
+        for loan in loans:
+            wallet = "cross" if loan.wallet_type is WalletType.CROSS_MARGIN else "isolated"
+            table.add_row(
+                wallet,
+                loan.pair or "",
+                loan.currency,
+                _amount(loan.borrowed),
+                _amount(loan.interest),
+                _amount(loan.borrowed + loan.interest),
+                key=str(loan.id),
+            )
+        self.query_one("#margin-empty", Static).display = not loans
+
+    # --- alerts --------------------------------------------------------------------------
+    def _check_alerts(self, snap: MarginSnapshot) -> None:
+        alerts = self.tracker.update(snap.levels(), now=snap.at)
+        if not alerts:
+            return
+        self.app.bell()
+        banner = self._banner()
+        for alert in alerts:
+            log.warning("margin alert: %s", alert.message)
+            banner.push(alert.message, danger=alert.band is MarginBand.DANGER, at=alert.at)
+            self.post_message(self.AlertRaised(self, alert))
+
+    def _banner(self) -> AlertBanner:
+        """The screen's alert banner, mounted at the top of the screen if missing."""
+        found = self.screen.query(AlertBanner)
+        if found:
+            return found.first(AlertBanner)
+        banner = AlertBanner(id="margin-alert-banner")
+        self.screen.mount(banner)
+        return banner
+
+    def current_levels(self) -> dict[WalletKey, Decimal | None]:
+        """Margin level per wallet in the last snapshot."""
+        return self.snapshot.levels() if self.snapshot else {}
+
+    # --- actions -------------------------------------------------------------------------
+    @property
+    def service(self) -> MarginService | None:
+        """The margin service given, or the app's ``margin_service``."""
+        if self._service is not None:
+            return self._service
+        found = getattr(self.app, "margin_service", None)
+        return found if isinstance(found, MarginService) else None
+
+    def _open(self, modal_cls: type, **kwargs: Any) -> None:
+        service = self.service
+        if service is None:
+            self.notify("Margin actions need an API key with the Margin permission "
+                        "(see the config's [exchange] section).",
+                        title="Margin", severity="warning")
+            return
+        pair = self.pair.name if self.pair else None
+        wallet = self._cursor_wallet()
+        modal = modal_cls(service, self.snapshot, pair=pair, wallet=wallet, **kwargs)
+        self.app.push_screen(modal, callback=self._after_action)
+
+    def _cursor_wallet(self) -> WalletKey | None:
+        if self.snapshot is None or not self.snapshot.loans:
+            return None
+        table = self.query_one("#margin-loans", DataTable)
+        try:
+            row = table.coordinate_to_cell_key(table.cursor_coordinate).row_key
+        except Exception:
+            return None
+        for loan in self.snapshot.loans:
+            if str(loan.id) == row.value:
+                if loan.wallet_type is WalletType.ISOLATED_MARGIN:
+                    return WalletKey(WalletType.ISOLATED_MARGIN, loan.pair)
+                return WalletKey(WalletType.CROSS_MARGIN)
+        return None
+
+    def _after_action(self, result: MarginActionResult | None) -> None:
+        if result is None:
+            return
+        self.notify(result.summary, title="Margin")
+        self.post_message(self.ActionDone(self, result))
+
+    def action_transfer(self) -> None:
+        """Open the transfer form."""
+        self._open(MarginTransferModal)
+
+    def action_borrow(self) -> None:
+        """Open the borrow form."""
+        self._open(BorrowModal)
+
+    def action_repay(self) -> None:
+        """Open the repay form."""
+        self._open(RepayModal)
+
+    def action_close_position(self) -> None:
+        """Open the close-position confirmation."""
+        self._open(ClosePositionModal)
+
+
+def _amount(value: Decimal) -> Text:
+    return Text(f"{value.normalize():f}", justify="right")

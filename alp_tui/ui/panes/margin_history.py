@@ -1,0 +1,248 @@
+"""Margin history: transfers, borrows, repays, interest and liquidations, 30 days at a time."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, ClassVar
+
+from platformdirs import user_data_dir
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.message import Message
+from textual.widgets import DataTable, Static, TabbedContent, TabPane
+
+from alp_tui.feed.state import FeedState, Freshness
+from alp_tui.services.margin import (
+    HISTORY_COLUMNS,
+    HistoryKind,
+    MarginService,
+    explain,
+    history_cells,
+    history_csv,
+)
+from alp_tui.ui.panes.base import DataPane
+from alp_tui.ui.widgets.pane_status import PaneStatus
+
+WINDOW = timedelta(days=30)
+
+
+def default_export_dir() -> Path:
+    """Where CSV exports go unless the app says otherwise."""
+    return Path(user_data_dir("alp-tui", appauthor=False)) / "exports"
+
+
+class MarginHistoryPane(DataPane):
+    """One tab per margin history; ``[`` / ``]`` move the 30-day window back and forth,
+    ``e`` writes the visible tab to CSV. Rows are fetched through the margin service
+    (the exchange refuses windows over 30 days)."""
+
+    topic: ClassVar[str] = "margin_history"
+
+    BINDINGS = [
+        Binding("left_square_bracket", "older", "Older 30 d", id="margin_history.older",
+                tooltip="Show the 30 days before this window"),
+        Binding("right_square_bracket", "newer", "Newer 30 d", id="margin_history.newer",
+                tooltip="Show the 30 days after this window"),
+        Binding("home", "latest", "Latest", id="margin_history.latest",
+                tooltip="Back to the last 30 days"),
+        Binding("e", "export", "Export CSV", id="margin_history.export",
+                tooltip="Write the visible tab's rows to a CSV file"),
+        Binding("ctrl+r", "reload", "Reload", id="margin_history.reload",
+                tooltip="Fetch the visible tab again"),
+    ]
+
+    class Loaded(Message):
+        """Rows of one tab and window arrived."""
+
+        def __init__(self, kind: HistoryKind, end: datetime, rows: list[Any]) -> None:
+            super().__init__()
+            self.kind = kind
+            self.end = end
+            self.rows = rows
+
+    class Exported(Message):
+        """A tab was written to ``path``."""
+
+        def __init__(self, kind: HistoryKind, path: Path, count: int) -> None:
+            super().__init__()
+            self.kind = kind
+            self.path = path
+            self.count = count
+
+    def __init__(
+        self,
+        *,
+        service: MarginService | None = None,
+        export_dir: Path | None = None,
+        now: Any = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self._service = service
+        self._now = now or (lambda: datetime.now(UTC))
+        self.export_dir = export_dir
+        self.end: datetime = self._now()
+        self.rows: dict[HistoryKind, list[Any]] = {}
+        self._loaded: dict[HistoryKind, datetime] = {}
+
+    # --- layout ------------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        """Status, window bar, one tab per history."""
+        yield PaneStatus("Margin history")
+        with Horizontal(id="margin-history-bar"):
+            yield Static("", id="margin-history-window")
+            yield Static("[ older · ] newer · e export CSV", id="margin-history-note")
+        with TabbedContent(id="margin-history-tabs"):
+            for kind in HistoryKind:
+                with TabPane(kind.title, id=f"mh-tab-{kind.value}"):
+                    table: DataTable[str] = DataTable(
+                        id=f"mh-{kind.value}", cursor_type="row", zebra_stripes=True)
+                    for name, _ in HISTORY_COLUMNS[kind]:
+                        table.add_column(name, key=name)
+                    yield table
+
+    def on_mount(self) -> None:
+        """Show the window and load the visible tab."""
+        self._show_window()
+        self.reload()
+
+    # --- window --------------------------------------------------------------------------
+    @property
+    def start(self) -> datetime:
+        """Window start (inclusive)."""
+        return self.end - WINDOW
+
+    @property
+    def at_latest(self) -> bool:
+        """True when the window ends now (no newer window)."""
+        return self.end >= self._now() - timedelta(seconds=1)
+
+    def _show_window(self) -> None:
+        label = f"{self.start:%Y-%m-%d %H:%M} → {self.end:%Y-%m-%d %H:%M} UTC"
+        if self.at_latest:
+            label += "  (last 30 days)"
+        self.query_one("#margin-history-window", Static).update(label)
+
+    def set_window_end(self, end: datetime) -> None:
+        """Move the window to end at ``end`` (never past now) and reload."""
+        now = self._now()
+        self.end = min(end, now)
+        self._loaded.clear()
+        self._show_window()
+        self.reload()
+
+    def action_older(self) -> None:
+        """The previous 30 days."""
+        self.set_window_end(self.start)
+
+    def action_newer(self) -> None:
+        """The next 30 days (up to now)."""
+        if self.at_latest:
+            self.notify("Already showing the latest 30 days.", title="Margin history")
+            return
+        self.set_window_end(self.end + WINDOW)
+
+    def action_latest(self) -> None:
+        """The last 30 days."""
+        self.set_window_end(self._now())
+
+    # --- loading -----------------------------------------------------------------------
+    @property
+    def service(self) -> MarginService | None:
+        """The margin service given, or the app's ``margin_service``."""
+        if self._service is not None:
+            return self._service
+        found = getattr(self.app, "margin_service", None)
+        return found if isinstance(found, MarginService) else None
+
+    @property
+    def current_kind(self) -> HistoryKind:
+        """The visible tab's history."""
+        active = self.query_one("#margin-history-tabs", TabbedContent).active or ""
+        value = active.removeprefix("mh-tab-")
+        try:
+            return HistoryKind(value)
+        except ValueError:
+            return HistoryKind.TRANSFERS
+
+    def action_reload(self) -> None:
+        """Fetch the visible tab again."""
+        self._loaded.pop(self.current_kind, None)
+        self.reload()
+
+    def reload(self, kind: HistoryKind | None = None) -> None:
+        """Load ``kind`` (default: the visible tab) for the window unless already loaded."""
+        kind = kind or self.current_kind
+        if self._loaded.get(kind) == self.end:
+            return
+        if self.service is None:
+            self.set_feed_state(FeedState(Freshness.DISABLED,
+                                          error="needs an API key with the Margin permission"))
+            return
+        self.set_feed_state(FeedState(Freshness.LOADING))
+        self._fetch(kind, self.start, self.end)
+
+    @on(TabbedContent.TabActivated, "#margin-history-tabs")
+    def _tab_changed(self) -> None:
+        self.reload()
+
+    @work(exclusive=True, group="margin-history", exit_on_error=False)
+    async def _fetch(self, kind: HistoryKind, start: datetime, end: datetime) -> None:
+        service = self.service
+        if service is None:
+            return
+        try:
+            rows = await service.history(kind, start, end)
+        except Exception as exc:  # shown in the status line, never a traceback
+            if end == self.end:
+                self.set_feed_state(FeedState(Freshness.ERROR, error=explain(exc)))
+            return
+        self.post_message(self.Loaded(kind, end, rows))
+
+    @on(Loaded)
+    def _loaded_rows(self, message: Loaded) -> None:
+        if message.end != self.end:  # an answer for a window no longer shown
+            return
+        self.show_data(message)
+
+    def show_data(self, data: Any) -> None:
+        """Fill one tab from a :class:`Loaded` message."""
+        if not isinstance(data, MarginHistoryPane.Loaded):
+            return
+        kind = data.kind
+        self.rows[kind] = list(data.rows)
+        self._loaded[kind] = data.end
+        table = self.query_one(f"#mh-{kind.value}", DataTable)
+        table.clear()
+        for row in data.rows:
+            table.add_row(*history_cells(kind, row))
+        self.set_feed_state(FeedState(interval_s=3600.0).fresh())
+
+    def table(self, kind: HistoryKind) -> DataTable[Any]:
+        """The table of one tab."""
+        return self.query_one(f"#mh-{kind.value}", DataTable)
+
+    # --- export ------------------------------------------------------------------------
+    def action_export(self) -> None:
+        """Write the visible tab's rows (this window) to a CSV file."""
+        kind = self.current_kind
+        rows = self.rows.get(kind, [])
+        if self._loaded.get(kind) != self.end:
+            self.notify("Wait for the tab to load before exporting.", title="Export",
+                        severity="warning")
+            return
+        folder = self.export_dir or getattr(self.app, "export_dir", None) or default_export_dir()
+        path = Path(folder) / (
+            f"margin-{kind.value}-{self.start:%Y%m%d}-{self.end:%Y%m%d}.csv")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(history_csv(kind, rows), encoding="utf-8")
+        except OSError as exc:
+            self.notify(f"Could not write {path}: {exc.strerror}", title="Export",
+                        severity="error")
+            return
+        self.notify(f"{len(rows)} rows written to {path}", title="Export")
+        self.post_message(self.Exported(kind, path, len(rows)))
