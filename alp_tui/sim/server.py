@@ -33,6 +33,7 @@ from alp_tui.sim.app import DEFAULT_BODY_LIMIT, SimApp
 from alp_tui.sim.auth import Authenticator
 from alp_tui.sim.exchange import Exchange
 from alp_tui.sim.faults import FaultInjector, FaultMiddleware
+from alp_tui.sim.ws import FeedHub, FeedOptions, feed_routes
 
 log = logging.getLogger(__name__)
 
@@ -149,6 +150,7 @@ class SimServer:
         self.exchange: Exchange = None  # type: ignore[assignment]  # set by start()
         self.auth: Authenticator = None  # type: ignore[assignment]
         self.sim_app: SimApp | None = None
+        self.feed: FeedHub | None = None  # the WebSocket feed at /ws and /alp-ws
         self.app: Any = None
         self._uvicorn: _Uvicorn | None = None
         self._thread: threading.Thread | None = None
@@ -182,7 +184,9 @@ class SimServer:
                 access_log=False,
                 lifespan="off",
                 http="h11",
-                ws="none",
+                ws="websockets-sansio",
+                ws_ping_interval=20.0,
+                ws_ping_timeout=20.0,
                 timeout_graceful_shutdown=2,
                 server_header=False,
             )
@@ -251,12 +255,21 @@ class SimServer:
         else:
             self.auth.set_key_lookup(self.exchange.find_api_key)
         if self.sim_app is None:
+            self.feed = FeedHub(self.exchange, options=FeedOptions(live_quirks=self.live_quirks),
+                                authenticate=self._feed_account)
             self.sim_app = SimApp(self.exchange, self.auth, live_quirks=self.live_quirks,
-                                  body_limit=self.body_limit, extra_routes=self.extra_routes)
+                                  body_limit=self.body_limit,
+                                  extra_routes=[*self.extra_routes, *feed_routes(self.feed)])
             self.app = FaultMiddleware(self.sim_app.app, self.faults,
                                        control=self.fault_control)
         else:
             self.sim_app.set_exchange(self.exchange)
+            if self.feed is not None:
+                self.feed.set_exchange(self.exchange)
+
+    def _feed_account(self, token: str) -> int | None:
+        """The account behind a WebSocket ``auth`` JWT (raises when it is refused)."""
+        return self.auth.authenticate(f"Bearer {token}").account_id
 
     def _bind(self) -> socket.socket:
         family = socket.AF_INET6 if ":" in self.host else socket.AF_INET

@@ -196,13 +196,40 @@ class FeedHub:
         self._flush_scheduled = False
         self._tasks: list[asyncio.Task[None]] = []
         self.frames_sent = 0
-        exchange.add_listener(self._listener)
+        self._listen(exchange)
 
     # --- lifecycle ----------------------------------------------------------------------
-    def _ensure_started(self) -> None:
-        if self._loop is not None:
+    def set_exchange(self, exchange: Any) -> None:
+        """Follow another exchange instance (the server restarted with its state reloaded)."""
+        self.exchange = exchange
+        self._books.clear()
+        self._depth_sent.clear()
+        self._pairs = None
+        self._listen(exchange)
+
+    def _listen(self, exchange: Any) -> None:
+        add = getattr(exchange, "add_listener", None)
+        if add is None:
+            log.warning("feed: the exchange has no add_listener; the feed stays silent")
             return
-        self._loop = asyncio.get_running_loop()
+        add(self._listener)
+
+    def _ensure_started(self) -> None:
+        loop = asyncio.get_running_loop()
+        if self._loop is loop:
+            return
+        # First connection, or the server restarted on a new loop: start afresh.
+        for task in self._tasks:
+            task.cancel()
+        self._tasks.clear()
+        self._conns.clear()
+        self._by_topic.clear()
+        self._books.clear()
+        self._depth_sent.clear()
+        self._dirty_books.clear()
+        self._dirty_tickers.clear()
+        self._flush_scheduled = False
+        self._loop = loop
         self._tasks.append(self._loop.create_task(self._rates_loop()))
         if self.options.live_quirks:
             self._tasks.append(self._loop.create_task(self._depth_grid_loop()))
