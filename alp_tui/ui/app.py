@@ -1,0 +1,495 @@
+"""The dashboard app: composition and wiring only. Data comes from the feed as messages.
+
+Build it with :func:`create_app` (config, client factory, mode) so tests can point it at a
+simulator. Flows live in ``alp_tui.services`` and ``alp_tui.feed``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any, ClassVar, Literal
+
+from textual import on, work
+from textual.app import App, ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.events import Resize
+from textual.widget import Widget
+from textual.widgets import Footer, TabbedContent, TabPane
+from textual.worker import Worker, WorkerState
+
+from alp_tui.api.enums import ChartInterval
+from alp_tui.api.models import Order
+from alp_tui.config import VALID_INTERVALS, Config, save_watchlist
+from alp_tui.feed.poller import Feed, FeedParams, Sleep, TopicSpec, event_sleep
+from alp_tui.feed.state import FeedState, Freshness
+from alp_tui.feed.stats import EndpointStats, ErrorLog, LoggedError
+from alp_tui.feed.topics import PUBLIC_TOPICS, default_topics
+from alp_tui.services.market import MarketService, MarketSnapshot, SortKey
+from alp_tui.ui.commands import DashboardCommands, PaletteCommand
+from alp_tui.ui.messages import ErrorLogged, FeedData, FeedStateChanged, PairChosen, WatchToggled
+from alp_tui.ui.panes.base import DataPane
+from alp_tui.ui.panes.header import HeaderPane, connection_summary
+from alp_tui.ui.panes.markets import MarketsPane
+from alp_tui.ui.panes.placeholder import NO_KEYS_HELP
+from alp_tui.ui.panes.registry import ACCOUNT_SLOTS, MARKET_SLOTS, make_pane
+from alp_tui.ui.screens.error_log import ErrorLogScreen
+from alp_tui.ui.screens.health import HealthScreen
+from alp_tui.ui.screens.help import HelpScreen
+
+Mode = Literal["live", "demo"]
+ClientFactory = Callable[[], Any]
+INTERVALS = [ChartInterval(v) for v in VALID_INTERVALS]
+FOCUS_TARGETS = {"markets": "Markets", "orderbook": "Order book", "chart": "Chart",
+                 "trades": "Trades", "account": "Account tabs"}
+
+
+class AlpApp(App[int]):
+    """The ALP.COM dashboard."""
+
+    TITLE = "alp-tui"
+    CSS_PATH = "app.tcss"
+    COMMANDS = App.COMMANDS | {DashboardCommands}
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("q", "quit", "Quit", id="app.quit", tooltip="Leave the dashboard"),
+        Binding("question_mark", "help", "Help", id="app.help",
+                tooltip="Show every key and mouse action"),
+        Binding("f2", "health", "Health", id="app.health",
+                tooltip="API health: latency, request rate, errors, data ages"),
+        Binding("f3", "errors", "Errors", id="app.errors", tooltip="Recent errors"),
+        Binding("f5", "refresh", "Refresh", id="app.refresh", tooltip="Refresh every pane now"),
+        Binding("left_square_bracket", "interval(-1)", "Interval-", id="app.interval_prev",
+                tooltip="Shorter chart candles", show=False),
+        Binding("right_square_bracket", "interval(1)", "Interval+", id="app.interval_next",
+                tooltip="Longer chart candles"),
+        Binding("ctrl+r", "retry_auth", "Retry auth", id="app.retry_auth",
+                tooltip="Resume account polling after an authentication failure", show=False),
+        Binding("1", "focus_pane('markets')", "Markets", id="app.focus_markets",
+                tooltip="Focus the markets pane", show=False),
+        Binding("2", "focus_pane('orderbook')", "Book", id="app.focus_orderbook",
+                tooltip="Focus the order book", show=False),
+        Binding("3", "focus_pane('chart')", "Chart", id="app.focus_chart",
+                tooltip="Focus the chart", show=False),
+        Binding("4", "focus_pane('trades')", "Trades", id="app.focus_trades",
+                tooltip="Focus the trades pane", show=False),
+        Binding("5", "focus_pane('account')", "Account", id="app.focus_account",
+                tooltip="Focus the account tabs", show=False),
+    ]
+
+    def __init__(
+        self,
+        config: Config,
+        client_factory: ClientFactory,
+        *,
+        mode: Mode = "live",
+        config_path: Path | None = None,
+        has_credentials: bool = False,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Sleep = event_sleep,
+        topics: Callable[[Any], list[TopicSpec]] | None = None,
+        start_feed: bool = True,
+    ) -> None:
+        super().__init__()
+        self.config = config
+        self.mode: Mode = mode
+        self.config_path = config_path
+        self.has_credentials = has_credentials
+        self._client_factory = client_factory
+        self._clock = clock
+        self._sleep = sleep
+        self._topics = topics or (lambda client: default_topics(client, config.polling))
+        self._start_feed = start_feed
+        self.client: Any = None
+        self.feed: Feed | None = None
+        self.stats = EndpointStats(clock)
+        self.errors = ErrorLog()
+        self.market = MarketService(config.dashboard.pair, config.dashboard.watchlist)
+        self.interval = ChartInterval(config.dashboard.chart_interval)
+        self.topic_states: dict[str, FeedState] = {}
+        self._pending: dict[str, FeedData] = {}
+        self._stack = contextlib.AsyncExitStack()
+        self.set_class(mode == "demo", "-demo")
+
+    # --- composition ------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        """Header; markets | book + trades | chart; account tabs; footer."""
+        yield HeaderPane(id="header")
+        with Horizontal(id="main"):
+            yield MarketsPane(id="markets")
+            orderbook, chart, trades = (make_pane(slot) for slot in MARKET_SLOTS)
+            with Vertical(id="book-column"):
+                yield orderbook
+                yield trades
+            yield chart
+        with TabbedContent(id="account-tabs", initial="balances"):
+            for slot in ACCOUNT_SLOTS:
+                with TabPane(slot.title, id=slot.topic):
+                    yield make_pane(slot, use_placeholder=not self.has_credentials)
+        yield Footer()
+
+    def data_panes(self, topic: str | None = None) -> list[DataPane]:
+        """Mounted data panes, optionally only those of ``topic``."""
+        return [p for p in self.query(DataPane) if topic is None or p.topic == topic]
+
+    # --- lifecycle --------------------------------------------------------------------
+    async def on_mount(self) -> None:
+        """Theme, header, then the client and one feed worker per topic."""
+        theme = self.config.dashboard.theme
+        if theme in self.available_themes:
+            self.theme = theme
+        header = self.query_one(HeaderPane)
+        header.mode = self.mode
+        header.public_only = not self.has_credentials
+        header.pair = self.market.selected
+        self.errors.add_listener(self._error_logged)
+        self._apply_size(self.size.width, self.size.height)
+        self.set_interval(1.0, self._tick_header)
+        if self._start_feed:
+            await self.start_feed()
+
+    async def start_feed(self) -> None:
+        """Open the client and start polling."""
+        self.client = await self._stack.enter_async_context(self._client_factory())
+        if hasattr(self.client, "add_observer"):
+            self.client.add_observer(self.stats.observe)
+        self.feed = Feed(
+            self._topics(self.client),
+            on_update=lambda t, p, d: self.post_message(FeedData(t, p, d)),
+            on_state=lambda t, s: self.post_message(FeedStateChanged(t, s)),
+            params=FeedParams(pair=self.market.selected, interval=self.interval.value),
+            clock=self._clock,
+            sleep=self._sleep,
+            errors=self.errors,
+            has_credentials=self.has_credentials,
+        )
+        for name, poller in self.feed.pollers.items():
+            state = poller.state
+            if state.kind is Freshness.DISABLED:
+                state = state.failed(Freshness.DISABLED, "no API key")
+            self._route_state(name, state)
+        self.update_active_topics()
+        for name, poller in self.feed.pollers.items():
+            self.run_worker(poller.run(), name=f"feed:{name}", group="feed",
+                            exit_on_error=False)
+
+    async def on_unmount(self) -> None:
+        """Close the client."""
+        await self._stack.aclose()
+
+    def _error_logged(self, item: LoggedError) -> None:
+        self.post_message(ErrorLogged(item.topic, item.message))
+
+    # --- feed → panes -----------------------------------------------------------------
+    @on(FeedData)
+    def _feed_data(self, message: FeedData) -> None:
+        if message.topic == "tickers":
+            self._show_markets(message.data)
+            return
+        if "pair" in self._depends(message.topic) and message.params.pair != self.market.selected:
+            return  # an answer for a pair no longer selected: never shown
+        if message.topic == "orders":
+            self._order_lines(message.data)
+        panes = self.data_panes(message.topic)
+        if any(p.pair is None for p in panes):
+            self._pending[message.topic] = message  # until the pair's precision is known
+            return
+        for pane in panes:
+            self._safe_show(pane, message.data)
+
+    def _safe_show(self, pane: DataPane, data: Any) -> None:
+        try:
+            pane.show_data(data)
+        except Exception as exc:  # a pane choking on odd data must not take the app down
+            self.errors.add(pane.topic, "render", f"{type(exc).__name__}: {exc}")
+
+    def _depends(self, topic: str) -> frozenset[str]:
+        if self.feed is None or topic not in self.feed.pollers:
+            return frozenset()
+        return self.feed.pollers[topic].spec.depends_on
+
+    def _show_markets(self, snapshot: MarketSnapshot) -> None:
+        had_info = self.market.info() is not None
+        self.market.apply(snapshot)
+        if self.market.pairs and self.market.selected not in self.market.pairs:
+            wanted = self.market.selected
+            fallback = next(iter(self.market.pairs))
+            self.notify(f"Unknown pair {wanted}; showing {fallback}", severity="warning")
+            self.select_pair(fallback)
+            return
+        self.query_one(MarketsPane).show_data(self.market)
+        header = self.query_one(HeaderPane)
+        header.info = self.market.info()
+        header.ticker = self.market.ticker()
+        if not had_info and self.market.info() is not None:
+            self._push_pair()
+
+    def _push_pair(self) -> None:
+        info = self.market.info()
+        if info is None:
+            return
+        for pane in self.data_panes():
+            if not isinstance(pane, MarketsPane):
+                pane.set_pair(info)
+        pending, self._pending = self._pending, {}
+        for message in pending.values():
+            if message.params.pair == self.market.selected:
+                self._feed_data(message)
+
+    @on(FeedStateChanged)
+    def _feed_state(self, message: FeedStateChanged) -> None:
+        self._route_state(message.topic, message.state)
+
+    def _route_state(self, topic: str, state: FeedState) -> None:
+        if state.kind is Freshness.DISABLED and not state.error:
+            state = state.failed(Freshness.DISABLED, "no API key")
+        self.topic_states[topic] = state
+        for pane in self.data_panes(topic):
+            pane.set_feed_state(state)
+        if topic == "tickers":
+            self._tick_header()
+
+    def _tick_header(self) -> None:
+        header = self.query_one(HeaderPane)
+        word, age = connection_summary(self.topic_states, self._clock())
+        header.connection = word
+        header.data_age = age
+
+    @on(ErrorLogged)
+    def _count_errors(self, _message: ErrorLogged) -> None:
+        self.query_one(HeaderPane).error_count = len(self.errors)
+
+    def _order_lines(self, orders: Any) -> None:
+        chart = self.data_panes("chart")
+        if not chart or not hasattr(chart[0], "set_order_lines") or not isinstance(orders, list):
+            return
+        prices = [
+            o.price for o in orders
+            if isinstance(o, Order) and o.pair == self.market.selected and o.price is not None
+        ]
+        chart[0].set_order_lines(prices)  # type: ignore[attr-defined]
+
+    @on(Worker.StateChanged)
+    def _worker_state(self, event: Worker.StateChanged) -> None:
+        if event.state is WorkerState.ERROR:
+            error = event.worker.error
+            self.errors.add(event.worker.name or "worker", "crash", f"{error!r}")
+
+    # --- user intents -----------------------------------------------------------------
+    @on(PairChosen)
+    def _pair_chosen(self, message: PairChosen) -> None:
+        self.select_pair(message.pair)
+
+    def select_pair(self, pair: str) -> None:
+        """Make ``pair`` the selected pair everywhere; old data is dropped at once."""
+        self.market.selected = pair
+        self._pending.clear()
+        header = self.query_one(HeaderPane)
+        header.pair = pair
+        header.info = self.market.info()
+        header.ticker = self.market.ticker()
+        markets = self.query_one(MarketsPane)
+        markets.selected = pair
+        if self.feed is not None:
+            self.feed.set_params(pair=pair)
+        self._push_pair()
+
+    @on(WatchToggled)
+    def _watch_toggled(self, message: WatchToggled) -> None:
+        watched = self.market.toggle_watch(message.pair)
+        self.query_one(MarketsPane).show_data(self.market)
+        self.notify(f"{message.pair} {'pinned to' if watched else 'removed from'} the watchlist")
+        self.save_watchlist(list(self.market.watchlist))
+
+    @work(thread=True, exclusive=True, group="config", exit_on_error=False)
+    def save_watchlist(self, watchlist: list[str]) -> None:
+        """Write the watchlist back to the config file (not in demo without a file)."""
+        if self.config_path is None:
+            return
+        try:
+            save_watchlist(self.config_path, watchlist)
+        except Exception as exc:
+            self.call_from_thread(self.notify, f"Could not save the watchlist: {exc}",
+                                  severity="error")
+
+    def set_chart_interval(self, interval: ChartInterval) -> None:
+        """Switch the chart's candle interval."""
+        self.interval = interval
+        for chart in self.data_panes("chart"):
+            setter = getattr(chart, "set_interval", None)
+            if callable(setter):
+                setter(interval)
+        if self.feed is not None:
+            self.feed.set_params(interval=interval.value)
+        self.notify(f"Chart interval {interval.label}", timeout=2)
+
+    def set_book_grouping(self, grouped: bool) -> None:
+        """Ask the exchange for a price-grouped book (or not)."""
+        if self.feed is not None:
+            self.feed.set_params(grouped=grouped)
+
+    @on(TabbedContent.TabActivated, "#account-tabs")
+    def _tab_activated(self) -> None:
+        self.update_active_topics()
+
+    def update_active_topics(self) -> None:
+        """Poll only what is on screen: market panes and the open account tab."""
+        if self.feed is None:
+            return
+        active = {"tickers"}
+        for topic in PUBLIC_TOPICS:
+            if any(_shown(p) for p in self.data_panes(topic)):
+                active.add(topic)
+        tab = self.query_one("#account-tabs", TabbedContent).active
+        if tab:
+            active.add(tab)
+        if "chart" in active:
+            active.add("orders")  # open orders draw lines on the chart
+        self.feed.set_active_topics(active)
+
+    def on_resize(self, event: Resize) -> None:
+        """Compact and wide layouts."""
+        self._apply_size(event.size.width, event.size.height)
+
+    def _apply_size(self, width: int, height: int) -> None:
+        self.set_class(width < 130, "-narrow")
+        self.set_class(height < 40, "-short")
+        self.set_class(width >= 200, "-wide")
+        self.set_class(height >= 60, "-tall")
+
+    # --- actions ----------------------------------------------------------------------
+    def action_help(self) -> None:
+        """Show the key map."""
+        groups = [("Everywhere", list(self.BINDINGS)), ("Markets pane", MarketsPane.BINDINGS)]
+        for pane in self.data_panes():
+            if pane.BINDINGS and not isinstance(pane, MarketsPane):
+                title = getattr(pane, "border_title", None) or type(pane).__name__
+                groups.append((f"{title}", list(pane.BINDINGS)))
+        bindings = [(t, [b for b in bs if isinstance(b, Binding)]) for t, bs in groups]
+        self.push_screen(HelpScreen(bindings))
+
+    def action_health(self) -> None:
+        """Show the API-health view."""
+        if self.feed is not None:
+            self.push_screen(HealthScreen(self.feed, self.stats, time.time))
+
+    def action_errors(self) -> None:
+        """Show the error log."""
+        self.push_screen(ErrorLogScreen(self.errors))
+
+    def action_refresh(self) -> None:
+        """Refresh every shown pane now."""
+        if self.feed is not None:
+            self.feed.refresh_now()
+
+    def action_retry_auth(self) -> None:
+        """Resume private polling after an auth stop."""
+        if self.feed is not None:
+            self.feed.retry_auth()
+            self.notify("Retrying authentication…")
+
+    def action_interval(self, step: int) -> None:
+        """Next / previous chart interval."""
+        index = INTERVALS.index(self.interval) if self.interval in INTERVALS else 3
+        self.set_chart_interval(INTERVALS[(index + step) % len(INTERVALS)])
+
+    def action_focus_pane(self, name: str) -> None:
+        """Move the focus to a pane."""
+        target: Widget | None
+        if name == "markets":
+            target = self.query_one("#markets-table")
+        elif name == "account":
+            target = self.query_one("#account-tabs", TabbedContent).query_one("Tabs")
+        else:
+            panes = self.data_panes(name)
+            target = panes[0] if panes else None
+            if target is not None and not target.focusable:
+                target = next((w for w in target.query("*") if w.focusable), target)
+        if target is not None:
+            target.focus()
+
+    def action_select_pair(self, pair: str) -> None:
+        """Select ``pair`` (palette)."""
+        self.select_pair(pair)
+
+    # --- palette ----------------------------------------------------------------------
+    def palette_commands(self) -> Iterable[PaletteCommand]:
+        """Every action, for the command palette."""
+        yield PaletteCommand("Help: keys and mouse", "Show the key map", self.action_help, True)
+        yield PaletteCommand("API health", "Latency, request rate, errors per endpoint",
+                             self.action_health, True)
+        yield PaletteCommand("Error log", "Recent errors", self.action_errors, True)
+        yield PaletteCommand("Refresh now", "Refresh every pane", self.action_refresh, True)
+        yield PaletteCommand("Retry authentication", "Resume account polling",
+                             self.action_retry_auth)
+        yield PaletteCommand(
+            f"Watchlist: toggle {self.market.selected}", "Pin or unpin the selected pair",
+            lambda: self.post_message(WatchToggled(self.market.selected)), True,
+        )
+        for name, label in FOCUS_TARGETS.items():
+            yield PaletteCommand(f"Focus: {label}", f"Move the focus to {label.lower()}",
+                                 lambda n=name: self.action_focus_pane(n))
+        for interval in INTERVALS:
+            yield PaletteCommand(f"Chart interval: {interval.label}",
+                                 f"{interval.value}-minute candles",
+                                 lambda i=interval: self.set_chart_interval(i))
+        for key in SortKey:
+            yield PaletteCommand(f"Sort markets by {key.label}", "Sort the markets pane",
+                                 lambda k=key: self.query_one(MarketsPane).sort_by(k))
+        for theme in sorted(self.available_themes):
+            yield PaletteCommand(f"Theme: {theme}", "Change the colours",
+                                 lambda t=theme: setattr(self, "theme", t))
+        watch = set(self.market.watchlist)
+        for pair in sorted(self.market.names, key=lambda p: (p not in watch, p)):
+            yield PaletteCommand(f"Pair: {pair}", f"Switch every pane to {pair}",
+                                 lambda p=pair: self.select_pair(p), pair in watch)
+        yield PaletteCommand("Quit", "Leave the dashboard", self.exit)
+
+
+def _shown(widget: Widget) -> bool:
+    node: Any = widget
+    while node is not None and isinstance(node, Widget):
+        if not node.display:
+            return False
+        node = node.parent
+    return True
+
+
+def no_keys_help() -> str:
+    """What the account panes say without keys (for other modules' panes)."""
+    return NO_KEYS_HELP
+
+
+def create_app(
+    config: Config,
+    *,
+    client_factory: ClientFactory | None = None,
+    base_url: str | None = None,
+    api_key: str | None = None,
+    api_secret: str | None = None,
+    mode: Mode = "live",
+    config_path: Path | None = None,
+    **kwargs: Any,
+) -> AlpApp:
+    """Build the app. Give a ``client_factory`` (returns an async-context-manager client), or
+    ``base_url`` / credentials (default: the config's exchange) for an :class:`AlpClient`."""
+    key = api_key if api_key is not None else config.exchange.api_key
+    secret = api_secret
+    if secret is None:
+        secret = config.exchange.resolve_secret() if config.exchange.has_credentials else ""
+    has_credentials = bool(key and secret)
+    if client_factory is None:
+        from alp_tui.api.client import AlpClient
+
+        url = base_url or config.exchange.base_url
+
+        def client_factory() -> Any:
+            return AlpClient(
+                url, key or None, secret or None, config.exchange.timeout_s,
+                allow_insecure=config.exchange.allow_insecure,
+            )
+    return AlpApp(config, client_factory, mode=mode, config_path=config_path,
+                  has_credentials=has_credentials, **kwargs)

@@ -1,0 +1,149 @@
+"""Header: selected pair, last price and 24 h change, high/low/volume, mode, connection."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.reactive import reactive
+from textual.widgets import Static
+
+from alp_tui.api.models import PairInfo, Ticker
+from alp_tui.feed.state import FeedState, Freshness, format_age
+from alp_tui.services.format import fmt_compact, fmt_percent, fmt_price
+
+_CONN_STYLE = {
+    "live": "green",
+    "stale": "yellow",
+    "paused": "yellow",
+    "connecting": "cyan",
+    "offline": "bold red",
+    "error": "red",
+}
+
+
+def connection_summary(states: dict[str, FeedState], now: float) -> tuple[str, float | None]:
+    """Overall connection word and the age of the freshest data among ``states``."""
+    ages = [a for s in states.values() if (a := s.age(now)) is not None]
+    kinds = {s.effective(now) for s in states.values() if s.kind is not Freshness.DISABLED}
+    freshest = min(ages) if ages else None
+    if Freshness.OFFLINE in kinds and Freshness.FRESH not in kinds:
+        word = "offline"
+    elif Freshness.PAUSED in kinds:
+        word = "paused"
+    elif Freshness.FRESH in kinds:
+        word = "live"
+    elif Freshness.STALE in kinds:
+        word = "stale"
+    elif Freshness.ERROR in kinds or Freshness.OFFLINE in kinds:
+        word = "error"
+    else:
+        word = "connecting"
+    return word, freshest
+
+
+class HeaderPane(Horizontal):
+    """The top line of the dashboard; state arrives through reactives set by the app."""
+
+    pair: reactive[str] = reactive("")
+    info: reactive[PairInfo | None] = reactive(None, always_update=True)
+    ticker: reactive[Ticker | None] = reactive(None, always_update=True)
+    mode: reactive[str] = reactive("live")
+    public_only: reactive[bool] = reactive(False)
+    connection: reactive[str] = reactive("connecting")
+    data_age: reactive[float | None] = reactive(None)
+    error_count: reactive[int] = reactive(0)
+
+    def compose(self) -> ComposeResult:
+        """Market summary on the left, badges on the right."""
+        yield Static(id="header-market")
+        yield Static(id="header-conn")
+        yield Static(id="header-badge")
+
+    def on_mount(self) -> None:
+        """First paint."""
+        self._paint_market()
+        self._paint_conn()
+        self._paint_badge()
+
+    def watch_pair(self) -> None:
+        """A new pair: its old figures must go."""
+        self._paint_market()
+
+    def watch_info(self) -> None:
+        """Precision known."""
+        self._paint_market()
+
+    def watch_ticker(self) -> None:
+        """New prices."""
+        self._paint_market()
+
+    def watch_mode(self) -> None:
+        """LIVE / DEMO."""
+        self._paint_badge()
+
+    def watch_public_only(self) -> None:
+        """Keys or not."""
+        self._paint_badge()
+
+    def watch_connection(self) -> None:
+        """Connection word."""
+        self._paint_conn()
+
+    def watch_data_age(self) -> None:
+        """Age of the freshest data."""
+        self._paint_conn()
+
+    def watch_error_count(self) -> None:
+        """Errors in the log."""
+        self._paint_conn()
+
+    def _paint_market(self) -> None:
+        if not self.is_mounted:
+            return
+        text = Text()
+        text.append(f" {self.pair or '—'} ", style="bold")
+        ticker = self.ticker if self.ticker and self.ticker.pair == self.pair else None
+        places = self.info.price_precision if self.info else 2
+        if ticker is None:
+            text.append(" loading…", style="dim")
+        elif not ticker.has_trades:
+            text.append(" no trades", style="dim")
+        else:
+            change = ticker.change_percent
+            colour = "green" if change and change > 0 else "red" if change and change < 0 else ""
+            arrow = "▲" if change and change > 0 else "▼" if change and change < 0 else "■"
+            text.append(f" {fmt_price(ticker.last, places)} ", style=f"bold {colour}")
+            text.append(f"{arrow}{fmt_percent(change)}", style=colour)
+            text.append("  H ", style="dim")
+            text.append(fmt_price(ticker.high, places))
+            text.append("  L ", style="dim")
+            text.append(fmt_price(ticker.low, places))
+            text.append("  Vol ", style="dim")
+            base = self.info.base if self.info else ""
+            text.append(f"{fmt_compact(ticker.vol)} {base}".rstrip())
+        self.query_one("#header-market", Static).update(text)
+
+    def _paint_conn(self) -> None:
+        if not self.is_mounted:
+            return
+        word = self.connection
+        text = Text()
+        text.append("● ", style=_CONN_STYLE.get(word, ""))
+        text.append(word, style=_CONN_STYLE.get(word, ""))
+        if self.data_age is not None:
+            text.append(f" {format_age(self.data_age)}", style="dim")
+        if self.error_count:
+            text.append(f"  ⚠ {self.error_count}", style="yellow")
+        self.query_one("#header-conn", Static).update(text)
+
+    def _paint_badge(self) -> None:
+        if not self.is_mounted:
+            return
+        badge = self.query_one("#header-badge", Static)
+        label = self.mode.upper()
+        if self.public_only:
+            label += " · PUBLIC"
+        badge.update(f" {label} ")
+        badge.set_class(self.mode == "demo", "-demo")
+        badge.set_class(self.mode != "demo", "-live")

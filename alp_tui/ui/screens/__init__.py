@@ -1,0 +1,1 @@
+"""Full-screen and modal views: help, API health, error log."""
