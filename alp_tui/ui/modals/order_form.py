@@ -1,0 +1,483 @@
+"""The order form: type-aware fields, live validation under each field, preview, confirm.
+
+Open it with ``app.push_screen(OrderFormModal(service, pair, side, price=...))``. It
+dismisses with the :class:`~alp_tui.services.trading.PlaceResult` of a placed order (or
+None when closed), and posts :class:`~alp_tui.ui.trading_messages.AccountChanged` to the
+app the moment an order is placed so open orders and balances refresh at once.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_DOWN, Decimal
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Select, Static
+
+from alp_tui.api.enums import OrderSide, OrderType
+from alp_tui.api.models import PairInfo
+from alp_tui.services.order_draft import (
+    AMOUNT,
+    FORM_FIELDS,
+    GENERAL,
+    LIMIT_TYPES,
+    MARKET_TYPES,
+    PRICE,
+    STOP_PRICE,
+    STOP_TYPES,
+    DraftResult,
+    FormInput,
+    GuardSettings,
+    MarketContext,
+    OrderDraft,
+    available,
+    best_price,
+    build_draft,
+    fmt,
+    quantum,
+)
+from alp_tui.services.trading import AccountChange, Outcome, PlaceResult, TradingService
+from alp_tui.ui.modals.confirm import TRADING_CSS, ConfirmModal
+from alp_tui.ui.trading_messages import AccountChanged
+
+_TYPES = [("Limit", "LIMIT"), ("Market", "MARKET"), ("Stop limit", "STOP_LIMIT"),
+          ("Stop market", "STOP_MARKET")]
+_TIFS = [("GTC  good till cancelled", "GTC"), ("IOC  immediate or cancel", "IOC"),
+         ("FOK  fill or kill", "FOK"), ("AON  all or none", "AON")]
+_WALLETS = [("Spot", "SPOT"), ("Cross margin", "CROSS_MARGIN"),
+            ("Isolated margin", "ISOLATED_MARGIN")]
+_EFFECTS = [("None", "NO_SIDE_EFFECT"), ("Auto borrow", "AUTO_BORROW"),
+            ("Auto repay", "AUTO_REPLAY")]
+_OPERATORS = [("Auto (from last price)", ""), ("GTE  last rises to stop", "GTE"),
+              ("LTE  last falls to stop", "LTE")]
+_SELECT_FIELDS = ("side", "order_type", "amount_in", "stop_operator", "tif", "wallet_type",
+                  "side_effect")
+_INPUT_FIELDS = (AMOUNT, PRICE, STOP_PRICE)
+
+
+class OrderFormModal(ModalScreen[PlaceResult | None]):
+    """Place one order through ``service``; never sends twice for one confirmation."""
+
+    CSS_PATH = TRADING_CSS
+
+    BINDINGS = [
+        Binding("escape", "close", "Close", id="order_form.close",
+                tooltip="Close the form without sending anything"),
+        Binding("ctrl+b", "set_side('BID')", "Buy side", id="order_form.buy",
+                tooltip="Switch the form to BUY"),
+        Binding("ctrl+s", "set_side('ASK')", "Sell side", id="order_form.sell",
+                tooltip="Switch the form to SELL"),
+    ]
+
+    def __init__(
+        self,
+        service: TradingService,
+        pair: PairInfo,
+        side: OrderSide | str = OrderSide.BID,
+        *,
+        price: Decimal | None = None,
+        order_type: OrderType | str = OrderType.LIMIT,
+        context: MarketContext | None = None,
+        guard: GuardSettings | None = None,
+        **kwargs: object,
+    ) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.service = service
+        self.pair = pair
+        self._side = OrderSide.parse(side)
+        self._type = OrderType.parse(order_type)
+        self._price = price
+        self.guard = guard or GuardSettings()
+        self.context = context or MarketContext(pair=pair, guard=self.guard)
+        self.result: DraftResult | None = None
+        self._submitted = False
+        self._sending = False
+        self._locked = False  # after an unknown outcome: no second send from this form
+
+    # --- layout -----------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        """The fields; the ones a type does not need are hidden, not removed."""
+        p = self.pair
+        with Vertical(id="order-form", classes="dialog"):
+            yield Static(id="form-title", classes="dialog-title")
+            with VerticalScroll(id="form-fields"):
+                yield from self._field("side", "Side", Select(
+                    [("BUY", "BID"), ("SELL", "ASK")], value=self._side.value,
+                    allow_blank=False, id="side"))
+                yield from self._field("order_type", "Type", Select(
+                    _TYPES, value=self._type.value, allow_blank=False, id="order_type"))
+                yield from self._field("amount_in", "Amount in", Select(
+                    [(f"{p.base} (base)", "base"), (f"{p.quote} (quote)", "quote")],
+                    value="base", allow_blank=False, id="amount_in"))
+                yield from self._field(AMOUNT, "Amount", Input(
+                    placeholder=f"e.g. {fmt(p.minimum_order_size, p.amount_precision)}",
+                    id=AMOUNT))
+                with Horizontal(id="pct-buttons"):
+                    for pct in (25, 50, 75, 100):
+                        yield Button(f"{pct}%", id=f"pct-{pct}", classes="pct")
+                yield from self._field(PRICE, "Limit price", Input(
+                    value="" if self._price is None else fmt(self._price, p.price_precision),
+                    placeholder=p.quote, id=PRICE))
+                yield from self._field(STOP_PRICE, "Stop price", Input(
+                    placeholder=p.quote, id=STOP_PRICE))
+                yield from self._field("stop_operator", "Trigger", Select(
+                    _OPERATORS, value="", allow_blank=False, id="stop_operator"))
+                yield from self._field("tif", "Time in force", Select(
+                    _TIFS, value="GTC", allow_blank=False, id="tif"))
+                yield from self._field("wallet_type", "Wallet", Select(
+                    _WALLETS, value="SPOT", allow_blank=False, id="wallet_type"))
+                yield from self._field("side_effect", "Side effect", Select(
+                    _EFFECTS, value="NO_SIDE_EFFECT", allow_blank=False, id="side_effect"))
+                yield Static(id="available", classes="form-note")
+                yield Static(id="preview", classes="form-note")
+                yield Static(id="warnings", classes="form-warnings")
+                yield Static(id="general-error", classes="field-error")
+                yield Static(id="send-status", classes="form-status")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Review (Enter)", id="submit", variant="primary")
+                yield Button("Close (Esc)", id="close")
+
+    def _field(self, name: str, label: str, widget: Input | Select) -> ComposeResult:
+        with Vertical(id=f"row-{name}", classes="field"):
+            with Horizontal(classes="field-line"):
+                yield Label(label, classes="field-label")
+                yield widget
+            yield Static(id=f"{name}-error", classes="field-error")
+
+    def on_mount(self) -> None:
+        """Show the right fields, validate, and load balances, fees and the book."""
+        self._apply_type()
+        self._revalidate()
+        first = PRICE if self._price is None and self._type in LIMIT_TYPES else AMOUNT
+        self.query_one(f"#{first}", Input).focus()
+        self._load_context()
+
+    @work(exclusive=True, group="order_form_context", exit_on_error=False)
+    async def _load_context(self) -> None:
+        try:
+            ctx = await self.service.market_context(self.pair, guard=self.guard)
+        except Exception as exc:  # shown, never raised
+            self.query_one("#available", Static).update(
+                Text(f"Balances unavailable: {exc}", style="yellow"))
+            return
+        self.context = ctx
+        if self._price is None and self._type in LIMIT_TYPES:
+            price_input = self.query_one(f"#{PRICE}", Input)
+            if not price_input.value and ctx.last_price:
+                price_input.value = fmt(ctx.last_price, self.pair.price_precision)
+        self._revalidate()
+
+    # --- reading the form -------------------------------------------------------------
+
+    def form_input(self) -> FormInput:
+        """The current raw values."""
+        values: dict[str, str] = {}
+        for name in _SELECT_FIELDS:
+            value = self.query_one(f"#{name}", Select).value
+            values[name] = "" if value is Select.NULL else str(value)
+        for name in _INPUT_FIELDS:
+            values[name] = self.query_one(f"#{name}", Input).value
+        return FormInput(**values)
+
+    def _current_type(self) -> OrderType:
+        value = self.query_one("#order_type", Select).value
+        try:
+            return OrderType.parse(value)  # type: ignore[return-value]
+        except ValueError:
+            return OrderType.LIMIT
+
+    def _current_side(self) -> OrderSide:
+        value = self.query_one("#side", Select).value
+        return OrderSide.ASK if value == "ASK" else OrderSide.BID
+
+    def _apply_type(self) -> None:
+        otype = self._current_type()
+        side = self._current_side()
+        self.query_one("#row-amount_in").display = otype in MARKET_TYPES
+        self.query_one(f"#row-{PRICE}").display = otype in LIMIT_TYPES
+        self.query_one(f"#row-{STOP_PRICE}").display = otype in STOP_TYPES
+        self.query_one("#row-stop_operator").display = otype in STOP_TYPES
+        self.query_one("#row-tif").display = otype in LIMIT_TYPES
+        margin = self.query_one("#wallet_type", Select).value != "SPOT"
+        self.query_one("#row-side_effect").display = margin
+        title = self.query_one("#form-title", Static)
+        word = side.word
+        title.update(Text.assemble((f" {word} ", "bold reverse"), f"  {self.pair.name}  ",
+                                   (otype.value.replace("_", " ").lower(), "italic")))
+        dialog = self.query_one("#order-form")
+        dialog.set_class(side is OrderSide.BID, "-buy")
+        dialog.set_class(side is OrderSide.ASK, "-sell")
+        unit = self.pair.base
+        if otype in MARKET_TYPES and self.query_one("#amount_in", Select).value == "quote":
+            unit = self.pair.quote
+        self.query_one(f"#row-{AMOUNT} .field-label", Label).update(f"Amount {unit}")
+
+    # --- live validation --------------------------------------------------------------
+
+    @on(Input.Changed)
+    def _input_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        self._revalidate()
+
+    @on(Select.Changed)
+    def _select_changed(self, event: Select.Changed) -> None:
+        event.stop()
+        self._apply_type()
+        self._revalidate()
+
+    def _revalidate(self) -> DraftResult:
+        form = self.form_input()
+        result = build_draft(form, self.context)
+        self.result = result
+        for name in (*FORM_FIELDS, GENERAL):
+            target = self.query(f"#{name}-error")
+            if not target:
+                continue
+            message = result.errors.get(name, "")
+            if name in _INPUT_FIELDS and not self._submitted and not getattr(form, name):
+                message = ""  # an untouched empty field is not an error yet
+            target.first(Static).update(message)
+        self._show_available()
+        self._show_preview(result)
+        return result
+
+    def _show_available(self) -> None:
+        ctx, p = self.context, self.pair
+        wallet = self.form_input().wallet_type
+        try:
+            from alp_tui.api.enums import WalletType
+
+            wtype = WalletType.parse(wallet)
+        except ValueError:
+            return
+        base = available(ctx, p.base, wtype)  # type: ignore[arg-type]
+        quote = available(ctx, p.quote, wtype)  # type: ignore[arg-type]
+        if base is None or quote is None:
+            text = Text("Available: loading…", style="dim")
+        else:
+            text = Text(f"Available: {fmt(quote, p.price_precision)} {p.quote} · "
+                        f"{fmt(base, p.amount_precision)} {p.base}")
+        if ctx.last_price:
+            text.append(f"   last {fmt(ctx.last_price, p.price_precision)}", style="dim")
+        self.query_one("#available", Static).update(text)
+
+    def _show_preview(self, result: DraftResult) -> None:
+        p, pv = self.pair, result.preview
+        lines = Text()
+        if pv.total is not None:
+            lines.append(f"Total ≈ {fmt(pv.total, p.price_precision)} {p.quote}")
+        if pv.fee is not None and pv.fee_rate is not None:
+            kind = "maker" if pv.is_maker else "taker"
+            lines.append(f"   fee ≈ {fmt(pv.fee, p.price_precision)} {p.quote} "
+                         f"({kind} {pv.fee_rate * 100:.3f}%)")
+        if pv.avg_price is not None:
+            lines.append(f"\nAvg price ≈ {fmt(pv.avg_price, p.price_precision)}")
+            if pv.slippage_pct is not None:
+                lines.append(f"   slippage ≈ {pv.slippage_pct:.2f}%")
+        if pv.est_base is not None and result.draft and result.draft.quote_amount is not None:
+            lines.append(f"\n≈ {fmt(pv.est_base, p.amount_precision)} {p.base}")
+        self.query_one("#preview", Static).update(lines)
+        warn = Text("\n".join(f"⚠ {w}" for w in pv.warnings), style="bold yellow")
+        self.query_one("#warnings", Static).update(warn)
+
+    # --- actions ----------------------------------------------------------------------
+
+    def action_close(self) -> None:
+        """Esc: close without sending."""
+        if not self._sending:
+            self.dismiss(None)
+
+    def action_set_side(self, side: str) -> None:
+        """Switch between BUY and SELL."""
+        self.query_one("#side", Select).value = side
+
+    @on(Button.Pressed, ".pct")
+    def _pct(self, event: Button.Pressed) -> None:
+        event.stop()
+        pct = Decimal(str(event.button.id or "pct-0").removeprefix("pct-")) / 100
+        amount = self._amount_for_share(pct)
+        if amount is not None:
+            self.query_one(f"#{AMOUNT}", Input).value = amount
+
+    def _amount_for_share(self, share: Decimal) -> str | None:
+        """``share`` of what is available, as text in the amount field's unit."""
+        form, ctx, p = self.form_input(), self.context, self.pair
+        from alp_tui.api.enums import WalletType
+
+        try:
+            wallet = WalletType.parse(form.wallet_type)
+        except ValueError:
+            return None
+        side = self._current_side()
+        otype = self._current_type()
+        by_quote = otype in MARKET_TYPES and form.amount_in == "quote"
+        down = ROUND_DOWN
+        if side is OrderSide.ASK:
+            have = available(ctx, p.base, wallet)  # type: ignore[arg-type]
+            if have is None:
+                return None
+            if by_quote:
+                price = best_price(ctx.book, side) or ctx.last_price
+                if not price:
+                    return None
+                return fmt((have * share * price).quantize(quantum(p.price_precision), down),
+                           p.price_precision)
+            return fmt((have * share).quantize(quantum(p.amount_precision), down),
+                       p.amount_precision)
+        have = available(ctx, p.quote, wallet)  # type: ignore[arg-type]
+        if have is None:
+            return None
+        if by_quote:
+            return fmt((have * share).quantize(quantum(p.price_precision), down),
+                       p.price_precision)
+        price: Decimal | None = None
+        if otype in LIMIT_TYPES:
+            try:
+                price = Decimal(self.query_one(f"#{PRICE}", Input).value.strip())
+            except ArithmeticError:
+                price = None
+        elif otype is OrderType.STOP_MARKET:
+            try:
+                price = Decimal(self.query_one(f"#{STOP_PRICE}", Input).value.strip())
+            except ArithmeticError:
+                price = None
+        price = price if price and price.is_finite() and price > 0 else (
+            best_price(ctx.book, side) or ctx.last_price)
+        if not price:
+            return None
+        return fmt((have * share / price).quantize(quantum(p.amount_precision), down),
+                   p.amount_precision)
+
+    @on(Input.Submitted)
+    def _submitted_by_enter(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.review()
+
+    @on(Button.Pressed, "#submit")
+    def _submit_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.review()
+
+    @on(Button.Pressed, "#close")
+    def _close_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.action_close()
+
+    def review(self) -> None:
+        """Validate everything; if clean, show the confirm step."""
+        if self._sending or self._locked:
+            return
+        self._submitted = True
+        result = self._revalidate()
+        if not result.ok or result.draft is None:
+            self._focus_first_error(result)
+            return
+        draft = result.draft
+        self.app.push_screen(
+            ConfirmModal(f"Confirm {draft.side.word}", self.confirm_text(draft, result),
+                         confirm_label=f"{draft.side.word}",
+                         tone="buy" if draft.side is OrderSide.BID else "sell"),
+            lambda ok: self._confirmed(ok, draft),
+        )
+
+    def confirm_text(self, draft: OrderDraft, result: DraftResult) -> Text:
+        """Exactly what will be sent, side in words and colour."""
+        p = self.pair
+        colour = "bold green" if draft.side is OrderSide.BID else "bold red"
+        text = Text()
+        text.append(f"{draft.side.word} ", style=colour)
+        text.append(f"{p.name}  {draft.order_type.value}\n\n")
+        rows: list[tuple[str, str]] = []
+        if draft.base_amount is not None:
+            rows.append(("Amount", f"{fmt(draft.base_amount, p.amount_precision)} {p.base}"))
+        if draft.quote_amount is not None:
+            rows.append(("Spend" if draft.side is OrderSide.BID else "Receive",
+                         f"{fmt(draft.quote_amount, p.price_precision)} {p.quote}"))
+        if draft.limit_price is not None:
+            rows.append(("Limit price", f"{fmt(draft.limit_price, p.price_precision)} {p.quote}"))
+        else:
+            rows.append(("Price", "market"))
+        if draft.stop_price is not None and draft.stop_operator is not None:
+            rows.append(("Stop", f"when last {'≥' if draft.stop_operator.value == 'GTE' else '≤'}"
+                                 f" {fmt(draft.stop_price, p.price_precision)} "
+                                 f"({draft.stop_operator.value})"))
+        if draft.tif is not None:
+            rows.append(("Time in force", draft.tif.value))
+        rows.append(("Wallet", draft.wallet_type.value))
+        if draft.side_effect.value != "NO_SIDE_EFFECT":
+            rows.append(("Side effect", draft.side_effect.value))
+        pv = result.preview
+        if pv.total is not None:
+            rows.append(("Total ≈", f"{fmt(pv.total, p.price_precision)} {p.quote}"))
+        if pv.fee is not None:
+            rows.append(("Fee ≈", f"{fmt(pv.fee, p.price_precision)} {p.quote}"))
+        for label, value in rows:
+            text.append(f"{label:>14}  ", style="dim")
+            text.append(f"{value}\n")
+        for warning in pv.warnings:
+            text.append(f"\n⚠ {warning}", style="bold yellow")
+        return text
+
+    def _focus_first_error(self, result: DraftResult) -> None:
+        for name in FORM_FIELDS:
+            if name in result.errors:
+                widgets = self.query(f"#{name}")
+                if widgets:
+                    widgets.first().focus()
+                return
+
+    def _confirmed(self, ok: bool | None, draft: OrderDraft) -> None:
+        if not ok or self._sending or self._locked:
+            return
+        self._sending = True
+        self.query_one("#submit", Button).disabled = True
+        self.query_one("#send-status", Static).update(Text("Sending…", style="cyan"))
+        self._send(draft)
+
+    @work(exclusive=True, group="order_form_send", exit_on_error=False)
+    async def _send(self, draft: OrderDraft) -> None:
+        try:
+            result = await self.service.place(draft)
+        except Exception as exc:  # the service reports errors as results; this is a bug
+            result = PlaceResult(Outcome.UNKNOWN, f"Unexpected error: {type(exc).__name__}. "
+                                 "Check open orders before trying again.", "")
+        self._sending = False
+        self._handle(result, draft)
+
+    def _handle(self, result: PlaceResult, draft: OrderDraft) -> None:
+        status = self.query_one("#send-status", Static)
+        submit = self.query_one("#submit", Button)
+        if result.placed:
+            self.app.post_message(AccountChanged(
+                AccountChange("place", draft.pair, tuple(result.orders))))
+            self.app.notify(result.message, title=f"{draft.side.word} {draft.pair}")
+            self.dismiss(result)
+            return
+        if result.outcome is Outcome.REJECTED and result.field_errors:
+            for name, message in result.field_errors.items():
+                target = self.query(f"#{name}-error")
+                if target:
+                    target.first(Static).update(Text(message, style="bold red"))
+            status.update(Text(result.message, style="red"))
+            submit.disabled = False
+            self._focus_first_error_keys(result.field_errors)
+            return
+        if result.outcome is Outcome.UNKNOWN:
+            self._locked = True
+            status.update(Text(result.message, style="bold yellow"))
+            submit.label = "Locked: outcome unknown"
+            return
+        # Rejected without field errors, or not placed: safe to edit and send again.
+        status.update(Text(result.message, style="red"))
+        submit.disabled = False
+
+    def _focus_first_error_keys(self, errors: dict[str, str]) -> None:
+        for name in FORM_FIELDS:
+            if name in errors and self.query(f"#{name}"):
+                self.query_one(f"#{name}").focus()
+                return
