@@ -385,9 +385,9 @@ def _add(target: dict[str, Decimal], currency: str, amount: Decimal) -> None:
 
 
 def _key_of(wallet_type: WalletType, pair: str | None) -> WalletKey | None:
-    if wallet_type is WalletType.CROSS_MARGIN:
+    if wallet_type == WalletType.CROSS_MARGIN:
         return WalletKey(WalletType.CROSS_MARGIN)
-    if wallet_type is WalletType.ISOLATED_MARGIN:
+    if wallet_type == WalletType.ISOLATED_MARGIN:
         return WalletKey(WalletType.ISOLATED_MARGIN, pair)
     return None
 

@@ -143,7 +143,7 @@ class MarginPane(DataPane):
         table = self.query_one("#margin-loans", DataTable)
         for name in LOAN_COLUMNS:
             table.add_column(name.capitalize(), key=name)
-        self._render()
+        self._redraw()
 
     @property
     def thresholds(self) -> MarginThresholds:
@@ -155,7 +155,7 @@ class MarginPane(DataPane):
         """The distance line follows the selected pair."""
         super().set_pair(pair)
         if self.is_mounted:
-            self._render_distance()
+            self._draw_distance()
 
     def show_data(self, data: Any) -> None:
         """Render a :class:`MarginSnapshot` (or a list of loans) and check thresholds."""
@@ -171,16 +171,16 @@ class MarginPane(DataPane):
         service = self.service
         if service is not None:
             service.snapshot = snap
-        self._render()
+        self._redraw()
         self._check_alerts(snap)
 
     # --- rendering ---------------------------------------------------------------------
-    def _render(self) -> None:
-        self._render_levels()
-        self._render_distance()
-        self._render_loans()
+    def _redraw(self) -> None:
+        self._draw_levels()
+        self._draw_distance()
+        self._draw_loans()
 
-    def _render_levels(self) -> None:
+    def _draw_levels(self) -> None:
         widget = self.query_one("#margin-levels", Static)
         snap = self.snapshot
         if snap is None:
@@ -211,7 +211,7 @@ class MarginPane(DataPane):
             text.append(f"  (no price for {', '.join(pos.unpriced)})", style="italic dim")
         return text
 
-    def _render_distance(self) -> None:
+    def _draw_distance(self) -> None:
         widget = self.query_one("#margin-distance", Static)
         snap = self.snapshot
         if snap is None or self.pair is None:
@@ -237,7 +237,7 @@ class MarginPane(DataPane):
                         f"{sign}{d.percent:.1f}%)", style="red" if near else "")
         widget.update(text)
 
-    def _render_loans(self) -> None:
+    def _draw_loans(self) -> None:
         table = self.query_one("#margin-loans", DataTable)
         table.clear()
         loans = self.snapshot.loans if self.snapshot else ()

@@ -69,13 +69,13 @@ class AlertBanner(Static, can_focus=True):
         """Show ``text`` (``danger`` for the red style) until the user dismisses it."""
         self._messages.append((at or datetime.now().astimezone(), text, danger))
         self.unseen = len(self._messages)
-        self._render_banner()
+        self._draw_banner()
 
     def watch_unseen(self, count: int) -> None:
         """Show while there is something unseen."""
         self.set_class(count > 0, "-shown")
 
-    def _render_banner(self) -> None:
+    def _draw_banner(self) -> None:
         if not self._messages:
             self.update("")
             self.set_class(False, "-danger")
@@ -100,7 +100,7 @@ class AlertBanner(Static, can_focus=True):
             return
         self._messages.clear()
         self.unseen = 0
-        self._render_banner()
+        self._draw_banner()
         self.post_message(self.Dismissed(self, count))
 
     def on_click(self, event: events.Click) -> None:

@@ -1,0 +1,183 @@
+"""Pilot tests of the margin pane, modals and history against an in-memory client."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+from conftest import FakeMarginClient, MarginHost
+from textual.widgets import DataTable, Input, Select, Static
+
+from alp_tui.api.models import Balance
+from alp_tui.services.journal import Journal
+from alp_tui.services.margin import MarginService
+from alp_tui.ui.modals.borrow import BorrowModal
+from alp_tui.ui.modals.margin_transfer import MarginTransferModal
+from alp_tui.ui.panes.margin import MarginPane
+from alp_tui.ui.panes.margin_history import MarginHistoryPane
+from alp_tui.ui.widgets.alert_banner import AlertBanner
+
+
+def _text(app: MarginHost, selector: str) -> str:
+    return str(app.screen.query_one(selector, Static).render())
+
+
+async def _refresh(app: MarginHost, service: MarginService) -> None:
+    app.query_one(MarginPane).show_data(await service.fetch_snapshot())
+
+
+async def test_transfer_borrow_levels_and_alert(
+    fake_client: FakeMarginClient, journal: Journal, tmp_path: Path
+) -> None:
+    service = MarginService(fake_client, journal=journal)
+    app = MarginHost(service, export_dir=tmp_path)
+    async with app.run_test(size=(120, 50)) as pilot:
+        await _refresh(app, service)
+        pane = app.query_one(MarginPane)
+        pane.focus()
+        await pilot.press("t")
+        await pilot.pause()
+        modal = app.screen
+        assert isinstance(modal, MarginTransferModal)
+        modal.query_one("#wallet", Select).value = "ISOLATED_MARGIN:BTC_USDT"
+        await pilot.pause()
+        modal.query_one("#currency", Select).value = "USDT"
+        # too much: refused before sending, error under the amount field
+        modal.query_one("#amount", Input).value = "20000"
+        await pilot.click("#submit")
+        await pilot.pause()
+        assert "at most 10000" in _text(app, "#amount-error")
+        assert fake_client.calls == []
+        modal.query_one("#amount", Input).value = "1000"
+        await pilot.press("ctrl+s")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert not isinstance(app.screen, MarginTransferModal)
+        assert fake_client.calls[0][0] == "margin_transfer"
+
+        await _refresh(app, service)
+        await pilot.press("b")
+        await pilot.pause()
+        modal = app.screen
+        assert isinstance(modal, BorrowModal)
+        modal.query_one("#wallet", Select).value = "ISOLATED_MARGIN:BTC_USDT"
+        await pilot.pause()
+        modal.query_one("#currency", Select).value = "USDT"
+        modal.query_one("#amount", Input).value = "2000"
+        await pilot.pause()
+        assert "→ 1.500" in _text(app, "#margin-preview")
+        await pilot.press("ctrl+s")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+
+        await _refresh(app, service)
+        await pilot.pause()
+        assert "1.500" in _text(app, "#margin-levels")
+        assert "WARNING" not in _text(app, "#margin-levels")
+        assert app.query_one("#margin-loans", DataTable).row_count == 1
+        # no BTC held in the isolated wallet: the pair's price does not move the level
+        assert "no liquidation price" in _text(app, "#margin-distance")
+        assert app.bells == 0
+        # journal has both actions, done
+        kinds = [(e.kind, e.state.value) for e in journal.entries()]
+        assert kinds == [("borrow", "done"), ("margin_transfer", "done")]
+
+
+async def test_alert_banner_rings_once_and_stays_until_dismissed(
+    fake_client: FakeMarginClient,
+) -> None:
+    service = MarginService(fake_client)
+    app = MarginHost(service)
+    async with app.run_test(size=(120, 50)) as pilot:
+        # isolated long: 1000 USDT own + 2000 borrowed, all in BTC (0.075 at 40000)
+        await fake_client.margin_transfer("ISOLATED_MARGIN", "ADD", Decimal(1000), "USDT",
+                                          pair="BTC_USDT")
+        await fake_client.borrow(Decimal(2000), "USDT", "ISOLATED_MARGIN", pair="BTC_USDT")
+        for b in fake_client.balances_:
+            if b.wallet_type.value == "ISOLATED_MARGIN" and b.currency == "USDT":
+                b.balance = Decimal(0)
+        fake_client.balances_.append(Balance(
+            currency="BTC", wallet_type="ISOLATED_MARGIN", pair="BTC_USDT",
+            balance=Decimal("0.075"), reserve=Decimal(0)))
+        await _refresh(app, service)
+        await pilot.pause()
+        assert "falls to 29,333.33" in _text(app, "#margin-distance")
+        assert app.bells == 0
+        fake_client.price = Decimal(38000)  # level 0.075*38000/2000 = 1.425 < 1.5
+        await _refresh(app, service)
+        await pilot.pause()
+        assert app.bells == 1
+        banner = app.screen.query_one(AlertBanner)
+        assert banner.display and "isolated BTC_USDT" in banner.messages[0]
+        assert "WARNING" in _text(app, "#margin-levels")
+        await _refresh(app, service)  # still below: no new alert
+        assert app.bells == 1
+        fake_client.price = Decimal(30000)  # 1.125 < 1.2: near liquidation
+        await _refresh(app, service)
+        await pilot.pause()
+        assert app.bells == 2 and len(banner.messages) == 2
+        assert "NEAR LIQUIDATION" in _text(app, "#margin-levels")
+        await pilot.click(AlertBanner)
+        await pilot.pause()
+        assert banner.messages == [] and not banner.display
+
+
+async def test_forbidden_is_explained_and_server_field_errors_land_under_fields(
+    fake_client: FakeMarginClient, journal: Journal
+) -> None:
+    service = MarginService(fake_client, journal=journal)
+    app = MarginHost(service)
+    async with app.run_test(size=(120, 50)) as pilot:
+        await _refresh(app, service)
+        fake_client.forbid = True
+        app.query_one(MarginPane).focus()
+        await pilot.press("b")
+        await pilot.pause()
+        modal = app.screen
+        modal.query_one("#currency", Select).value = "USDT"
+        modal.query_one("#amount", Input).value = "abc"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert "not a number" in _text(app, "#amount-error")
+        modal.query_one("#amount", Input).value = "5"
+        await pilot.press("ctrl+s")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert isinstance(app.screen, BorrowModal)
+        assert "Margin" in _text(app, "#form-error") and "permission" in _text(app, "#form-error")
+        fake_client.forbid = False
+        fake_client.refuse = {"borrow": "exceeds the borrow limit"}
+        await pilot.press("ctrl+s")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert "exceeds the borrow limit" in _text(app, "#amount-error")
+        assert [e.state.value for e in journal.entries()] == ["failed", "failed"]
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(app.screen, BorrowModal)
+
+
+async def test_history_window_and_csv(fake_client: FakeMarginClient, tmp_path: Path) -> None:
+    service = MarginService(fake_client)
+    await fake_client.margin_transfer("CROSS_MARGIN", "ADD", Decimal("12.5"), "USDT")
+    app = MarginHost(service, export_dir=tmp_path)
+    async with app.run_test(size=(120, 50)) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        hist = app.query_one(MarginHistoryPane)
+        assert hist.table(hist.current_kind).row_count == 1
+        end = hist.end
+        hist.table(hist.current_kind).focus()
+        await pilot.press("left_square_bracket")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert hist.end < end and (end - hist.end).days == 30
+        await pilot.press("home")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        await pilot.press("e")
+        await pilot.pause()
+        (path,) = tmp_path.glob("margin-margin_transfers-*.csv")
+        lines = path.read_text().splitlines()
+        assert lines[0].startswith("time (UTC),id,direction")
+        assert ",ADD,cross,,USDT,12.5," in lines[1]
