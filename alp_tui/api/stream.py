@@ -272,11 +272,25 @@ class _Shard:
         elif isinstance(event, ErrorEvent):
             if event.command in ("subscribe", None) and self._pending:
                 batch = self._pending.pop(0)
-                for topic in batch:
-                    self.refused[topic] = event.message
                 log.info("feed refused a subscription: %s", event.message)
+                prefix = "Invalid topic: "
+                bad = event.message[len(prefix):] if event.message.startswith(prefix) else None
+                if bad is not None and bad in batch:
+                    # The command is refused whole: keep the bad topic out, retry the rest.
+                    self.refused[bad] = event.message
+                    rest = [t for t in batch if t != bad and t in self.topics]
+                    if rest:
+                        task = asyncio.get_running_loop().create_task(self.send_subscribe(rest))
+                        _background.add(task)
+                        task.add_done_callback(_background.discard)
+                else:
+                    for topic in batch:
+                        self.refused[topic] = event.message
             elif event.command == "auth":
                 log.info("feed refused authentication")
+
+
+_background: set[asyncio.Task[None]] = set()
 
 
 class StreamClient:

@@ -150,6 +150,8 @@ class _Conn:
         self.closed = False
         self.close_code: int | None = None
         self.done = asyncio.Event()
+        self.text_pings_out = 0  # text "1" pings sent and not yet answered with "2"
+        self.text_pongs = 0
 
     def send(self, text: str) -> None:
         if self.closed or self.hub.faults.silent:
@@ -266,6 +268,20 @@ class FeedHub:
         for conn in conns:
             conn.close(code)
         return len(conns)
+
+    def send_text_pings(self) -> int:
+        """Send the documented text ping ``1`` to every client (the live server never
+        does; a client must answer ``2``). Returns how many were sent."""
+        conns = [c for c in self._conns if not c.closed]
+        for conn in conns:
+            conn.text_pings_out += 1
+            conn.send("1")
+        return len(conns)
+
+    @property
+    def text_pongs(self) -> int:
+        """Text ``2`` answers received over all current connections."""
+        return sum(c.text_pongs for c in self._conns)
 
     def drop_next_diffs(self, pair: str, count: int = 1) -> None:
         """Withhold the next ``count`` diff frames of ``pair`` (a gap in the sequence)."""
@@ -594,6 +610,10 @@ class FeedHub:
 
     def _handle(self, conn: _Conn, raw: str) -> bool:
         """Handle one inbound frame; False means close the connection."""
+        if raw.strip() == "2" and conn.text_pings_out > 0:
+            conn.text_pings_out -= 1
+            conn.text_pongs += 1
+            return True
         if raw.strip() in ("1", "2"):
             return False  # the live server drops clients that ping on their own
         try:
