@@ -1,0 +1,246 @@
+"""Deposits and withdrawals: methods per network, simulated progress over time.
+
+Deposits: :meth:`Funding.incoming` (the demo and tests call it through
+``Exchange.simulate_deposit``) records a PENDING deposit; after its network's confirmations
+(one per 5 seconds of simulated time, capped at 60 s) it becomes CONFIRMED and the amount is
+credited — or, above 10 × the method's minimum-withdrawal-sized "large" threshold, it passes
+through MODERATION first. Amounts outside the method's min/max are REJECTED.
+
+Withdrawals: validated against the method (enabled, currency, min/max, every required
+attribute present and well-formed), then amount + fee is held in the SPOT wallet. The
+request moves NEW → CONFIRMED → VERIFIED → APPROVED → DONE, one stage every 5 seconds; at
+DONE the amount leaves the exchange and the fee goes to the house. An address that starts
+with the method's prefix followed by ``refuse`` (e.g. ``0xrefuse…``) is REFUSED at the
+APPROVED stage instead, and its hold is released — a hook for tests and demos.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from alp_tui.api.enums import DepositStatus, WalletType, WithdrawalStatus
+from alp_tui.sim.catalog import CURRENCY_BY_NAME, NETWORK_BY_ID, NetworkSpec, networks_for
+from alp_tui.sim.errors import SimError
+from alp_tui.sim.ledger import Record, rfc3339
+
+if TYPE_CHECKING:
+    from alp_tui.sim.exchange import Exchange
+
+ZERO = Decimal(0)
+STAGE_SECONDS = 5.0
+CONFIRMATION_SECONDS = 5.0
+MODERATION_FACTOR = Decimal(100_000)  # deposits above min_deposit × this are moderated
+WITHDRAW_STAGES = (WithdrawalStatus.NEW, WithdrawalStatus.CONFIRMED,
+                   WithdrawalStatus.VERIFIED, WithdrawalStatus.APPROVED,
+                   WithdrawalStatus.DONE)
+
+
+def _tx_hash(*parts: object) -> str:
+    return "0x" + hashlib.sha256(":".join(map(str, parts)).encode()).hexdigest()
+
+
+class Funding:
+    """Deposit and withdrawal flows of every account."""
+
+    def __init__(self, exchange: Exchange) -> None:
+        self.ex = exchange
+
+    # --- methods -----------------------------------------------------------------------
+    def _currency(self, currency: str) -> str:
+        code = (currency or "").upper()
+        if code not in CURRENCY_BY_NAME:
+            raise SimError.field("currency", f"unknown currency {currency!r}")
+        return code
+
+    def deposit_methods(self, account_id: int, currency: str) -> list[dict[str, Any]]:
+        """Networks for depositing ``currency``, with the account's address on each."""
+        code = self._currency(currency)
+        rows = []
+        for net in networks_for(code):
+            attributes = [{"key": "address", "value": net.address_for(account_id)}]
+            if net.memo:
+                attributes.append({"key": "memo", "value": str(100000 + account_id)})
+            rows.append({"id": net.method_id, "network": net.network, "currency": code,
+                         "attributes": attributes, "confirmations": net.confirmations,
+                         "min_deposit": net.min_deposit, "max_deposit": net.max_deposit,
+                         "is_enabled": True})
+        return rows
+
+    def withdraw_methods(self, currency: str) -> list[dict[str, Any]]:
+        """Networks for withdrawing ``currency``; ``attributes`` name the required keys."""
+        code = self._currency(currency)
+        rows = []
+        for net in networks_for(code):
+            attributes = [{"key": "address", "value": None}]
+            if net.memo:
+                attributes.append({"key": "memo", "value": None})
+            rows.append({"id": net.method_id, "network": net.network, "currency": code,
+                         "attributes": attributes, "fee_rate": net.fee_rate,
+                         "fee_amount": net.fee_amount, "fee_currency": code,
+                         "min_withdraw": net.min_withdraw, "max_withdraw": net.max_withdraw,
+                         "is_enabled": True})
+        return rows
+
+    # --- deposits ----------------------------------------------------------------------
+    def incoming(self, account_id: int, currency: str, amount: Decimal, method: int | None,
+                 now: float) -> dict[str, Any]:
+        """Record an incoming deposit; it confirms (and credits) in later steps."""
+        code = self._currency(currency)
+        nets = networks_for(code)
+        net = NETWORK_BY_ID.get(method) if method is not None else (nets[0] if nets else None)
+        if net is None or net.currency != code:
+            raise SimError.field("method", "unknown deposit method for this currency")
+        if amount <= 0:
+            raise SimError.field("amount", "must be positive")
+        status = DepositStatus.PENDING
+        if amount < net.min_deposit or amount > net.max_deposit:
+            status = DepositStatus.REJECTED
+        record = self.ex._add_record("deposit", account_id, now, {
+            "id": 0, "amount": amount, "currency": code, "status": status.value,
+            "tx_hash": _tx_hash("deposit", account_id, code, amount, now),
+            "date": rfc3339(now), "network": net.network, "method": net.method_id,
+            "confirmations": 0, "required_confirmations": net.confirmations,
+        })
+        return dict(record.data)
+
+    def _deposit_step(self, record: Record, now: float) -> None:
+        data = record.data
+        status = DepositStatus(data["status"])
+        if status in (DepositStatus.CONFIRMED, DepositStatus.REJECTED):
+            return
+        net = NETWORK_BY_ID[data["method"]]
+        wait = min(net.confirmations * CONFIRMATION_SECONDS, 60.0)
+        elapsed = now - record.ts
+        confirmations = min(net.confirmations, int(elapsed / CONFIRMATION_SECONDS))
+        changed = confirmations != data["confirmations"]
+        data["confirmations"] = confirmations
+        if elapsed >= wait:
+            large = data["amount"] > net.min_deposit * MODERATION_FACTOR
+            if status is DepositStatus.PENDING and large:
+                data["status"] = DepositStatus.MODERATION.value
+                changed = True
+            elif status is DepositStatus.PENDING or elapsed >= wait + 30:
+                data["status"] = DepositStatus.CONFIRMED.value
+                self.ex._credit_external(record.account_id, data["currency"], data["amount"],
+                                         "DEPOSIT", now)
+                changed = True
+        if changed:
+            self.ex._mark("deposit", record.id, record)
+
+    # --- withdrawals -------------------------------------------------------------------
+    def withdraw(self, account_id: int, amount: Decimal, method: int,
+                 attributes: dict[str, str], client_order_id: str | None,
+                 now: float) -> dict[str, Any]:
+        """Validate and hold a withdrawal request."""
+        try:
+            net = NETWORK_BY_ID.get(int(method))
+        except (TypeError, ValueError):
+            net = None
+        if net is None:
+            raise SimError.field("method", "unknown withdrawal method")
+        amount = Decimal(amount)
+        if amount <= 0:
+            raise SimError.field("amount", "must be positive")
+        if amount != amount.quantize(Decimal("1e-8")):
+            raise SimError.field("amount", "at most 8 decimals")
+        if amount < net.min_withdraw:
+            raise SimError.field("amount", f"below the minimum {net.min_withdraw}")
+        if amount > net.max_withdraw:
+            raise SimError.field("amount", f"above the maximum {net.max_withdraw}")
+        attributes = dict(attributes or {})
+        address = str(attributes.get("address") or "")
+        if not address:
+            raise SimError.field("attributes", "address is required")
+        if not net.valid_address(address):
+            raise SimError.field(
+                "attributes",
+                f"address is not a valid {net.network} address "
+                f"(starts with {net.address_prefix!r}, {net.address_len} characters)")
+        if net.memo and not str(attributes.get("memo") or "").strip():
+            raise SimError.field("attributes", "memo is required on this network")
+        fee = self.fee_for(net, amount)
+        wallet = self.ex.ledger.get(account_id, WalletType.SPOT, net.currency, now=now)
+        if amount + fee > wallet.available:
+            raise SimError.field(
+                "amount", f"insufficient balance: {amount + fee} {net.currency} needed "
+                          f"(fee {fee}), {wallet.available} available")
+        if client_order_id:
+            for other in self.ex._records("withdrawal", account_id):
+                if other.data.get("client_order_id") == client_order_id:
+                    raise SimError.field("client_order_id", "already used")
+        self.ex.ledger.apply(wallet, ZERO, amount + fee, "WITHDRAW_HOLD", now)
+        record = self.ex._add_record("withdrawal", account_id, now, {
+            "id": 0, "amount": amount, "fee_amount": fee, "currency": net.currency,
+            "fee_currency": net.currency, "status": WithdrawalStatus.NEW.value,
+            "tx_hash": None, "date": rfc3339(now), "network": net.network,
+            "method": net.method_id, "address": address,
+            "memo": attributes.get("memo"), "client_order_id": client_order_id,
+        })
+        return dict(record.data)
+
+    @staticmethod
+    def fee_for(net: NetworkSpec, amount: Decimal) -> Decimal:
+        """Flat fee plus the rate part."""
+        return net.fee_amount + (amount * net.fee_rate).quantize(Decimal("1e-8"))
+
+    def _withdrawal_step(self, record: Record, now: float) -> None:
+        data = record.data
+        status = WithdrawalStatus(data["status"])
+        if status not in WITHDRAW_STAGES or status is WithdrawalStatus.DONE:
+            return
+        stage = min(int((now - record.ts) / STAGE_SECONDS), len(WITHDRAW_STAGES) - 1)
+        target = WITHDRAW_STAGES[stage]
+        if target is status:
+            return
+        net = NETWORK_BY_ID[data["method"]]
+        refuse = data["address"][len(net.address_prefix):].lower().startswith("refuse")
+        wallet = self.ex.ledger.get(record.account_id, WalletType.SPOT, data["currency"],
+                                    now=now)
+        held = data["amount"] + data["fee_amount"]
+        if target is WithdrawalStatus.DONE and refuse:
+            self.ex.ledger.apply(wallet, ZERO, -held, "WITHDRAW_REFUSED", now)
+            data["status"] = WithdrawalStatus.REFUSED.value
+        elif target is WithdrawalStatus.DONE:
+            # The amount leaves the exchange; the fee stays, with the house.
+            self.ex.ledger.apply(wallet, -held, -held, "WITHDRAW", now)
+            if data["fee_amount"]:
+                house = self.ex.ledger.get(self.ex_house_id(), WalletType.SPOT,
+                                           data["currency"], now=now)
+                self.ex.ledger.apply(house, data["fee_amount"], ZERO, "FEE", now)
+            data["status"] = WithdrawalStatus.DONE.value
+            data["tx_hash"] = _tx_hash("withdraw", record.id, data["address"])
+        else:
+            data["status"] = target.value
+        self.ex._mark("withdrawal", record.id, record)
+
+    @staticmethod
+    def ex_house_id() -> int:
+        """The account that collects withdrawal fees."""
+        from alp_tui.sim.exchange import HOUSE_ID
+        return HOUSE_ID
+
+    # --- life --------------------------------------------------------------------------
+    def step(self, now: float) -> None:
+        """Move every unfinished deposit and withdrawal along."""
+        for record_list in self.ex.records.get("deposit", {}).values():
+            for record in record_list:
+                if record.data["status"] in ("PENDING", "MODERATION"):
+                    self._deposit_step(record, now)
+        for record_list in self.ex.records.get("withdrawal", {}).values():
+            for record in record_list:
+                if record.data["status"] not in ("DONE", "REFUSED", "CANCELED"):
+                    self._withdrawal_step(record, now)
+
+    def seed_demo_history(self, account_id: int) -> None:
+        """Give a demo account one confirmed deposit in its history."""
+        now = self.ex._now()
+        record = self.ex._add_record("deposit", account_id, now - 3600, {
+            "id": 0, "amount": Decimal(100_000), "currency": "USDT",
+            "status": DepositStatus.CONFIRMED.value,
+            "tx_hash": _tx_hash("deposit", account_id, "demo"),
+            "date": rfc3339(now - 3600), "network": "TRC20", "method": 3,
+            "confirmations": 20, "required_confirmations": 20,
+        })
+        del record

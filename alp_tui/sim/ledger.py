@@ -1,0 +1,181 @@
+"""Wallets, reserves and the operation history.
+
+Every balance change goes through :meth:`Ledger.apply`, which refuses anything that would
+make a balance or reserve negative or a reserve exceed its balance, and writes one activity
+record per change for user accounts. Money only ever moves between wallets (market makers,
+the fee collector and the margin lender are accounts too), so the sum of every currency
+over all wallets is conserved; deposits and withdrawals are the only flows across the
+border and are recorded as such.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from alp_tui.api.enums import WalletType
+
+ZERO = Decimal(0)
+
+WalletKey = tuple[int, WalletType, str, str | None]
+
+
+def rfc3339(ts: float | None) -> str | None:
+    """Unix seconds as an RFC 3339 UTC string with microseconds (None stays None)."""
+    if ts is None:
+        return None
+    return datetime.fromtimestamp(ts, tz=UTC).isoformat().replace("+00:00", "Z")
+
+
+class LedgerError(AssertionError):
+    """An internal invariant would break (a bug, never a user error)."""
+
+
+class Record:
+    """A history row: activity, account trade, margin operation, deposit, withdrawal...
+
+    ``data`` is the JSON-ready dict the API answers with; ``ts`` is kept beside it for
+    time filters. Records are persisted as they are.
+    """
+
+    __slots__ = ("account_id", "data", "id", "kind", "ts")
+
+    def __init__(self, kind: str, id: int, account_id: int, ts: float,
+                 data: dict[str, Any]) -> None:
+        self.kind = kind
+        self.id = id
+        self.account_id = account_id
+        self.ts = ts
+        self.data = data
+
+
+class Wallet:
+    """One account's holding of one currency in one wallet (isolated margin: per pair)."""
+
+    __slots__ = ("account_id", "balance", "currency", "id", "pair", "reserve", "updated_at",
+                 "wallet_type")
+
+    def __init__(self, id: int, account_id: int, wallet_type: WalletType, currency: str,
+                 pair: str | None, updated_at: float) -> None:
+        self.id = id
+        self.account_id = account_id
+        self.wallet_type = wallet_type
+        self.currency = currency
+        self.pair = pair
+        self.balance = ZERO
+        self.reserve = ZERO
+        self.updated_at = updated_at
+
+    @property
+    def available(self) -> Decimal:
+        """Balance not held by orders or withdrawals."""
+        return self.balance - self.reserve
+
+    @property
+    def key(self) -> WalletKey:
+        """The ledger's key for this wallet."""
+        return (self.account_id, self.wallet_type, self.currency, self.pair)
+
+    def public(self) -> dict[str, Any]:
+        """The row ``GET /accounts/balances`` answers with."""
+        row: dict[str, Any] = {
+            "balance": self.balance,
+            "reserve": self.reserve,
+            "currency": self.currency,
+            "wallet_type": self.wallet_type.value,
+            "last_update_at": rfc3339(self.updated_at),
+            "account_id": self.account_id,
+        }
+        if self.pair is not None:
+            row["pair"] = self.pair
+        return row
+
+
+class Ledger:
+    """All wallets, with the change log of user accounts."""
+
+    def __init__(self, next_id: Callable[[str], int],
+                 on_change: Callable[[Wallet, Record | None], None]) -> None:
+        self._next_id = next_id
+        self._on_change = on_change
+        self.wallets: dict[WalletKey, Wallet] = {}
+        self.by_account: dict[int, list[Wallet]] = {}
+        # Accounts without history (market makers, the house): their churn would only
+        # fill memory.
+        self.quiet_accounts: set[int] = set()
+        self.activity: dict[int, list[Record]] = {}
+
+    def get(self, account_id: int, wallet_type: WalletType, currency: str,
+            pair: str | None = None, now: float = 0.0) -> Wallet:
+        """The wallet, created empty on first use."""
+        if wallet_type is not WalletType.ISOLATED_MARGIN:
+            pair = None
+        key = (account_id, wallet_type, currency, pair)
+        wallet = self.wallets.get(key)
+        if wallet is None:
+            wallet = Wallet(self._next_id("wallet"), account_id, wallet_type, currency, pair,
+                            now)
+            self.add_wallet(wallet)
+        return wallet
+
+    def find(self, account_id: int, wallet_type: WalletType, currency: str,
+             pair: str | None = None) -> Wallet | None:
+        """The wallet if it exists."""
+        if wallet_type is not WalletType.ISOLATED_MARGIN:
+            pair = None
+        return self.wallets.get((account_id, wallet_type, currency, pair))
+
+    def add_wallet(self, wallet: Wallet) -> None:
+        """Register an existing wallet (creation or loading)."""
+        self.wallets[wallet.key] = wallet
+        self.by_account.setdefault(wallet.account_id, []).append(wallet)
+
+    def apply(self, wallet: Wallet, balance_delta: Decimal, reserve_delta: Decimal,
+              kind: str, now: float) -> None:
+        """Change a wallet's balance and reserve together, refusing anything negative."""
+        balance = wallet.balance + balance_delta
+        reserve = wallet.reserve + reserve_delta
+        if balance < 0 or reserve < 0 or reserve > balance:
+            raise LedgerError(
+                f"{kind} on wallet {wallet.key}: balance {wallet.balance}{balance_delta:+} "
+                f"reserve {wallet.reserve}{reserve_delta:+}")
+        record = None
+        if wallet.account_id not in self.quiet_accounts:
+            record = Record("activity", self._next_id("activity"), wallet.account_id, now, {
+                "id": 0,
+                "account_id": wallet.account_id,
+                "wallet_id": wallet.id,
+                "type": kind,
+                "balance": wallet.balance,
+                "balance_delta": balance_delta,
+                "balance_end": balance,
+                "reserve": wallet.reserve,
+                "reserve_delta": reserve_delta,
+                "reserve_end": reserve,
+                "currency": wallet.currency,
+                "wallet_type": wallet.wallet_type.value,
+                "date": rfc3339(now),
+            })
+            record.data["id"] = record.id
+            self.activity.setdefault(wallet.account_id, []).append(record)
+        wallet.balance = balance
+        wallet.reserve = reserve
+        wallet.updated_at = now
+        self._on_change(wallet, record)
+
+    def move(self, source: Wallet, target: Wallet, amount: Decimal, kind: str, now: float,
+             from_reserve: bool = False) -> None:
+        """Move ``amount`` between wallets (out of the source's reserve if asked)."""
+        if amount == 0:
+            return
+        self.apply(source, -amount, -amount if from_reserve else ZERO, kind, now)
+        self.apply(target, amount, ZERO, kind, now)
+
+    def totals(self) -> dict[str, Decimal]:
+        """Sum of every currency over all wallets (the conservation check)."""
+        sums: dict[str, Decimal] = {}
+        for wallet in self.wallets.values():
+            sums[wallet.currency] = sums.get(wallet.currency, ZERO) + wallet.balance
+        return sums

@@ -1,0 +1,122 @@
+"""Market life: built-in market makers and takers that keep every pair moving.
+
+Each pair has a hidden fair price doing a geometric random walk (seeded, so a run is
+reproducible). A market maker keeps a ladder of bids and asks on a fixed price grid around
+it; because the grid is fixed, a tick only touches the few levels that moved, which keeps
+:meth:`MarketLife.step` cheap. Takers send small market orders that trade against the
+ladder (and against users' orders), so every price, candle and ticker comes from real
+matching. The fair price is pulled towards the last trade, so a user who moves the market
+moves the makers too.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from decimal import ROUND_CEILING, ROUND_DOWN, ROUND_FLOOR, Decimal
+from typing import TYPE_CHECKING
+
+from alp_tui.api.enums import OrderType
+from alp_tui.sim.catalog import PAIRS, PairSpec
+from alp_tui.sim.engine import Order
+
+if TYPE_CHECKING:
+    from alp_tui.sim.exchange import Exchange
+
+LEVELS = 40  # maker levels per side (the book API serves up to 100 rows)
+HALF_SPREAD = 0.0003  # relative distance of the best quotes from the fair price
+GRID = 0.00025  # relative spacing of the maker's price grid
+TAKER_PROBABILITY = 0.7  # chance per pair and tick that takers trade
+PULL = 0.25  # how far the fair price moves towards the last trade each tick
+
+
+class PairLife:
+    """The market maker's and takers' state for one pair."""
+
+    def __init__(self, spec: PairSpec, price: Decimal, rng: random.Random) -> None:
+        self.spec = spec
+        self.fair = float(price)
+        self.rng = rng
+        tick = spec.price_tick
+        grid = (price * Decimal(repr(GRID))).quantize(tick, rounding=ROUND_DOWN)
+        self.grid = max(grid, tick)
+        # Typical order value in quote units, scaled so small-priced coins trade in size.
+        self.typical_value = 120.0 * float(spec.start_price) ** 0.25 if spec.quote != "BTC" \
+            else 0.004
+        self.bids: dict[Decimal, Order] = {}
+        self.asks: dict[Decimal, Order] = {}
+
+    def size(self, price: Decimal, factor: float) -> Decimal:
+        """A random order size around the typical value, at least the pair minimum."""
+        value = self.typical_value * factor * self.rng.lognormvariate(0.0, 0.6)
+        amount = Decimal(repr(value / float(price))).quantize(self.spec.amount_step,
+                                                              rounding=ROUND_DOWN)
+        return max(amount, self.spec.minimum_order_size)
+
+
+class MarketLife:
+    """Drives market makers and takers on every listed pair."""
+
+    def __init__(self, exchange: Exchange, maker_id: int, taker_id: int, seed: int) -> None:
+        self.exchange = exchange
+        self.maker_id = maker_id
+        self.taker_id = taker_id
+        self.pairs: dict[str, PairLife] = {}
+        for spec in PAIRS:
+            rng = random.Random(f"life:{seed}:{spec.name}")
+            self.pairs[spec.name] = PairLife(spec, exchange.last_price(spec.name), rng)
+        self.last_step: float | None = None
+
+    def step(self, now: float) -> None:
+        """One tick: move fair prices, let takers trade, re-quote the ladders."""
+        dt = 1.0 if self.last_step is None else min(max(now - self.last_step, 0.0), 60.0)
+        self.last_step = now
+        for life in self.pairs.values():
+            self._tick_pair(life, now, dt)
+
+    def _tick_pair(self, life: PairLife, now: float, dt: float) -> None:
+        spec = life.spec
+        ex = self.exchange
+        last = float(ex.last_price(spec.name))
+        life.fair *= math.exp(life.rng.gauss(0.0, spec.volatility * math.sqrt(max(dt, 0.05))))
+        if last > 0:
+            life.fair += PULL * (last - life.fair)
+        self.requote(life, now)
+        if life.rng.random() < TAKER_PROBABILITY:
+            for _ in range(1 + int(life.rng.random() * 2.2)):
+                is_bid = life.rng.random() < 0.5
+                ref = ex.last_price(spec.name) or spec.start_price
+                amount = life.size(ref, 0.8)
+                ex.system_order(self.taker_id, spec.name, is_bid, OrderType.MARKET, amount,
+                                None, now)
+
+    def requote(self, life: PairLife, now: float) -> None:
+        """Bring the maker's ladder to the grid levels around the current fair price."""
+        ex = self.exchange
+        spec = life.spec
+        fair = Decimal(repr(life.fair))
+        grid = life.grid
+        half = Decimal(repr(HALF_SPREAD))
+        top_bid = (fair * (1 - half) / grid).to_integral_value(ROUND_FLOOR) * grid
+        low_ask = (fair * (1 + half) / grid).to_integral_value(ROUND_CEILING) * grid
+        if low_ask <= top_bid:
+            low_ask = top_bid + grid
+        want_bids = {top_bid - grid * i for i in range(LEVELS)}
+        want_asks = {low_ask + grid * i for i in range(LEVELS)}
+        want_bids = {p for p in want_bids if p > 0}
+        for book_side, wanted, is_bid in ((life.bids, want_bids, True),
+                                          (life.asks, want_asks, False)):
+            for price in [p for p, o in book_side.items()
+                          if p not in wanted or not ex.is_resting(o)]:
+                order = book_side.pop(price)
+                if ex.is_resting(order):
+                    ex.cancel_system_order(order, now)
+            # Nearest levels first, so a crossing user order is taken at the best price.
+            for rank, price in enumerate(sorted(wanted, reverse=is_bid)):
+                if price in book_side:
+                    continue
+                amount = life.size(price, 1.0 + rank * 0.15)
+                order = ex.system_order(self.maker_id, spec.name, is_bid, OrderType.LIMIT,
+                                        amount, price, now)
+                if order is not None and ex.is_resting(order):
+                    book_side[price] = order
