@@ -62,6 +62,7 @@ class OpenOrdersPane(DataPane):
         self._rows: dict[str, tuple[Any, ...]] = {}
         self._replace_confirmed = False
         self._busy = False
+        self._listening: TradingService | None = None
 
     def compose(self) -> ComposeResult:
         """Status line, the table, and the last action's result."""
@@ -76,15 +77,27 @@ class OpenOrdersPane(DataPane):
         yield Static(id="orders-result", classes="pane-result")
 
     def on_mount(self) -> None:
-        """Learn about our own actions at once, not at the next poll."""
-        if self.service is not None:
-            self.service.add_listener(self._on_service_change)
+        """Show the key hints; listen to the service once it exists."""
         self._refresh_info()
+        self.attach_service()
+
+    def attach_service(self, service: TradingService | None = None) -> None:
+        """Use ``service`` (default: the app's ``trading`` attribute) and learn about our
+        own actions from it at once, not at the next poll."""
+        service = service or self.service or getattr(self.app, "trading", None)
+        if service is None or service is self._listening:
+            return
+        if self._listening is not None:
+            self._listening.remove_listener(self._on_service_change)
+        self.service = service
+        service.add_listener(self._on_service_change)
+        self._listening = service
 
     def on_unmount(self) -> None:
         """Stop listening."""
-        if self.service is not None:
-            self.service.remove_listener(self._on_service_change)
+        if self._listening is not None:
+            self._listening.remove_listener(self._on_service_change)
+            self._listening = None
 
     # --- DataPane contract ------------------------------------------------------------
 
@@ -139,8 +152,17 @@ class OpenOrdersPane(DataPane):
             return orders
         return [o for o in orders if o.pair == self.pair.name]
 
+    def _info(self, pair: str) -> PairInfo | None:
+        info = self.pairs.get(pair)
+        if info is None:
+            market = getattr(self.app, "market", None)
+            known = getattr(market, "pairs", None)
+            if isinstance(known, dict) and pair in known:
+                info = self.pairs[pair] = known[pair]
+        return info
+
     def _cells(self, order: Order) -> tuple[Any, ...]:
-        info = self.pairs.get(order.pair)
+        info = self._info(order.pair)
         pp = info.price_precision if info else 8
         ap = info.amount_precision if info else 8
         side = Text(order.side.word, style="bold green" if order.side is OrderSide.BID
@@ -202,6 +224,7 @@ class OpenOrdersPane(DataPane):
         self._render_rows()
 
     def _ready(self) -> bool:
+        self.attach_service()
         if self.service is None:
             self._result(Text("Trading needs an API key and secret in the config.",
                               style="yellow"))
@@ -217,7 +240,7 @@ class OpenOrdersPane(DataPane):
         if order is None or not self._ready():
             return
         body = Text.assemble("Cancel order ", (f"#{order.id}", "bold"), "\n\n",
-                             _describe(order, self.pairs.get(order.pair)))
+                             _describe(order, self._info(order.pair)))
         self.app.push_screen(
             ConfirmModal("Cancel order", body, confirm_label="Cancel order", tone="danger"),
             lambda ok: self._run_cancel([order.id], order.pair, None) if ok else None)
@@ -295,7 +318,7 @@ class OpenOrdersPane(DataPane):
         if order.type not in (OrderType.LIMIT, OrderType.STOP_LIMIT) or order.price is None:
             self._result("Only limit and stop-limit orders have a price to move.")
             return
-        info = self.pairs.get(order.pair)
+        info = self._info(order.pair)
         if info is None:
             self._result(f"Precision of {order.pair} unknown yet; try again in a moment.")
             return

@@ -1,0 +1,166 @@
+"""Balances per wallet and currency, valued in USDT, with the portfolio total."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.widgets import DataTable, Static
+
+from alp_tui.api.models import Balance, PairInfo, Ticker
+from alp_tui.services.order_draft import fmt
+from alp_tui.ui.panes.base import DataPane
+from alp_tui.ui.widgets.pane_status import PaneStatus
+
+COLUMNS = (("wallet", "Wallet"), ("currency", "Currency"), ("total", "Total"),
+           ("reserve", "Reserve"), ("available", "Available"), ("value", "Value USDT"))
+VALUE_CCY = "USDT"
+_STABLE = {"USDT": Decimal(1)}
+
+
+class BalancesPane(DataPane):
+    """Topic ``balances`` (a list of :class:`Balance`); call :meth:`set_tickers` with the
+    ``tickers`` topic's data so holdings are valued in USDT."""
+
+    topic = "balances"
+
+    BINDINGS = [
+        Binding("z", "toggle_zero", "Hide zero", id="balances.toggle_zero",
+                tooltip="Hide or show currencies with a zero balance"),
+    ]
+
+    def __init__(self, *, pairs: list[PairInfo] | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.hide_zero = True
+        self._balances: list[Balance] = []
+        self._prices: dict[str, Decimal] = {}
+        self._precision: dict[str, int] = {}
+        self._rows: dict[str, tuple[str, ...]] = {}
+        if pairs:
+            self.set_pairs(pairs)
+
+    def compose(self) -> ComposeResult:
+        """Status line with the portfolio total, then the table."""
+        with Horizontal(classes="pane-bar"):
+            yield PaneStatus("Balances")
+            yield Static(id="balances-total", classes="pane-info")
+        table: DataTable[Any] = DataTable(id="balances-table", cursor_type="row",
+                                          zebra_stripes=True)
+        for key, label in COLUMNS:
+            table.add_column(label, key=key)
+        yield table
+
+    # --- inputs -----------------------------------------------------------------------
+
+    def set_pair(self, pair: PairInfo) -> None:
+        """Balances are account-wide; the pair only teaches us precisions."""
+        super().set_pair(pair)
+        self.set_pairs([pair])
+
+    def set_pairs(self, pairs: list[PairInfo]) -> None:
+        """Display precision per currency, learned from the pairs."""
+        for p in pairs:
+            self._precision.setdefault(p.base, p.amount_precision)
+            self._precision.setdefault(p.quote, max(p.price_precision, 2))
+
+    def set_tickers(self, data: Any) -> None:
+        """Prices for valuing holdings: a list of :class:`Ticker` or an object with
+        ``tickers`` (and optionally ``pairs``)."""
+        tickers = getattr(data, "tickers", data) or []
+        pairs = getattr(data, "pairs", None)
+        if pairs:
+            self.set_pairs(list(pairs))
+        prices: dict[str, Decimal] = {}
+        for t in tickers:
+            if not isinstance(t, Ticker) or not t.has_trades:
+                continue
+            base, _, quote = t.pair.partition("_")
+            if quote == VALUE_CCY:
+                prices[base] = t.last
+            elif base == VALUE_CCY and t.last > 0:
+                prices.setdefault(quote, 1 / t.last)
+        for t in tickers:  # e.g. X_USDC valued through USDC_USDT
+            if not isinstance(t, Ticker) or not t.has_trades:
+                continue
+            base, _, quote = t.pair.partition("_")
+            if base not in prices and quote in prices:
+                prices[base] = t.last * prices[quote]
+        self._prices = prices
+        self._render()
+
+    def show_data(self, data: Any) -> None:
+        """A fresh list of balances."""
+        self._balances = [b for b in data if isinstance(b, Balance)]
+        market = getattr(self.app, "market", None)  # the app's latest pairs and tickers
+        tickers = getattr(market, "tickers", None)
+        if isinstance(tickers, dict) and tickers:
+            pairs = getattr(market, "pairs", None)
+            if isinstance(pairs, dict):
+                self.set_pairs(list(pairs.values()))
+            self.set_tickers(list(tickers.values()))
+            return
+        self._render()
+
+    # --- rendering --------------------------------------------------------------------
+
+    def value_of(self, balance: Balance) -> Decimal | None:
+        """The balance's total in USDT, or None without a price."""
+        price = _STABLE.get(balance.currency, self._prices.get(balance.currency))
+        return None if price is None else balance.balance * price
+
+    def portfolio_total(self) -> tuple[Decimal, int]:
+        """Sum of valued balances in USDT and how many could not be valued."""
+        total, missing = Decimal(0), 0
+        for b in self._balances:
+            value = self.value_of(b)
+            if value is None:
+                missing += b.balance != 0
+            else:
+                total += value
+        return total, missing
+
+    def _render(self) -> None:
+        table = self.query_one("#balances-table", DataTable)
+        wanted: dict[str, tuple[str, ...]] = {}
+        rows = sorted(self._balances, key=lambda b: (b.wallet_type.value, -(self.value_of(b)
+                      or Decimal(0)), b.currency))
+        for b in rows:
+            if self.hide_zero and b.balance == 0 and b.reserve == 0:
+                continue
+            prec = self._precision.get(b.currency, 8)
+            value = self.value_of(b)
+            wallet = b.wallet_type.value + (f" {b.pair}" if b.pair else "")
+            key = f"{wallet}:{b.currency}"
+            wanted[key] = (wallet, b.currency, fmt(b.balance, prec), fmt(b.reserve, prec),
+                           fmt(b.available, prec),
+                           "—" if value is None else fmt(value, 2, grouping=True))
+        for key in [k for k in self._rows if k not in wanted]:
+            table.remove_row(key)
+            del self._rows[key]
+        for key, cells in wanted.items():
+            old = self._rows.get(key)
+            if old is None:
+                table.add_row(*(Text(c, justify="right") if i >= 2 else c
+                                for i, c in enumerate(cells)), key=key)
+            else:
+                for i, ((col, _label), new, before) in enumerate(zip(COLUMNS, cells, old,
+                                                                     strict=True)):
+                    if new != before:
+                        table.update_cell(key, col, Text(new, justify="right") if i >= 2
+                                          else new)
+            self._rows[key] = cells
+        total, missing = self.portfolio_total()
+        text = Text(f"Total ≈ {fmt(total, 2, grouping=True)} {VALUE_CCY}", style="bold")
+        if missing:
+            text.append(f"  ({missing} without a price)", style="dim")
+        text.append(f"  · z {'show' if self.hide_zero else 'hide'} zero", style="dim")
+        self.query_one("#balances-total", Static).update(text)
+
+    def action_toggle_zero(self) -> None:
+        """Hide or show zero balances."""
+        self.hide_zero = not self.hide_zero
+        self._render()

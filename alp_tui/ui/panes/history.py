@@ -1,0 +1,292 @@
+"""History tabs: orders, account trades, operations, deposits, withdrawals and the journal.
+
+Each tab shows a 30-day window (``[`` back, ``]`` forward), filtered by pair or currency
+(``f``), reloaded with ``r`` and exported as shown with ``e``. Data comes through the
+trading service in a worker; an answer for a window or filter no longer shown is dropped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.widgets import DataTable, Input, Static, TabbedContent, TabPane
+
+from alp_tui.api.models import PairInfo
+from alp_tui.services.csv_export import export_rows
+from alp_tui.services.trading import TradingService, describe_error
+from alp_tui.ui.panes.base import DataPane
+from alp_tui.ui.widgets.pane_status import PaneStatus
+
+WINDOW = timedelta(days=30)
+
+TABS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "orders": ("Orders", ("Time", "Pair", "Side", "Type", "Price", "Amount", "Filled",
+                          "Status", "Id")),
+    "trades": ("Trades", ("Time", "Pair", "Side", "Price", "Amount", "Fee", "Fee ccy",
+                          "Role")),
+    "activity": ("Operations", ("Time", "Type", "Currency", "Wallet", "Change", "Balance",
+                                "Reserve change")),
+    "deposits": ("Deposits", ("Time", "Currency", "Amount", "Status", "Tx")),
+    "withdrawals": ("Withdrawals", ("Time", "Currency", "Amount", "Fee", "Status", "Tx")),
+    "journal": ("Journal", ("Time", "Kind", "Request", "State", "Result")),
+}
+PAIR_FILTERED = ("orders", "trades")
+
+
+def _t(value: datetime | float | None) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, int | float):
+        value = datetime.fromtimestamp(value, tz=UTC)
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _d(value: Decimal | None) -> str:
+    return "" if value is None else f"{value:f}"
+
+
+def _side(side: Any) -> str:
+    return getattr(side, "word", "") if side is not None else ""
+
+
+ROWS: dict[str, Callable[[Any], tuple[str, ...]]] = {
+    "orders": lambda o: (_t(o.date or o.open_at), o.pair, _side(o.side), o.type.value,
+                         _d(o.price), _d(o.amount), _d(o.amount_filled), o.status.value,
+                         str(o.id)),
+    "trades": lambda t: (_t(t.date), t.pair, _side(t.side), _d(t.price), _d(t.amount),
+                         _d(t.fee_amount), t.fee_currency or "",
+                         "maker" if t.is_maker else "taker"),
+    "activity": lambda a: (_t(a.date), a.type, a.currency, a.wallet_type.value,
+                           _d(a.balance_delta), _d(a.balance_end), _d(a.reserve_delta)),
+    "deposits": lambda d: (_t(d.date), d.currency, _d(d.amount), d.status.value,
+                           d.tx_hash or ""),
+    "withdrawals": lambda w: (_t(w.date), w.currency, _d(w.amount), _d(w.fee_amount),
+                              w.status.value, w.tx_hash or ""),
+    "journal": lambda e: (_t(e.ts), e.kind, " ".join(f"{k}={v}" for k, v in e.request.items()),
+                          e.state.value, e.error or ("" if e.response is None
+                                                      else str(e.response))[:120]),
+}
+
+
+class HistoryPane(DataPane):
+    """Topic ``history`` (the selected pair's recent orders) plus on-demand tabs."""
+
+    topic = "history"
+
+    BINDINGS = [
+        Binding("left_square_bracket", "window(-1)", "30 days back", id="history.back",
+                tooltip="Show the 30 days before the current window"),
+        Binding("right_square_bracket", "window(1)", "30 days on", id="history.forward",
+                tooltip="Show the next 30 days (up to now)"),
+        Binding("f", "filter", "Filter", id="history.filter",
+                tooltip="Filter by pair (orders, trades) or currency (others)"),
+        Binding("r", "reload", "Reload", id="history.reload", tooltip="Fetch this tab again"),
+        Binding("e", "export", "Export CSV", id="history.export",
+                tooltip="Write the rows shown to a CSV file"),
+    ]
+
+    def __init__(self, service: TradingService | None = None, *,
+                 export_dir: str | None = None, now: Callable[[], datetime] | None = None,
+                 **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.service = service
+        self.export_dir = export_dir
+        self._now = now or (lambda: datetime.now(tz=UTC))
+        self.window_end: datetime | None = None  # None: the latest 30 days, ending now
+        self.filters: dict[str, str] = {}
+        self._shown: dict[str, list[tuple[str, ...]]] = {k: [] for k in TABS}
+        self._token: dict[str, tuple[Any, ...]] = {}
+
+    def compose(self) -> ComposeResult:
+        """Status line with the window, a filter box, and one table per tab."""
+        with Horizontal(classes="pane-bar"):
+            yield PaneStatus("History")
+            yield Static(id="history-info", classes="pane-info")
+        filter_box = Input(placeholder="filter: pair or currency, Enter to apply",
+                           id="history-filter")
+        filter_box.display = False
+        yield filter_box
+        with TabbedContent(id="history-tabs", initial="hist-orders"):
+            for kind, (title, columns) in TABS.items():
+                with TabPane(title, id=f"hist-{kind}"):
+                    table: DataTable[Any] = DataTable(id=f"hist-table-{kind}",
+                                                      cursor_type="row", zebra_stripes=True)
+                    table.add_columns(*columns)
+                    yield table
+        yield Static(id="history-result", classes="pane-result")
+
+    def on_mount(self) -> None:
+        """Show the window."""
+        self._refresh_info()
+
+    # --- helpers ----------------------------------------------------------------------
+
+    @property
+    def active_kind(self) -> str:
+        """The tab shown."""
+        active = self.query_one("#history-tabs", TabbedContent).active or "hist-orders"
+        return active.removeprefix("hist-")
+
+    def window(self) -> tuple[datetime, datetime]:
+        """The [start, end) shown."""
+        end = self.window_end or self._now()
+        return end - WINDOW, end
+
+    def _service(self) -> TradingService | None:
+        if self.service is None:
+            self.service = getattr(self.app, "trading", None)
+        return self.service
+
+    def _refresh_info(self) -> None:
+        start, end = self.window()
+        kind = self.active_kind
+        filt = self.filters.get(kind, "")
+        latest = " (latest)" if self.window_end is None else ""
+        text = f"{start:%Y-%m-%d} → {end:%Y-%m-%d}{latest}"
+        if filt:
+            text += f" · {filt}"
+        text += f" · {len(self._shown.get(kind, []))} rows · [ ] window · f filter · e export"
+        self.query_one("#history-info", Static).update(text)
+
+    def _result(self, text: str | Text) -> None:
+        self.query_one("#history-result", Static).update(text)
+
+    def _fill(self, kind: str, rows: list[tuple[str, ...]]) -> None:
+        table = self.query_one(f"#hist-table-{kind}", DataTable)
+        if rows == self._shown.get(kind):
+            return
+        table.clear()
+        table.add_rows(rows)
+        self._shown[kind] = rows
+        self._refresh_info()
+
+    # --- DataPane contract ------------------------------------------------------------
+
+    def set_pair(self, pair: PairInfo) -> None:
+        """The orders tab follows the selected pair unless filtered otherwise."""
+        changed = self.pair is None or self.pair.name != pair.name
+        super().set_pair(pair)
+        if changed and not self.filters.get("orders"):
+            self._fill("orders", [])
+
+    def show_data(self, data: Any) -> None:
+        """The feed's latest orders of the selected pair: shown in the orders tab when it
+        shows the latest window with no other filter."""
+        if self.window_end is not None or self.filters.get("orders"):
+            return
+        rows = [ROWS["orders"](o) for o in sorted(data, key=lambda o: o.id, reverse=True)]
+        self._fill("orders", rows)
+
+    # --- loading ----------------------------------------------------------------------
+
+    @on(TabbedContent.TabActivated, "#history-tabs")
+    def _tab_changed(self, event: TabbedContent.TabActivated) -> None:
+        event.stop()
+        self._refresh_info()
+        if self.active_kind != "orders" or self.window_end is not None:
+            self.load(self.active_kind)
+
+    def load(self, kind: str) -> None:
+        """Fetch ``kind`` for the current window and filter."""
+        start, end = self.window()
+        filt = self.filters.get(kind, "") or None
+        if kind == "orders" and filt is None and self.pair is not None:
+            filt = self.pair.name
+        token = (start, end, filt)
+        self._token[kind] = token
+        if kind == "journal":
+            self._load_journal(token)
+            return
+        service = self._service()
+        if service is None:
+            self._result(Text("History needs an API key and secret in the config.",
+                              style="yellow"))
+            return
+        self._result(Text(f"Loading {TABS[kind][0].lower()}…", style="cyan"))
+        self._load_worker(kind, token)
+
+    @work(group="history", exit_on_error=False)
+    async def _load_worker(self, kind: str, token: tuple[Any, ...]) -> None:
+        service = self._service()
+        assert service is not None
+        start, end, filt = token
+        pair = filt if kind in PAIR_FILTERED else None
+        currency = filt if kind not in PAIR_FILTERED else None
+        try:
+            items = await service.history(kind, start, end, pair=pair, currency=currency)
+        except Exception as exc:
+            if self._token.get(kind) == token:
+                self._result(Text(f"Could not load: {describe_error(exc)}", style="red"))
+            return
+        if self._token.get(kind) != token:
+            return  # the window or filter moved on while this was loading
+        rows = [ROWS[kind](item) for item in items]
+        rows.sort(key=lambda r: r[0], reverse=True)
+        self._fill(kind, rows)
+        self._result("")
+
+    def _load_journal(self, token: tuple[Any, ...]) -> None:
+        service = self._service()
+        if service is None:
+            self._fill("journal", [])
+            return
+        start, end, filt = token
+        entries = service.journal.entries(since=start.timestamp(), until=end.timestamp())
+        rows = [ROWS["journal"](e) for e in entries]
+        if filt:
+            rows = [r for r in rows if filt.upper() in r[2].upper()]
+        self._fill("journal", rows)
+
+    # --- actions ----------------------------------------------------------------------
+
+    def action_window(self, step: int) -> None:
+        """Move the window 30 days back or forward (never past now)."""
+        now = self._now()
+        end = (self.window_end or now) + WINDOW * step
+        self.window_end = None if end >= now else end
+        self._refresh_info()
+        self.load(self.active_kind)
+
+    def action_reload(self) -> None:
+        """Fetch the shown tab again."""
+        self.load(self.active_kind)
+
+    def action_filter(self) -> None:
+        """Show the filter box for the shown tab."""
+        box = self.query_one("#history-filter", Input)
+        box.value = self.filters.get(self.active_kind, "")
+        box.display = True
+        box.focus()
+
+    @on(Input.Submitted, "#history-filter")
+    def _filter_set(self, event: Input.Submitted) -> None:
+        event.stop()
+        kind = self.active_kind
+        value = event.value.strip().upper().replace("/", "_")
+        if value:
+            self.filters[kind] = value
+        else:
+            self.filters.pop(kind, None)
+        event.input.display = False
+        self.query_one(f"#hist-table-{kind}", DataTable).focus()
+        self._refresh_info()
+        self.load(kind)
+
+    def action_export(self) -> None:
+        """Write the shown rows of the active tab to CSV."""
+        kind = self.active_kind
+        rows = self._shown.get(kind, [])
+        try:
+            path = export_rows(f"{kind}", TABS[kind][1], rows, directory=self.export_dir)
+        except OSError as exc:
+            self._result(Text(f"Export failed: {exc.strerror or exc}", style="red"))
+            return
+        self._result(Text(f"Exported {len(rows)} rows to {path}", style="green"))
