@@ -16,9 +16,8 @@ would reach the liquidation line, all other prices held still.
 from __future__ import annotations
 
 import asyncio
-import csv
-import io
 import logging
+import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -38,6 +37,7 @@ from alp_tui.api.models import (
     Repay,
     Ticker,
 )
+from alp_tui.services.csv_export import rows_to_csv
 from alp_tui.services.journal import Journal
 from alp_tui.services.margin_alerts import MarginBand, MarginThresholds, WalletKey
 
@@ -684,6 +684,26 @@ class MarginClient(Protocol):
         ...
 
 
+async def fetch_margin_snapshot(client: Any) -> MarginSnapshot:
+    """One refresh of the margin pane: loans of both kinds, balances and every ticker,
+    fetched concurrently (what the feed's ``margin`` topic should return)."""
+    cross, isolated, balances, tickers = await asyncio.gather(
+        client.loans(cross_margin=True),
+        client.loans(isolated_margin=True),
+        client.balances(),
+        client.ticker(),
+    )
+    if not isinstance(tickers, list):
+        tickers = [tickers]
+    seen: set[int] = set()
+    loans: list[Loan] = []
+    for loan in [*cross, *isolated]:
+        if loan.id not in seen:
+            seen.add(loan.id)
+            loans.append(loan)
+    return MarginSnapshot(tuple(loans), tuple(balances), tuple(tickers))
+
+
 def explain(exc: BaseException) -> str:
     """One sentence for a failed margin request (a 403 names the missing Margin flag)."""
     if isinstance(exc, ForbiddenError):
@@ -730,22 +750,9 @@ class MarginService:
 
     # --- reading ---------------------------------------------------------------------
     async def fetch_snapshot(self) -> MarginSnapshot:
-        """Loans (cross and isolated), balances and tickers, fetched together."""
-        cross, isolated, balances, tickers = await asyncio.gather(
-            self.client.loans(cross_margin=True),
-            self.client.loans(isolated_margin=True),
-            self.client.balances(),
-            self.client.ticker(),
-        )
-        if not isinstance(tickers, list):
-            tickers = [tickers]
-        seen: set[int] = set()
-        loans: list[Loan] = []
-        for loan in [*cross, *isolated]:
-            if loan.id not in seen:
-                seen.add(loan.id)
-                loans.append(loan)
-        snap = MarginSnapshot(tuple(loans), tuple(balances), tuple(tickers))
+        """Loans (cross and isolated), balances and tickers, fetched together; kept as
+        :attr:`snapshot` for the checks."""
+        snap = await fetch_margin_snapshot(self.client)
         self.snapshot = snap
         return snap
 
@@ -907,6 +914,32 @@ class MarginService:
         return answer
 
 
+def service_for(host: Any) -> MarginService | None:
+    """The host app's ``margin_service``; made (and kept on the host) from its ``client``
+    and journal when the app has keys but no service yet; None without keys or client."""
+    found = getattr(host, "margin_service", None)
+    if isinstance(found, MarginService):
+        return found
+    client = getattr(host, "client", None)
+    if client is None or not getattr(host, "has_credentials", True):
+        return None
+    journal = getattr(host, "journal", None)
+    if not isinstance(journal, Journal):
+        journal = getattr(getattr(host, "trading", None), "journal", None)
+    if not isinstance(journal, Journal):
+        try:
+            journal = Journal()
+        except (OSError, sqlite3.Error) as exc:
+            log.warning("margin: no action journal (%s); margin actions disabled", exc)
+            return None
+    service = MarginService(client, journal=journal)
+    try:
+        host.margin_service = service
+    except AttributeError:
+        pass
+    return service
+
+
 def _as_id(answer: Any) -> int | None:
     if isinstance(answer, list | tuple):
         answer = answer[0] if answer else None
@@ -1030,12 +1063,12 @@ def history_cells(kind: HistoryKind, row: Any) -> list[str]:
 
 def history_csv(kind: HistoryKind, rows: Iterable[Any]) -> str:
     """A history tab as CSV text: the table's headers, exact decimals, UTC times."""
-    buf = io.StringIO()
-    writer = csv.writer(buf)
-    writer.writerow([name for name, _ in HISTORY_COLUMNS[kind]])
-    for row in rows:
-        writer.writerow(history_cells(kind, row))
-    return buf.getvalue()
+    return rows_to_csv(history_headers(kind), (history_cells(kind, row) for row in rows))
+
+
+def history_headers(kind: HistoryKind) -> list[str]:
+    """Column titles of one history table."""
+    return [name for name, _ in HISTORY_COLUMNS[kind]]
 
 
 def band_of(level: Decimal | None, thresholds: MarginThresholds) -> MarginBand:

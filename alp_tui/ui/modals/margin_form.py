@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from textual import on, work
@@ -33,6 +34,7 @@ from alp_tui.services.margin import (
 from alp_tui.services.margin_alerts import WalletKey
 
 CROSS = WalletKey(WalletType.CROSS_MARGIN)
+MARGIN_CSS = Path(__file__).resolve().parent.parent / "margin.tcss"
 
 
 def wallet_value(key: WalletKey) -> str:
@@ -71,6 +73,7 @@ class MarginFormModal(ModalScreen[MarginActionResult | None]):
     """Base of the margin modals. Subclasses compose fields with :meth:`field` and
     implement :meth:`send` (and usually :meth:`preview`)."""
 
+    CSS_PATH = MARGIN_CSS
     TITLE_TEXT = "Margin"
     SUBMIT_LABEL = "Send"
 

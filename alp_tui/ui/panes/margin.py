@@ -20,6 +20,7 @@ from alp_tui.services.margin import (
     MarginService,
     MarginSnapshot,
     WalletPosition,
+    service_for,
 )
 from alp_tui.services.margin_alerts import (
     MarginAlert,
@@ -67,13 +68,13 @@ class MarginPane(DataPane):
     scale (safe / warning / near liquidation), and for the selected pair the price that
     would trigger liquidation.
 
-    Fed by the ``loans`` topic with a :class:`MarginSnapshot` (a bare list of loans is
+    Fed by the ``margin`` topic with a :class:`MarginSnapshot` (a bare list of loans is
     also accepted: levels then wait for the next snapshot). When a wallet's level falls
     through a threshold it rings the bell, logs, shows an :class:`AlertBanner` that stays
     until dismissed, and posts :class:`MarginPane.AlertRaised`.
     """
 
-    topic: ClassVar[str] = "loans"
+    topic: ClassVar[str] = "margin"
 
     BINDINGS = [
         Binding("t", "transfer", "Transfer", id="margin.transfer",
@@ -282,11 +283,10 @@ class MarginPane(DataPane):
     # --- actions -------------------------------------------------------------------------
     @property
     def service(self) -> MarginService | None:
-        """The margin service given, or the app's ``margin_service``."""
+        """The margin service given, or the app's (see :func:`service_for`)."""
         if self._service is not None:
             return self._service
-        found = getattr(self.app, "margin_service", None)
-        return found if isinstance(found, MarginService) else None
+        return service_for(self.app)
 
     def _open(self, modal_cls: type, **kwargs: Any) -> None:
         service = self.service

@@ -6,7 +6,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, ClassVar
 
-from platformdirs import user_data_dir
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -15,23 +14,20 @@ from textual.message import Message
 from textual.widgets import DataTable, Static, TabbedContent, TabPane
 
 from alp_tui.feed.state import FeedState, Freshness
+from alp_tui.services.csv_export import export_rows
 from alp_tui.services.margin import (
     HISTORY_COLUMNS,
     HistoryKind,
     MarginService,
     explain,
     history_cells,
-    history_csv,
+    history_headers,
+    service_for,
 )
 from alp_tui.ui.panes.base import DataPane
 from alp_tui.ui.widgets.pane_status import PaneStatus
 
 WINDOW = timedelta(days=30)
-
-
-def default_export_dir() -> Path:
-    """Where CSV exports go unless the app says otherwise."""
-    return Path(user_data_dir("alp-tui", appauthor=False)) / "exports"
 
 
 class MarginHistoryPane(DataPane):
@@ -109,6 +105,10 @@ class MarginHistoryPane(DataPane):
         self._show_window()
         self.reload()
 
+    def on_show(self) -> None:
+        """Load the visible tab when the pane comes into view (if not loaded yet)."""
+        self.reload()
+
     # --- window --------------------------------------------------------------------------
     @property
     def start(self) -> datetime:
@@ -152,11 +152,10 @@ class MarginHistoryPane(DataPane):
     # --- loading -----------------------------------------------------------------------
     @property
     def service(self) -> MarginService | None:
-        """The margin service given, or the app's ``margin_service``."""
+        """The margin service given, or the app's (see :func:`service_for`)."""
         if self._service is not None:
             return self._service
-        found = getattr(self.app, "margin_service", None)
-        return found if isinstance(found, MarginService) else None
+        return service_for(self.app)
 
     @property
     def current_kind(self) -> HistoryKind:
@@ -234,15 +233,15 @@ class MarginHistoryPane(DataPane):
             self.notify("Wait for the tab to load before exporting.", title="Export",
                         severity="warning")
             return
-        folder = self.export_dir or getattr(self.app, "export_dir", None) or default_export_dir()
-        path = Path(folder) / (
-            f"margin-{kind.value}-{self.start:%Y%m%d}-{self.end:%Y%m%d}.csv")
+        folder = self.export_dir or getattr(self.app, "export_dir", None)
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(history_csv(kind, rows), encoding="utf-8")
+            path = export_rows(
+                f"margin-{kind.value}-{self.start:%Y%m%d}-{self.end:%Y%m%d}",
+                history_headers(kind), (history_cells(kind, row) for row in rows),
+                directory=folder)
         except OSError as exc:
-            self.notify(f"Could not write {path}: {exc.strerror}", title="Export",
-                        severity="error")
+            self.notify(f"Could not write the CSV file: {exc.strerror or exc}",
+                        title="Export", severity="error")
             return
         self.notify(f"{len(rows)} rows written to {path}", title="Export")
         self.post_message(self.Exported(kind, path, len(rows)))
