@@ -31,7 +31,7 @@ from enum import StrEnum
 from sortedcontainers import SortedDict
 
 from alp_tui.api.models import BookLevel, OrderBook
-from alp_tui.api.stream_events import DepthEvent, DiffEvent
+from alp_tui.api.stream_events import AnyEvent, DepthEvent, DiffEvent, SubscribeAck
 
 log = logging.getLogger(__name__)
 
@@ -169,9 +169,9 @@ class BookSync:
     """Keeps a :class:`LocalBook` right: seeds and resyncs it from REST, applies frames.
 
     ``fetch(pair)`` returns the REST book. ``on_change(book)`` is called after every change
-    that leaves the book trustworthy. Frames arriving while a REST fetch is in flight are
-    kept and replayed on top of the snapshot only if they carry sequence numbers newer than
-    the seeding point; without them they are dropped and the next verification decides.
+    that leaves the book trustworthy. Diffs arriving while a REST fetch is in flight are
+    dropped (the snapshot is assumed to contain them); if that guess was wrong, the next
+    sequence check or :meth:`verify` finds the difference and resyncs.
     """
 
     def __init__(
@@ -216,6 +216,20 @@ class BookSync:
             self.last_resync_reason = reason
         self._changed()
         return True
+
+    def on_event(self, event: AnyEvent) -> None:
+        """Feed every stream event here: an acknowledgement of this pair's ``diff`` or
+        ``market_depth`` topic (re)seeds from REST — the feed sends no snapshot, and a
+        reconnect may have missed changes — and ``d`` / ``p`` frames update the book."""
+        if isinstance(event, DiffEvent):
+            self.on_diff(event)
+        elif isinstance(event, DepthEvent):
+            self.on_depth(event)
+        elif isinstance(event, SubscribeAck) and any(
+            t in (f"diff.{self.pair}", f"market_depth.{self.pair}") for t in event.topics
+        ):
+            self.book.seeded = False
+            self._schedule_resync("seed")
 
     def on_depth(self, event: DepthEvent) -> None:
         """A ``p`` frame replaces the book."""

@@ -283,6 +283,10 @@ class FeedHub:
         """Text ``2`` answers received over all current connections."""
         return sum(c.text_pongs for c in self._conns)
 
+    def diff_seq(self, pair: str) -> int:
+        """The sequence number of ``pair``'s latest diff (0 before the first)."""
+        return self._seq.get(pair, 0)
+
     def drop_next_diffs(self, pair: str, count: int = 1) -> None:
         """Withhold the next ``count`` diff frames of ``pair`` (a gap in the sequence)."""
         self.faults.drop_diffs[pair] = self.faults.drop_diffs.get(pair, 0) + count
