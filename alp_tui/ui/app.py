@@ -148,6 +148,7 @@ class AlpApp(App[int]):
         self.errors.add_listener(self._error_logged)
         self._apply_size(self.size.width, self.size.height)
         self.set_interval(1.0, self._tick_header)
+        self.query_one("#markets-table").focus()
         if self._start_feed:
             await self.start_feed()
 

@@ -40,7 +40,7 @@ class MarketsPane(DataPane):
 
     sort_key: reactive[SortKey] = reactive(SortKey.PAIR)
     sort_reverse: reactive[bool] = reactive(False)
-    query: reactive[str] = reactive("")
+    filter_text: reactive[str] = reactive("")
     selected: reactive[str] = reactive("")
 
     def __init__(self, **kwargs: object) -> None:
@@ -106,7 +106,7 @@ class MarketsPane(DataPane):
             return
         rows = build_rows(
             market.names, market.tickers, market.pairs, market.watchlist,
-            sort=self.sort_key, reverse=self.sort_reverse, query=self.query,
+            sort=self.sort_key, reverse=self.sort_reverse, query=self.filter_text,
         )
         table = self.table
         order = [r.pair for r in rows]
@@ -153,7 +153,7 @@ class MarketsPane(DataPane):
         """Re-sort in the other direction."""
         self.watch_sort_key()
 
-    def watch_query(self) -> None:
+    def watch_filter_text(self) -> None:
         """Re-filter."""
         self._render_rows()
 
@@ -190,7 +190,7 @@ class MarketsPane(DataPane):
     @on(Input.Changed, "#markets-filter")
     def _filter_changed(self, event: Input.Changed) -> None:
         event.stop()
-        self.query = event.value
+        self.filter_text = event.value
 
     @on(Input.Submitted, "#markets-filter")
     def _filter_submitted(self, event: Input.Submitted) -> None:

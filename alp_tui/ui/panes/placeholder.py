@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.widgets import Static
 
@@ -34,7 +35,7 @@ class PlaceholderPane(DataPane):
 
     def compose(self) -> ComposeResult:
         """Body and status line."""
-        yield Static(f"{self.title}: waiting for data…", classes="placeholder-body")
+        yield Static(Text(f"{self.title}: waiting for data…"), classes="placeholder-body")
         yield PaneStatus(self.title)
 
     def show_data(self, data: Any) -> None:
@@ -47,7 +48,7 @@ class PlaceholderPane(DataPane):
             )
         else:
             self.summary = f"{self.title}: {type(data).__name__}"
-        self.query_one(".placeholder-body", Static).update(self.summary)
+        self.query_one(".placeholder-body", Static).update(Text(self.summary))
 
     @property
     def pair_name(self) -> str:
@@ -58,4 +59,4 @@ class PlaceholderPane(DataPane):
         """Show the state; a disabled topic (no keys) shows how to add them."""
         super().set_feed_state(state)
         if state.kind is Freshness.DISABLED:
-            self.query_one(".placeholder-body", Static).update(NO_KEYS_HELP)
+            self.query_one(".placeholder-body", Static).update(Text(NO_KEYS_HELP))
