@@ -166,12 +166,14 @@ async def test_history_window_and_csv(fake_client: FakeMarginClient, tmp_path: P
         await pilot.pause()
         hist = app.query_one(MarginHistoryPane)
         assert hist.table(hist.current_kind).row_count == 1
-        end = hist.end
+        assert hist.at_latest
+        _, end = hist.window()
         hist.table(hist.current_kind).focus()
         await pilot.press("left_square_bracket")
         await app.workers.wait_for_complete()
         await pilot.pause()
-        assert hist.end < end and (end - hist.end).days == 30
+        assert not hist.at_latest and hist.window()[1] < end
+        assert round((end - hist.window()[1]).total_seconds() / 86400) == 30
         await pilot.press("home")
         await app.workers.wait_for_complete()
         await pilot.pause()

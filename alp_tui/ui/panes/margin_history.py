@@ -53,7 +53,7 @@ class MarginHistoryPane(DataPane):
     class Loaded(Message):
         """Rows of one tab and window arrived."""
 
-        def __init__(self, kind: HistoryKind, end: datetime, rows: list[Any]) -> None:
+        def __init__(self, kind: HistoryKind, end: datetime | None, rows: list[Any]) -> None:
             super().__init__()
             self.kind = kind
             self.end = end
@@ -80,9 +80,9 @@ class MarginHistoryPane(DataPane):
         self._service = service
         self._now = now or (lambda: datetime.now(UTC))
         self.export_dir = export_dir
-        self.end: datetime = self._now()
+        self.window_end: datetime | None = None  # None: the latest 30 days, ending now
         self.rows: dict[HistoryKind, list[Any]] = {}
-        self._loaded: dict[HistoryKind, datetime] = {}
+        self._loaded: dict[HistoryKind, datetime | None] = {}
 
     # --- layout ------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -110,44 +110,44 @@ class MarginHistoryPane(DataPane):
         self.reload()
 
     # --- window --------------------------------------------------------------------------
-    @property
-    def start(self) -> datetime:
-        """Window start (inclusive)."""
-        return self.end - WINDOW
+    def window(self) -> tuple[datetime, datetime]:
+        """The shown window [start, end): 30 days, ending now when at the latest."""
+        end = self.window_end or self._now()
+        return end - WINDOW, end
 
     @property
     def at_latest(self) -> bool:
         """True when the window ends now (no newer window)."""
-        return self.end >= self._now() - timedelta(seconds=1)
+        return self.window_end is None
 
     def _show_window(self) -> None:
-        label = f"{self.start:%Y-%m-%d %H:%M} → {self.end:%Y-%m-%d %H:%M} UTC"
+        start, end = self.window()
+        label = f"{start:%Y-%m-%d %H:%M} → {end:%Y-%m-%d %H:%M} UTC"
         if self.at_latest:
-            label += "  (last 30 days)"
+            label = f"last 30 days (from {start:%Y-%m-%d %H:%M} UTC)"
         self.query_one("#margin-history-window", Static).update(label)
 
-    def set_window_end(self, end: datetime) -> None:
-        """Move the window to end at ``end`` (never past now) and reload."""
-        now = self._now()
-        self.end = min(end, now)
+    def set_window_end(self, end: datetime | None) -> None:
+        """Move the window to end at ``end`` (None or past now: the latest) and reload."""
+        self.window_end = None if end is None or end >= self._now() else end
         self._loaded.clear()
         self._show_window()
         self.reload()
 
     def action_older(self) -> None:
         """The previous 30 days."""
-        self.set_window_end(self.start)
+        self.set_window_end(self.window()[0])
 
     def action_newer(self) -> None:
         """The next 30 days (up to now)."""
         if self.at_latest:
             self.notify("Already showing the latest 30 days.", title="Margin history")
             return
-        self.set_window_end(self.end + WINDOW)
+        self.set_window_end(self.window()[1] + WINDOW)
 
     def action_latest(self) -> None:
         """The last 30 days."""
-        self.set_window_end(self._now())
+        self.set_window_end(None)
 
     # --- loading -----------------------------------------------------------------------
     @property
@@ -175,35 +175,38 @@ class MarginHistoryPane(DataPane):
     def reload(self, kind: HistoryKind | None = None) -> None:
         """Load ``kind`` (default: the visible tab) for the window unless already loaded."""
         kind = kind or self.current_kind
-        if self._loaded.get(kind) == self.end:
+        if self.window_end is not None and self._loaded.get(kind, 0) == self.window_end:
             return
         if self.service is None:
             self.set_feed_state(FeedState(Freshness.DISABLED,
                                           error="needs an API key with the Margin permission"))
             return
         self.set_feed_state(FeedState(Freshness.LOADING))
-        self._fetch(kind, self.start, self.end)
+        self._show_window()
+        start, end = self.window()
+        self._fetch(kind, start, end, self.window_end)
 
     @on(TabbedContent.TabActivated, "#margin-history-tabs")
     def _tab_changed(self) -> None:
         self.reload()
 
     @work(exclusive=True, group="margin-history", exit_on_error=False)
-    async def _fetch(self, kind: HistoryKind, start: datetime, end: datetime) -> None:
+    async def _fetch(self, kind: HistoryKind, start: datetime, end: datetime,
+                     token: datetime | None) -> None:
         service = self.service
         if service is None:
             return
         try:
             rows = await service.history(kind, start, end)
         except Exception as exc:  # shown in the status line, never a traceback
-            if end == self.end:
+            if token == self.window_end:
                 self.set_feed_state(FeedState(Freshness.ERROR, error=explain(exc)))
             return
-        self.post_message(self.Loaded(kind, end, rows))
+        self.post_message(self.Loaded(kind, token, rows))
 
     @on(Loaded)
     def _loaded_rows(self, message: Loaded) -> None:
-        if message.end != self.end:  # an answer for a window no longer shown
+        if message.end != self.window_end:  # an answer for a window no longer shown
             return
         self.show_data(message)
 
@@ -229,14 +232,14 @@ class MarginHistoryPane(DataPane):
         """Write the visible tab's rows (this window) to a CSV file."""
         kind = self.current_kind
         rows = self.rows.get(kind, [])
-        if self._loaded.get(kind) != self.end:
+        if kind not in self._loaded or self._loaded[kind] != self.window_end:
             self.notify("Wait for the tab to load before exporting.", title="Export",
                         severity="warning")
             return
         folder = self.export_dir or getattr(self.app, "export_dir", None)
         try:
             path = export_rows(
-                f"margin-{kind.value}-{self.start:%Y%m%d}-{self.end:%Y%m%d}",
+                f"margin-{kind.value}-{self.window()[0]:%Y%m%d}-{self.window()[1]:%Y%m%d}",
                 history_headers(kind), (history_cells(kind, row) for row in rows),
                 directory=folder)
         except OSError as exc:
