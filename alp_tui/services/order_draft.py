@@ -39,8 +39,8 @@ ORDER_TYPE = "order_type"
 SIDE = "side"
 GENERAL = "general"
 
-FORM_FIELDS = (SIDE, ORDER_TYPE, AMOUNT, PRICE, STOP_PRICE, STOP_OPERATOR, TIF, WALLET_TYPE,
-               SIDE_EFFECT)
+FORM_FIELDS = (SIDE, ORDER_TYPE, "amount_in", AMOUNT, PRICE, STOP_PRICE, STOP_OPERATOR, TIF,
+               WALLET_TYPE, SIDE_EFFECT)
 
 # Server (wire) field name → the form field showing its error.
 WIRE_TO_FORM: dict[str, str] = {
@@ -65,6 +65,7 @@ STOP_TYPES = (OrderType.STOP_LIMIT, OrderType.STOP_MARKET)
 MARKET_TYPES = (OrderType.MARKET, OrderType.STOP_MARKET)
 FORM_TIFS = (TimeInForce.GTC, TimeInForce.IOC, TimeInForce.FOK, TimeInForce.AON)
 
+STOP_MARKET_HOLD = Decimal("1.05")
 _NUMBER = re.compile(r"^(?:\d+(?:\.\d*)?|\.\d+)$")
 _MAX_INTEGER_DIGITS = 15
 
@@ -427,6 +428,8 @@ def build_draft(form: FormInput, ctx: MarketContext) -> DraftResult:
             tif = None
 
     by_quote = otype in MARKET_TYPES and form.amount_in == "quote"
+    if by_quote and otype is OrderType.STOP_MARKET and side is OrderSide.ASK:
+        errors["amount_in"] = f"A stop-market sell is sized in {pair.base}"
     base_amount: Decimal | None = None
     quote_amount: Decimal | None = None
     if by_quote:
@@ -518,6 +521,7 @@ def _preview(
     slippage: Decimal | None = None
     short = False
     is_maker: bool | None = None
+    hold: Decimal | None = None
 
     if otype in LIMIT_TYPES and base_amount is not None and limit_price is not None:
         total = base_amount * limit_price
@@ -526,7 +530,7 @@ def _preview(
             (side is OrderSide.BID and limit_price >= best)
             or (side is OrderSide.ASK and limit_price <= best)
         )
-        is_maker = otype is OrderType.LIMIT and not crosses and best is not None
+        is_maker = otype is OrderType.LIMIT and not crosses
         if otype is OrderType.STOP_LIMIT:
             is_maker = False
     elif otype is OrderType.MARKET and ctx.book is not None and (base_amount or quote_amount):
@@ -544,6 +548,8 @@ def _preview(
     elif otype is OrderType.STOP_MARKET and stop_price is not None:
         if base_amount is not None:
             total = base_amount * stop_price
+            if side is OrderSide.BID:
+                hold = total * STOP_MARKET_HOLD  # exchanges hold a buffer above the stop
         elif quote_amount is not None:
             total = quote_amount
             est_base = quote_amount / stop_price
@@ -557,7 +563,14 @@ def _preview(
         rate = rates[0] if is_maker else rates[1]
         fee = total * rate
 
-    # Minimum order value.
+    # Minimum order value; a market order by base is valued at the last price (or best).
+    if otype is OrderType.MARKET and base_amount is not None:
+        ref = ctx.last_price or best_price(ctx.book, side)
+        if ref and base_amount * ref < pair.minimum_order_value and AMOUNT not in errors:
+            errors[AMOUNT] = (
+                f"Order value ≈ {fmt_price(pair, base_amount * ref)} {pair.quote} is below "
+                f"the minimum {fmt_price(pair, pair.minimum_order_value)} {pair.quote}"
+            )
     if total is not None and total < pair.minimum_order_value and AMOUNT not in errors:
         what = "Order value" if otype in LIMIT_TYPES or quote_amount is None else "Amount"
         errors[AMOUNT] = (
@@ -569,7 +582,7 @@ def _preview(
     if effect is not SideEffect.AUTO_BORROW:
         if side is OrderSide.BID:
             have = available(ctx, pair.quote, wallet)
-            need = total
+            need = hold if hold is not None else total
             unit, prec = pair.quote, pair.price_precision
         else:
             have = available(ctx, pair.base, wallet)

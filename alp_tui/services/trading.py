@@ -402,20 +402,20 @@ class TradingService:
         """Cancel the given orders."""
         ids = [int(i) for i in order_ids]
         return await self._cancel(EntryKind.CANCEL, {"order_ids": ids}, ids, pair,
-                                  order_ids=ids)
+                                  {"order_ids": ids})
 
     async def cancel_pair(self, pair: str, *, expected_ids: Sequence[int] = ()) -> CancelResult:
         """Cancel every open order of ``pair``."""
         return await self._cancel(EntryKind.CANCEL_PAIR, {"pair": pair}, list(expected_ids),
-                                  pair, pair=pair)
+                                  pair, {"pair": pair})
 
     async def cancel_all(self, *, expected_ids: Sequence[int] = ()) -> CancelResult:
         """Cancel every open order of the account."""
         return await self._cancel(EntryKind.CANCEL_ALL, {"all": True}, list(expected_ids),
-                                  None, all=True)
+                                  None, {"all": True})
 
     async def _cancel(self, kind: EntryKind, summary: dict[str, Any], expected: list[int],
-                      pair: str | None, **kwargs: Any) -> CancelResult:
+                      pair: str | None, kwargs: dict[str, Any]) -> CancelResult:
         entry = self.journal.begin(kind, summary, venue=self.venue)
         try:
             answer = await self.client.cancel_orders(**kwargs)

@@ -1,0 +1,75 @@
+"""Fixtures for the trading tests: a client, a journal and a service against the simulator,
+plus a helper to trade against our orders from another account."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from alp_tui.api.client import AlpClient
+from alp_tui.api.enums import OrderSide, OrderType, TimeInForce, WalletType
+from alp_tui.api.models import PairInfo
+from alp_tui.services.journal import Journal
+from alp_tui.services.trading import TradingService
+from alp_tui.sim.server import SimServer
+
+
+class Counterparty:
+    """Another account on the same simulated exchange, placing orders directly."""
+
+    def __init__(self, server: SimServer) -> None:
+        self.exchange = server.exchange
+        self.account_id = self.exchange.create_account(
+            email="mm@example.test", name="Market maker",
+            funds={"USDT": Decimal(10_000_000), "BTC": Decimal(1000), "ETH": Decimal(10_000)})
+
+    def limit(self, side: str, price: str, amount: str, pair: str = "BTC_USDT") -> int:
+        """Rest (or fill against us) a GTC limit order."""
+        ids = self.exchange.place_order(self.account_id, {
+            "pair": pair, "order_type": OrderType.LIMIT, "order_side": OrderSide.parse(side),
+            "wallet_type": WalletType.SPOT, "base_amount": Decimal(amount),
+            "limit_price": Decimal(price), "tif": TimeInForce.GTC,
+        })
+        return int(ids[0])
+
+
+@pytest.fixture
+def counterparty(sim_server: SimServer) -> Counterparty:
+    """A market maker account on the simulator."""
+    return Counterparty(sim_server)
+
+
+@pytest.fixture
+async def client(sim_server: SimServer) -> AsyncIterator[AlpClient]:
+    """A client logged in to the simulator's demo account."""
+    async with AlpClient(sim_server.base_url, sim_server.api_key, sim_server.api_secret,
+                         timeout_s=5) as c:
+        yield c
+
+
+@pytest.fixture
+def journal(tmp_path: Path) -> Journal:
+    """A journal in a temporary directory."""
+    return Journal(tmp_path / "journal.sqlite3")
+
+
+@pytest.fixture
+def service(client: AlpClient, journal: Journal) -> TradingService:
+    """The trading service with quick lookups."""
+    return TradingService(client, journal, lookup_delays=(0.0, 0.2))
+
+
+@pytest.fixture
+async def btc(client: AlpClient) -> PairInfo:
+    """BTC_USDT as the exchange lists it."""
+    pairs = {p.name: p for p in await client.pairs()}
+    return pairs["BTC_USDT"]
+
+
+def find(items: list[Any], **attrs: Any) -> list[Any]:
+    """Items whose attributes equal ``attrs``."""
+    return [i for i in items if all(getattr(i, k) == v for k, v in attrs.items())]
