@@ -309,7 +309,9 @@ class Exchange:
         if self._dirty and self._store.enabled:
             rows = []
             for (kind, oid), obj in self._dirty.items():
-                rows.append((kind, oid, self._serialize(kind, obj)))
+                if kind == "meta":
+                    continue
+                rows.append((kind, oid, self._serialize(kind, oid, obj)))
             rows.append(("meta", 0, self._meta()))
             self._store.write(rows)
         self._dirty = {}
@@ -343,7 +345,7 @@ class Exchange:
         return {"ids": dict(self._ids), "last": dict(self.last),
                 "last_ts": dict(self.last_ts)}
 
-    def _serialize(self, kind: str, obj: Any) -> Any:
+    def _serialize(self, kind: str, oid: int, obj: Any) -> Any:
         if kind == "wallet":
             return {"id": obj.id, "account_id": obj.account_id,
                     "wallet_type": obj.wallet_type.value, "currency": obj.currency,
@@ -359,7 +361,7 @@ class Exchange:
         if isinstance(obj, Record):
             return {"account_id": obj.account_id, "ts": obj.ts, "data": obj.data}
         if isinstance(obj, ApiKeyRecord):
-            return asdict(obj)
+            return {**asdict(obj), "row_id": oid}
         if hasattr(obj, "to_store"):
             return obj.to_store()
         return obj  # plain dicts (accounts)
@@ -375,9 +377,13 @@ class Exchange:
                 self.last_ts[pair] = ts
         for acc in loaded.get("account", []):
             self._accounts[acc["id"]] = acc
+        key_ids = self.__dict__.setdefault("_key_ids", {})
         for key in loaded.get("apikey", []):
+            row_id = key.pop("row_id", None)
             record = ApiKeyRecord(**key)
             self.keys[record.api_key] = record
+            if row_id is not None:
+                key_ids[record.api_key] = row_id
         for w in loaded.get("wallet", []):
             wallet = Wallet(w["id"], w["account_id"], WalletType(w["wallet_type"]),
                             w["currency"], w["pair"], w["updated_at"])
@@ -562,6 +568,8 @@ class Exchange:
     def step(self, now: float | None = None) -> None:
         """Advance market life by one tick."""
         now = self._now() if now is None else now
+        # Market life consumes ids; keep the counters on disk in step with memory.
+        self._dirty[("meta", 0)] = None
         if self.life is not None:
             self.life.step(now)
         self._expire_orders(now)

@@ -81,8 +81,9 @@ class Wallet:
     def public(self) -> dict[str, Any]:
         """The row ``GET /accounts/balances`` answers with."""
         row: dict[str, Any] = {
-            "balance": self.balance,
-            "reserve": self.reserve,
+            # A zero that came out of arithmetic may print as 0E-8; answer a plain 0.
+            "balance": self.balance if self.balance else ZERO,
+            "reserve": self.reserve if self.reserve else ZERO,
             "currency": self.currency,
             "wallet_type": self.wallet_type.value,
             "last_update_at": rfc3339(self.updated_at),
