@@ -44,7 +44,8 @@ from alp_tui.services.margin_alerts import MarginBand, MarginThresholds, WalletK
 log = logging.getLogger(__name__)
 
 USDT = "USDT"
-MAX_DECIMALS = 18
+USD_STABLES = frozenset({"USDT", "USDC", "USD"})
+MAX_DECIMALS = 8
 
 MARGIN_FORBIDDEN_TEXT = (
     "The exchange refused this because the API key lacks the \u201cMargin\u201d permission. "
@@ -294,6 +295,8 @@ class PriceBook:
                 second = self._direct(mid, target) if first is not None else None
                 if first is not None and second is not None:
                     return first * second
+        if currency in USD_STABLES and target in USD_STABLES:
+            return Decimal(1)  # no market between two dollar stablecoins: take them at par
         return None
 
     def _direct(self, currency: str, target: str) -> Decimal | None:
@@ -564,22 +567,29 @@ def preview_repay(loans: Sequence[Loan], amount: Decimal) -> RepayPreview:
 
 @dataclass(frozen=True, slots=True)
 class CloseLeg:
-    """One trade the close makes: ``side`` (BUY/SELL) ``amount`` of ``currency``, paid with
-    or paid into ``counter``; ``estimate`` of the counter amount at the last price."""
+    """One trade the close makes: ``sell`` of ``sell_currency`` to get ``get`` of
+    ``get_currency`` (a debt currency), at last prices."""
 
-    side: str
-    amount: Decimal
-    currency: str
-    counter: str
-    estimate: Decimal | None = None
+    sell: Decimal
+    sell_currency: str
+    get: Decimal
+    get_currency: str
+    pair: str | None = None
 
     @property
     def describe(self) -> str:
-        """``BUY 0.0123 BTC with ≈ 530.10 USDT``."""
-        est = f"≈ {_fmt(self.estimate)} " if self.estimate is not None else ""
-        joint = "with" if self.side == "BUY" else "for"
-        amount = f"{self.amount.normalize():f}"
-        return f"{self.side} {amount} {self.currency} {joint} {est}{self.counter}"
+        """``BUY 0.0123 BTC with ≈ 530.10 USDT`` when the debt is the pair's base,
+        else ``SELL 0.0123 BTC for ≈ 530.10 USDT``."""
+        base = self.pair.partition("_")[0] if self.pair else None
+        if base == self.get_currency:
+            return (f"BUY {_plain(self.get)} {self.get_currency} with ≈ "
+                    f"{_fmt(self.sell)} {self.sell_currency}")
+        return (f"SELL {_plain(self.sell)} {self.sell_currency} for ≈ "
+                f"{_fmt(self.get)} {self.get_currency}")
+
+
+def _plain(value: Decimal) -> str:
+    return f"{value.normalize():f}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -589,7 +599,7 @@ class ClosePreview:
     wallet: WalletKey
     legs: tuple[CloseLeg, ...]
     repays: Mapping[str, Decimal]
-    uncovered: tuple[str, ...] = ()
+    uncovered: Mapping[str, Decimal] = field(default_factory=dict)
 
     @property
     def empty(self) -> bool:
@@ -598,45 +608,38 @@ class ClosePreview:
 
 
 def preview_close(snapshot: MarginSnapshot, wallet: WalletKey) -> ClosePreview:
-    """Work out the trades a close makes: each debt short of holdings is bought with the
-    wallet's other assets (quote first for an isolated pair, USDT first for cross), then
-    every debt is repaid. ``uncovered`` names debts no holding can pay for."""
+    """Estimate what a close does, the way the exchange settles: open orders are
+    cancelled; each debt (in currency order) is paid from the wallet's own balance of that
+    currency, and what is short by selling the wallet's other assets at last prices,
+    largest holding first. ``uncovered`` is what the wallet cannot pay at all."""
     pos = snapshot.positions().get(wallet)
-    if pos is None:
+    if pos is None or not pos.debts:
         return ClosePreview(wallet, (), {})
     prices = snapshot.prices
     held = dict(pos.holdings)
     legs: list[CloseLeg] = []
-    uncovered: list[str] = []
+    uncovered: dict[str, Decimal] = {}
     for currency, owed in sorted(pos.debts.items()):
-        short = owed - held.get(currency, Decimal(0))
-        if short <= 0:
-            continue
-        funder = _funding_currency(wallet, currency, held, pos.debts)
-        if funder is None:
-            uncovered.append(currency)
-            continue
-        rate = prices.rate(currency, funder)
-        estimate = short * rate if rate is not None else None
-        legs.append(CloseLeg("BUY", short, currency, funder, estimate))
-        held[currency] = held.get(currency, Decimal(0)) + short
-        if estimate is not None:
-            held[funder] = held.get(funder, Decimal(0)) - estimate
-    return ClosePreview(wallet, tuple(legs), dict(pos.debts), tuple(uncovered))
-
-
-def _funding_currency(
-    wallet: WalletKey, currency: str, held: Mapping[str, Decimal], debts: Mapping[str, Decimal]
-) -> str | None:
-    candidates: list[str] = []
-    if wallet.pair:
-        candidates = [c for c in wallet.pair.split("_") if c != currency]
-    else:
-        candidates = [USDT, *sorted(held)]
-    for c in candidates:
-        if c != currency and held.get(c, Decimal(0)) - debts.get(c, Decimal(0)) > 0:
-            return c
-    return None
+        own = held.get(currency, Decimal(0))
+        pay = min(own, owed)
+        held[currency] = own - pay
+        short = owed - pay
+        debt_rate = prices.rate(currency)
+        order = sorted(held, key=lambda c: held[c] * (prices.rate(c) or 0), reverse=True)
+        for other in order:
+            if short <= 0 or debt_rate is None:
+                break
+            rate = prices.rate(other)
+            if other == currency or held[other] <= 0 or not rate:
+                continue
+            take = min(held[other], short * debt_rate / rate)
+            got = min(short, take * rate / debt_rate)
+            held[other] -= take
+            short -= got
+            legs.append(CloseLeg(take, other, got, currency, wallet.pair))
+        if short > 0:
+            uncovered[currency] = short
+    return ClosePreview(wallet, tuple(legs), dict(pos.debts), uncovered)
 
 
 # --------------------------------------------------------------------------------------

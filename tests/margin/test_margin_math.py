@@ -103,9 +103,11 @@ def test_close_preview_buys_what_is_short() -> None:
     )
     prev = preview_close(snap, ISO)
     (leg,) = prev.legs
-    assert (leg.side, leg.amount, leg.currency, leg.counter) == ("BUY", D("0.08"), "BTC", "USDT")
-    assert leg.estimate == D("3200")
+    assert (leg.sell, leg.sell_currency, leg.get, leg.get_currency) == (
+        D("3200"), "USDT", D("0.08"), "BTC")
+    assert leg.describe.startswith("BUY 0.08 BTC with ≈ 3,200.00 USDT")
     assert prev.repays == {"BTC": D("0.1")}
+    assert not prev.uncovered
 
 
 def test_request_validation_reports_every_field() -> None:

@@ -44,14 +44,14 @@ class ClosePositionModal(MarginFormModal):
         plan = preview_close(self.snapshot, wallet)
         if plan.empty:
             return "Nothing to close."
-        lines = ["This will:"]
+        lines = ["This will cancel the wallet's open orders, then:"]
         lines.extend(f"  {leg.describe}" for leg in plan.legs)
         if not plan.legs:
             lines.append("  trade nothing (the wallet holds what it owes)")
         lines.extend(f"  repay {fmt_amount(amount)} {currency}"
                      for currency, amount in sorted(plan.repays.items()))
-        if plan.uncovered:
-            lines.append(f"  (not covered by the wallet: {', '.join(plan.uncovered)})")
+        for currency, amount in sorted(plan.uncovered.items()):
+            lines.append(f"  (the wallet cannot cover {fmt_amount(amount)} {currency})")
         lines.append("Amounts are estimates at the last price; the exchange fills at market.")
         return "\n".join(lines)
 
