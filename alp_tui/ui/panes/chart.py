@@ -1,0 +1,399 @@
+"""Chart pane: plotext candlesticks with volume, built in a thread and cached.
+
+The picture is a pure function of (canvas size, candles version, cursor, order lines,
+interval, precision) — :class:`~alp_tui.ui.chart_render.ChartSpec`. A build (~10-30 ms)
+runs in an exclusive thread worker; its result is cached per spec, so a repaint, an
+identical poll or a return to an earlier size or cursor position costs no build at all.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual import events, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.content import Content
+from textual.message import Message
+from textual.reactive import reactive
+from textual.widgets import Static
+from textual.worker import Worker, WorkerState, get_current_worker
+
+from alp_tui.api.enums import ChartInterval, OrderSide
+from alp_tui.api.models import Candle, Order, PairInfo
+from alp_tui.ui.chart_render import (
+    MIN_HEIGHT,
+    MIN_WIDTH,
+    ChartBuild,
+    ChartSpec,
+    OrderLine,
+    build_chart,
+)
+from alp_tui.ui.format import format_decimal, format_percent
+from alp_tui.ui.panes.base import DataPane
+from alp_tui.ui.widgets.pane_status import PaneStatus
+
+__all__ = ["INTERVAL_KEYS", "ChartPane"]
+
+INTERVAL_KEYS: tuple[ChartInterval, ...] = (
+    ChartInterval.FIVE_MIN,
+    ChartInterval.FIFTEEN_MINS,
+    ChartInterval.HALF_HOUR,
+    ChartInterval.HOUR,
+    ChartInterval.FOUR_HOURS,
+    ChartInterval.DAY,
+)
+"""The intervals on keys 1..6."""
+
+_CACHE_SIZE = 24
+
+
+class ChartPane(DataPane):
+    """Candles of the selected pair with volume, a time axis, the last price and own orders.
+
+    Keys (when focused): ``1``..``6`` switch interval (5m 15m 30m 1h 4h 1d) and post
+    :class:`ChartPane.IntervalChanged`; ←/→ move a cursor whose candle's OHLCV shows in the
+    info line; ``escape`` drops the cursor.
+    """
+
+    topic: ClassVar[str] = "chart"
+
+    can_focus = True
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        *(
+            Binding(
+                str(n),
+                f"interval({iv.value})",
+                iv.label,
+                id=f"chart.interval_{iv.label}",
+                tooltip=f"Show {iv.label} candles",
+                show=False,
+            )
+            for n, iv in enumerate(INTERVAL_KEYS, start=1)
+        ),
+        Binding("left", "cursor(-1)", "◂ Candle", id="chart.cursor_left",
+                tooltip="Move the cursor one candle back (shows its OHLCV)"),
+        Binding("right", "cursor(1)", "Candle ▸", id="chart.cursor_right",
+                tooltip="Move the cursor one candle forward"),
+        Binding("escape", "clear_cursor", "No cursor", id="chart.cursor_clear", show=False,
+                tooltip="Hide the candle cursor"),
+    ]  # fmt: skip
+
+    interval: reactive[ChartInterval] = reactive(ChartInterval.HOUR)
+    """The candle interval shown (set it directly to follow the config; keys post a message)."""
+
+    cursor_time: reactive[int | None] = reactive(None)
+    """Open time of the candle under the cursor, or None for no cursor."""
+
+    class IntervalChanged(Message):
+        """The user chose another interval; the feed should fetch its candles."""
+
+        def __init__(self, pane: ChartPane, interval: ChartInterval) -> None:
+            super().__init__()
+            self.pane = pane
+            self.interval = interval
+
+        @property
+        def control(self) -> ChartPane:
+            """The pane that posted the message."""
+            return self.pane
+
+    def __init__(self, *, columns_per_candle: int = 2, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.columns_per_candle = columns_per_candle
+        """Columns each candle gets (1 = densest; never less)."""
+        self._candles: tuple[Candle, ...] = ()
+        self._loaded = False
+        self._data_version = 0
+        self._order_lines: tuple[OrderLine, ...] = ()
+        self._cache: OrderedDict[tuple[object, ...], tuple[ChartBuild, Content]] = OrderedDict()
+        self._wanted: tuple[object, ...] | None = None
+        self._shown: ChartBuild | None = None
+        self.build_count = 0
+        """Builds run so far (tests and benchmarks read it)."""
+
+    def compose(self) -> ComposeResult:
+        """Info line, chart canvas, status line."""
+        yield Static("", id="chart-info", markup=False)
+        yield Static("", id="chart-canvas", markup=False)
+        yield PaneStatus("", id="chart-status")
+
+    def on_mount(self) -> None:
+        """Draw titles and the empty state."""
+        self._update_titles()
+        self._refresh_info()
+        self._request_build()
+
+    @property
+    def canvas(self) -> Static:
+        """The widget holding the chart picture."""
+        return self.query_one("#chart-canvas", Static)
+
+    @property
+    def candles(self) -> tuple[Candle, ...]:
+        """The candles held, oldest first."""
+        return self._candles
+
+    @property
+    def shown_build(self) -> ChartBuild | None:
+        """The build on screen (None while there is none)."""
+        return self._shown
+
+    # ------------------------------------------------------------------ DataPane contract
+
+    def set_pair(self, pair: PairInfo) -> None:
+        """Switch pair: the old candles, cursor and order lines go at once."""
+        super().set_pair(pair)
+        self._order_lines = ()
+        self._clear_candles()
+        self._update_titles()
+
+    def show_data(self, data: Sequence[Candle]) -> None:
+        """Show candles (any order; duplicates by time keep the last). Unchanged data is free."""
+        by_time = {c.time: c for c in data}
+        candles = tuple(by_time[t] for t in sorted(by_time))
+        self._loaded = True
+        if candles != self._candles:
+            self._candles = candles
+            self._data_version += 1
+            if self.cursor_time is not None and self.cursor_time not in by_time:
+                self.cursor_time = None
+        self._refresh_info()
+        self._request_build()
+
+    # ------------------------------------------------------------------ own orders
+
+    def set_order_lines(self, lines: Iterable[OrderLine | tuple[OrderSide, Decimal]]) -> None:
+        """Draw these prices as horizontal lines (buy orders cyan, sell orders magenta)."""
+        new = tuple(
+            sorted(
+                (ln if isinstance(ln, OrderLine) else OrderLine(ln[0], ln[1]) for ln in lines),
+                key=lambda ln: (ln.side.value, ln.price),
+            )
+        )
+        if new != self._order_lines:
+            self._order_lines = new
+            self._request_build()
+
+    def set_own_orders(self, orders: Iterable[Order]) -> None:
+        """Draw the current pair's open orders with a price as lines."""
+        pair = self.pair.name if self.pair else None
+        self.set_order_lines(
+            OrderLine(o.side, o.price)
+            for o in orders
+            if o.price is not None and o.status.is_open and (pair is None or o.pair == pair)
+        )
+
+    @property
+    def order_lines(self) -> tuple[OrderLine, ...]:
+        """The order lines drawn."""
+        return self._order_lines
+
+    # ------------------------------------------------------------------ keys
+
+    def action_interval(self, minutes: int) -> None:
+        """Switch to the ``minutes`` interval and tell the feed."""
+        interval = ChartInterval(minutes)
+        if interval is self.interval:
+            return
+        self.interval = interval
+        self.post_message(self.IntervalChanged(self, interval))
+
+    def watch_interval(self, old: ChartInterval, new: ChartInterval) -> None:
+        """Another interval: its candles are not loaded yet."""
+        if old is not new:
+            self._clear_candles()
+        self._update_titles()
+
+    def action_cursor(self, delta: int) -> None:
+        """Move the candle cursor (the first press starts on the last candle)."""
+        if not self._candles:
+            return
+        times = [c.time for c in self._candles]
+        if self.cursor_time is None or self.cursor_time not in times:
+            index = len(times) - 1
+        else:
+            index = times.index(self.cursor_time) + delta
+        first = self._shown.first if self._shown is not None else 0
+        index = max(first, min(len(times) - 1, index))
+        self.cursor_time = times[index]
+
+    def action_clear_cursor(self) -> None:
+        """Hide the cursor."""
+        self.cursor_time = None
+
+    def watch_cursor_time(self, _value: int | None) -> None:
+        """Show the candle's OHLCV and redraw the cursor line."""
+        self._refresh_info()
+        self._request_build()
+
+    def cursor_candle(self) -> Candle | None:
+        """The candle under the cursor, or None."""
+        if self.cursor_time is None:
+            return None
+        return next((c for c in self._candles if c.time == self.cursor_time), None)
+
+    # ------------------------------------------------------------------ building
+
+    def on_resize(self, _event: events.Resize) -> None:
+        """A new size needs a picture of that size (maybe cached)."""
+        self.call_after_refresh(self._request_build)
+
+    def _clear_candles(self) -> None:
+        self._candles = ()
+        self._loaded = False
+        self._data_version += 1
+        self.cursor_time = None
+        if self.is_mounted:
+            self._refresh_info()
+            self._request_build()
+
+    def _spec(self) -> ChartSpec | None:
+        if not self.is_mounted:
+            return None
+        size = self.canvas.content_size
+        pair = self.pair
+        cursor = None
+        if self.cursor_time is not None:
+            cursor = next(
+                (i for i, c in enumerate(self._candles) if c.time == self.cursor_time), None
+            )
+        return ChartSpec(
+            width=size.width,
+            height=size.height,
+            candles=self._candles,
+            data_version=self._data_version,
+            price_precision=pair.price_precision if pair else 8,
+            amount_precision=pair.amount_precision if pair else 8,
+            interval_minutes=self.interval.value,
+            cursor=cursor,
+            order_lines=self._order_lines,
+            columns_per_candle=self.columns_per_candle,
+        )
+
+    def _request_build(self) -> None:
+        spec = self._spec()
+        if spec is None:
+            return
+        if not spec.candles:
+            self._wanted = None
+            self._show_message(self._empty_text())
+            return
+        if spec.width < MIN_WIDTH or spec.height < MIN_HEIGHT:
+            self._wanted = None
+            self._show_message("enlarge the pane to see the chart")
+            return
+        key = spec.key()
+        if key == self._wanted:
+            return
+        self._wanted = key
+        cached = self._cache.get(key)
+        if cached is not None:
+            self._cache.move_to_end(key)
+            self._show(*cached)
+            return
+        self._build(spec)
+
+    @work(thread=True, exclusive=True, group="chart-build", exit_on_error=False)
+    def _build(self, spec: ChartSpec) -> None:
+        """Build ``spec`` off the event loop and hand the result back."""
+        if get_current_worker().is_cancelled:
+            return
+        build = build_chart(spec)
+        content = Content.from_rich_text(Text.from_ansi(build.ansi, no_wrap=True))
+        self.build_count += 1
+        try:
+            self.app.call_from_thread(self._built, spec.key(), build, content)
+        except RuntimeError:  # the app is shutting down
+            pass
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """A failed build says so in the canvas instead of leaving an old picture."""
+        worker = event.worker
+        if worker.group == "chart-build" and event.state is WorkerState.ERROR:
+            self._wanted = None
+            self._show_message(f"the chart could not be drawn: {worker.error}")
+
+    def _built(self, key: tuple[object, ...], build: ChartBuild, content: Content) -> None:
+        self._cache[key] = (build, content)
+        if len(self._cache) > _CACHE_SIZE:
+            self._cache.popitem(last=False)
+        if key == self._wanted:
+            self._show(build, content)
+
+    def _show(self, build: ChartBuild, content: Content) -> None:
+        self._shown = build
+        self.canvas.update(content, layout=False)
+        self._refresh_info()
+
+    def _show_message(self, text: str) -> None:
+        self._shown = None
+        self.canvas.update(Content.styled(text, "italic $text-muted"), layout=False)
+
+    def _empty_text(self) -> str:
+        if not self._loaded:
+            name = f"{self.pair.name} " if self.pair else ""
+            return f"loading {name}{self.interval.label} candles…"
+        return "no candles yet"
+
+    # ------------------------------------------------------------------ text lines
+
+    def _update_titles(self) -> None:
+        if not self.is_mounted:
+            return
+        name = self.pair.name if self.pair else ""
+        self.border_title = f"Chart {name} {self.interval.label}".replace("  ", " ").strip()
+        parts = []
+        for n, iv in enumerate(INTERVAL_KEYS, start=1):
+            label = f"{n}:{iv.label}"
+            parts.append(f"[b reverse] {label} [/]" if iv is self.interval else f" {label} ")
+        self.border_subtitle = "".join(parts)
+        status = self.query_one(PaneStatus)
+        status.title = self.interval.label
+        status.state = status.state
+
+    def info_text(self) -> str:
+        """The info line's plain text: the cursor's (or last) candle's OHLCV."""
+        return self._info().plain
+
+    def _refresh_info(self) -> None:
+        if self.is_mounted:
+            self.query_one("#chart-info", Static).update(self._info(), layout=False)
+
+    def _info(self) -> Text:
+        candle = self.cursor_candle()
+        label = "cursor" if candle is not None else "last"
+        if candle is None and self._candles:
+            candle = self._candles[-1]
+        text = Text(no_wrap=True, overflow="ellipsis")
+        text.append(f"{self.interval.label} ", style="bold")
+        if candle is None:
+            return text
+        pp = self.pair.price_precision if self.pair else 8
+        ap = self.pair.amount_precision if self.pair else 8
+        when = datetime.fromtimestamp(candle.time)
+        fmt = "%Y-%m-%d" if self.interval.value >= 1440 else "%m-%d %H:%M"
+        text.append(f"{label} {when.strftime(fmt)} ", style="dim")
+        up = candle.close >= candle.open
+        colour = "green" if up else "red"
+        for name, value in (("O", candle.open), ("H", candle.high), ("L", candle.low)):
+            text.append(f"{name} ", style="dim")
+            text.append(f"{format_decimal(value, pp)} ")
+        text.append("C ", style="dim")
+        text.append(f"{format_decimal(candle.close, pp)} ", style=f"bold {colour}")
+        if candle.open > 0:
+            change = (candle.close - candle.open) / candle.open * 100
+            sign = "+" if change > 0 else "-" if change < 0 else ""
+            text.append(f"{sign}{format_percent(abs(change))} ", style=colour)
+        text.append("V ", style="dim")
+        text.append(format_decimal(candle.volume, ap))
+        notes = self._shown.notes if self._shown is not None else ()
+        if notes:
+            text.append("  " + "; ".join(notes), style="yellow")
+        return text

@@ -1,0 +1,286 @@
+"""Tests of the chart pane and the pure chart builder."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from pane_data import BTC_USDT, ETH_USDT, make_candles, make_order
+from pane_harness import PaneHarness
+from textual.message import Message
+from textual.worker import WorkerCancelled, WorkerFailed
+
+from alp_tui.api.enums import ChartInterval, OrderSide
+from alp_tui.ui.chart_render import (
+    FRAME_COLUMNS,
+    ChartSpec,
+    OrderLine,
+    build_chart,
+    nice_ticks,
+    strip_ansi,
+)
+from alp_tui.ui.panes.chart import ChartPane
+
+D = Decimal
+
+
+async def settle(app, pilot) -> None:
+    """Let every chart build finish (cancelled ones included) and its result land."""
+    for _ in range(3):
+        for worker in list(app.workers):
+            try:
+                await worker.wait()
+            except (WorkerCancelled, WorkerFailed):
+                pass
+        await pilot.pause()
+
+
+def posted(messages: list[Message], kind: type) -> list:
+    """Messages of ``kind``, once each."""
+    seen: dict[int, Message] = {}
+    for m in messages:
+        if isinstance(m, kind):
+            seen.setdefault(id(m), m)
+    return list(seen.values())
+
+
+def spec(width: int = 120, height: int = 30, **kwargs) -> ChartSpec:
+    candles = tuple(make_candles(200))
+    base = dict(
+        width=width,
+        height=height,
+        candles=candles,
+        data_version=1,
+        price_precision=2,
+        amount_precision=6,
+        interval_minutes=60,
+    )
+    base.update(kwargs)
+    return ChartSpec(**base)
+
+
+# --------------------------------------------------------------------------- pure builder
+
+
+def test_build_fits_candles_one_per_slot() -> None:
+    s = spec()
+    build = build_chart(s)
+    lines = strip_ansi(build.ansi).splitlines()
+    assert len(lines) == s.height
+    assert max(len(line) for line in lines) <= s.width
+    assert build.count == build.plot_columns // s.columns_per_candle
+    assert build.first == len(s.candles) - build.count
+    # The volume baseline has one bar per candle, two columns apart: none share a column.
+    baseline = next(line for line in lines if line.lstrip().startswith("0┤"))
+    plot = baseline[baseline.index("┤") + 1 :][: build.plot_columns]
+    columns = [i for i, ch in enumerate(plot) if ch == "█"]
+    assert columns == [2 * i + 1 for i in range(build.count)]
+
+
+def test_build_one_column_per_candle_is_the_densest() -> None:
+    s = spec(width=100, columns_per_candle=1)
+    build = build_chart(s)
+    label_width = 100 - FRAME_COLUMNS - build.plot_columns
+    assert build.count == 100 - FRAME_COLUMNS - label_width
+    lines = strip_ansi(build.ansi).splitlines()
+    baseline = next(line for line in lines if line.lstrip().startswith("0┤"))
+    plot = baseline[baseline.index("┤") + 1 :][: build.plot_columns]
+    assert plot.count("█") == build.count
+
+
+def test_build_with_fewer_candles_than_room() -> None:
+    s = spec(candles=tuple(make_candles(10)))
+    build = build_chart(s)
+    assert (build.first, build.count) == (0, 10)
+
+
+def test_build_labels_come_from_decimals() -> None:
+    build = build_chart(spec())
+    text = strip_ansi(build.ansi)
+    assert "45,000" in text or "44,800" in text  # thousands separators: Decimal formatting
+
+
+def test_order_lines_off_chart_are_noted() -> None:
+    build = build_chart(spec(order_lines=(OrderLine(OrderSide.ASK, D(1)),)))
+    assert build.notes == ("sell order 1.00 off chart",)
+
+
+def test_too_small_builds_nothing() -> None:
+    assert build_chart(spec(width=10, height=5)).ansi == ""
+
+
+def test_nice_ticks() -> None:
+    assert nice_ticks(D("44012.5"), D("45990"), 5) == [D(44500), D(45000), D(45500)]
+    assert nice_ticks(D("0.000123"), D("0.000456"), 4) == [D("0.0002"), D("0.0004")]
+    assert nice_ticks(D(5), D(5), 4) == [D(5)]
+
+
+# --------------------------------------------------------------------------- pane
+
+
+async def test_chart_renders_candles_and_info_line() -> None:
+    pane = ChartPane(id="chart")
+    app = PaneHarness(pane)
+    async with app.run_test(size=(120, 34)) as pilot:
+        pane.set_pair(BTC_USDT)
+        candles = make_candles(200)
+        pane.show_data(candles)
+        await settle(app, pilot)
+        build = pane.shown_build
+        assert build is not None and build.count > 0
+        assert pane.build_count == 1
+        rendered = str(pane.canvas.render())
+        assert "█" in rendered and "┤" in rendered
+        last = candles[-1]
+        info = pane.info_text()
+        assert info.startswith("1h last")
+        assert f"C {last.close:,.2f}" in info
+        assert f"V {last.volume:,.6f}" in info
+
+
+async def test_interval_keys_post_interval_changed() -> None:
+    messages: list[Message] = []
+    pane = ChartPane(id="chart")
+    app = PaneHarness(pane)
+    async with app.run_test(size=(120, 34), message_hook=messages.append) as pilot:
+        pane.set_pair(BTC_USDT)
+        pane.show_data(make_candles(50))
+        pane.focus()
+        await pilot.press("1", "6", "6", "4")
+        await pilot.pause()
+        changes = [m.interval for m in posted(messages, ChartPane.IntervalChanged)]
+        assert changes == [ChartInterval.FIVE_MIN, ChartInterval.DAY, ChartInterval.HOUR]
+        assert pane.interval is ChartInterval.HOUR
+        # The old interval's candles are gone until the feed answers.
+        assert pane.candles == ()
+        assert "4:1h" in str(pane.border_subtitle)
+        assert pane.border_title == "Chart BTC_USDT 1h"
+
+
+async def test_cursor_shows_the_right_candle() -> None:
+    pane = ChartPane(id="chart")
+    app = PaneHarness(pane)
+    async with app.run_test(size=(120, 34)) as pilot:
+        pane.set_pair(BTC_USDT)
+        candles = make_candles(200)
+        pane.show_data(candles)
+        await settle(app, pilot)
+        pane.focus()
+        await pilot.press("left")  # the last candle
+        await pilot.press("left", "left")  # two back
+        await pilot.pause()
+        target = candles[-3]
+        assert pane.cursor_candle() == target
+        info = pane.info_text()
+        assert info.startswith("1h cursor")
+        for value in (target.open, target.high, target.low, target.close):
+            assert f"{value:,.2f}" in info
+        assert f"{target.volume:,.6f}" in info
+        await pilot.press("right")
+        assert pane.cursor_candle() == candles[-2]
+        await pilot.press("escape")
+        assert pane.cursor_candle() is None
+        assert pane.info_text().startswith("1h last")
+
+
+async def test_cursor_stops_at_the_first_visible_candle() -> None:
+    pane = ChartPane(id="chart")
+    app = PaneHarness(pane)
+    async with app.run_test(size=(60, 20)) as pilot:
+        pane.set_pair(BTC_USDT)
+        candles = make_candles(200)
+        pane.show_data(candles)
+        await settle(app, pilot)
+        build = pane.shown_build
+        assert build is not None
+        pane.focus()
+        for _ in range(build.count + 5):
+            pane.action_cursor(-1)
+        assert pane.cursor_candle() == candles[build.first]
+
+
+async def test_cache_prevents_rebuild_on_repaint_and_same_data() -> None:
+    pane = ChartPane(id="chart")
+    app = PaneHarness(pane)
+    async with app.run_test(size=(120, 34)) as pilot:
+        pane.set_pair(BTC_USDT)
+        candles = make_candles(200)
+        pane.show_data(candles)
+        await settle(app, pilot)
+        assert pane.build_count == 1
+        pane.refresh()
+        pane.canvas.refresh()
+        await pilot.pause()
+        pane.show_data(list(candles))  # an identical poll
+        await settle(app, pilot)
+        assert pane.build_count == 1
+        # A new size builds once; going back to the old size is a cache hit.
+        await pilot.resize_terminal(100, 30)
+        await settle(app, pilot)
+        assert pane.build_count == 2
+        await pilot.resize_terminal(120, 34)
+        await settle(app, pilot)
+        assert pane.build_count == 2
+        assert pane.shown_build is not None
+        assert pane.shown_build.count == build_chart(pane._spec()).count
+
+
+async def test_new_candle_rebuilds() -> None:
+    pane = ChartPane(id="chart")
+    app = PaneHarness(pane)
+    async with app.run_test(size=(120, 34)) as pilot:
+        pane.set_pair(BTC_USDT)
+        candles = make_candles(201)
+        pane.show_data(candles[:200])
+        await settle(app, pilot)
+        pane.show_data(candles)
+        await settle(app, pilot)
+        assert pane.build_count == 2
+        assert pane.info_text().count(f"{candles[-1].close:,.2f}") >= 1
+
+
+async def test_own_orders_become_order_lines() -> None:
+    pane = ChartPane(id="chart")
+    app = PaneHarness(pane)
+    async with app.run_test(size=(120, 34)) as pilot:
+        pane.set_pair(BTC_USDT)
+        candles = make_candles(200)
+        pane.show_data(candles)
+        price = candles[-1].close - 100
+        pane.set_own_orders(
+            [
+                make_order(1, OrderSide.BID, price),
+                make_order(2, OrderSide.ASK, price, pair="ETH_USDT"),
+            ]
+        )
+        await settle(app, pilot)
+        assert pane.order_lines == (OrderLine(OrderSide.BID, price),)
+        assert pane.shown_build is not None
+        assert pane.build_count >= 1
+
+
+async def test_set_pair_clears_candles_and_shows_loading() -> None:
+    pane = ChartPane(id="chart")
+    app = PaneHarness(pane)
+    async with app.run_test(size=(120, 34)) as pilot:
+        pane.set_pair(BTC_USDT)
+        pane.show_data(make_candles(100))
+        await settle(app, pilot)
+        pane.set_pair(ETH_USDT)
+        assert pane.candles == ()
+        assert pane.shown_build is None
+        await pilot.pause()
+        assert "loading ETH_USDT 1h candles" in str(pane.canvas.render())
+        pane.show_data([])
+        await pilot.pause()
+        assert "no candles yet" in str(pane.canvas.render())
+
+
+async def test_tiny_pane_asks_for_room() -> None:
+    pane = ChartPane(id="chart")
+    app = PaneHarness(pane)
+    async with app.run_test(size=(18, 10)) as pilot:
+        pane.set_pair(BTC_USDT)
+        pane.show_data(make_candles(10))
+        await pilot.pause()
+        assert "enlarge" in str(pane.canvas.render())
+        assert pane.build_count == 0
