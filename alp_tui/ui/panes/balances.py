@@ -90,7 +90,7 @@ class BalancesPane(DataPane):
             if base not in prices and quote in prices:
                 prices[base] = t.last * prices[quote]
         self._prices = prices
-        self._render()
+        self._render_rows()
 
     def show_data(self, data: Any) -> None:
         """A fresh list of balances."""
@@ -103,7 +103,7 @@ class BalancesPane(DataPane):
                 self.set_pairs(list(pairs.values()))
             self.set_tickers(list(tickers.values()))
             return
-        self._render()
+        self._render_rows()
 
     # --- rendering --------------------------------------------------------------------
 
@@ -123,7 +123,7 @@ class BalancesPane(DataPane):
                 total += value
         return total, missing
 
-    def _render(self) -> None:
+    def _render_rows(self) -> None:
         table = self.query_one("#balances-table", DataTable)
         wanted: dict[str, tuple[str, ...]] = {}
         rows = sorted(self._balances, key=lambda b: (b.wallet_type.value, -(self.value_of(b)
@@ -163,4 +163,4 @@ class BalancesPane(DataPane):
     def action_toggle_zero(self) -> None:
         """Hide or show zero balances."""
         self.hide_zero = not self.hide_zero
-        self._render()
+        self._render_rows()
