@@ -73,3 +73,56 @@ async def btc(client: AlpClient) -> PairInfo:
 def find(items: list[Any], **attrs: Any) -> list[Any]:
     """Items whose attributes equal ``attrs``."""
     return [i for i in items if all(getattr(i, k) == v for k, v in attrs.items())]
+
+
+# --- a small app hosting the trading panes, fed like the real feed would ----------------
+
+from textual.app import App, ComposeResult  # noqa: E402
+from textual.binding import Binding  # noqa: E402
+
+from alp_tui.ui.modals.order_form import OrderFormModal  # noqa: E402
+from alp_tui.ui.panes.balances import BalancesPane  # noqa: E402
+from alp_tui.ui.panes.open_orders import OpenOrdersPane  # noqa: E402
+from alp_tui.ui.trading_messages import AccountChanged  # noqa: E402
+
+
+class TradingHarness(App[None]):
+    """Open orders and balances panes, ``b``/``s`` open the order form; an
+    :class:`AccountChanged` refreshes orders and balances at once (as the app does)."""
+
+    BINDINGS = [Binding("b", "trade('BID')", "Buy", id="t.buy"),
+                Binding("s", "trade('ASK')", "Sell", id="t.sell")]
+
+    def __init__(self, service: TradingService, pair: PairInfo) -> None:
+        super().__init__()
+        self.trading = service
+        self.pair = pair
+        self.changes: list[AccountChanged] = []
+
+    def compose(self) -> ComposeResult:
+        yield OpenOrdersPane(self.trading, pairs={self.pair.name: self.pair}, id="orders")
+        yield BalancesPane(pairs=[self.pair], id="balances")
+
+    async def on_mount(self) -> None:
+        for pane in (self.query_one(OpenOrdersPane), self.query_one(BalancesPane)):
+            pane.set_pair(self.pair)
+        await self.refresh_account()
+
+    async def refresh_account(self) -> None:
+        orders = await self.trading.open_orders()
+        balances = await self.trading.balances()
+        self.query_one(OpenOrdersPane).show_data(orders)
+        self.query_one(BalancesPane).show_data(balances)
+
+    def action_trade(self, side: str) -> None:
+        self.push_screen(OrderFormModal(self.trading, self.pair, side))
+
+    async def on_account_changed(self, message: AccountChanged) -> None:
+        self.changes.append(message)
+        await self.refresh_account()
+
+
+@pytest.fixture
+def harness(service: TradingService, btc: PairInfo) -> TradingHarness:
+    """The harness app against the simulator."""
+    return TradingHarness(service, btc)

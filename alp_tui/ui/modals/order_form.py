@@ -241,7 +241,7 @@ class OrderFormModal(ModalScreen[PlaceResult | None]):
             message = result.errors.get(name, "")
             if name in _INPUT_FIELDS and not self._submitted and not getattr(form, name):
                 message = ""  # an untouched empty field is not an error yet
-            target.first(Static).update(message)
+            _set(target.first(Static), message)
         self._show_available()
         self._show_preview(result)
         return result
@@ -462,7 +462,7 @@ class OrderFormModal(ModalScreen[PlaceResult | None]):
             for name, message in result.field_errors.items():
                 target = self.query(f"#{name}-error")
                 if target:
-                    target.first(Static).update(Text(message, style="bold red"))
+                    _set(target.first(Static), Text(message, style="bold red"))
             status.update(Text(result.message, style="red"))
             submit.disabled = False
             self._focus_first_error_keys(result.field_errors)
@@ -481,3 +481,9 @@ class OrderFormModal(ModalScreen[PlaceResult | None]):
             if name in errors and self.query(f"#{name}"):
                 self.query_one(f"#{name}").focus()
                 return
+
+
+def _set(label: Static, message: str | Text) -> None:
+    """Show ``message`` under a field; an empty one takes no room."""
+    label.update(message)
+    label.display = bool(str(message))

@@ -158,6 +158,7 @@ class HistoryPane(DataPane):
 
     def _result(self, text: str | Text) -> None:
         self.query_one("#history-result", Static).update(text)
+        self.query_one("#history-result", Static).display = bool(str(text))
 
     def _fill(self, kind: str, rows: list[tuple[str, ...]]) -> None:
         table = self.query_one(f"#hist-table-{kind}", DataTable)

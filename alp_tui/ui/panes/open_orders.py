@@ -204,6 +204,7 @@ class OpenOrdersPane(DataPane):
 
     def _result(self, text: str | Text) -> None:
         self.query_one("#orders-result", Static).update(text)
+        self.query_one("#orders-result", Static).display = bool(str(text))
 
     def selected_order(self) -> Order | None:
         """The order under the cursor."""
