@@ -83,7 +83,7 @@ def make_trades(
             pair=pair,
             amount=Decimal(rng.randint(1, 100_000)) / 10**5,
             price=Decimal("45000") + Decimal(rng.randint(-500, 500)) / 10,
-            timestamp=Decimal(1_795_000_000 + i) + Decimal("0.123456"),
+            timestamp=Decimal(1_795_000_000 + first_id + i) + Decimal("0.123456"),
             type="buy" if rng.random() < 0.5 else "sell",
         )
         for i in range(count)
