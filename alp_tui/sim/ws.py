@@ -262,20 +262,42 @@ class FeedHub:
         return self._pairs
 
     # --- faults -------------------------------------------------------------------------
+    def _on_loop(self, fn: Callable[..., Any], *args: Any) -> bool:
+        """Run ``fn`` on the server loop; True when it ran here and now."""
+        loop = self._loop
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if loop is None or running is loop:
+            fn(*args)
+            return True
+        loop.call_soon_threadsafe(fn, *args)
+        return False
+
     def drop_connections(self, code: int = CLOSE_RESTART) -> int:
-        """Close every connection now (fault injection); returns how many."""
-        conns = list(self._conns)
-        for conn in conns:
-            conn.close(code)
-        return len(conns)
+        """Close every connection (fault injection; callable from any thread); returns how
+        many there were."""
+        count = len(self._conns)
+
+        def drop() -> None:
+            for conn in list(self._conns):
+                conn.close(code)
+
+        self._on_loop(drop)
+        return count
 
     def send_text_pings(self) -> int:
         """Send the documented text ping ``1`` to every client (the live server never
         does; a client must answer ``2``). Returns how many were sent."""
         conns = [c for c in self._conns if not c.closed]
-        for conn in conns:
-            conn.text_pings_out += 1
-            conn.send("1")
+
+        def ping() -> None:
+            for conn in conns:
+                conn.text_pings_out += 1
+                conn.send("1")
+
+        self._on_loop(ping)
         return len(conns)
 
     @property
@@ -369,7 +391,7 @@ class FeedHub:
     def read_book(self, pair: str) -> tuple[Levels, Levels]:
         """(bids, asks) of the exchange's top of book, read now."""
         depth = self.options.book_depth
-        book = self.exchange.orderbook(pair, limit_buy=depth, limit_sell=depth)
+        book = self.exchange.orderbook(pair, group=True, limit_buy=depth, limit_sell=depth)
         return _levels_from(book.get("buy"))[:depth], _levels_from(book.get("sell"))[:depth]
 
     def _flush_book(self, pair: str) -> None:
@@ -526,10 +548,13 @@ class FeedHub:
     @staticmethod
     def _account_trade_frame(event: dict[str, Any]) -> list[Any]:
         t = event.get("trade", event)
+        when = t.get("ts", t.get("timestamp"))
+        if when is None and t.get("date") is not None:
+            when = _to_unix(t["date"])
         return ["ta", _now(), int(t["id"]), t.get("order_id"), t["pair"],
                 _enum_value(t.get("side")), _s(t["amount"]), _s(t["price"]),
                 _s(t.get("fee_amount") or 0), t.get("fee_currency"), bool(t.get("is_maker")),
-                _enum_value(t.get("wallet_type", "SPOT")), _s(t.get("ts", t.get("timestamp")))]
+                _enum_value(t.get("wallet_type", "SPOT")), _s(when)]
 
     # --- connections --------------------------------------------------------------------
     async def serve(self, websocket: WebSocket) -> None:
