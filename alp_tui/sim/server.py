@@ -72,6 +72,7 @@ class _Uvicorn(uvicorn.Server):
 
     async def main_loop(self) -> None:
         assert self._wake is not None
+        await self.on_tick(0)  # sets the Date header before the first request
         while not self.should_exit:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), 1.0)
@@ -273,7 +274,12 @@ class SimServer:
 
     def _bind(self) -> socket.socket:
         family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
-        sock = socket.socket(family, socket.SOCK_STREAM)
+        # proto must be IPPROTO_TCP (not 0): asyncio only sets TCP_NODELAY on accepted
+        # sockets whose proto says TCP, and without it every response waits ~40 ms for a
+        # delayed ACK between the header and body writes. Set it here too; Linux passes it
+        # on to accepted sockets.
+        sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         # Reuse lets restart() rebind the same port at once despite TIME_WAIT sockets.
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
