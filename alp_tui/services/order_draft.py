@@ -624,3 +624,72 @@ def form_errors_from_server(field_errors: dict[str, str]) -> dict[str, str]:
         key = WIRE_TO_FORM.get(wire, GENERAL)
         out[key] = f"{out[key]}; {message}" if key in out else str(message)
     return out
+
+
+# --- withdrawals --------------------------------------------------------------------------
+
+WITHDRAW_PRECISION = 8
+
+
+@dataclass(frozen=True)
+class WithdrawDraft:
+    """A validated withdrawal: what will be sent, and what it costs."""
+
+    method_id: int
+    currency: str
+    network: str
+    amount: Decimal
+    fee: Decimal
+    attributes: dict[str, str]
+
+    @property
+    def total(self) -> Decimal:
+        """Amount plus fee: what leaves the balance."""
+        return self.amount + self.fee
+
+
+def withdraw_fee(fee_amount: Decimal, fee_rate: Decimal, amount: Decimal) -> Decimal:
+    """Fixed fee plus the rate on the amount, to 8 decimals."""
+    return (fee_amount + amount * fee_rate).quantize(quantum(WITHDRAW_PRECISION))
+
+
+def build_withdraw(method: Any, amount_text: str, attributes: dict[str, str],
+                   available_amount: Decimal | None) -> tuple[WithdrawDraft | None,
+                                                             dict[str, str]]:
+    """Validate a withdrawal form against its method (a ``WithdrawMethod``).
+
+    Errors are keyed ``amount``, ``method`` or ``attr-<key>``; every attribute the method
+    lists is required. The fee comes on top of the amount.
+    """
+    errors: dict[str, str] = {}
+    if method is None:
+        return None, {"method": "Choose a network"}
+    if not getattr(method, "is_enabled", True):
+        errors["method"] = f"{method.network} withdrawals are disabled"
+    parsed = parse_decimal(amount_text, WITHDRAW_PRECISION, label="Amount")
+    amount: Decimal | None = None
+    fee = Decimal(0)
+    if isinstance(parsed, str):
+        errors["amount"] = parsed
+    else:
+        amount = parsed
+        fee = withdraw_fee(method.fee_amount, method.fee_rate, amount)
+        if method.min_withdraw is not None and amount < method.min_withdraw:
+            errors["amount"] = f"Minimum is {method.min_withdraw:f} {method.currency}"
+        elif method.max_withdraw is not None and amount > method.max_withdraw:
+            errors["amount"] = f"Maximum is {method.max_withdraw:f} {method.currency}"
+        elif available_amount is not None and amount + fee > available_amount:
+            errors["amount"] = (f"Needs {amount + fee:f} {method.currency} with the fee "
+                                f"{fee:f}; {available_amount:f} available")
+    clean: dict[str, str] = {}
+    for attr in method.attributes:
+        value = attributes.get(attr.key, "").strip()
+        if not value:
+            errors[f"attr-{attr.key}"] = f"{attr.key.capitalize()} is required"
+        elif len(value) > 256 or any(ch.isspace() for ch in value):
+            errors[f"attr-{attr.key}"] = f"{attr.key.capitalize()} must be one word, no spaces"
+        else:
+            clean[attr.key] = value
+    if errors or amount is None:
+        return None, errors
+    return WithdrawDraft(method.id, method.currency, method.network, amount, fee, clean), {}

@@ -541,8 +541,7 @@ class TradingService:
                                   forbidden=True, entry_id=entry)
         except ValidationError as exc:
             self.journal.failed(entry, str(exc), response={"field_errors": exc.field_errors})
-            errors = {("amount" if k == "amount" else "attributes" if k == "attributes" else
-                       k if k in attributes else GENERAL): str(v)
+            errors = {(k if k in ("amount", "method", "attributes") else GENERAL): str(v)
                       for k, v in exc.field_errors.items()} or {GENERAL: str(exc)}
             return WithdrawResult(Outcome.REJECTED, f"Refused: {exc}", coid,
                                   field_errors=errors, entry_id=entry)

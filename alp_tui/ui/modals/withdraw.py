@@ -1,0 +1,267 @@
+"""The withdrawal form: network (fee, min, max), amount, the attributes the network needs,
+then a confirmation repeating amount, fee, network and address.
+
+``app.push_screen(WithdrawModal(service, "USDT", available=Decimal(...)))``; dismisses with
+the :class:`~alp_tui.services.trading.WithdrawResult` once requested (None when closed).
+A key without "Can Withdraw" is explained in words, not as a bare 403.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Select, Static
+
+from alp_tui.api.errors import ForbiddenError
+from alp_tui.api.models import WithdrawMethod
+from alp_tui.services.order_draft import WithdrawDraft, build_withdraw
+from alp_tui.services.trading import (
+    WITHDRAW_PERMISSION_HELP,
+    AccountChange,
+    Outcome,
+    TradingService,
+    WithdrawResult,
+    describe_error,
+)
+from alp_tui.ui.modals.confirm import TRADING_CSS, ConfirmModal
+from alp_tui.ui.trading_messages import AccountChanged
+
+
+class WithdrawModal(ModalScreen[WithdrawResult | None]):
+    """Request one withdrawal of ``currency`` through ``service``."""
+
+    CSS_PATH = TRADING_CSS
+
+    BINDINGS = [
+        Binding("escape", "close", "Close", id="withdraw.close",
+                tooltip="Close without requesting anything"),
+    ]
+
+    def __init__(self, service: TradingService, currency: str, *,
+                 available: Decimal | None = None, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.service = service
+        self.currency = currency.upper()
+        self.available = available
+        self.methods: dict[int, WithdrawMethod] = {}
+        self._sending = False
+        self._submitted = False
+
+    def compose(self) -> ComposeResult:
+        """Network, amount, attributes, notes and buttons."""
+        with Vertical(id="withdraw-form", classes="dialog -danger"):
+            yield Static(Text.assemble((" WITHDRAW ", "bold reverse"), f"  {self.currency}"),
+                         classes="dialog-title")
+            with VerticalScroll(id="withdraw-fields"):
+                with Vertical(classes="field"):
+                    with Horizontal(classes="field-line"):
+                        yield Label("Network", classes="field-label")
+                        yield Select([], prompt="loading networks…", id="method")
+                    yield Static(id="method-error", classes="field-error")
+                with Vertical(classes="field"):
+                    with Horizontal(classes="field-line"):
+                        yield Label(f"Amount {self.currency}", classes="field-label")
+                        yield Input(placeholder="e.g. 25", id="amount")
+                    yield Static(id="amount-error", classes="field-error")
+                yield Vertical(id="attrs")
+                yield Static(id="attributes-error", classes="field-error")
+                yield Static(id="withdraw-note", classes="form-note")
+                yield Static(id="withdraw-status", classes="form-status")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Review (Enter)", id="submit", variant="primary")
+                yield Button("Close (Esc)", id="close")
+
+    def on_mount(self) -> None:
+        """Load the networks."""
+        for label in self.query(".field-error"):
+            label.display = False
+        self.query_one("#amount", Input).focus()
+        self._load_methods()
+
+    @work(exclusive=True, group="withdraw_methods", exit_on_error=False)
+    async def _load_methods(self) -> None:
+        status = self.query_one("#withdraw-status", Static)
+        try:
+            methods = await self.service.withdraw_methods(self.currency)
+        except ForbiddenError:
+            status.update(Text(WITHDRAW_PERMISSION_HELP, style="bold yellow"))
+            self.query_one("#submit", Button).disabled = True
+            return
+        except Exception as exc:
+            status.update(Text(f"Networks unavailable: {describe_error(exc)}", style="red"))
+            return
+        self.methods = {m.id: m for m in methods}
+        select = self.query_one("#method", Select)
+        select.set_options([(self._method_label(m), m.id) for m in methods])
+        if methods:
+            select.value = methods[0].id
+        else:
+            status.update(Text(f"{self.currency} cannot be withdrawn here.", style="yellow"))
+
+    def _method_label(self, m: WithdrawMethod) -> str:
+        fee = f"{m.fee_amount:f}" + (f" + {m.fee_rate * 100:f}%" if m.fee_rate else "")
+        limits = []
+        if m.min_withdraw is not None:
+            limits.append(f"min {m.min_withdraw:f}")
+        if m.max_withdraw is not None:
+            limits.append(f"max {m.max_withdraw:f}")
+        return f"{m.network} · fee {fee} · {' · '.join(limits)}"
+
+    def method(self) -> WithdrawMethod | None:
+        """The chosen network."""
+        value = self.query_one("#method", Select).value
+        return self.methods.get(value) if isinstance(value, int) else None
+
+    @on(Select.Changed, "#method")
+    async def _method_changed(self, event: Select.Changed) -> None:
+        event.stop()
+        box = self.query_one("#attrs", Vertical)
+        await box.remove_children()
+        method = self.method()
+        if method is None:
+            return
+        widgets = []
+        for attr in method.attributes:
+            widgets.append(Vertical(
+                Horizontal(Label(attr.key.capitalize(), classes="field-label"),
+                           Input(placeholder=attr.value or attr.key, id=f"attr-{attr.key}"),
+                           classes="field-line"),
+                _hidden(Static(id=f"attr-{attr.key}-error", classes="field-error")),
+                classes="field"))
+        await box.mount_all(widgets)
+        self._validate()
+
+    @on(Input.Changed)
+    def _changed(self, event: Input.Changed) -> None:
+        event.stop()
+        self._validate()
+
+    def _attributes(self) -> dict[str, str]:
+        return {w.id.removeprefix("attr-"): w.value for w in self.query("#attrs Input")
+                if isinstance(w, Input) and w.id}
+
+    def _validate(self) -> tuple[WithdrawDraft | None, dict[str, str]]:
+        method = self.method()
+        amount_text = self.query_one("#amount", Input).value
+        draft, errors = build_withdraw(method, amount_text, self._attributes(), self.available)
+        names = ["method", "amount"] + [f"attr-{a.key}" for a in (method.attributes
+                                                                   if method else [])]
+        for name in names:
+            targets = self.query(f"#{name}-error")
+            if not targets:
+                continue
+            message = errors.get(name, "")
+            if not self._submitted and name != "method":
+                widget = self.query(f"#{name}")
+                if widget and isinstance(widget.first(), Input) and not widget.first().value:
+                    message = ""
+            label = targets.first(Static)
+            label.update(message)
+            label.display = bool(message)
+        note = self.query_one("#withdraw-note", Static)
+        if draft is not None:
+            note.update(f"Fee {_num(draft.fee)} {draft.currency} · leaves your balance: "
+                        f"{_num(draft.total)} {draft.currency}")
+        elif self.available is not None:
+            note.update(f"Available {self.available:f} {self.currency}")
+        return draft, errors
+
+    # --- actions ----------------------------------------------------------------------
+
+    def action_close(self) -> None:
+        """Close without sending."""
+        if not self._sending:
+            self.dismiss(None)
+
+    @on(Button.Pressed, "#close")
+    def _close(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.action_close()
+
+    @on(Button.Pressed, "#submit")
+    def _submit(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.review()
+
+    @on(Input.Submitted)
+    def _enter(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.review()
+
+    def review(self) -> None:
+        """Validate; if clean, confirm with everything repeated."""
+        if self._sending or self.query_one("#submit", Button).disabled:
+            return
+        self._submitted = True
+        draft, _errors = self._validate()
+        if draft is None:
+            return
+        body = Text()
+        body.append("WITHDRAW ", style="bold red")
+        body.append(f"{_num(draft.amount)} {draft.currency}\n\n")
+        rows = [("Network", draft.network), ("Fee", f"{_num(draft.fee)} {draft.currency}"),
+                ("Leaves balance", f"{_num(draft.total)} {draft.currency}")]
+        rows += [(k.capitalize(), v) for k, v in draft.attributes.items()]
+        for label, value in rows:
+            body.append(f"{label:>15}  ", style="dim")
+            body.append(f"{value}\n", style="bold" if label == "Address" else "")
+        body.append("\nWithdrawals cannot be undone. Check the address.", style="yellow")
+        self.app.push_screen(ConfirmModal("Confirm withdrawal", body, confirm_label="Withdraw",
+                                          tone="danger"),
+                             lambda ok: self._confirmed(ok, draft))
+
+    def _confirmed(self, ok: bool | None, draft: WithdrawDraft) -> None:
+        if not ok or self._sending:
+            return
+        method = self.methods.get(draft.method_id)
+        if method is None:
+            return
+        self._sending = True
+        self.query_one("#submit", Button).disabled = True
+        self.query_one("#withdraw-status", Static).update(Text("Sending…", style="cyan"))
+        self._send(method, draft)
+
+    @work(exclusive=True, group="withdraw_send", exit_on_error=False)
+    async def _send(self, method: WithdrawMethod, draft: WithdrawDraft) -> None:
+        try:
+            result = await self.service.withdraw(method, draft.amount, draft.attributes)
+        except Exception as exc:
+            result = WithdrawResult(Outcome.UNKNOWN, f"Unexpected error: "
+                                    f"{type(exc).__name__}; check the withdrawals history.", "")
+        self._sending = False
+        status = self.query_one("#withdraw-status", Static)
+        if result.outcome is Outcome.DONE:
+            self.app.post_message(AccountChanged(AccountChange("withdraw")))
+            self.app.notify(result.message, title="Withdrawal")
+            self.dismiss(result)
+            return
+        if result.forbidden:
+            status.update(Text(result.message, style="bold yellow"))
+            return
+        for name, message in result.field_errors.items():
+            targets = self.query(f"#{name}-error")
+            if targets:
+                label = targets.first(Static)
+                label.update(Text(message, style="bold red"))
+                label.display = True
+        status.update(Text(result.message, style="red" if result.outcome is not Outcome.UNKNOWN
+                           else "bold yellow"))
+        if result.outcome is not Outcome.UNKNOWN:
+            self.query_one("#submit", Button).disabled = False
+
+
+def _hidden(widget: Static) -> Static:
+    widget.display = False
+    return widget
+
+
+def _num(value: Decimal) -> str:
+    """An exact amount without trailing zeros (25, 0.5, 1.25)."""
+    text = f"{value:f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
