@@ -302,13 +302,12 @@ class AlpClient:
         await asyncio.gather(*(one() for _ in range(max(1, connections))))
 
     # --- the one place requests are sent ----------------------------------------------
-    def _scrub(self, text: str) -> str:
-        secret = self._secret.reveal()
-        if secret and secret in text:
-            text = text.replace(secret, "***")
-        tok = self._tokens._token
-        if tok is not None and tok.value in text:
-            text = text.replace(tok.value, "***")
+    def _scrub(self, text: str, *also: str | None) -> str:
+        """Blank out anything secret a server might echo back in an error message."""
+        current = self._tokens._token
+        for secret in (self._secret.reveal(), current.value if current else None, *also):
+            if secret and secret in text:
+                text = text.replace(secret, "***")
         return text
 
     def _notify(self, record: RequestRecord) -> None:
@@ -417,6 +416,7 @@ class AlpClient:
             headers["Content-Type"] = "application/json"
             headers["X-SIGN"] = sign(self._secret.reveal(), content)
         is_get = method == "GET"
+        signature = headers.get("X-SIGN")
         auth_retried = conn_retried = False
         attempt = 0
         while True:
@@ -435,13 +435,17 @@ class AlpClient:
                     continue
                 raise
             status = response.status_code
+
+            def scrub(text: str, token: str | None = token) -> str:
+                return self._scrub(text, token, signature)
+
             if status == 401 and token is not None:
                 self._tokens.invalidate(token)
                 if is_get and not auth_retried:
                     auth_retried = True
                     continue
                 err = error_for_status(status, response.content, response.headers, method,
-                                       path, self._scrub)
+                                       path, scrub)
                 if not is_get:
                     err = AuthError(
                         f"{err.message[:-1]} The request was not resent.",
@@ -450,13 +454,13 @@ class AlpClient:
                 raise err
             if status == 429:
                 err = error_for_status(status, response.content, response.headers, method,
-                                       path, self._scrub)
+                                       path, scrub)
                 assert isinstance(err, RateLimitedError)
                 self._gate.pause(err.retry_after)
                 raise err
             if status >= 300 or status < 200:
                 raise error_for_status(status, response.content, response.headers, method,
-                                       path, self._scrub)
+                                       path, scrub)
             self._gate.succeeded()
             if allow_empty and not response.content.strip():
                 return None
