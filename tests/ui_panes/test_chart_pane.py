@@ -284,3 +284,17 @@ async def test_tiny_pane_asks_for_room() -> None:
         await pilot.pause()
         assert "enlarge" in str(pane.canvas.render())
         assert pane.build_count == 0
+
+
+async def test_info_line_fits_narrow_panes() -> None:
+    pane = ChartPane(id="chart")
+    app = PaneHarness(pane)
+    async with app.run_test(size=(50, 20)) as pilot:
+        pane.set_pair(BTC_USDT)
+        candles = make_candles(50)
+        pane.show_data(candles)
+        await settle(app, pilot)
+        info = pane.info_text()
+        width = pane.query_one("#chart-info").size.width
+        assert len(info) <= width
+        assert f"C {candles[-1].close:,.2f}" in info  # the close always stays

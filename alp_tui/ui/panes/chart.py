@@ -242,8 +242,9 @@ class ChartPane(DataPane):
     # ------------------------------------------------------------------ building
 
     def on_resize(self, _event: events.Resize) -> None:
-        """A new size needs a picture of that size (maybe cached)."""
+        """A new size needs a picture of that size (maybe cached) and maybe a shorter info."""
         self.call_after_refresh(self._request_build)
+        self.call_after_refresh(self._refresh_info)
 
     def _clear_candles(self) -> None:
         self._candles = ()
@@ -367,33 +368,43 @@ class ChartPane(DataPane):
             self.query_one("#chart-info", Static).update(self._info(), layout=False)
 
     def _info(self) -> Text:
+        """The OHLCV line, shedding its least useful parts until it fits the width."""
         candle = self.cursor_candle()
         label = "cursor" if candle is not None else "last"
         if candle is None and self._candles:
             candle = self._candles[-1]
+        # (text, style, drop rank): the highest rank goes first when the line is too long.
+        parts: list[tuple[str, str, int]] = [(f"{self.interval.label} ", "bold", 0)]
+        if candle is not None:
+            pp = self.pair.price_precision if self.pair else 8
+            ap = self.pair.amount_precision if self.pair else 8
+            when = datetime.fromtimestamp(candle.time)
+            fmt = "%Y-%m-%d" if self.interval.value >= 1440 else "%m-%d %H:%M"
+            colour = "green" if candle.close >= candle.open else "red"
+            parts += [
+                (f"{label} ", "dim", 5),
+                (f"{when.strftime(fmt)} ", "dim", 7),
+                (f"O {format_decimal(candle.open, pp)} ", "", 6),
+                (f"H {format_decimal(candle.high, pp)} ", "", 3),
+                (f"L {format_decimal(candle.low, pp)} ", "", 3),
+                (f"C {format_decimal(candle.close, pp)} ", f"bold {colour}", 0),
+            ]
+            if candle.open > 0:
+                change = (candle.close - candle.open) / candle.open * 100
+                sign = "+" if change > 0 else "-" if change < 0 else ""
+                parts.append((f"{sign}{format_percent(abs(change))} ", colour, 1))
+            parts.append((f"V {format_decimal(candle.volume, ap)}", "", 2))
+            notes = self._shown.notes if self._shown is not None else ()
+            if notes:
+                parts.append(("  " + "; ".join(notes), "yellow", 4))
+        width = self.query_one("#chart-info").size.width if self.is_mounted else 0
+        if width > 0:
+            for rank in range(7, 0, -1):
+                if sum(len(t) for t, _, _ in parts) <= width:
+                    break
+                parts = [p for p in parts if p[2] != rank]
         text = Text(no_wrap=True, overflow="ellipsis")
-        text.append(f"{self.interval.label} ", style="bold")
-        if candle is None:
-            return text
-        pp = self.pair.price_precision if self.pair else 8
-        ap = self.pair.amount_precision if self.pair else 8
-        when = datetime.fromtimestamp(candle.time)
-        fmt = "%Y-%m-%d" if self.interval.value >= 1440 else "%m-%d %H:%M"
-        text.append(f"{label} {when.strftime(fmt)} ", style="dim")
-        up = candle.close >= candle.open
-        colour = "green" if up else "red"
-        for name, value in (("O", candle.open), ("H", candle.high), ("L", candle.low)):
-            text.append(f"{name} ", style="dim")
-            text.append(f"{format_decimal(value, pp)} ")
-        text.append("C ", style="dim")
-        text.append(f"{format_decimal(candle.close, pp)} ", style=f"bold {colour}")
-        if candle.open > 0:
-            change = (candle.close - candle.open) / candle.open * 100
-            sign = "+" if change > 0 else "-" if change < 0 else ""
-            text.append(f"{sign}{format_percent(abs(change))} ", style=colour)
-        text.append("V ", style="dim")
-        text.append(format_decimal(candle.volume, ap))
-        notes = self._shown.notes if self._shown is not None else ()
-        if notes:
-            text.append("  " + "; ".join(notes), style="yellow")
+        for chunk, style, _ in parts:
+            text.append(chunk, style=style)
+        text.rstrip()
         return text
