@@ -160,6 +160,29 @@ class BalancesPane(DataPane):
         text.append(f"  · z {'show' if self.hide_zero else 'hide'} zero", style="dim")
         self.query_one("#balances-total", Static).update(text)
 
+    @property
+    def balances(self) -> list[Balance]:
+        """The latest balances shown."""
+        return list(self._balances)
+
+    def selected_currency(self) -> str | None:
+        """The currency of the row under the cursor."""
+        table = self.query_one("#balances-table", DataTable)
+        if not self._rows or table.cursor_row < 0:
+            return None
+        try:
+            key = table.coordinate_to_cell_key((table.cursor_row, 0)).row_key.value
+        except Exception:
+            return None
+        return key.rpartition(":")[2] if key else None
+
+    def available_of(self, currency: str, wallet: str = "SPOT") -> Decimal | None:
+        """Available ``currency`` in ``wallet`` (None when balances are not loaded)."""
+        if not self._balances:
+            return None
+        return sum((b.available for b in self._balances
+                    if b.currency == currency and b.wallet_type.value == wallet), Decimal(0))
+
     def action_toggle_zero(self) -> None:
         """Hide or show zero balances."""
         self.hide_zero = not self.hide_zero
