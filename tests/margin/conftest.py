@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -134,15 +134,18 @@ class MarginHost(App[None]):
 
     CSS_PATH = str(TCSS)
 
-    def __init__(self, service: MarginService, export_dir: Path | None = None) -> None:
+    def __init__(self, service: MarginService, export_dir: Path | None = None,
+                 clock_offset: timedelta = timedelta(0)) -> None:
         super().__init__()
         self.margin_service = service
         self.export_dir = export_dir
+        self.clock_offset = clock_offset
         self.bells = 0
 
     def compose(self) -> ComposeResult:
         yield MarginPane(id="margin-pane")
-        yield MarginHistoryPane(id="margin-history")
+        yield MarginHistoryPane(id="margin-history",
+                                now=lambda: datetime.now(UTC) + self.clock_offset)
 
     def bell(self) -> None:
         self.bells += 1

@@ -111,8 +111,15 @@ class MarginHistoryPane(DataPane):
 
     # --- window --------------------------------------------------------------------------
     def window(self) -> tuple[datetime, datetime]:
-        """The shown window [start, end): 30 days, ending now when at the latest."""
-        end = self.window_end or self._now()
+        """The shown window [start, end): 30 days, ending now when at the latest.
+
+        "Now" is rounded up to the next whole second: the wire carries whole seconds, so
+        rounding down would cut off the last second's rows.
+        """
+        if self.window_end is not None:
+            end = self.window_end
+        else:
+            end = self._now().replace(microsecond=0) + timedelta(seconds=1)
         return end - WINDOW, end
 
     @property
