@@ -129,6 +129,30 @@ async def bench_chart_pane() -> None:
         )
 
 
+async def bench_plotext_widget() -> None:
+    """For comparison: textual-plotext's PlotextPlot builds in ``render()`` on the loop."""
+    from textual_plotext import PlotextPlot
+
+    widget = PlotextPlot()
+    app = PaneHarness(widget)
+    async with app.run_test(size=(120, 30)) as pilot:
+        candles = make_candles(200)[-54:]
+        widget.plt.candlestick(
+            list(range(len(candles))),
+            {
+                "Open": [float(c.open) for c in candles],
+                "Close": [float(c.close) for c in candles],
+                "High": [float(c.high) for c in candles],
+                "Low": [float(c.low) for c in candles],
+            },
+        )
+        await pilot.pause()
+        report(
+            "PlotextPlot.render() (54 candles, every repaint, on the loop)",
+            timed(widget.render, 20),
+        )
+
+
 async def bench_book() -> None:
     pane = OrderBookPane(id="orderbook")
     app = PaneHarness(pane)
@@ -204,6 +228,7 @@ def main() -> None:
     print(f"python {sys.version.split()[0]}")
     bench_chart_builds()
     asyncio.run(bench_chart_pane())
+    asyncio.run(bench_plotext_widget())
     asyncio.run(bench_book())
     asyncio.run(bench_trades())
 
