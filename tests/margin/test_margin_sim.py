@@ -83,7 +83,7 @@ async def test_transfer_borrow_repay_close_and_histories(
         assert not isinstance(app.screen, MarginTransferModal), _text(app, "#form-error")
         await _refresh(app, service)
 
-        screen = await _open(pilot, app, "b", BorrowModal)
+        screen = await _open(pilot, app, "l", BorrowModal)
         await _fill(pilot, screen, wallet=ISO, currency="USDT", amount="50000")
         await _send(pilot, app)  # over the 10x limit: the exchange refuses, under the field
         assert isinstance(app.screen, BorrowModal)
@@ -229,7 +229,7 @@ async def test_forbidden_without_margin_flag(
         service = MarginService(c)
         app = MarginHost(service)
         async with app.run_test(size=(130, 60)) as pilot:
-            screen = await _open(pilot, app, "b", BorrowModal)
+            screen = await _open(pilot, app, "l", BorrowModal)
             await _fill(pilot, screen, wallet="CROSS_MARGIN", currency="USDT", amount="10")
             await _send(pilot, app)
             assert isinstance(app.screen, BorrowModal)

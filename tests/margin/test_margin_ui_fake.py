@@ -56,7 +56,7 @@ async def test_transfer_borrow_levels_and_alert(
         assert fake_client.calls[0][0] == "margin_transfer"
 
         await _refresh(app, service)
-        await pilot.press("b")
+        await pilot.press("l")
         await pilot.pause()
         modal = app.screen
         assert isinstance(modal, BorrowModal)
@@ -131,7 +131,7 @@ async def test_forbidden_is_explained_and_server_field_errors_land_under_fields(
         await _refresh(app, service)
         fake_client.forbid = True
         app.query_one(MarginPane).focus()
-        await pilot.press("b")
+        await pilot.press("l")
         await pilot.pause()
         modal = app.screen
         modal.query_one("#currency", Select).value = "USDT"

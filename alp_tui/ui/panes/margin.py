@@ -29,12 +29,14 @@ from alp_tui.services.margin_alerts import (
     MarginThresholds,
     WalletKey,
 )
+from alp_tui.services.trading import AccountChange
 from alp_tui.ui.format import format_decimal
 from alp_tui.ui.modals.borrow import BorrowModal
 from alp_tui.ui.modals.close_position import ClosePositionModal
 from alp_tui.ui.modals.margin_transfer import MarginTransferModal
 from alp_tui.ui.modals.repay import RepayModal
 from alp_tui.ui.panes.base import DataPane
+from alp_tui.ui.trading_messages import AccountChanged
 from alp_tui.ui.widgets.alert_banner import AlertBanner
 from alp_tui.ui.widgets.pane_status import PaneStatus
 
@@ -79,7 +81,7 @@ class MarginPane(DataPane):
     BINDINGS = [
         Binding("t", "transfer", "Transfer", id="margin.transfer",
                 tooltip="Move funds between spot and a margin wallet"),
-        Binding("b", "borrow", "Borrow", id="margin.borrow",
+        Binding("l", "borrow", "Borrow (loan)", id="margin.borrow",
                 tooltip="Borrow in the cross or an isolated wallet"),
         Binding("r", "repay", "Repay", id="margin.repay",
                 tooltip="Repay a loan (interest is paid first)"),
@@ -134,7 +136,7 @@ class MarginPane(DataPane):
         yield Static("", id="margin-distance")
         table: DataTable[Any] = DataTable(id="margin-loans", cursor_type="row", zebra_stripes=True)
         yield table
-        yield Static("No open loans.  t transfer · b borrow · r repay · x close",
+        yield Static("No open loans.  t transfer · l borrow · r repay · x close",
                      id="margin-empty")
 
     def on_mount(self) -> None:
@@ -262,8 +264,11 @@ class MarginPane(DataPane):
             return
         self.app.bell()
         banner = self._banner()
+        errors = getattr(self.app, "errors", None)
         for alert in alerts:
             log.warning("margin alert: %s", alert.message)
+            if errors is not None and hasattr(errors, "add"):
+                errors.add("margin", "alert", alert.message)  # the app's error log (F3)
             banner.push(alert.message, danger=alert.band is MarginBand.DANGER, at=alert.at)
             self.post_message(self.AlertRaised(self, alert))
 
@@ -320,6 +325,15 @@ class MarginPane(DataPane):
             return
         self.notify(result.summary, title="Margin")
         self.post_message(self.ActionDone(self, result))
+        self.post_message(AccountChanged(AccountChange(result.action.value)))
+        self._refresh_topic()
+
+    def _refresh_topic(self) -> None:
+        """Ask the app's feed for this pane's topic now rather than at the next poll."""
+        pollers = getattr(getattr(self.app, "feed", None), "pollers", None)
+        poller = pollers.get(self.topic) if isinstance(pollers, dict) else None
+        if poller is not None and hasattr(poller, "refresh_now"):
+            poller.refresh_now()
 
     def action_transfer(self) -> None:
         """Open the transfer form."""

@@ -46,7 +46,7 @@ class MarginHistoryPane(DataPane):
                 tooltip="Back to the last 30 days"),
         Binding("e", "export", "Export CSV", id="margin_history.export",
                 tooltip="Write the visible tab's rows to a CSV file"),
-        Binding("ctrl+r", "reload", "Reload", id="margin_history.reload",
+        Binding("R", "reload", "Reload", id="margin_history.reload",
                 tooltip="Fetch the visible tab again"),
     ]
 
@@ -90,7 +90,8 @@ class MarginHistoryPane(DataPane):
         yield PaneStatus("Margin history")
         with Horizontal(id="margin-history-bar"):
             yield Static("", id="margin-history-window")
-            yield Static("[ older · ] newer · e export CSV", id="margin-history-note")
+            yield Static("[ older · ] newer · home latest · e export CSV · R reload",
+                         id="margin-history-note")
         with TabbedContent(id="margin-history-tabs"):
             for kind in HistoryKind:
                 with TabPane(kind.title, id=f"mh-tab-{kind.value}"):
