@@ -133,3 +133,28 @@ async def test_feed_state_reaches_status_line() -> None:
         pane.set_feed_state(state)
         await pilot.pause()
         assert pane.query_one(PaneStatus).state == state
+
+
+async def test_data_given_before_mount_is_shown() -> None:
+    """The app may route data to a pane before it is mounted."""
+    from pane_data import make_book, make_candles
+
+    from alp_tui.ui.panes.chart import ChartPane
+    from alp_tui.ui.panes.orderbook import OrderBookPane
+
+    trades, book, chart = TradesPane(id="trades"), OrderBookPane(id="ob"), ChartPane(id="chart")
+    state = FeedState().fresh()
+    for pane in (trades, book, chart):
+        pane.set_pair(BTC_USDT)
+        pane.set_feed_state(state)
+    trades.show_data(make_trades(3))
+    book.show_data(make_book(5))
+    chart.show_data(make_candles(30))
+    app = PaneHarness(trades, book, chart)
+    async with app.run_test(size=(150, 30)) as pilot:
+        await pilot.pause()
+        assert len(trades.tape.trades) == 3
+        assert book.ladder.book is not None and len(book.ladder.book.asks) == 5
+        assert len(chart.candles) == 30
+        for pane in (trades, book, chart):
+            assert pane.query_one(PaneStatus).state == state

@@ -26,6 +26,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 
 from alp_tui.api.enums import ChartInterval, OrderSide
 from alp_tui.api.models import Candle, Order, PairInfo
+from alp_tui.feed.state import FeedState
 from alp_tui.ui.chart_render import (
     MIN_HEIGHT,
     MIN_WIDTH,
@@ -115,6 +116,7 @@ class ChartPane(DataPane):
         self._cache: OrderedDict[tuple[object, ...], tuple[ChartBuild, Content]] = OrderedDict()
         self._wanted: tuple[object, ...] | None = None
         self._shown: ChartBuild | None = None
+        self._feed_state: FeedState | None = None
         self.build_count = 0
         """Builds run so far (tests and benchmarks read it)."""
 
@@ -125,7 +127,9 @@ class ChartPane(DataPane):
         yield PaneStatus("", id="chart-status")
 
     def on_mount(self) -> None:
-        """Draw titles and the empty state."""
+        """Draw titles and the empty state (or data given before mounting)."""
+        if self._feed_state is not None:
+            self.query_one(PaneStatus).state = self._feed_state
         self._update_titles()
         self._refresh_info()
         self._request_build()
@@ -153,6 +157,11 @@ class ChartPane(DataPane):
         self._order_lines = ()
         self._clear_candles()
         self._update_titles()
+
+    def set_feed_state(self, state: FeedState) -> None:
+        """Show where the candles' data stands (kept until mounted)."""
+        self._feed_state = state
+        super().set_feed_state(state)
 
     def show_data(self, data: Sequence[Candle]) -> None:
         """Show candles (any order; duplicates by time keep the last). Unchanged data is free."""

@@ -20,6 +20,7 @@ from textual.reactive import reactive
 
 from alp_tui.api.enums import OrderSide
 from alp_tui.api.models import Order, OrderBook, PairInfo
+from alp_tui.feed.state import FeedState
 from alp_tui.ui.book_model import LevelKey
 from alp_tui.ui.format import format_decimal
 from alp_tui.ui.panes.base import DataPane
@@ -116,6 +117,8 @@ class OrderBookPane(DataPane):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._own_orders: list[Order] = []
+        self._pending_book: OrderBook | None = None
+        self._feed_state: FeedState | None = None
 
     def compose(self) -> ComposeResult:
         """The ladder and the status line."""
@@ -126,6 +129,12 @@ class OrderBookPane(DataPane):
         """Title the pane; apply a pair set before mounting."""
         if self.pair is not None:
             self.ladder.set_pair(self.pair)
+        if self._pending_book is not None:
+            self.ladder.set_book(self._pending_book)
+            self._pending_book = None
+            self._mark_own()
+        if self._feed_state is not None:
+            self.query_one(PaneStatus).state = self._feed_state
         self._update_titles()
 
     @property
@@ -139,6 +148,7 @@ class OrderBookPane(DataPane):
         """Switch pair: the old book, selection and flashes go at once."""
         super().set_pair(pair)
         self._own_orders = []
+        self._pending_book = None
         if self.is_mounted:
             self.ladder.set_pair(pair)
             self.ladder.set_own_levels(())
@@ -146,8 +156,16 @@ class OrderBookPane(DataPane):
 
     def show_data(self, data: OrderBook) -> None:
         """Show a new book for the current pair (changed levels flash)."""
+        if not self.is_mounted:
+            self._pending_book = data
+            return
         self.ladder.set_book(data)
         self._mark_own()
+
+    def set_feed_state(self, state: FeedState) -> None:
+        """Show where the book's data stands (kept until mounted)."""
+        self._feed_state = state
+        super().set_feed_state(state)
 
     # ------------------------------------------------------------------ own orders
 
