@@ -50,13 +50,17 @@ _LAST = "yellow"
 _CURSOR = "gray"
 _BUY_ORDER = "cyan"
 _SELL_ORDER = "magenta"
+_ANY_ORDER = "blue"
 
 
 @dataclass(frozen=True, slots=True)
 class OrderLine:
-    """One of the user's open orders, drawn as a horizontal line at its price."""
+    """One of the user's open orders, drawn as a horizontal line at its price.
 
-    side: OrderSide
+    ``side`` None (unknown) draws the line in a neutral colour.
+    """
+
+    side: OrderSide | None
     price: Decimal
 
 
@@ -244,9 +248,8 @@ def build_chart(spec: ChartSpec) -> ChartBuild:
         if low - y_pad <= line.price <= high + y_pad:
             visible_orders.append(line)
         else:
-            notes.append(
-                f"{line.side.word.lower()} order {format_decimal(line.price, pp)} off chart"
-            )
+            what = f"{line.side.word.lower()} order" if line.side is not None else "order"
+            notes.append(f"{what} {format_decimal(line.price, pp)} off chart")
 
     cursor = spec.cursor
     cursor_x = (
@@ -270,7 +273,10 @@ def build_chart(spec: ChartSpec) -> ChartBuild:
             plt.vline(cursor_x, _CURSOR)
         plt.hline(float(shown[-1].close), _LAST)
         for line in visible_orders:
-            plt.hline(float(line.price), _BUY_ORDER if line.side is OrderSide.BID else _SELL_ORDER)
+            colour = {OrderSide.BID: _BUY_ORDER, OrderSide.ASK: _SELL_ORDER}.get(
+                line.side, _ANY_ORDER
+            )
+            plt.hline(float(line.price), colour)
         plt.candlestick(
             xs,
             {

@@ -298,3 +298,19 @@ async def test_info_line_fits_narrow_panes() -> None:
         width = pane.query_one("#chart-info").size.width
         assert len(info) <= width
         assert f"C {candles[-1].close:,.2f}" in info  # the close always stays
+
+
+async def test_order_lines_accept_bare_prices() -> None:
+    pane = ChartPane(id="chart")
+    app = PaneHarness(pane)
+    async with app.run_test(size=(120, 34)) as pilot:
+        pane.set_pair(BTC_USDT)
+        candles = make_candles(100)
+        pane.show_data(candles)
+        price = candles[-1].close
+        pane.set_order_lines([price, (OrderSide.ASK, price + 1), D(1)])
+        await settle(app, pilot)
+        assert OrderLine(None, price) in pane.order_lines
+        assert pane.shown_build is not None
+        assert pane.shown_build.notes == ("order 1.00 off chart",)
+        assert "order 1.00 off chart" in pane.info_text()

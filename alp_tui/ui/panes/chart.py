@@ -178,14 +178,20 @@ class ChartPane(DataPane):
 
     # ------------------------------------------------------------------ own orders
 
-    def set_order_lines(self, lines: Iterable[OrderLine | tuple[OrderSide, Decimal]]) -> None:
-        """Draw these prices as horizontal lines (buy orders cyan, sell orders magenta)."""
-        new = tuple(
-            sorted(
-                (ln if isinstance(ln, OrderLine) else OrderLine(ln[0], ln[1]) for ln in lines),
-                key=lambda ln: (ln.side.value, ln.price),
-            )
-        )
+    def set_order_lines(
+        self, lines: Iterable[OrderLine | tuple[OrderSide, Decimal] | Decimal]
+    ) -> None:
+        """Draw these prices as horizontal lines: buy orders cyan, sell orders magenta, bare
+        prices (side unknown) blue. Prefer :meth:`set_own_orders`, which knows the sides."""
+        new_lines: list[OrderLine] = []
+        for line in lines:
+            if isinstance(line, OrderLine):
+                new_lines.append(line)
+            elif isinstance(line, Decimal):
+                new_lines.append(OrderLine(None, line))
+            else:
+                new_lines.append(OrderLine(line[0], line[1]))
+        new = tuple(sorted(new_lines, key=lambda ln: (ln.side.value if ln.side else "", ln.price)))
         if new != self._order_lines:
             self._order_lines = new
             self._request_build()
