@@ -15,6 +15,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -219,7 +220,7 @@ class MarginFormModal(ModalScreen[MarginActionResult | None]):
             target = self.FIELD_ALIASES.get(name, name)
             found = self.query(f"#{target}-error")
             if found:
-                found.first(Static).update(text)
+                found.first(Static).update(Text(text))
                 for field in self.query(f"#{target}-field"):
                     field.add_class("-invalid-field")
             else:
@@ -227,7 +228,7 @@ class MarginFormModal(ModalScreen[MarginActionResult | None]):
         bottom = exc.message
         if leftovers:
             bottom = f"{bottom} ({'; '.join(leftovers)})"
-        self.query_one("#form-error", Static).update(bottom)
+        self.query_one("#form-error", Static).update(Text(bottom))
 
     # --- preview -------------------------------------------------------------------------
     def preview(self) -> str:
@@ -240,7 +241,7 @@ class MarginFormModal(ModalScreen[MarginActionResult | None]):
             text = self.preview()
         except MarginRequestError:
             text = ""
-        self.query_one("#margin-preview", Static).update(text)
+        self.query_one("#margin-preview", Static).update(Text(text))
 
     @on(Input.Changed)
     @on(Select.Changed)
@@ -284,7 +285,7 @@ class MarginFormModal(ModalScreen[MarginActionResult | None]):
         self.clear_errors()
         self.busy = True
         self.query_one("#submit", Button).disabled = True
-        self.query_one("#form-error", Static).update("Sending…")
+        self.query_one("#form-error", Static).update(Text("Sending…", style="cyan"))
         self._send_worker()
 
     @work(exclusive=True, group="margin-action", exit_on_error=False)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from decimal import Decimal
 
 from textual import on
 from textual.widget import Widget
-from textual.widgets import Input, Select
+from textual.widgets import Button, Input, Select
 
 from alp_tui.api.enums import MarginDirection
 from alp_tui.services.margin import MarginActionResult, TransferRequest
@@ -35,6 +36,7 @@ class MarginTransferModal(MarginFormModal):
             choices, value=self.default_wallet(choices), id="wallet"))
         yield self.field("currency", "Currency", Select([], id="currency"))
         yield self.field("amount", "Amount", Input(placeholder="0.00", id="amount"))
+        yield Button("All available", id="transfer-max", compact=True)
         yield self.field("note", "Note (optional)", Input(id="note"))
 
     def on_mount(self) -> None:
@@ -45,6 +47,23 @@ class MarginTransferModal(MarginFormModal):
     @on(Select.Changed, "#wallet")
     def _wallet_changed(self, event: Select.Changed) -> None:
         self.set_currency_options(self.currencies_for(parse_wallet_value(event.value)))
+
+    def available_now(self) -> Decimal | None:
+        """What the chosen side holds of the chosen currency (None when unknown)."""
+        snap = self.snapshot
+        wallet = self.selected_wallet()
+        currency = self.value_of(self.query_one("#currency", Select))
+        if snap is None or wallet is None or not currency:
+            return None
+        if self.value_of(self.query_one("#direction", Select)) == MarginDirection.SUB.value:
+            return snap.wallet_available(wallet, currency)
+        return snap.spot_available(currency)
+
+    @on(Button.Pressed, "#transfer-max")
+    def _fill_max(self) -> None:
+        have = self.available_now()
+        if have is not None and have > 0:
+            self.query_one("#amount", Input).value = fmt_amount(have)
 
     def build(self) -> TransferRequest:
         """The validated request (raises MarginRequestError)."""
@@ -64,16 +83,14 @@ class MarginTransferModal(MarginFormModal):
 
     def preview(self) -> str:
         """What is available on the side the funds leave."""
-        snap = self.snapshot
+        have = self.available_now()
         wallet = self.selected_wallet()
         currency = self.value_of(self.query_one("#currency", Select))
-        if snap is None or wallet is None or not currency:
+        if have is None or wallet is None:
             return ""
-        direction = self.value_of(self.query_one("#direction", Select))
-        if direction == MarginDirection.SUB.value:
-            have = snap.wallet_available(wallet, currency)
+        if self.value_of(self.query_one("#direction", Select)) == MarginDirection.SUB.value:
             return f"Available in the {wallet.label} wallet: {fmt_amount(have)} {currency}"
-        return f"Available in spot: {fmt_amount(snap.spot_available(currency))} {currency}"
+        return f"Available in spot: {fmt_amount(have)} {currency}"
 
     async def send(self) -> MarginActionResult:
         """Send the transfer."""

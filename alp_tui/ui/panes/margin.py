@@ -49,6 +49,7 @@ BAND_STYLE: dict[MarginBand, str] = {
     MarginBand.NO_DEBT: "dim",
 }
 
+GAUGE_WIDTH = 12
 LOAN_COLUMNS = ("wallet", "pair", "currency", "borrowed", "interest", "owed")
 
 
@@ -194,10 +195,13 @@ class MarginPane(DataPane):
             widget.update(Text("No margin wallets in use.", style="dim"))
             return
         text = Text()
-        for i, pos in enumerate(positions.values()):
-            if i:
-                text.append("\n")
+        for pos in positions.values():
             text.append_text(self.level_line(pos))
+            text.append("\n")
+        t = self.thresholds
+        text.append(f"safe ≥ {t.warning} · warning < {t.warning} · near liquidation < "
+                    f"{t.danger} · the exchange liquidates below {t.liquidation}",
+                    style="dim")
         widget.update(text)
 
     def level_line(self, pos: WalletPosition) -> Text:
@@ -207,12 +211,28 @@ class MarginPane(DataPane):
         text.append(f"{pos.wallet.label:<22}", style="bold")
         level = f"{pos.level:.3f}" if pos.level is not None else "—"
         text.append(f" {level:>8} ", style=BAND_STYLE[band])
+        text.append(" ")
+        text.append_text(self.gauge(pos.level))
         text.append(f" {band.value.upper():<17}", style=BAND_STYLE[band])
         text.append(f" assets {format_decimal(pos.assets_usdt, 2)}"
                     f"  debt {format_decimal(pos.debt_usdt, 2)} USDT")
         if pos.unpriced:
             text.append(f"  (no price for {', '.join(pos.unpriced)})", style="italic dim")
         return text
+
+    def gauge(self, level: Decimal | None, width: int = GAUGE_WIDTH) -> Text:
+        """A bar from the liquidation line (empty) to twice the warning line (full),
+        coloured by band: the further from liquidation, the longer and greener."""
+        t = self.thresholds
+        if level is None:
+            return Text("·" * width, style="dim")
+        top = t.warning * 2
+        share = (level - t.liquidation) / (top - t.liquidation)
+        filled = int(max(Decimal(0), min(Decimal(1), share)) * width)
+        band = t.band(level)
+        colour = {MarginBand.SAFE: "green", MarginBand.WARNING: "yellow",
+                  MarginBand.DANGER: "red"}.get(band, "dim")
+        return Text.assemble(("█" * filled, colour), ("░" * (width - filled), "dim"))
 
     def _draw_distance(self) -> None:
         widget = self.query_one("#margin-distance", Static)

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, ClassVar
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -90,7 +91,7 @@ class MarginHistoryPane(DataPane):
         yield PaneStatus("Margin history")
         with Horizontal(id="margin-history-bar"):
             yield Static("", id="margin-history-window")
-            yield Static("[ older · ] newer · home latest · e export CSV · R reload",
+            yield Static(Text("[ older · ] newer · home latest · e export CSV · R reload"),
                          id="margin-history-note")
         with TabbedContent(id="margin-history-tabs"):
             for kind in HistoryKind:
@@ -133,7 +134,7 @@ class MarginHistoryPane(DataPane):
         label = f"{start:%Y-%m-%d %H:%M} → {end:%Y-%m-%d %H:%M} UTC"
         if self.at_latest:
             label = f"last 30 days (from {start:%Y-%m-%d %H:%M} UTC)"
-        self.query_one("#margin-history-window", Static).update(label)
+        self.query_one("#margin-history-window", Static).update(Text(label))
 
     def set_window_end(self, end: datetime | None) -> None:
         """Move the window to end at ``end`` (None or past now: the latest) and reload."""
