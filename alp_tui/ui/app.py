@@ -17,6 +17,7 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.events import Resize
+from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
@@ -111,6 +112,7 @@ class AlpApp(App[int]):
         self.interval = ChartInterval(config.dashboard.chart_interval)
         self.topic_states: dict[str, FeedState] = {}
         self._pending: dict[str, FeedData] = {}
+        self.selected_level: tuple[Any, Any] | None = None
         self._stack = contextlib.AsyncExitStack()
         self.set_class(mode == "demo", "-demo")
 
@@ -133,7 +135,12 @@ class AlpApp(App[int]):
 
     def data_panes(self, topic: str | None = None) -> list[DataPane]:
         """Mounted data panes, optionally only those of ``topic``."""
-        return [p for p in self.query(DataPane) if topic is None or p.topic == topic]
+        return [p for p in self.main.query(DataPane) if topic is None or p.topic == topic]
+
+    @property
+    def main(self) -> Screen[Any]:
+        """The dashboard screen (queries go there even while a modal is open)."""
+        return self.screen_stack[0] if self.screen_stack else self.screen
 
     # --- lifecycle --------------------------------------------------------------------
     async def on_mount(self) -> None:
@@ -141,14 +148,15 @@ class AlpApp(App[int]):
         theme = self.config.dashboard.theme
         if theme in self.available_themes:
             self.theme = theme
-        header = self.query_one(HeaderPane)
+        header = self.main.query_one(HeaderPane)
         header.mode = self.mode
         header.public_only = not self.has_credentials
         header.pair = self.market.selected
         self.errors.add_listener(self._error_logged)
         self._apply_size(self.size.width, self.size.height)
         self.set_interval(1.0, self._tick_header)
-        self.query_one("#markets-table").focus()
+        self.main.query_one("#markets-table").focus()
+        self._push_interval()
         if self._start_feed:
             await self.start_feed()
 
@@ -221,8 +229,8 @@ class AlpApp(App[int]):
             self.notify(f"Unknown pair {wanted}; showing {fallback}", severity="warning")
             self.select_pair(fallback)
             return
-        self.query_one(MarketsPane).show_data(self.market)
-        header = self.query_one(HeaderPane)
+        self.main.query_one(MarketsPane).show_data(self.market)
+        header = self.main.query_one(HeaderPane)
         header.info = self.market.info()
         header.ticker = self.market.ticker()
         if not had_info and self.market.info() is not None:
@@ -254,14 +262,14 @@ class AlpApp(App[int]):
             self._tick_header()
 
     def _tick_header(self) -> None:
-        header = self.query_one(HeaderPane)
+        header = self.main.query_one(HeaderPane)
         word, age = connection_summary(self.topic_states, self._clock())
         header.connection = word
         header.data_age = age
 
     @on(ErrorLogged)
     def _count_errors(self, _message: ErrorLogged) -> None:
-        self.query_one(HeaderPane).error_count = len(self.errors)
+        self.main.query_one(HeaderPane).error_count = len(self.errors)
 
     def _order_lines(self, orders: Any) -> None:
         chart = self.data_panes("chart")
@@ -288,11 +296,11 @@ class AlpApp(App[int]):
         """Make ``pair`` the selected pair everywhere; old data is dropped at once."""
         self.market.selected = pair
         self._pending.clear()
-        header = self.query_one(HeaderPane)
+        header = self.main.query_one(HeaderPane)
         header.pair = pair
         header.info = self.market.info()
         header.ticker = self.market.ticker()
-        markets = self.query_one(MarketsPane)
+        markets = self.main.query_one(MarketsPane)
         markets.selected = pair
         if self.feed is not None:
             self.feed.set_params(pair=pair)
@@ -301,7 +309,7 @@ class AlpApp(App[int]):
     @on(WatchToggled)
     def _watch_toggled(self, message: WatchToggled) -> None:
         watched = self.market.toggle_watch(message.pair)
-        self.query_one(MarketsPane).show_data(self.market)
+        self.main.query_one(MarketsPane).show_data(self.market)
         self.notify(f"{message.pair} {'pinned to' if watched else 'removed from'} the watchlist")
         self.save_watchlist(list(self.market.watchlist))
 
@@ -319,18 +327,36 @@ class AlpApp(App[int]):
     def set_chart_interval(self, interval: ChartInterval) -> None:
         """Switch the chart's candle interval."""
         self.interval = interval
-        for chart in self.data_panes("chart"):
-            setter = getattr(chart, "set_interval", None)
-            if callable(setter):
-                setter(interval)
+        self._push_interval()
         if self.feed is not None:
             self.feed.set_params(interval=interval.value)
         self.notify(f"Chart interval {interval.label}", timeout=2)
+
+    def _push_interval(self) -> None:
+        for chart in self.data_panes("chart"):
+            if hasattr(chart, "interval"):
+                chart.interval = self.interval  # type: ignore[attr-defined]
 
     def set_book_grouping(self, grouped: bool) -> None:
         """Ask the exchange for a price-grouped book (or not)."""
         if self.feed is not None:
             self.feed.set_params(grouped=grouped)
+
+    # Messages of the market panes, handled by name so this module needs no import of them.
+    def on_order_book_pane_grouping_toggled(self, message: Any) -> None:
+        """The book pane asks for a grouped (or ungrouped) book."""
+        self.set_book_grouping(bool(message.grouped))
+
+    def on_order_book_pane_level_selected(self, message: Any) -> None:
+        """A book level was clicked or chosen: remember its price for order forms."""
+        self.selected_level = (message.side, message.price)
+
+    def on_chart_pane_interval_changed(self, message: Any) -> None:
+        """The chart pane switched interval itself."""
+        if message.interval != self.interval:
+            self.interval = ChartInterval(message.interval)
+            if self.feed is not None:
+                self.feed.set_params(interval=self.interval.value)
 
     @on(TabbedContent.TabActivated, "#account-tabs")
     def _tab_activated(self) -> None:
@@ -344,7 +370,7 @@ class AlpApp(App[int]):
         for topic in PUBLIC_TOPICS:
             if any(_shown(p) for p in self.data_panes(topic)):
                 active.add(topic)
-        tab = self.query_one("#account-tabs", TabbedContent).active
+        tab = self.main.query_one("#account-tabs", TabbedContent).active
         if tab:
             active.add(tab)
         if "chart" in active:
@@ -401,9 +427,9 @@ class AlpApp(App[int]):
         """Move the focus to a pane."""
         target: Widget | None
         if name == "markets":
-            target = self.query_one("#markets-table")
+            target = self.main.query_one("#markets-table")
         elif name == "account":
-            target = self.query_one("#account-tabs", TabbedContent).query_one("Tabs")
+            target = self.main.query_one("#account-tabs", TabbedContent).query_one("Tabs")
         else:
             panes = self.data_panes(name)
             target = panes[0] if panes else None
@@ -439,7 +465,7 @@ class AlpApp(App[int]):
                                  lambda i=interval: self.set_chart_interval(i))
         for key in SortKey:
             yield PaletteCommand(f"Sort markets by {key.label}", "Sort the markets pane",
-                                 lambda k=key: self.query_one(MarketsPane).sort_by(k))
+                                 lambda k=key: self.main.query_one(MarketsPane).sort_by(k))
         for theme in sorted(self.available_themes):
             yield PaletteCommand(f"Theme: {theme}", "Change the colours",
                                  lambda t=theme: setattr(self, "theme", t))

@@ -51,7 +51,7 @@ class MarketsPane(DataPane):
 
     def compose(self) -> ComposeResult:
         """Filter box, table and status line."""
-        yield Input(placeholder="type to filter…", id="markets-filter")
+        yield Input(placeholder="type to filter…", id="markets-filter", select_on_focus=False)
         table = MarketsTable(id="markets-table", cursor_type="row", zebra_stripes=True)
         table.border_title = "Markets"
         yield table

@@ -10,15 +10,15 @@ class MarketsTable(DataTable):
     """A row-cursor DataTable where one click on a pair selects it."""
 
     async def _on_click(self, event: events.Click) -> None:
-        before = self.cursor_coordinate
-        await super()._on_click(event)
+        # Runs before DataTable's own handler (Textual calls each class's handler along
+        # the MRO). DataTable only selects on a click of the already highlighted row, so a
+        # click on another row is selected here once DataTable has moved the cursor to it.
         meta = event.style.meta
         row = meta.get("row", -1)
         if (
             isinstance(row, int)
             and row >= 0
             and not meta.get("out_of_bounds", False)
-            and self.cursor_coordinate.row != before.row
+            and row != self.cursor_coordinate.row
         ):
-            # DataTable only selects on a click of the already highlighted row.
-            self._post_selected_message()
+            self.call_next(self._post_selected_message)
