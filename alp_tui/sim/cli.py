@@ -116,24 +116,28 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None,
         print(f"alp-tui sim: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}",
               file=err)
         return 2
+    except KeyboardInterrupt:
+        server.stop()
+        return 0
     except Exception as exc:  # a corrupt state file and the like
         print(f"alp-tui sim: cannot start: {exc or type(exc).__name__}", file=err)
         server.stop()
         return 1
-    print(f"ALP simulator serving {url}", file=out)
-    print(f"  api_key    {server.api_key}", file=out)
-    print(f"  api_secret {server.api_secret}", file=out)
-    print(f"  state      {args.state}", file=out)
-    print("Ctrl-C to stop.", file=out, flush=True)
-
     stop = stop_event or threading.Event()
     previous = None
-    if threading.current_thread() is threading.main_thread():
-        def on_term(signum: int, frame: FrameType | None) -> None:
-            stop.set()
-        previous = signal.signal(signal.SIGTERM, on_term)
     code = 0
     try:
+        # Everything after start() sits in the try: a Ctrl-C may land at any point,
+        # even while the banner is being printed.
+        if threading.current_thread() is threading.main_thread():
+            def on_term(signum: int, frame: FrameType | None) -> None:
+                stop.set()
+            previous = signal.signal(signal.SIGTERM, on_term)
+        print(f"ALP simulator serving {url}", file=out)
+        print(f"  api_key    {server.api_key}", file=out)
+        print(f"  api_secret {server.api_secret}", file=out)
+        print(f"  state      {args.state}", file=out)
+        print("Ctrl-C to stop.", file=out, flush=True)
         while not stop.wait(0.5):
             if not server.running:
                 print("alp-tui sim: the server stopped unexpectedly", file=err)
@@ -142,9 +146,16 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None,
     except KeyboardInterrupt:
         pass
     finally:
-        server.stop()
-        if previous is not None:
-            signal.signal(signal.SIGTERM, previous)
+        main_thread = threading.current_thread() is threading.main_thread()
+        # A second Ctrl-C while stopping would otherwise leave a traceback.
+        old_int = signal.signal(signal.SIGINT, signal.SIG_IGN) if main_thread else None
+        try:
+            server.stop()
+        finally:
+            if previous is not None:
+                signal.signal(signal.SIGTERM, previous)
+            if old_int is not None:
+                signal.signal(signal.SIGINT, old_int)
     print("ALP simulator stopped.", file=out, flush=True)
     return code
 
