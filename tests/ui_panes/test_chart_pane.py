@@ -24,14 +24,21 @@ D = Decimal
 
 
 async def settle(app, pilot) -> None:
-    """Let every chart build finish (cancelled ones included) and its result land."""
-    for _ in range(3):
+    """Let every chart build finish (cancelled ones included) and its result land.
+
+    A finished build worker has already handed its result to the loop (``call_from_thread``
+    waits for the callback), so "all workers finished after a pause" means settled.
+    """
+    for _ in range(50):
         for worker in list(app.workers):
             try:
                 await worker.wait()
             except (WorkerCancelled, WorkerFailed):
                 pass
         await pilot.pause()
+        if all(worker.is_finished for worker in app.workers):
+            return
+    raise AssertionError("chart builds did not settle")
 
 
 def posted(messages: list[Message], kind: type) -> list:
