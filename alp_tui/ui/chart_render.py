@@ -30,6 +30,7 @@ __all__ = [
     "ChartSpec",
     "OrderLine",
     "build_chart",
+    "candle_at",
     "fit_candle_count",
     "nice_ticks",
     "strip_ansi",
@@ -105,8 +106,23 @@ class ChartBuild:
     """How many candles are drawn."""
     plot_columns: int = 0
     """Width of the plot area in columns."""
+    label_width: int = 0
+    """Width of the y-axis labels; the plot area starts one column (the axis) after them."""
+    columns_per_candle: int = 2
+    """Columns per candle slot; candle i sits at plot column ``cpc * i + cpc // 2``."""
     notes: tuple[str, ...] = field(default=())
     """Short remarks, e.g. orders whose price is off the chart."""
+
+
+def candle_at(build: ChartBuild, x: int) -> int | None:
+    """Index (into the spec's candles) of the candle whose slot holds column ``x``."""
+    if build.count <= 0:
+        return None
+    column = x - build.label_width - 1
+    if column < 0 or column >= build.plot_columns:
+        return None
+    slot = column // max(1, build.columns_per_candle)
+    return build.first + slot if slot < build.count else None
 
 
 def fit_candle_count(
@@ -329,5 +345,7 @@ def build_chart(spec: ChartSpec) -> ChartBuild:
         first=first,
         count=count,
         plot_columns=plot_columns,
+        label_width=label_width,
+        columns_per_candle=cpc,
         notes=tuple(notes),
     )

@@ -321,3 +321,23 @@ async def test_order_lines_accept_bare_prices() -> None:
         assert pane.shown_build is not None
         assert pane.shown_build.notes == ("order 1.00 off chart",)
         assert "order 1.00 off chart" in pane.info_text()
+
+
+async def test_click_puts_cursor_on_candle() -> None:
+    pane = ChartPane(id="chart")
+    app = PaneHarness(pane)
+    async with app.run_test(size=(120, 34)) as pilot:
+        pane.set_pair(BTC_USDT)
+        candles = make_candles(200)
+        pane.show_data(candles)
+        await settle(app, pilot)
+        build = pane.shown_build
+        assert build is not None
+        x = build.label_width + 1 + 2 * 5 + 1  # the sixth candle drawn
+        await pilot.click(pane.canvas, offset=(x, 5))
+        await settle(app, pilot)
+        assert pane.cursor_candle() == candles[build.first + 5]
+        # The candle is drawn in that very column of the chart.
+        lines = strip_ansi(build_chart(pane._spec()).ansi).splitlines()
+        baseline = next(line for line in lines if line.lstrip().startswith("0┤"))
+        assert baseline[x] == "█"

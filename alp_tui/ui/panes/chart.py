@@ -34,6 +34,7 @@ from alp_tui.ui.chart_render import (
     ChartSpec,
     OrderLine,
     build_chart,
+    candle_at,
 )
 from alp_tui.ui.format import format_decimal, format_percent
 from alp_tui.ui.panes.base import DataPane
@@ -59,7 +60,7 @@ class ChartPane(DataPane):
 
     Keys (when focused): ``1``..``6`` switch interval (5m 15m 30m 1h 4h 1d) and post
     :class:`ChartPane.IntervalChanged`; ←/→ move a cursor whose candle's OHLCV shows in the
-    info line; ``escape`` drops the cursor.
+    info line (a click on a candle puts the cursor there); ``escape`` drops the cursor.
     """
 
     topic: ClassVar[str] = "chart"
@@ -238,6 +239,17 @@ class ChartPane(DataPane):
         first = self._shown.first if self._shown is not None else 0
         index = max(first, min(len(times) - 1, index))
         self.cursor_time = times[index]
+
+    def on_click(self, event: events.Click) -> None:
+        """A click on the chart puts the cursor on that candle."""
+        offset = event.get_content_offset(self.canvas)
+        build = self._shown
+        if offset is None or build is None:
+            return
+        index = candle_at(build, offset.x)
+        if index is not None and index < len(self._candles):
+            self.focus()
+            self.cursor_time = self._candles[index].time
 
     def action_clear_cursor(self) -> None:
         """Hide the cursor."""
