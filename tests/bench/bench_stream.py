@@ -30,16 +30,16 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from textual import events  # noqa: E402
+from textual import events
 
-from alp_tui.api.enums import OrderSide, OrderType, WalletType  # noqa: E402
-from alp_tui.api.stream_events import DiffEvent  # noqa: E402
-from alp_tui.config import Config  # noqa: E402
-from alp_tui.feed.stream_feed import StreamFeed  # noqa: E402
-from alp_tui.feed.topics import default_topics  # noqa: E402
-from alp_tui.sim.server import SimServer  # noqa: E402
-from alp_tui.ui.app import AlpApp, create_app  # noqa: E402
-from alp_tui.ui.messages import FeedData  # noqa: E402
+from alp_tui.api.enums import OrderSide, OrderType, WalletType
+from alp_tui.api.stream_events import DiffEvent
+from alp_tui.config import Config
+from alp_tui.feed.stream_feed import StreamFeed
+from alp_tui.feed.topics import default_topics
+from alp_tui.sim.server import SimServer
+from alp_tui.ui.app import AlpApp, create_app
+from alp_tui.ui.messages import FeedData
 
 D = Decimal
 PAIR = "BTC_USDT"
