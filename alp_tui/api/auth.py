@@ -162,6 +162,10 @@ class TokenManager:
         self._wall = wall
         self._token: Token | None = None
         self._lock = asyncio.Lock()
+        # Counts finished POST /auth attempts; callers that queued while an attempt was under
+        # way get its error instead of each trying again (no stampede on bad keys).
+        self._attempts_done = 0
+        self._last_error: BaseException | None = None
         self.refreshes = 0  # POST /auth calls made; the API-health view may show it
         self.clock_offset_s: float | None = None  # server clock - local clock, when known
 
@@ -191,18 +195,28 @@ class TokenManager:
         tok = self._usable()
         if tok is not None:
             return tok.value
+        seen = self._attempts_done
         async with self._lock:
-            # Whoever held the lock before us may have refreshed already.
+            # Whoever held the lock before us may have refreshed already, or failed.
             tok = self._usable()
             if tok is not None:
                 return tok.value
+            if self._attempts_done != seen and self._last_error is not None:
+                raise self._last_error
             if not self._cache_checked:
                 self._cache_checked = True
                 tok = self._from_cache()
                 if tok is not None:
                     self._token = tok
                     return tok.value
-            tok = await self._new_token()
+            try:
+                tok = await self._new_token()
+            except Exception as exc:
+                self._last_error = exc
+                raise
+            finally:
+                self._attempts_done += 1
+            self._last_error = None
             self._token = tok
             return tok.value
 

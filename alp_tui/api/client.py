@@ -377,6 +377,9 @@ class AlpClient:
                 err = self._transport_error(exc, method, path)
                 error = type(err).__name__
                 raise err from None
+            except asyncio.CancelledError:
+                error = "CancelledError"  # the caller gave up (e.g. a pane changed pair)
+                raise
             status = response.status_code
             if status >= 400:
                 error = _status_error_name(status)

@@ -304,3 +304,27 @@ def test_plain_http_to_remote_host_is_refused(caplog) -> None:
     AlpClient("http://exchange.example.com/api/v3")
     with pytest.raises(RequestError):
         AlpClient("ftp://exchange.example.com/api/v3")
+
+
+async def test_refused_keys_with_20_waiting_make_one_auth() -> None:
+    fake = FakeExchange()
+    release = asyncio.Event()
+
+    async def refuse(_r: httpx.Request) -> httpx.Response:
+        await release.wait()
+        return httpx.Response(401, json={"code": "UNAUTHORIZED"})
+
+    fake.on("POST", "/auth", refuse)
+    fake.on("GET", BALANCES, [])
+    async with fake.client() as client:
+        tasks = [asyncio.create_task(client.balances()) for _ in range(20)]
+        for _ in range(5):
+            await asyncio.sleep(0)
+        release.set()
+        results = await asyncio.gather(*tasks, return_exceptions=True)
+        assert all(isinstance(r, AuthError) for r in results)
+        assert len(fake.sent("POST", "/auth")) == 1
+        with pytest.raises(AuthError):  # a later call tries again
+            await client.balances()
+    assert len(fake.sent("POST", "/auth")) == 2
+    assert not fake.sent("GET", BALANCES)
