@@ -287,6 +287,13 @@ class AlpClient:
         with contextlib.suppress(ValueError):
             self._observers.remove(fn)
 
+    async def bearer_token(self) -> str:
+        """A JWT valid for a while yet (shared with REST calls; the WebSocket feed's
+        ``auth`` uses it). Raises AuthError without credentials."""
+        if not self.has_credentials:
+            raise AuthError("A token needs an API key and secret, and none are configured.")
+        return await self._tokens.get()
+
     @staticmethod
     def new_client_order_id() -> str:
         """A fresh client order id; callers that journal orders pass it to place_order."""

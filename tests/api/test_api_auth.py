@@ -328,3 +328,15 @@ async def test_refused_keys_with_20_waiting_make_one_auth() -> None:
             await client.balances()
     assert len(fake.sent("POST", "/auth")) == 2
     assert not fake.sent("GET", BALANCES)
+
+
+async def test_bearer_token_is_shared_with_rest() -> None:
+    fake = FakeExchange()
+    fake.on("GET", BALANCES, [])
+    async with fake.client() as client:
+        token = await client.bearer_token()
+        await client.balances()
+        assert token == fake.tokens[0] and client.auth_count == 1
+    async with fake.client(api_key=None, api_secret=None) as client:
+        with pytest.raises(AuthError):
+            await client.bearer_token()
