@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from decimal import ROUND_DOWN, Decimal
+from typing import Any
 
 from sortedcontainers import SortedDict
 
@@ -36,7 +37,7 @@ class Order:
         "expire_at", "filled", "hold", "hold_currency", "id", "is_bid", "open_at", "pair",
         "price", "quote_amount", "remaining", "side_effect", "status", "stop_operator",
         "stop_price", "system", "tif", "type", "updated_at", "value_filled", "wallet_pair",
-        "wallet_type",
+        "wallet_type", "wallets",
     )
 
     def __init__(
@@ -91,6 +92,8 @@ class Order:
         self.hold_currency = ""
         # Market makers and takers: not persisted, no activity records.
         self.system = system
+        # (base wallet, quote wallet), looked up once by the exchange.
+        self.wallets: tuple[Any, Any] | None = None
 
     @property
     def aon(self) -> bool:

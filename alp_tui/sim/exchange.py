@@ -81,10 +81,36 @@ from alp_tui.sim.candles import CandleSeries, backfill
 from alp_tui.sim.catalog import CURRENCIES, PAIR_BY_NAME, PAIRS, PairSpec
 from alp_tui.sim.engine import Fill, Order, OrderBook
 from alp_tui.sim.errors import SimError
-from alp_tui.sim.ledger import Ledger, Record, Wallet, rfc3339
+from alp_tui.sim.ledger import ActivityRow, Ledger, Record, Wallet, rfc3339
 from alp_tui.sim.store import Store
 
 Json = Any
+# Enum members as plain globals: attribute access on an Enum class is slow on 3.11,
+# and this module is on the path of every order.
+S_CANCELLED = OrderStatus.CANCELLED
+S_EXPIRED = OrderStatus.EXPIRED
+S_FILLED = OrderStatus.FILLED
+S_OPEN = OrderStatus.OPEN
+S_PARTIAL_CANCELLED = OrderStatus.PARTIAL_CANCELLED
+S_PARTIAL_FILLED = OrderStatus.PARTIAL_FILLED
+S_PENDING = OrderStatus.PENDING
+S_UNDEFINED = OrderStatus.UNDEFINED
+T_LIMIT = OrderType.LIMIT
+T_MARKET = OrderType.MARKET
+T_STOP_LIMIT = OrderType.STOP_LIMIT
+T_STOP_MARKET = OrderType.STOP_MARKET
+SE_AUTO_BORROW = SideEffect.AUTO_BORROW
+SE_NO_SIDE_EFFECT = SideEffect.NO_SIDE_EFFECT
+OP_GTE = StopOperator.GTE
+OP_LTE = StopOperator.LTE
+TIF_AON = TimeInForce.AON
+TIF_FOK = TimeInForce.FOK
+TIF_GTC = TimeInForce.GTC
+TIF_IOC = TimeInForce.IOC
+TIF_UNDEFINED_TIME_IN_FORCE = TimeInForce.UNDEFINED_TIME_IN_FORCE
+W_FUNDING = WalletType.FUNDING
+W_ISOLATED_MARGIN = WalletType.ISOLATED_MARGIN
+W_SPOT = WalletType.SPOT
 log = logging.getLogger(__name__)
 
 ZERO = Decimal(0)
@@ -224,6 +250,15 @@ class Exchange:
         self._dirty_orders: dict[int, Order] = {}
         self._dirty_wallets: dict[int, Wallet] = {}
         self._store = Store(state_path)
+        self.candles: dict[tuple[str, int], CandleSeries] = {}
+        self._pair_series: dict[str, list[CandleSeries]] = {p.name: [] for p in PAIRS}
+        self._history_done: set[tuple[str, int]] = set()
+        for spec in PAIRS:
+            for interval in ChartInterval:
+                series = CandleSeries(interval.seconds, [])
+                self.candles[(spec.name, interval.seconds)] = series
+                self._pair_series[spec.name].append(series)
+        self._fee_cache: dict[str, catalog.FeeEntry] = {}
 
         now = self._clock()
         self.started_at = now
@@ -240,12 +275,6 @@ class Exchange:
                 self._depth -= 1
                 self._flush()
 
-        self.candles: dict[tuple[str, int], CandleSeries] = {}
-        self._history_done: set[tuple[str, int]] = set()
-        for spec in PAIRS:
-            for interval in ChartInterval:
-                self.candles[(spec.name, interval.seconds)] = CandleSeries(
-                    interval.seconds, [])
         from alp_tui.sim.funding import Funding
         from alp_tui.sim.margin import MarginDesk
         self.funding = Funding(self)
@@ -280,7 +309,7 @@ class Exchange:
     def _mark(self, kind: str, oid: int, obj: Any) -> None:
         self._dirty[(kind, oid)] = obj
 
-    def _wallet_changed(self, wallet: Wallet, record: Record | None) -> None:
+    def _wallet_changed(self, wallet: Wallet, record: ActivityRow | None) -> None:
         if wallet.account_id in EPHEMERAL_ACCOUNTS:
             return
         self._dirty[("wallet", wallet.id)] = wallet
@@ -316,6 +345,14 @@ class Exchange:
             self._store.write(rows)
         self._dirty = {}
         events = self._events
+        if not self._listeners:
+            # Nobody listens: skip building the events (the hot path of benchmarks/tests).
+            events.clear()
+            self._dirty_orders.clear()
+            self._dirty_wallets.clear()
+            self._book_pairs.clear()
+            self._ticker_pairs.clear()
+            return
         for order in self._dirty_orders.values():
             events.append({"type": "order", "account_id": order.account_id,
                            "order": self._order_public(order)})
@@ -352,13 +389,13 @@ class Exchange:
                     "pair": obj.pair, "balance": obj.balance, "reserve": obj.reserve,
                     "updated_at": obj.updated_at}
         if kind == "order":
-            data = {slot: getattr(obj, slot) for slot in Order.__slots__}
+            data = {slot: getattr(obj, slot) for slot in Order.__slots__ if slot != "wallets"}
             for key in ("type", "status", "tif", "wallet_type", "side_effect",
                         "stop_operator"):
                 if data[key] is not None:
                     data[key] = data[key].value
             return data
-        if isinstance(obj, Record):
+        if isinstance(obj, Record | ActivityRow):
             return {"account_id": obj.account_id, "ts": obj.ts, "data": obj.data}
         if isinstance(obj, ApiKeyRecord):
             return {**asdict(obj), "row_id": oid}
@@ -405,8 +442,8 @@ class Exchange:
             order = self._order_from_store(row)
             self._index_order(order)
             if order.status.is_open:
-                if order.type in (OrderType.STOP_LIMIT, OrderType.STOP_MARKET) and \
-                        order.status is OrderStatus.PENDING:
+                if order.type in (T_STOP_LIMIT, T_STOP_MARKET) and \
+                        order.status is S_PENDING:
                     self.stops[order.pair][order.id] = order
                 else:
                     self.books[order.pair].add(order)
@@ -420,6 +457,8 @@ class Exchange:
                       amount=row["amount"], price=row["price"],
                       created_at=row["created_at"])
         for slot in Order.__slots__:
+            if slot == "wallets":
+                continue
             value = row.get(slot)
             if slot == "status":
                 value = OrderStatus(value)
@@ -459,7 +498,7 @@ class Exchange:
         for cur in CURRENCIES:
             rate = self._rate(cur.short_name) or Decimal(1)
             amount = (value / rate).quantize(Decimal(1), rounding=ROUND_DOWN)
-            wallet = self.ledger.get(account_id, WalletType.SPOT, cur.short_name, now=now)
+            wallet = self.ledger.get(account_id, W_SPOT, cur.short_name, now=now)
             self.ledger.apply(wallet, amount, ZERO, "DEPOSIT", now)
 
     # --- helpers used by market life ---------------------------------------------------
@@ -478,7 +517,7 @@ class Exchange:
         order = Order(id=self._next_id("order"), account_id=account_id, pair=pair,
                       is_bid=is_bid, type=type, amount=amount, price=price, created_at=now,
                       system=True)
-        if type is OrderType.MARKET:
+        if type is T_MARKET:
             if is_bid:
                 _, cost = self.books[pair].fillable(True, None, base=amount)
                 hold = cost
@@ -486,7 +525,7 @@ class Exchange:
                 hold = amount
         else:
             hold = amount * price if is_bid else amount  # type: ignore[operator]
-        wallet = self.ledger.get(account_id, WalletType.SPOT,
+        wallet = self.ledger.get(account_id, W_SPOT,
                                  spec.quote if is_bid else spec.base, now=now)
         if hold > wallet.available:
             return None
@@ -515,7 +554,7 @@ class Exchange:
         return account_id
 
     def _credit_external(self, account_id: int, currency: str, amount: Decimal, kind: str,
-                         now: float, wallet_type: WalletType = WalletType.SPOT) -> None:
+                         now: float, wallet_type: WalletType = W_SPOT) -> None:
         """Money entering the exchange from outside (deposits, initial funds)."""
         if amount <= 0:
             return
@@ -829,7 +868,7 @@ class Exchange:
             out.append(self._order_public(o))
         return out
 
-    def _records(self, kind: str, account_id: int) -> list[Record]:
+    def _records(self, kind: str, account_id: int) -> list[Any]:
         if kind == "activity":
             return self.ledger.activity.get(account_id, [])
         return self.records.get(kind, {}).get(account_id, [])
@@ -915,8 +954,14 @@ class Exchange:
         self.orders_by_account.setdefault(order.account_id, []).append(order)
 
     def _wallet_for(self, order: Order, currency: str, now: float) -> Wallet:
-        return self.ledger.get(order.account_id, order.wallet_type, currency,
-                               order.wallet_pair, now)
+        wallets = order.wallets
+        if wallets is None:
+            spec = PAIR_BY_NAME[order.pair]
+            get = self.ledger.get
+            wallets = order.wallets = (
+                get(order.account_id, order.wallet_type, spec.base, order.wallet_pair, now),
+                get(order.account_id, order.wallet_type, spec.quote, order.wallet_pair, now))
+        return wallets[0] if wallets[0].currency == currency else wallets[1]
 
     def _hold(self, order: Order, wallet: Wallet, amount: Decimal, now: float) -> None:
         order.hold_currency = wallet.currency
@@ -945,7 +990,7 @@ class Exchange:
         hold = self._hold_needed(o, spec)
         wallet = self._wallet_for(o, hold_currency, now)
         if hold > wallet.available:
-            if o.wallet_type.is_margin and o.side_effect is SideEffect.AUTO_BORROW:
+            if o.wallet_type.is_margin and o.side_effect is SE_AUTO_BORROW:
                 self.margin.auto_borrow(o, hold_currency, hold - wallet.available, now)
             if hold > wallet.available:
                 field = "quote_amount" if o.quote_amount is not None else "base_amount"
@@ -956,8 +1001,8 @@ class Exchange:
         self._hold(o, wallet, hold, now)
         if o.expire_at is not None:
             self.expiring[o.id] = o
-        if o.type in (OrderType.STOP_LIMIT, OrderType.STOP_MARKET):
-            o.status = OrderStatus.PENDING
+        if o.type in (T_STOP_LIMIT, T_STOP_MARKET):
+            o.status = S_PENDING
             self.stops[o.pair][o.id] = o
             self._order_changed(o)
             # A stop already satisfied by the last price triggers at once.
@@ -975,14 +1020,14 @@ class Exchange:
         if side is None:
             raise SimError.field("order_side", "required")
         wallet_type = _opt_enum(WalletType, req.get("wallet_type"), "wallet_type") \
-            or WalletType.SPOT
-        if wallet_type is WalletType.FUNDING:
+            or W_SPOT
+        if wallet_type is W_FUNDING:
             raise SimError.field("wallet_type", "orders cannot trade from the FUNDING wallet")
-        tif = _opt_enum(TimeInForce, req.get("tif"), "tif") or TimeInForce.GTC
-        if tif is TimeInForce.UNDEFINED_TIME_IN_FORCE:
-            tif = TimeInForce.GTC
+        tif = _opt_enum(TimeInForce, req.get("tif"), "tif") or TIF_GTC
+        if tif is TIF_UNDEFINED_TIME_IN_FORCE:
+            tif = TIF_GTC
         side_effect = _opt_enum(SideEffect, req.get("side_effect"), "side_effect") \
-            or SideEffect.NO_SIDE_EFFECT
+            or SE_NO_SIDE_EFFECT
         base = _opt_decimal(req.get("base_amount"), "base_amount")
         quote = _opt_decimal(req.get("quote_amount"), "quote_amount")
         price = _opt_decimal(req.get("limit_price"), "limit_price")
@@ -1006,7 +1051,7 @@ class Exchange:
                     raise SimError.field(key, "must be in the future")
                 expire_at = ts if expire_at is None else min(expire_at, ts)  # type: ignore
 
-        priced = otype in (OrderType.LIMIT, OrderType.STOP_LIMIT)
+        priced = otype in (T_LIMIT, T_STOP_LIMIT)
         market = not priced
         if priced:
             if base is None:
@@ -1021,9 +1066,9 @@ class Exchange:
             if (base is None) == (quote is None):
                 raise SimError.field("base_amount",
                                      "give exactly one of base_amount and quote_amount")
-            if otype is OrderType.STOP_MARKET and side is OrderSide.ASK and base is None:
+            if otype is T_STOP_MARKET and side is OrderSide.ASK and base is None:
                 raise SimError.field("base_amount", "required for a STOP_MARKET sell")
-        if otype in (OrderType.STOP_LIMIT, OrderType.STOP_MARKET):
+        if otype in (T_STOP_LIMIT, T_STOP_MARKET):
             if stop is None:
                 raise SimError.field("stop_price", "required")
             if stop_op is None:
@@ -1068,8 +1113,8 @@ class Exchange:
                     "quote_amount",
                     f"below the minimum order value {spec.minimum_order_value} {spec.quote}")
         if market:
-            tif = TimeInForce.IOC if tif is TimeInForce.GTC else tif
-        wallet_pair = spec.name if wallet_type is WalletType.ISOLATED_MARGIN else None
+            tif = TIF_IOC if tif is TIF_GTC else tif
+        wallet_pair = spec.name if wallet_type is W_ISOLATED_MARGIN else None
         order = Order(
             id=0, account_id=account_id, pair=spec.name, is_bid=side is OrderSide.BID,
             type=otype, amount=base if base is not None else ZERO, price=price,
@@ -1082,9 +1127,9 @@ class Exchange:
     def _hold_needed(self, o: Order, spec: PairSpec) -> Decimal:
         """Funds to hold for ``o``, in the quote (bids) or base (asks) currency."""
         book = self.books[o.pair]
-        if o.type is OrderType.LIMIT or o.type is OrderType.STOP_LIMIT:
+        if o.type is T_LIMIT or o.type is T_STOP_LIMIT:
             return o.amount * o.price if o.is_bid else o.amount  # type: ignore[operator]
-        if o.type is OrderType.STOP_MARKET:
+        if o.type is T_STOP_MARKET:
             if not o.is_bid:
                 return o.amount
             if o.quote_amount is not None:
@@ -1103,7 +1148,7 @@ class Exchange:
     def _execute(self, o: Order, now: float) -> None:
         """Match ``o`` (already holding its funds) and rest, cancel or finish it."""
         book = self.books[o.pair]
-        market = o.type is OrderType.MARKET or o.type is OrderType.STOP_MARKET
+        market = o.type is T_MARKET or o.type is T_STOP_MARKET
         limit = None if market else o.price
         by_quote = market and o.quote_amount is not None
         base: Decimal | None = None
@@ -1119,10 +1164,10 @@ class Exchange:
                 got, cost = book.fillable(True, None, base=base)
                 if cost > o.hold:
                     base, quote = None, o.hold
-        if o.tif in (TimeInForce.FOK, TimeInForce.AON) and base is not None:
+        if o.tif in (TIF_FOK, TIF_AON) and base is not None:
             got, _ = book.fillable(o.is_bid, limit, base=base)
             if got < base:
-                if o.tif is TimeInForce.AON and not market:
+                if o.tif is TIF_AON and not market:
                     self._rest(o, book, now)
                 else:
                     self._finish(o, now)
@@ -1133,14 +1178,14 @@ class Exchange:
             for fill in fills:
                 self._settle(o, fill, now)
             self._after_trades(o.pair, now)
-        if by_quote or o.remaining <= 0 or market or o.tif in (TimeInForce.IOC,
-                                                              TimeInForce.FOK):
+        if by_quote or o.remaining <= 0 or market or o.tif in (TIF_IOC,
+                                                              TIF_FOK):
             self._finish(o, now)
         else:
             self._rest(o, book, now)
 
     def _rest(self, o: Order, book: OrderBook, now: float) -> None:
-        o.status = OrderStatus.PARTIAL_FILLED if o.filled else OrderStatus.OPEN
+        o.status = S_PARTIAL_FILLED if o.filled else S_OPEN
         if o.open_at is None:
             o.open_at = now
         o.updated_at = now
@@ -1150,7 +1195,7 @@ class Exchange:
 
     def _finish(self, o: Order, now: float, status: OrderStatus | None = None) -> None:
         """End ``o``: cancel what is left, release what is held."""
-        if o.quote_amount is not None and o.type in (OrderType.MARKET, OrderType.STOP_MARKET):
+        if o.quote_amount is not None and o.type in (T_MARKET, T_STOP_MARKET):
             # A by-quote market order's amount is what it bought or sold.
             o.amount = o.filled
             o.remaining = ZERO
@@ -1159,11 +1204,11 @@ class Exchange:
             o.remaining = ZERO
         if status is None:
             if o.cancelled == 0 and o.filled > 0:
-                status = OrderStatus.FILLED
+                status = S_FILLED
             elif o.filled > 0:
-                status = OrderStatus.PARTIAL_CANCELLED
+                status = S_PARTIAL_CANCELLED
             else:
-                status = OrderStatus.CANCELLED
+                status = S_CANCELLED
         o.status = status
         o.updated_at = now
         o.done_at = now
@@ -1183,7 +1228,9 @@ class Exchange:
     def _fee_rate(self, account_id: int, pair: str, maker: bool) -> Decimal:
         if account_id in SYSTEM_ACCOUNTS:
             return ZERO
-        entry = catalog.fee_rates(pair)
+        entry = self._fee_cache.get(pair)
+        if entry is None:
+            entry = self._fee_cache[pair] = catalog.fee_rates(pair)
         return entry.maker_fee_rate if maker else entry.taker_fee_rate
 
     def _settle(self, taker: Order, fill: Fill, now: float) -> None:
@@ -1201,11 +1248,11 @@ class Exchange:
         maker.value_filled += value
         taker.updated_at = maker.updated_at = now
         if maker.remaining <= 0:
-            maker.status = OrderStatus.FILLED
+            maker.status = S_FILLED
             maker.done_at = now
             self.expiring.pop(maker.id, None)
         else:
-            maker.status = OrderStatus.PARTIAL_FILLED
+            maker.status = S_PARTIAL_FILLED
         for order, is_maker in ((taker, False), (maker, True)):
             if order.is_bid:
                 # A priced bid held limit × amount; it pays price × amount.
@@ -1218,7 +1265,7 @@ class Exchange:
                 get = self._wallet_for(order, spec.base, now)
                 ledger.apply(get, qty - fee, ZERO, "TRADE", now)
                 if fee:
-                    house = ledger.get(HOUSE_ID, WalletType.SPOT, spec.base, now=now)
+                    house = ledger.get(HOUSE_ID, W_SPOT, spec.base, now=now)
                     ledger.apply(house, fee, ZERO, "FEE", now)
                 fee_currency = spec.base
             else:
@@ -1231,7 +1278,7 @@ class Exchange:
                 get = self._wallet_for(order, spec.quote, now)
                 ledger.apply(get, value - fee, ZERO, "TRADE", now)
                 if fee:
-                    house = ledger.get(HOUSE_ID, WalletType.SPOT, spec.quote, now=now)
+                    house = ledger.get(HOUSE_ID, W_SPOT, spec.quote, now=now)
                     ledger.apply(house, fee, ZERO, "FEE", now)
                 fee_currency = spec.quote
             if not order.system:
@@ -1245,8 +1292,8 @@ class Exchange:
                     "amount_unfilled": order.remaining,
                     "price": price,
                     "currency": spec.quote,
-                    "status": (OrderStatus.FILLED if order.remaining <= 0
-                               else OrderStatus.PARTIAL_FILLED).value,
+                    "status": (S_FILLED if order.remaining <= 0
+                               else S_PARTIAL_FILLED).value,
                     "date": rfc3339(now),
                     "fee_amount": fee,
                     "fee_currency": fee_currency,
@@ -1268,17 +1315,10 @@ class Exchange:
         self.public_trades[spec.name].append(trade)
         self.last[spec.name] = price
         self.last_ts[spec.name] = now
-        for interval in ChartInterval:
-            self.candles_for_trade(spec.name, interval.seconds, now, price, qty)
+        for series in self._pair_series[spec.name]:
+            series.add_trade(now, price, qty)
         self._events.append({"type": "trade", "pair": spec.name, "id": trade_id,
                              "price": price, "amount": qty, "side": side, "ts": now})
-
-    def candles_for_trade(self, pair: str, interval_s: int, now: float, price: Decimal,
-                          qty: Decimal) -> None:
-        """Aggregate one trade into a candle series."""
-        series = self.__dict__.get("candles", {}).get((pair, interval_s))
-        if series is not None:
-            series.add_trade(now, price, qty)
 
     def _after_trades(self, pair: str, now: float) -> None:
         self._ticker_pairs.add(pair)
@@ -1291,8 +1331,8 @@ class Exchange:
         for _ in range(1000):
             last = self.last[pair]
             due = [o for o in self.stops[pair].values()
-                   if (o.stop_operator is StopOperator.GTE and last >= o.stop_price)
-                   or (o.stop_operator is StopOperator.LTE and last <= o.stop_price)]
+                   if (o.stop_operator is OP_GTE and last >= o.stop_price)
+                   or (o.stop_operator is OP_LTE and last <= o.stop_price)]
             if not due:
                 return
             for o in sorted(due, key=lambda x: x.id):
@@ -1306,7 +1346,7 @@ class Exchange:
     def _expire_orders(self, now: float) -> None:
         for o in [o for o in self.expiring.values()
                   if o.expire_at is not None and o.expire_at <= now]:
-            self._cancel(o, now, OrderStatus.EXPIRED)
+            self._cancel(o, now, S_EXPIRED)
 
     @_api
     def cancel_orders(self, account_id: int, order_ids: list[int] | None = None,
@@ -1320,7 +1360,7 @@ class Exchange:
             for oid in order_ids:
                 o = self._orders.get(int(oid))
                 if o is None or o.account_id != account_id:
-                    out[str(oid)] = OrderStatus.UNDEFINED.value
+                    out[str(oid)] = S_UNDEFINED.value
                 else:
                     targets.append(o)
         elif all or pair:
@@ -1433,26 +1473,26 @@ class Exchange:
         # Sweep the book up (or down) to the price with a house order, then trade a
         # minimum lot at exactly that price against a house order on the other side.
         got, _cost = book.fillable(is_bid, price, base=spec.maximum_order_size * 1000)
-        house_base = self.ledger.get(HOUSE_ID, WalletType.SPOT, spec.base, now=now)
-        house_quote = self.ledger.get(HOUSE_ID, WalletType.SPOT, spec.quote, now=now)
+        house_base = self.ledger.get(HOUSE_ID, W_SPOT, spec.base, now=now)
+        house_quote = self.ledger.get(HOUSE_ID, W_SPOT, spec.quote, now=now)
         if got > 0:
             sweep = Order(id=self._next_id("order"), account_id=HOUSE_ID, pair=spec.name,
-                          is_bid=is_bid, type=OrderType.LIMIT, amount=got, price=price,
-                          created_at=now, tif=TimeInForce.IOC, system=True)
+                          is_bid=is_bid, type=T_LIMIT, amount=got, price=price,
+                          created_at=now, tif=TIF_IOC, system=True)
             self._hold(sweep, house_quote if is_bid else house_base,
                        got * price if is_bid else got, now)
             self._execute(sweep, now)
         lot = spec.minimum_order_size
         resting = Order(id=self._next_id("order"), account_id=HOUSE_ID, pair=spec.name,
-                        is_bid=not is_bid, type=OrderType.LIMIT, amount=lot, price=price,
+                        is_bid=not is_bid, type=T_LIMIT, amount=lot, price=price,
                         created_at=now, system=True)
         self._hold(resting, house_base if is_bid else house_quote,
                    lot if is_bid else lot * price, now)
         self._execute(resting, now)
         if self.is_resting(resting):
             taker = Order(id=self._next_id("order"), account_id=HOUSE_ID, pair=spec.name,
-                          is_bid=is_bid, type=OrderType.LIMIT, amount=lot, price=price,
-                          created_at=now, tif=TimeInForce.IOC, system=True)
+                          is_bid=is_bid, type=T_LIMIT, amount=lot, price=price,
+                          created_at=now, tif=TIF_IOC, system=True)
             self._hold(taker, house_quote if is_bid else house_base,
                        lot * price if is_bid else lot, now)
             self._execute(taker, now)

@@ -18,15 +18,24 @@ from typing import Any
 from alp_tui.api.enums import WalletType
 
 ZERO = Decimal(0)
+_ISOLATED = WalletType.ISOLATED_MARGIN
 
 WalletKey = tuple[int, WalletType, str, str | None]
+
+
+_last_stamp: list[Any] = [None, None]
 
 
 def rfc3339(ts: float | None) -> str | None:
     """Unix seconds as an RFC 3339 UTC string with microseconds (None stays None)."""
     if ts is None:
         return None
-    return datetime.fromtimestamp(ts, tz=UTC).isoformat().replace("+00:00", "Z")
+    # One call stamps many rows with the same time: remember the last conversion.
+    if _last_stamp[0] == ts:
+        return _last_stamp[1]
+    text = datetime.fromtimestamp(ts, tz=UTC).isoformat().replace("+00:00", "Z")
+    _last_stamp[0], _last_stamp[1] = ts, text
+    return text
 
 
 class LedgerError(AssertionError):
@@ -49,6 +58,49 @@ class Record:
         self.account_id = account_id
         self.ts = ts
         self.data = data
+
+
+class ActivityRow:
+    """One activity record, kept compact: most are never read, so the API dict is built
+    only when asked for (``data``)."""
+
+    __slots__ = ("account_id", "balance", "balance_delta", "currency", "id", "reserve",
+                 "reserve_delta", "ts", "type", "wallet_id", "wallet_type")
+
+    kind = "activity"
+
+    def __init__(self, id: int, wallet: Wallet, kind: str, ts: float, balance: Decimal,
+                 balance_delta: Decimal, reserve: Decimal, reserve_delta: Decimal) -> None:
+        self.id = id
+        self.account_id = wallet.account_id
+        self.wallet_id = wallet.id
+        self.currency = wallet.currency
+        self.wallet_type = wallet.wallet_type
+        self.type = kind
+        self.ts = ts
+        self.balance = balance
+        self.balance_delta = balance_delta
+        self.reserve = reserve
+        self.reserve_delta = reserve_delta
+
+    @property
+    def data(self) -> dict[str, Any]:
+        """The row ``GET /accounts/activity`` answers with."""
+        return {
+            "id": self.id,
+            "account_id": self.account_id,
+            "wallet_id": self.wallet_id,
+            "type": self.type,
+            "balance": self.balance,
+            "balance_delta": self.balance_delta,
+            "balance_end": self.balance + self.balance_delta,
+            "reserve": self.reserve,
+            "reserve_delta": self.reserve_delta,
+            "reserve_end": self.reserve + self.reserve_delta,
+            "currency": self.currency,
+            "wallet_type": self.wallet_type.value,
+            "date": rfc3339(self.ts),
+        }
 
 
 class Wallet:
@@ -98,7 +150,7 @@ class Ledger:
     """All wallets, with the change log of user accounts."""
 
     def __init__(self, next_id: Callable[[str], int],
-                 on_change: Callable[[Wallet, Record | None], None]) -> None:
+                 on_change: Callable[[Wallet, Any], None]) -> None:
         self._next_id = next_id
         self._on_change = on_change
         self.wallets: dict[WalletKey, Wallet] = {}
@@ -106,12 +158,12 @@ class Ledger:
         # Accounts without history (market makers, the house): their churn would only
         # fill memory.
         self.quiet_accounts: set[int] = set()
-        self.activity: dict[int, list[Record]] = {}
+        self.activity: dict[int, list[Any]] = {}
 
     def get(self, account_id: int, wallet_type: WalletType, currency: str,
             pair: str | None = None, now: float = 0.0) -> Wallet:
         """The wallet, created empty on first use."""
-        if wallet_type is not WalletType.ISOLATED_MARGIN:
+        if wallet_type is not _ISOLATED:
             pair = None
         key = (account_id, wallet_type, currency, pair)
         wallet = self.wallets.get(key)
@@ -144,22 +196,8 @@ class Ledger:
                 f"reserve {wallet.reserve}{reserve_delta:+}")
         record = None
         if wallet.account_id not in self.quiet_accounts:
-            record = Record("activity", self._next_id("activity"), wallet.account_id, now, {
-                "id": 0,
-                "account_id": wallet.account_id,
-                "wallet_id": wallet.id,
-                "type": kind,
-                "balance": wallet.balance,
-                "balance_delta": balance_delta,
-                "balance_end": balance,
-                "reserve": wallet.reserve,
-                "reserve_delta": reserve_delta,
-                "reserve_end": reserve,
-                "currency": wallet.currency,
-                "wallet_type": wallet.wallet_type.value,
-                "date": rfc3339(now),
-            })
-            record.data["id"] = record.id
+            record = ActivityRow(self._next_id("activity"), wallet, kind, now,
+                                 wallet.balance, balance_delta, wallet.reserve, reserve_delta)
             self.activity.setdefault(wallet.account_id, []).append(record)
         wallet.balance = balance
         wallet.reserve = reserve

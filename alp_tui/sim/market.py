@@ -28,6 +28,9 @@ HALF_SPREAD = 0.0003  # relative distance of the best quotes from the fair price
 GRID = 0.00025  # relative spacing of the maker's price grid
 TAKER_PROBABILITY = 0.7  # chance per pair and tick that takers trade
 PULL = 0.25  # how far the fair price moves towards the last trade each tick
+HALF_SPREAD_D = Decimal(repr(HALF_SPREAD))
+T_LIMIT = OrderType.LIMIT
+T_MARKET = OrderType.MARKET
 
 
 class PairLife:
@@ -45,6 +48,9 @@ class PairLife:
             else 0.004
         self.bids: dict[Decimal, Order] = {}
         self.asks: dict[Decimal, Order] = {}
+        self.key: tuple[Decimal, Decimal] | None = None
+        self.want_bids: list[Decimal] = []
+        self.want_asks: list[Decimal] = []
 
     def size(self, price: Decimal, factor: float) -> Decimal:
         """A random order size around the typical value, at least the pair minimum."""
@@ -87,36 +93,45 @@ class MarketLife:
                 is_bid = life.rng.random() < 0.5
                 ref = ex.last_price(spec.name) or spec.start_price
                 amount = life.size(ref, 0.8)
-                ex.system_order(self.taker_id, spec.name, is_bid, OrderType.MARKET, amount,
+                ex.system_order(self.taker_id, spec.name, is_bid, T_MARKET, amount,
                                 None, now)
 
     def requote(self, life: PairLife, now: float) -> None:
-        """Bring the maker's ladder to the grid levels around the current fair price."""
+        """Bring the maker's ladder to the grid levels around the current fair price.
+
+        The wanted levels are recomputed only when the grid position moved; otherwise the
+        tick just refills levels takers consumed, which is the common, cheap case.
+        """
         ex = self.exchange
         spec = life.spec
+        resting = ex.books[spec.name].orders
         fair = Decimal(repr(life.fair))
         grid = life.grid
-        half = Decimal(repr(HALF_SPREAD))
-        top_bid = (fair * (1 - half) / grid).to_integral_value(ROUND_FLOOR) * grid
-        low_ask = (fair * (1 + half) / grid).to_integral_value(ROUND_CEILING) * grid
+        top_bid = (fair * (1 - HALF_SPREAD_D) / grid).to_integral_value(ROUND_FLOOR) * grid
+        low_ask = (fair * (1 + HALF_SPREAD_D) / grid).to_integral_value(ROUND_CEILING) * grid
         if low_ask <= top_bid:
             low_ask = top_bid + grid
-        want_bids = {top_bid - grid * i for i in range(LEVELS)}
-        want_asks = {low_ask + grid * i for i in range(LEVELS)}
-        want_bids = {p for p in want_bids if p > 0}
-        for book_side, wanted, is_bid in ((life.bids, want_bids, True),
-                                          (life.asks, want_asks, False)):
-            for price in [p for p, o in book_side.items()
-                          if p not in wanted or not ex.is_resting(o)]:
-                order = book_side.pop(price)
-                if ex.is_resting(order):
-                    ex.cancel_system_order(order, now)
+        if (top_bid, low_ask) != life.key:
+            life.key = (top_bid, low_ask)
             # Nearest levels first, so a crossing user order is taken at the best price.
-            for rank, price in enumerate(sorted(wanted, reverse=is_bid)):
-                if price in book_side:
+            life.want_bids = [p for p in (top_bid - grid * i for i in range(LEVELS)) if p > 0]
+            life.want_asks = [low_ask + grid * i for i in range(LEVELS)]
+            for book_side, wanted in ((life.bids, set(life.want_bids)),
+                                      (life.asks, set(life.want_asks))):
+                for price in [p for p in book_side if p not in wanted]:
+                    order = book_side.pop(price)
+                    if order.id in resting:
+                        ex.cancel_system_order(order, now)
+        for book_side, wanted_list, is_bid in ((life.bids, life.want_bids, True),
+                                               (life.asks, life.want_asks, False)):
+            for rank, price in enumerate(wanted_list):
+                order = book_side.get(price)
+                if order is not None and order.id in resting:
                     continue
                 amount = life.size(price, 1.0 + rank * 0.15)
-                order = ex.system_order(self.maker_id, spec.name, is_bid, OrderType.LIMIT,
-                                        amount, price, now)
-                if order is not None and ex.is_resting(order):
+                order = ex.system_order(self.maker_id, spec.name, is_bid, T_LIMIT, amount,
+                                        price, now)
+                if order is not None and order.id in resting:
                     book_side[price] = order
+                else:
+                    book_side.pop(price, None)
