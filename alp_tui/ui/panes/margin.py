@@ -88,6 +88,8 @@ class MarginPane(DataPane):
                 tooltip="Repay a loan (interest is paid first)"),
         Binding("x", "close_position", "Close position", id="margin.close_position",
                 tooltip="Close a margin position: sell to cover and repay"),
+        Binding("a", "ack_alerts", "Seen alerts", id="margin.ack_alerts",
+                tooltip="Mark the margin alerts as seen and hide their banner"),
     ]
 
     class AlertRaised(Message):
@@ -128,6 +130,7 @@ class MarginPane(DataPane):
         self._thresholds = thresholds
         self.tracker = MarginAlertTracker(thresholds or MarginThresholds())
         self.snapshot: MarginSnapshot | None = None
+        self.bell = True
 
     # --- layout ------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -142,8 +145,10 @@ class MarginPane(DataPane):
 
     def on_mount(self) -> None:
         """Columns, and thresholds from the config when none were given."""
+        config = getattr(self.app, "config", None)
         if self._thresholds is None:
-            self.tracker.thresholds = thresholds_from_config(getattr(self.app, "config", None))
+            self.tracker.thresholds = thresholds_from_config(config)
+        self.bell = bool(getattr(getattr(config, "margin", None), "alert_bell", True))
         table = self.query_one("#margin-loans", DataTable)
         for name in LOAN_COLUMNS:
             table.add_column(name.capitalize(), key=name)
@@ -282,7 +287,8 @@ class MarginPane(DataPane):
         alerts = self.tracker.update(snap.levels(), now=snap.at)
         if not alerts:
             return
-        self.app.bell()
+        if self.bell:
+            self.app.bell()
         banner = self._banner()
         errors = getattr(self.app, "errors", None)
         for alert in alerts:
@@ -300,6 +306,11 @@ class MarginPane(DataPane):
         banner = AlertBanner(id="margin-alert-banner")
         self.screen.mount(banner)
         return banner
+
+    def action_ack_alerts(self) -> None:
+        """Dismiss the alert banner (the alerts stay in the error log)."""
+        for banner in self.screen.query(AlertBanner):
+            banner.action_dismiss()
 
     def current_levels(self) -> dict[WalletKey, Decimal | None]:
         """Margin level per wallet in the last snapshot."""
