@@ -3,8 +3,8 @@
 Deposits: :meth:`Funding.incoming` (the demo and tests call it through
 ``Exchange.simulate_deposit``) records a PENDING deposit; after its network's confirmations
 (one per 5 seconds of simulated time, capped at 60 s) it becomes CONFIRMED and the amount is
-credited — or, above 10 × the method's minimum-withdrawal-sized "large" threshold, it passes
-through MODERATION first. Amounts outside the method's min/max are REJECTED.
+credited — or, when it exceeds 100,000 × the method's minimum deposit, it passes through
+MODERATION (30 s more) first. Amounts outside the method's min/max are REJECTED.
 
 Withdrawals: validated against the method (enabled, currency, min/max, every required
 attribute present and well-formed), then amount + fee is held in the SPOT wallet. The
@@ -32,6 +32,8 @@ ZERO = Decimal(0)
 STAGE_SECONDS = 5.0
 CONFIRMATION_SECONDS = 5.0
 MODERATION_FACTOR = Decimal(100_000)  # deposits above min_deposit × this are moderated
+FINAL = {"deposit": frozenset({"CONFIRMED", "REJECTED"}),
+         "withdrawal": frozenset({"DONE", "REFUSED", "CANCELED", "COMPLETED"})}
 WITHDRAW_STAGES = (WithdrawalStatus.NEW, WithdrawalStatus.CONFIRMED,
                    WithdrawalStatus.VERIFIED, WithdrawalStatus.APPROVED,
                    WithdrawalStatus.DONE)
@@ -46,6 +48,13 @@ class Funding:
 
     def __init__(self, exchange: Exchange) -> None:
         self.ex = exchange
+        # Deposits and withdrawals still moving, so a tick does not scan all history.
+        self.moving: dict[tuple[str, int], Record] = {}
+        for kind in ("deposit", "withdrawal"):
+            for records in exchange.records.get(kind, {}).values():
+                for record in records:
+                    if record.data["status"] not in FINAL[kind]:
+                        self.moving[(kind, record.id)] = record
 
     # --- methods -----------------------------------------------------------------------
     def _currency(self, currency: str) -> str:
@@ -103,6 +112,8 @@ class Funding:
             "date": rfc3339(now), "network": net.network, "method": net.method_id,
             "confirmations": 0, "required_confirmations": net.confirmations,
         })
+        if status is DepositStatus.PENDING:
+            self.moving[("deposit", record.id)] = record
         return dict(record.data)
 
     def _deposit_step(self, record: Record, now: float) -> None:
@@ -178,6 +189,7 @@ class Funding:
             "method": net.method_id, "address": address,
             "memo": attributes.get("memo"), "client_order_id": client_order_id,
         })
+        self.moving[("withdrawal", record.id)] = record
         return dict(record.data)
 
     @staticmethod
@@ -218,20 +230,19 @@ class Funding:
     @staticmethod
     def ex_house_id() -> int:
         """The account that collects withdrawal fees."""
-        from alp_tui.sim.exchange import HOUSE_ID
+        from alp_tui.sim.exchange import HOUSE_ID  # late: exchange imports this module
         return HOUSE_ID
 
     # --- life --------------------------------------------------------------------------
     def step(self, now: float) -> None:
         """Move every unfinished deposit and withdrawal along."""
-        for record_list in self.ex.records.get("deposit", {}).values():
-            for record in record_list:
-                if record.data["status"] in ("PENDING", "MODERATION"):
-                    self._deposit_step(record, now)
-        for record_list in self.ex.records.get("withdrawal", {}).values():
-            for record in record_list:
-                if record.data["status"] not in ("DONE", "REFUSED", "CANCELED"):
-                    self._withdrawal_step(record, now)
+        for (kind, rid), record in list(self.moving.items()):
+            if kind == "deposit":
+                self._deposit_step(record, now)
+            else:
+                self._withdrawal_step(record, now)
+            if record.data["status"] in FINAL[kind]:
+                del self.moving[(kind, rid)]
 
     def seed_demo_history(self, account_id: int) -> None:
         """Give a demo account one confirmed deposit in its history."""
@@ -243,4 +254,4 @@ class Funding:
             "date": rfc3339(now - 3600), "network": "TRC20", "method": 3,
             "confirmations": 20, "required_confirmations": 20,
         })
-        del record
+        assert record.data["status"] in FINAL["deposit"]
