@@ -135,7 +135,7 @@ async def test_chart_renders_candles_and_info_line() -> None:
         build = pane.shown_build
         assert build is not None and build.count > 0
         assert pane.build_count == 1
-        rendered = str(pane.canvas.render())
+        rendered = pane.canvas.text()
         assert "█" in rendered and "┤" in rendered
         last = candles[-1]
         info = pane.info_text()
@@ -276,10 +276,10 @@ async def test_set_pair_clears_candles_and_shows_loading() -> None:
         assert pane.candles == ()
         assert pane.shown_build is None
         await pilot.pause()
-        assert "loading ETH_USDT 1h candles" in str(pane.canvas.render())
+        assert "loading ETH_USDT 1h candles" in pane.canvas.text()
         pane.show_data([])
         await pilot.pause()
-        assert "no candles yet" in str(pane.canvas.render())
+        assert "no candles yet" in pane.canvas.text()
 
 
 async def test_tiny_pane_asks_for_room() -> None:
@@ -289,7 +289,7 @@ async def test_tiny_pane_asks_for_room() -> None:
         pane.set_pair(BTC_USDT)
         pane.show_data(make_candles(10))
         await pilot.pause()
-        assert "enlarge" in str(pane.canvas.render())
+        assert "enlarge" in pane.canvas.text()
         assert pane.build_count == 0
 
 

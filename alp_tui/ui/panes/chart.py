@@ -18,9 +18,9 @@ from rich.text import Text
 from textual import events, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.content import Content
 from textual.message import Message
 from textual.reactive import reactive
+from textual.strip import Strip
 from textual.widgets import Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
@@ -38,6 +38,7 @@ from alp_tui.ui.chart_render import (
 )
 from alp_tui.ui.format import format_decimal, format_percent
 from alp_tui.ui.panes.base import DataPane
+from alp_tui.ui.widgets.chart_canvas import ChartCanvas, ansi_to_strips
 from alp_tui.ui.widgets.pane_status import PaneStatus
 
 __all__ = ["INTERVAL_KEYS", "ChartPane"]
@@ -114,7 +115,7 @@ class ChartPane(DataPane):
         self._loaded = False
         self._data_version = 0
         self._order_lines: tuple[OrderLine, ...] = ()
-        self._cache: OrderedDict[tuple[object, ...], tuple[ChartBuild, Content]] = OrderedDict()
+        self._cache: OrderedDict[tuple[object, ...], tuple[ChartBuild, list[Strip]]] = OrderedDict()
         self._wanted: tuple[object, ...] | None = None
         self._shown: ChartBuild | None = None
         self._feed_state: FeedState | None = None
@@ -124,7 +125,7 @@ class ChartPane(DataPane):
     def compose(self) -> ComposeResult:
         """Info line, chart canvas, status line."""
         yield Static("", id="chart-info", markup=False)
-        yield Static("", id="chart-canvas", markup=False)
+        yield ChartCanvas(id="chart-canvas")
         yield PaneStatus("", id="chart-status")
 
     def on_mount(self) -> None:
@@ -136,9 +137,9 @@ class ChartPane(DataPane):
         self._request_build()
 
     @property
-    def canvas(self) -> Static:
+    def canvas(self) -> ChartCanvas:
         """The widget holding the chart picture."""
-        return self.query_one("#chart-canvas", Static)
+        return self.query_one(ChartCanvas)
 
     @property
     def candles(self) -> tuple[Candle, ...]:
@@ -334,10 +335,10 @@ class ChartPane(DataPane):
         if get_current_worker().is_cancelled:
             return
         build = build_chart(spec)
-        content = Content.from_rich_text(Text.from_ansi(build.ansi, no_wrap=True))
+        strips = ansi_to_strips(build.ansi, spec.width)
         self.build_count += 1
         try:
-            self.app.call_from_thread(self._built, spec.key(), build, content)
+            self.app.call_from_thread(self._built, spec.key(), build, strips)
         except RuntimeError:  # the app is shutting down
             pass
 
@@ -348,21 +349,21 @@ class ChartPane(DataPane):
             self._wanted = None
             self._show_message(f"the chart could not be drawn: {worker.error}")
 
-    def _built(self, key: tuple[object, ...], build: ChartBuild, content: Content) -> None:
-        self._cache[key] = (build, content)
+    def _built(self, key: tuple[object, ...], build: ChartBuild, strips: list[Strip]) -> None:
+        self._cache[key] = (build, strips)
         if len(self._cache) > _CACHE_SIZE:
             self._cache.popitem(last=False)
         if key == self._wanted:
-            self._show(build, content)
+            self._show(build, strips)
 
-    def _show(self, build: ChartBuild, content: Content) -> None:
+    def _show(self, build: ChartBuild, strips: list[Strip]) -> None:
         self._shown = build
-        self.canvas.update(content, layout=False)
+        self.canvas.show_lines(strips)
         self._refresh_info()
 
     def _show_message(self, text: str) -> None:
         self._shown = None
-        self.canvas.update(Content.styled(text, "italic $text-muted"), layout=False)
+        self.canvas.show_message(text)
 
     def _empty_text(self) -> str:
         if not self._loaded:
