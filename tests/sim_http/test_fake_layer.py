@@ -68,3 +68,34 @@ def test_bad_fields_form_errors(raw: Raw) -> None:
     assert r.status_code == 400
     errors = body(r)["formErrors"]
     assert set(errors) == {"order_side", "base_amount", "limit_price"}
+
+
+def test_head_on_get_route(raw: Raw) -> None:
+    r = raw.client.head("/time")
+    assert r.status_code == 200 and r.content == b""
+
+
+def test_content_type_is_not_required(raw: Raw) -> None:
+    order = {"pair": "BTC_USDT", "order_type": "MARKET", "order_side": "SELL",
+             "base_amount": "0.5"}
+    r = raw.post("/trading/order", order, headers={"Content-Type": "text/plain"})
+    assert r.status_code == 200, r.text
+    r = raw.post("/trading/order", b"pair=BTC_USDT",
+                 headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert r.status_code == 400 and body(r)["code"] == "BAD_REQUEST"
+
+
+def test_history_window_passed_typed(raw: Raw) -> None:
+    r = raw.get("/accounts/order", {"start_time": "2026-11-01T00:00:00+02:00"})
+    assert r.status_code == 200
+    _, kwargs = raw.server.exchange.last_call("orders")
+    assert kwargs["start"].utcoffset().total_seconds() == 0
+    assert (kwargs["end"] - kwargs["start"]).days == 30
+
+
+def test_repay_reads_borrow_field_when_amount_absent(raw: Raw) -> None:
+    r = raw.post("/margin/repay", {"borrow": "2.5", "currency": "USDT",
+                                   "wallet_type": "CROSS_MARGIN"})
+    assert r.status_code == 200, r.text
+    args, _kwargs = raw.server.exchange.last_call("repay")
+    assert str(args[1]) == "2.5"

@@ -185,3 +185,34 @@ def test_control_endpoint_off_by_default(make_sim_server) -> None:
     with httpx.Client() as c:
         url = server.base_url.replace("/api/v3", "") + "/_sim/faults"
         assert c.post(url, json={"kind": "status"}).status_code == 404
+
+
+ORDER = {"pair": "BTC_USDT", "order_type": "LIMIT", "order_side": "BUY",
+         "base_amount": "0.001", "limit_price": "10000"}
+
+
+def _open_orders(server) -> list[int]:
+    return [o["id"] for o in server.exchange.orders(server.account_id, open_only=True)]
+
+
+def test_drop_means_not_processed_drop_mid_means_answer_lost(sim_server) -> None:
+    raw = Raw(sim_server)
+    path = "/api/v3/trading/order"
+    sim_server.faults.add(FaultRule(kind="drop", path=path, method="POST", count=1))
+    with pytest.raises((httpx.RemoteProtocolError, httpx.ReadError)):
+        raw.post("/trading/order", ORDER)
+    assert _open_orders(sim_server) == []
+    sim_server.faults.add(FaultRule(kind="drop_mid", path=path, method="POST", count=1))
+    with pytest.raises((httpx.RemoteProtocolError, httpx.ReadError)):
+        raw.post("/trading/order", {**ORDER, "client_order_id": "lost-answer"})
+    # The order was placed; only its answer was cut off.
+    assert len(_open_orders(sim_server)) == 1
+    raw.close()
+
+
+def test_faults_survive_restart(make_sim_server) -> None:
+    server = make_sim_server(exchange_factory=FakeExchange)
+    rule = server.faults.add(FaultRule(kind="status", path=BOOK, status=503))
+    server.restart()
+    assert httpx.get(server.base_url + "/orderbook", params=Q).status_code == 503
+    assert rule.fired == 1
