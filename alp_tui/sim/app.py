@@ -15,6 +15,11 @@ Error answers follow the exchange:
   ``UNAUTHORIZED`` there instead; ``live_quirks=True`` reproduces that;
 - wrong method → 405 with ``Allow``; body over the limit → 413;
 - anything unexpected → 500 ``INTERNAL_ERROR`` (logged; the fuzz tests keep it unreachable).
+
+Bodies are read as JSON whatever their ``Content-Type`` says (clients differ; the official
+one sends ``application/json``); a body that is not a JSON object is a 400. Unknown fields
+are ignored, as the exchange does. Check order on private routes: token (401), X-SIGN
+(401), permission (403), then fields (400), so a refused key learns nothing about fields.
 """
 
 from __future__ import annotations

@@ -10,8 +10,10 @@ kind               effect
 ``latency``        waits ``latency_s`` then lets the request through (stacks with others)
 ``status``         answers ``status`` (500/502/503...) with an HTML body, like a proxy
 ``rate_limit``     answers 429; ``Retry-After`` in seconds, as an HTTP-date, or absent
-``drop``           closes the connection without any response
-``drop_mid``       sends the status line, headers and half the body, then closes
+``drop``           closes the connection without any response; the request is **not**
+                   processed (the app never sees it)
+``drop_mid``       processes the request, then sends the status line, headers and half
+                   the body and closes: the change happened, its answer was lost
 ``malformed``      answers 200 with a broken body: ``invalid_json``, ``empty``,
                    ``wrong_shape`` (list ↔ object) or ``wrong_type`` (numbers → strings)
 ``unauthorized``   answers 401 ``{"code":"UNAUTHORIZED","message":"token expired"}``
