@@ -100,6 +100,7 @@ T_MARKET = OrderType.MARKET
 T_STOP_LIMIT = OrderType.STOP_LIMIT
 T_STOP_MARKET = OrderType.STOP_MARKET
 SE_AUTO_BORROW = SideEffect.AUTO_BORROW
+SE_AUTO_REPLAY = SideEffect.AUTO_REPLAY
 SE_NO_SIDE_EFFECT = SideEffect.NO_SIDE_EFFECT
 OP_GTE = StopOperator.GTE
 OP_LTE = StopOperator.LTE
@@ -1281,6 +1282,8 @@ class Exchange:
                     house = ledger.get(HOUSE_ID, W_SPOT, spec.quote, now=now)
                     ledger.apply(house, fee, ZERO, "FEE", now)
                 fee_currency = spec.quote
+            if order.side_effect is SE_AUTO_REPLAY and order.wallet_type.is_margin:
+                self.margin.auto_repay(order, spec.base if order.is_bid else spec.quote, now)
             if not order.system:
                 self._order_changed(order)
                 record = self._add_record("account_trade", order.account_id, now, {

@@ -171,6 +171,7 @@ class Ledger:
             wallet = Wallet(self._next_id("wallet"), account_id, wallet_type, currency, pair,
                             now)
             self.add_wallet(wallet)
+            self._on_change(wallet, None)  # a new (empty) wallet is state too
         return wallet
 
     def find(self, account_id: int, wallet_type: WalletType, currency: str,

@@ -19,7 +19,8 @@ Terms (documented decisions):
   borrow first.
 - A SUB transfer (margin → spot) may not leave the debt above the leverage limit.
 - ``AUTO_BORROW`` on a margin order borrows exactly what the order's hold lacks
-  (a LOAN_AUTO borrow); ``AUTO_REPLAY`` is accepted and behaves as NO_SIDE_EFFECT.
+  (a LOAN_AUTO borrow); ``AUTO_REPLAY`` (the wire's spelling of auto-repay) repays the
+  wallet's debt in the currency each fill brings in, as far as its free balance goes.
 - Loans come from the lender account and go back to it, so funds stay conserved.
 """
 
@@ -225,6 +226,19 @@ class MarginDesk:
         field = "quote_amount" if order.quote_amount is not None else "base_amount"
         self.borrow(order.account_id, amount, currency, order.wallet_type, order.wallet_pair,
                     LoanType.LOAN_AUTO, now, field=field)
+
+    def auto_repay(self, order: Order, currency: str, now: float) -> None:
+        """``AUTO_REPLAY``: repay the wallet's ``currency`` debt with what the fill
+        brought in, as far as the free balance goes."""
+        group = (order.account_id, order.wallet_type, order.wallet_pair)
+        owed = self._debt_by_currency(group).get(currency, ZERO)
+        if owed <= 0:
+            return
+        wallet = self.ex.ledger.get(order.account_id, order.wallet_type, currency,
+                                    order.wallet_pair, now)
+        amount = min(owed, wallet.available)
+        if amount > 0:
+            self._pay(group, currency, wallet, amount, LoanType.LOAN_AUTO, now)
 
     def _pay(self, group: Group, currency: str, source: Wallet, amount: Decimal,
              loan_type: LoanType, now: float, payer: Wallet | None = None) -> Record | None:

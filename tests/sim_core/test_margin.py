@@ -145,3 +145,16 @@ def test_close_position(ex: Exchange) -> None:
     assert ids and ex.loans(a) == []
     assert ex.orders(a, open_only=True) == []
     assert all(r["reserve"] == 0 for r in ex.balances(a))
+
+
+def test_auto_repay_order(ex: Exchange) -> None:
+    a = fund(ex, USDT="1000", BTC="0.1")
+    ex.margin_transfer(a, CROSS, "ADD", D("0.1"), "BTC")
+    ex.borrow(a, D("500"), "USDT", CROSS)
+    ex.place_order(a, {"pair": "BTC_USDT", "order_type": "MARKET", "order_side": "ASK",
+                       "wallet_type": CROSS, "base_amount": D("0.01"),
+                       "side_effect": "AUTO_REPLAY"})
+    repays = ex.repays(a)
+    assert repays and repays[0]["type"] == "LOAN_AUTO"
+    # The 500 borrowed plus the sale's proceeds cover the whole loan: all repaid.
+    assert ex.loans(a) == []

@@ -65,3 +65,20 @@ def test_memory_mode_writes_nothing(tmp_path: Path) -> None:
     ex.create_demo_account("k", "s")
     ex.close()
     assert list(tmp_path.iterdir()) == []
+
+
+def test_acknowledged_calls_are_on_disk_without_close(tmp_path: Path) -> None:
+    """A crash right after an answer loses nothing: a second process sees it all."""
+    path = str(tmp_path / "crash.db")
+    clock = FakeClock()
+    ex = Exchange(seed=5, clock=clock, state_path=path, market_life=False)
+    a = ex.create_account(email="c@t", name="c", funds={"USDT": D("1000")})
+    oid = ex.place_order(a, {"pair": "BTC_USDT", "order_type": "LIMIT", "order_side": "BID",
+                             "base_amount": D("0.001"), "limit_price": D("50000")})[0]
+    # No close(): read the file from another exchange, as a restarted process would.
+    other = Exchange(seed=5, clock=clock, state_path=path, market_life=False)
+    assert other.orders(a) == ex.orders(a)
+    assert other.balances(a) == ex.balances(a)
+    assert other.orders(a)[0]["id"] == oid
+    other.close()
+    ex.close()
