@@ -214,12 +214,12 @@ async def test_help_health_errors_and_palette(market_sim):
         await pilot.press("escape")
         # palette: switch pair
         await pilot.press("ctrl+p")
-        await pilot.press(*"pairethusdt")
+        await pilot.press(*"ethusdt")
         await wait_until(pilot, lambda: _hits(app) > 0, what="palette hits")
         await pilot.press("enter")
         await wait_until(pilot, lambda: app.market.selected == "ETH_USDT", what="palette pair")
         # palette: interval and focus
-        await pilot.press("ctrl+p", *"chartinterval15m")
+        await pilot.press("ctrl+p", *"val15m")
         await wait_until(pilot, lambda: _hits(app) > 0, what="palette hits")
         await pilot.press("enter")
         await wait_until(pilot, lambda: app.interval.value == 15, what="15m")
