@@ -32,6 +32,7 @@ import socket
 import statistics
 import sys
 import time
+from email.utils import formatdate
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
@@ -127,7 +128,8 @@ def _serve_raw(port: int, rtt: float) -> None:
     """The same answers from a minimal asyncio HTTP/1.1 server (far less server CPU than
     uvicorn's pure-Python h11), to tell client cost from server cost."""
     bodies = _bodies()
-    head = b"HTTP/1.1 %d OK\r\ncontent-type: application/json\r\ncontent-length: %d\r\n\r\n"
+    head = (b"HTTP/1.1 %d OK\r\ndate: %s\r\ncontent-type: application/json\r\n"
+            b"content-length: %d\r\n\r\n")
 
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         first = True
@@ -149,7 +151,8 @@ def _serve_raw(port: int, rtt: float) -> None:
             body = bodies.get(target.split(b"?")[0].decode())
             status = 200 if body is not None else 404
             body = body if body is not None else b"{}"
-            writer.write(head % (status, len(body)) + body)
+            date = formatdate(usegmt=True).encode()  # real servers send one; /auth uses it
+            writer.write(head % (status, date, len(body)) + body)
         writer.close()
 
     async def main() -> None:
