@@ -115,7 +115,9 @@ class Journal:
                                    isolation_level=None)
         if not memory:
             self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=FULL")
+            # WAL + NORMAL: each commit is in the WAL file before it returns, so it survives
+            # the app crashing or being killed (an OS crash may lose the last entries).
+            self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(_SCHEMA)
         if not memory:
             for suffix in ("-wal", "-shm"):

@@ -319,18 +319,25 @@ class TradingService:
                                    coid, entry_id=entry)
             return await self._settle_lost_place(entry, draft, coid, sent_at, exc)
         self.journal.done(entry, {"order_ids": ids})
+        # Show the order at once as sent; the read-back right after gives its real state.
+        self._notify(AccountChange("place", draft.pair, tuple(
+            _sent_order(i, draft, coid, sent_at) for i in ids)))
         orders = await self._fetch_orders(draft.pair, ids)
-        self._notify(AccountChange("place", draft.pair, tuple(orders)))
+        if orders is not None:
+            found = {o.id for o in orders}
+            self._notify(AccountChange("place", draft.pair, tuple(orders),
+                                       tuple(i for i in ids if i not in found)))
         return PlaceResult(Outcome.DONE, _placed_message(ids), coid, order_ids=ids,
-                           orders=orders, entry_id=entry)
+                           orders=orders or [], entry_id=entry)
 
-    async def _fetch_orders(self, pair: str, ids: Sequence[int]) -> list[Order]:
+    async def _fetch_orders(self, pair: str, ids: Sequence[int]) -> list[Order] | None:
+        """The new orders if still open (None when the list could not be read)."""
         if not ids:
             return []
         try:
             found = await self.client.orders(pair=pair, open_only=True)
         except AlpError:
-            return []
+            return None
         wanted = set(ids)
         return [o for o in found if o.id in wanted]
 
@@ -632,6 +639,16 @@ def _matches(order: Order, draft: OrderDraft, since_ts: float) -> bool:
         return False
     created = order.date or order.open_at
     return not (created is not None and created.timestamp() < since_ts)
+
+
+def _sent_order(order_id: int, draft: OrderDraft, coid: str, sent_at: float) -> Order:
+    """The order as we sent it, status PENDING until the exchange's list confirms it."""
+    when = datetime.fromtimestamp(sent_at, tz=UTC)
+    return Order(id=order_id, pair=draft.pair, amount=draft.base_amount or Decimal(0),
+                 price=draft.limit_price, side=draft.side, status=OrderStatus.PENDING,
+                 type=draft.order_type, wallet_type=draft.wallet_type, date=when,
+                 open_at=when, tif=draft.tif, stop_price=draft.stop_price,
+                 stop_operator=draft.stop_operator, client_order_id=coid)
 
 
 def _placed_message(ids: Sequence[int]) -> str:

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import Any
 
 from rich.console import RenderableType
+from rich.text import Text
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -15,7 +19,11 @@ TRADING_CSS = Path(__file__).resolve().parent.parent / "trading.tcss"
 
 
 class ConfirmModal(ModalScreen[bool]):
-    """Ask the user to confirm ``body``; dismisses with True (Enter) or False (Esc)."""
+    """Ask the user to confirm ``body``; dismisses with True (Enter) or False (Esc).
+
+    With ``action``, Enter runs it here (showing "Sending…", Esc then does nothing) and
+    dismisses with True once it finished, so nothing is redrawn while the request is out.
+    """
 
     CSS_PATH = TRADING_CSS
 
@@ -27,8 +35,12 @@ class ConfirmModal(ModalScreen[bool]):
     ]
 
     def __init__(self, title: str, body: RenderableType, *, confirm_label: str = "Confirm",
-                 tone: str = "neutral", **kwargs: object) -> None:
+                 tone: str = "neutral",
+                 action: Callable[[], Awaitable[Any]] | None = None,
+                 **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
+        self._action = action
+        self._in_flight = False
         self._title = title
         self._body = body
         self._confirm_label = confirm_label
@@ -39,21 +51,49 @@ class ConfirmModal(ModalScreen[bool]):
         with Vertical(id="confirm-dialog", classes=f"dialog -{self._tone}"):
             yield Static(self._title, id="confirm-title", classes="dialog-title")
             yield Static(self._body, id="confirm-body")
+            yield Static(id="confirm-status", classes="form-status")
             with Horizontal(classes="dialog-buttons"):
                 yield Button(f"{self._confirm_label} (Enter)", id="confirm-yes",
                              variant="error" if self._tone in ("sell", "danger")
                              else "success" if self._tone == "buy" else "primary")
                 yield Button("Back (Esc)", id="confirm-no")
 
+    def on_mount(self) -> None:
+        """Nothing to say yet."""
+        self.query_one("#confirm-status", Static).display = False
+
     def on_button_pressed(self, event: Button.Pressed) -> None:
         """Buttons do what the keys do."""
         event.stop()
-        self.dismiss(event.button.id == "confirm-yes")
+        if event.button.id == "confirm-yes":
+            self.action_confirm()
+        else:
+            self.action_back()
 
     def action_confirm(self) -> None:
-        """Enter: confirmed."""
-        self.dismiss(True)
+        """Enter: confirmed (run the action first, if any; never twice)."""
+        if self._in_flight:
+            return
+        if self._action is None:
+            self.dismiss(True)
+            return
+        self._in_flight = True
+        for button in self.query(Button):
+            button.disabled = True
+        status = self.query_one("#confirm-status", Static)
+        status.update(Text("Sending…", style="cyan"))
+        status.display = True
+        self._run_action()
+
+    @work(exclusive=True, group="confirm_action", exit_on_error=False)
+    async def _run_action(self) -> None:
+        assert self._action is not None
+        try:
+            await self._action()
+        finally:
+            self.dismiss(True)
 
     def action_back(self) -> None:
-        """Esc: not confirmed."""
-        self.dismiss(False)
+        """Esc: not confirmed (ignored while the action runs)."""
+        if not self._in_flight:
+            self.dismiss(False)

@@ -97,6 +97,7 @@ class OrderFormModal(ModalScreen[PlaceResult | None]):
         self._submitted = False
         self._sending = False
         self._locked = False  # after an unknown outcome: no second send from this form
+        self._outcome: PlaceResult | None = None
 
     # --- layout -----------------------------------------------------------------------
 
@@ -378,11 +379,14 @@ class OrderFormModal(ModalScreen[PlaceResult | None]):
             self._focus_first_error(result)
             return
         draft = result.draft
+        self._sending = False
+        self._outcome = None
         self.app.push_screen(
             ConfirmModal(f"Confirm {draft.side.word}", self.confirm_text(draft, result),
                          confirm_label=f"{draft.side.word}",
-                         tone="buy" if draft.side is OrderSide.BID else "sell"),
-            lambda ok: self._confirmed(ok, draft),
+                         tone="buy" if draft.side is OrderSide.BID else "sell",
+                         action=lambda: self._place(draft)),
+            lambda ok: self._after_confirm(ok, draft),
         )
 
     def confirm_text(self, draft: OrderDraft, result: DraftResult) -> Text:
@@ -431,23 +435,24 @@ class OrderFormModal(ModalScreen[PlaceResult | None]):
                     widgets.first().focus()
                 return
 
-    def _confirmed(self, ok: bool | None, draft: OrderDraft) -> None:
-        if not ok or self._sending or self._locked:
+    async def _place(self, draft: OrderDraft) -> None:
+        """Run on the confirm step (Enter): send once and keep the outcome."""
+        if self._sending or self._locked:
             return
         self._sending = True
-        self.query_one("#submit", Button).disabled = True
-        self.query_one("#send-status", Static).update(Text("Sending…", style="cyan"))
-        self._send(draft)
-
-    @work(exclusive=True, group="order_form_send", exit_on_error=False)
-    async def _send(self, draft: OrderDraft) -> None:
         try:
-            result = await self.service.place(draft)
+            self._outcome = await self.service.place(draft)
         except Exception as exc:  # the service reports errors as results; this is a bug
-            result = PlaceResult(Outcome.UNKNOWN, f"Unexpected error: {type(exc).__name__}. "
-                                 "Check open orders before trying again.", "")
-        self._sending = False
-        self._handle(result, draft)
+            self._outcome = PlaceResult(Outcome.UNKNOWN, f"Unexpected error: "
+                                        f"{type(exc).__name__}. Check open orders before "
+                                        "trying again.", "")
+        finally:
+            self._sending = False
+
+    def _after_confirm(self, ok: bool | None, draft: OrderDraft) -> None:
+        result, self._outcome = self._outcome, None
+        if ok and result is not None:
+            self._handle(result, draft)
 
     def _handle(self, result: PlaceResult, draft: OrderDraft) -> None:
         status = self.query_one("#send-status", Static)
