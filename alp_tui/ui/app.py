@@ -195,6 +195,8 @@ class AlpApp(App[int]):
     # --- feed → panes -----------------------------------------------------------------
     @on(FeedData)
     def _feed_data(self, message: FeedData) -> None:
+        if not self.screen_stack:
+            return  # shutting down
         if message.topic == "tickers":
             self._show_markets(message.data)
             return
@@ -250,6 +252,8 @@ class AlpApp(App[int]):
 
     @on(FeedStateChanged)
     def _feed_state(self, message: FeedStateChanged) -> None:
+        if not self.screen_stack:
+            return  # shutting down
         self._route_state(message.topic, message.state)
 
     def _route_state(self, topic: str, state: FeedState) -> None:
@@ -262,6 +266,8 @@ class AlpApp(App[int]):
             self._tick_header()
 
     def _tick_header(self) -> None:
+        if not self.screen_stack:
+            return  # shutting down
         header = self.main.query_one(HeaderPane)
         word, age = connection_summary(self.topic_states, self._clock())
         header.connection = word
@@ -269,6 +275,8 @@ class AlpApp(App[int]):
 
     @on(ErrorLogged)
     def _count_errors(self, _message: ErrorLogged) -> None:
+        if not self.screen_stack:
+            return  # shutting down
         self.main.query_one(HeaderPane).error_count = len(self.errors)
 
     def _order_lines(self, orders: Any) -> None:
