@@ -228,10 +228,14 @@ class _Shard:
             await asyncio.sleep(remaining)
 
     async def _on_open(self, ws: _TrackingConnection) -> None:
-        if self.topics:
-            await self.send_subscribe(list(self.topics))
         if self.wants_auth:
             await self.send_auth()
+        # Topics added while this ran are picked up too: the state turns CONNECTED right
+        # after the last check, with no await in between, so none can slip through.
+        sent: set[str] = set()
+        while missing := [t for t in self.topics if t not in sent]:
+            sent.update(missing)
+            await self.send_subscribe(missing)
 
     async def send_subscribe(self, topics: list[str]) -> None:
         ws = self.ws

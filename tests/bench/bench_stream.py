@@ -121,40 +121,49 @@ async def trade_latency(stream: bool, samples: int) -> list[float]:
     app = holder.app
     latencies: list[float] = []
     try:
-        async with app.run_test(size=SIZE):
-            pane = app.data_panes("trades")[0]
-            await wait_for(lambda: pane.pair is not None)
-            if stream:
-                await wait_for(lambda: holder.feed is not None
-                               and holder.feed.is_streaming("trades"))
-            await asyncio.sleep(SETTLE_S)
-            target: dict[str, Any] = {"id": None, "done": asyncio.Event(), "t0": 0.0}
-            original = pane.show_data
-
-            def show_data(data: Any) -> Any:
-                result = original(data)
-                if target["id"] is not None and any(t.id == target["id"] for t in data):
-                    target["id"] = None
-                    app.call_after_refresh(target["done"].set)
-                return result
-
-            pane.show_data = show_data  # type: ignore[method-assign]
-            ex, account = server.exchange, server.account_id
-            price = D(91000)
-            for _ in range(samples):
-                price += 1
-                ex.place_order(account, order(OrderSide.ASK, price, "0.0001"))
-                target["done"].clear()
-                t0 = time.perf_counter()
-                ex.place_order(account, order(OrderSide.BID, price, "0.0001"))
-                target["id"] = ex.trades(PAIR, limit=1)[0]["id"]
-                await asyncio.wait_for(target["done"].wait(), 10)
-                latencies.append(time.perf_counter() - t0)
-                await asyncio.sleep(random.uniform(0.005, 0.03))
-            await close_feed(holder)
+        await _measure_trades(app, holder, server, stream, samples, latencies)
+    except Exception as exc:
+        if len(latencies) < samples:
+            raise
+        print(f"   (dashboard shutdown: {type(exc).__name__})")
     finally:
         server.stop()
     return latencies
+
+
+async def _measure_trades(app: AlpApp, holder: Holder, server: SimServer, stream: bool,
+                          samples: int, latencies: list[float]) -> None:
+    async with app.run_test(size=SIZE):
+        pane = app.data_panes("trades")[0]
+        await wait_for(lambda: pane.pair is not None)
+        if stream:
+            await wait_for(lambda: holder.feed is not None
+                           and holder.feed.is_streaming("trades"))
+        await asyncio.sleep(SETTLE_S)
+        target: dict[str, Any] = {"id": None, "done": asyncio.Event(), "t0": 0.0}
+        original = pane.show_data
+
+        def show_data(data: Any) -> Any:
+            result = original(data)
+            if target["id"] is not None and any(t.id == target["id"] for t in data):
+                target["id"] = None
+                app.call_after_refresh(target["done"].set)
+            return result
+
+        pane.show_data = show_data  # type: ignore[method-assign]
+        ex, account = server.exchange, server.account_id
+        price = D(91000)
+        for _ in range(samples):
+            price += 1
+            ex.place_order(account, order(OrderSide.ASK, price, "0.0001"))
+            target["done"].clear()
+            t0 = time.perf_counter()
+            ex.place_order(account, order(OrderSide.BID, price, "0.0001"))
+            target["id"] = ex.trades(PAIR, limit=1)[0]["id"]
+            await asyncio.wait_for(target["done"].wait(), 10)
+            latencies.append(time.perf_counter() - t0)
+            await asyncio.sleep(random.uniform(0.005, 0.03))
+        await close_feed(holder)
 
 
 class KeyProbe:
@@ -317,6 +326,15 @@ async def injected_burst(seconds: float, rate: int) -> dict[str, Any]:
         server.stop()
 
 
+async def guarded(coro: Any, default: Any) -> Any:
+    """Run one scenario; a failure while the dashboard shuts down is reported, not fatal."""
+    try:
+        return await coro
+    except Exception as exc:
+        print(f"   (scenario ended with {type(exc).__name__}: {exc})")
+        return default
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--samples", type=int, default=200)
@@ -325,19 +343,19 @@ async def main() -> None:
     args = parser.parse_args()
     random.seed(1)
     print("== trade → row on screen")
-    print(summary("stream ", await trade_latency(True, args.samples)))
+    print(summary("stream ", await guarded(trade_latency(True, args.samples), [])))
     if args.poll_samples:
-        print(summary("polling", await trade_latency(False, args.poll_samples)))
+        print(summary("polling", await guarded(trade_latency(False, args.poll_samples), [])))
     for rate in (2000, None):
         print(f"== engine book changes at {rate or 'full speed'}/s, followed by stream, "
               "a key every 25 ms")
-        burst = await book_burst(args.seconds, rate)
+        burst = await guarded(book_burst(args.seconds, rate), {"keys": []})
         keys = burst.pop("keys")
         print({k: round(v, 1) for k, v in burst.items()})
         print(summary("key → action", keys))
     for rate in (2000, 5000):
         print(f"== {rate} diff events/s injected into the feed, keys every 25 ms")
-        injected = await injected_burst(args.seconds, rate)
+        injected = await guarded(injected_burst(args.seconds, rate), {"keys": []})
         keys = injected.pop("keys")
         print({k: round(v, 1) for k, v in injected.items()})
         print(summary("key → action", keys))
