@@ -1,10 +1,11 @@
 """OHLCV candles per pair and interval: a back-filled history plus live aggregation.
 
 The history before the simulator started is generated (deterministically from the seed,
-pair and interval) as a random walk that ends exactly at the pair's starting price, so
-charts are full from the first second. Each interval's history is generated on its own
-and lazily (first request), which keeps start-up cheap; they are consistent where it
-shows — the live candles, built from real trades, are shared truth for every interval.
+the pair and the start minute) as one price path that ends exactly at the pair's starting
+price, so charts are full from the first second and every interval tells the same story
+(an hour candle is the aggregate of its minute candles wherever both exist). It is built
+lazily, per pair, on the first request that needs it; the live candles after the start are
+aggregated from real trades.
 
 Synthetic history uses binary floats for the random walk only; every value that leaves
 this module is a ``Decimal`` quantized to the pair's tick or amount step.
@@ -55,43 +56,106 @@ class Candle:
         }
 
 
-def backfill(spec: PairSpec, interval_s: int, end_time: int, end_price: Decimal, seed: int,
-             n: int = BACKFILL_CANDLES) -> list[Candle]:
-    """``n`` candles ending just before ``end_time`` whose last close is ``end_price``."""
-    rng = random.Random(f"{seed}:{spec.name}:{interval_s}")
-    sigma = spec.volatility * math.sqrt(interval_s)
-    # Walk backwards from the end price so the history joins the live market exactly.
-    closes = [float(end_price)]
-    for _ in range(n):
-        closes.append(closes[-1] * math.exp(-rng.gauss(0.0, sigma)))
-    closes.reverse()  # closes[0] is the open of the first candle
+LEVELS = (60, 300, 900, 1800, 3600, 14400, 86400)  # every chart interval, in seconds
+
+
+def backfill_pair(spec: PairSpec, end_time: int, end_price: Decimal, seed: int,
+                  n: int = BACKFILL_CANDLES) -> dict[int, list[Candle]]:
+    """History of one pair for every interval, consistent across intervals.
+
+    One price path is drawn coarse-to-fine: a daily random walk ending at ``end_price`` at
+    ``end_time`` (a whole minute), then Brownian bridges between known points down to the
+    minute, each level covering its last ``n`` candles. Candles are then built fine-to-
+    coarse, so wherever finer history exists a coarse candle is exactly the aggregate of
+    its children (open, close, high, low, volume). Each list holds ``n`` full candles and,
+    when ``end_time`` falls inside a coarse candle, that partial candle last (the live
+    candle continues it).
+    """
+    rng = random.Random(f"{seed}:{spec.name}:history")
+    sigma = spec.volatility
+    # Log-price at grid times, per level; coarse points are shared by the finer levels.
+    points: dict[int, dict[int, float]] = {}
+    top = LEVELS[-1]
+    log_end = math.log(float(end_price))
+    first_top = (end_time // top) * top
+    path = {end_time: log_end}
+    t, x = end_time, log_end
+    for grid_t in range(first_top, first_top - (n + 1) * top, -top):
+        if grid_t == t:
+            continue
+        x -= rng.gauss(0.0, sigma * math.sqrt(t - grid_t))
+        t = grid_t
+        path[t] = x
+    points[top] = path
+    for level, parent in zip(LEVELS[-2::-1], LEVELS[::-1], strict=False):
+        start = (end_time // level) * level - n * level
+        known = sorted(t for t in points[parent] if t >= start - parent)
+        fine: dict[int, float] = {}
+        for a, b in itertools.pairwise(known):
+            xa, xb = points[parent][a], points[parent][b]
+            fine[a] = xa
+            t, x = a, xa
+            grid_t = (a // level + 1) * level
+            while grid_t < b:
+                # Brownian bridge from (t, x) to (b, xb): mean on the line, shrinking var.
+                span = b - t
+                step = grid_t - t
+                mean = x + (xb - x) * step / span
+                var = sigma * sigma * step * (b - grid_t) / span
+                x = rng.gauss(mean, math.sqrt(var))
+                t = grid_t
+                fine[t] = x
+                grid_t += level
+        fine[known[-1]] = points[parent][known[-1]]
+        points[level] = {t: v for t, v in fine.items() if t >= start}
+        points[level][end_time] = log_end
     tick = spec.price_tick
-    step = spec.amount_step
-    # Typical traded value per second, in quote units, scaled to the pair's price level.
-    value_per_s = 40.0 * float(spec.start_price) ** 0.35
-    candles: list[Candle] = []
-    first = end_time - n * interval_s
-    for i in range(n):
-        o, c = closes[i], closes[i + 1]
-        wiggle = abs(rng.gauss(0.0, sigma * 0.6))
-        h = max(o, c) * (1 + wiggle)
-        lo = min(o, c) * (1 - abs(rng.gauss(0.0, sigma * 0.6)))
-        vol = value_per_s * interval_s * rng.lognormvariate(0.0, 0.5) / c
-        open_d = Decimal(repr(o)).quantize(tick)
-        close_d = end_price if i == n - 1 else Decimal(repr(c)).quantize(tick)
-        high_d = max(Decimal(repr(h)).quantize(tick), open_d, close_d)
-        low_d = min(Decimal(repr(lo)).quantize(tick), open_d, close_d)
-        volume = Decimal(repr(vol)).quantize(step, rounding=ROUND_DOWN)
-        quote_volume = (volume * (open_d + close_d) / 2).quantize(tick)
-        count = max(1, int(vol * c / max(value_per_s * 8, 1.0)))
-        candles.append(Candle(first + i * interval_s, open_d, high_d, low_d, close_d, volume,
-                              quote_volume, count))
-    # Keep candles continuous: each opens at the previous close.
-    for prev, cur in itertools.pairwise(candles):
-        cur.open = prev.close
-        cur.high = max(cur.high, cur.open)
-        cur.low = min(cur.low, cur.open)
-    return candles
+    step_amount = spec.amount_step
+    value_per_s = 40.0 * float(spec.start_price) ** 0.35  # traded quote value per second
+    prices: dict[float, Decimal] = {}
+
+    def price(log_x: float) -> Decimal:
+        cached = prices.get(log_x)
+        if cached is None:
+            cached = prices[log_x] = Decimal(repr(math.exp(log_x))).quantize(tick)
+        return cached
+
+    out: dict[int, list[Candle]] = {}
+    children: dict[int, Candle] = {}
+    child_level = 0
+    for level in LEVELS:
+        grid = points[level]
+        last_full = (end_time // level) * level
+        times = [t for t in sorted(grid) if t < end_time]
+        times = times[-(n + 1):] if last_full < end_time else times[-n:]
+        candles: list[Candle] = []
+        wiggle_sigma = sigma * math.sqrt(level) * 0.5
+        for t in times:
+            close_t = min(t + level, end_time)
+            o = price(grid[t])
+            c = price(grid[close_t]) if close_t in grid else price(log_end)
+            kids = [children[k] for k in range(t, close_t, child_level)
+                    if k in children] if child_level else []
+            if kids:
+                high = max(max(k.high for k in kids), o, c)
+                low = min(min(k.low for k in kids), o, c)
+                volume = sum((k.volume for k in kids), ZERO)
+                quote_volume = sum((k.quote_volume for k in kids), ZERO)
+                count = sum(k.count for k in kids)
+            else:
+                hi_f = max(float(o), float(c)) * (1 + abs(rng.gauss(0.0, wiggle_sigma)))
+                lo_f = min(float(o), float(c)) * (1 - abs(rng.gauss(0.0, wiggle_sigma)))
+                high = max(Decimal(repr(hi_f)).quantize(tick), o, c)
+                low = min(Decimal(repr(lo_f)).quantize(tick), o, c)
+                vol_f = value_per_s * (close_t - t) * rng.lognormvariate(0.0, 0.5) / float(c)
+                volume = Decimal(repr(vol_f)).quantize(step_amount, rounding=ROUND_DOWN)
+                quote_volume = (volume * (o + c) / 2).quantize(tick)
+                count = max(1, int(vol_f * float(c) / max(value_per_s * 8, 1.0)))
+            candles.append(Candle(t, o, high, low, c, volume, quote_volume, count))
+        out[level] = candles
+        children = {c.time: c for c in candles}
+        child_level = level
+    return out
 
 
 class CandleSeries:
@@ -100,6 +164,39 @@ class CandleSeries:
     def __init__(self, interval_s: int, history: list[Candle]) -> None:
         self.interval_s = interval_s
         self.candles = history
+
+    def merge_history(self, history: list[Candle]) -> None:
+        """Put generated history in front of the live candles; a live candle in the same
+        bucket as the partial last history candle continues it."""
+        if not history:
+            return
+        merged = list(history)
+        first_live = True
+        for candle in self.candles:
+            last = merged[-1]
+            if candle.time <= last.time:
+                if candle.time == last.time:
+                    last.high = max(last.high, candle.high)
+                    last.low = min(last.low, candle.low)
+                    last.close = candle.close
+                    last.volume += candle.volume
+                    last.quote_volume += candle.quote_volume
+                    last.count += candle.count
+                first_live = False
+                continue
+            if first_live:
+                # Flat candles over any quiet gap, and the first live candle opens where
+                # history closed.
+                t = last.time + self.interval_s
+                while t < candle.time:
+                    merged.append(Candle(t, last.close, last.close, last.close, last.close))
+                    t += self.interval_s
+                candle.open = merged[-1].close
+                candle.high = max(candle.high, candle.open)
+                candle.low = min(candle.low, candle.open)
+                first_live = False
+            merged.append(candle)
+        self.candles = merged
 
     def _bucket(self, ts: float) -> int:
         return int(ts // self.interval_s) * self.interval_s

@@ -77,7 +77,7 @@ from alp_tui.api.enums import (
     normalize_pair,
 )
 from alp_tui.sim import catalog
-from alp_tui.sim.candles import CandleSeries, backfill
+from alp_tui.sim.candles import CandleSeries, backfill_pair
 from alp_tui.sim.catalog import CURRENCIES, PAIR_BY_NAME, PAIRS, PairSpec
 from alp_tui.sim.engine import Fill, Order, OrderBook
 from alp_tui.sim.errors import SimError
@@ -253,7 +253,8 @@ class Exchange:
         self._store = Store(state_path)
         self.candles: dict[tuple[str, int], CandleSeries] = {}
         self._pair_series: dict[str, list[CandleSeries]] = {p.name: [] for p in PAIRS}
-        self._history_done: set[tuple[str, int]] = set()
+        self._history_done: set[str] = set()
+        self._key_ids: dict[str, int] = {}
         for spec in PAIRS:
             for interval in ChartInterval:
                 series = CandleSeries(interval.seconds, [])
@@ -275,6 +276,9 @@ class Exchange:
             finally:
                 self._depth -= 1
                 self._flush()
+        # Generated chart history ends where live trading (warm-up included) begins.
+        self._start_prices = dict(self.last)
+        self._history_end = int((now - WARMUP_STEPS - 1) // 60 * 60)
 
         from alp_tui.sim.funding import Funding
         from alp_tui.sim.margin import MarginDesk
@@ -415,7 +419,7 @@ class Exchange:
                 self.last_ts[pair] = ts
         for acc in loaded.get("account", []):
             self._accounts[acc["id"]] = acc
-        key_ids = self.__dict__.setdefault("_key_ids", {})
+        key_ids = self._key_ids
         for key in loaded.get("apikey", []):
             row_id = key.pop("row_id", None)
             record = ApiKeyRecord(**key)
@@ -573,7 +577,7 @@ class Exchange:
         self._mark("apikey", oid, record)
 
     def _key_id(self, api_key: str, old: ApiKeyRecord | None) -> int:
-        ids = self.__dict__.setdefault("_key_ids", {})
+        ids = self._key_ids
         if api_key not in ids:
             ids[api_key] = self._next_id("apikey")
         return ids[api_key]
@@ -645,28 +649,17 @@ class Exchange:
         return None
 
     def _series(self, pair: str, interval_s: int) -> CandleSeries:
-        key = (pair, interval_s)
-        series = self.candles[key]
-        if key not in self._history_done:
-            self._history_done.add(key)
-            bucket = int(self.started_at // interval_s) * interval_s
-            history = backfill(PAIR_BY_NAME[pair], interval_s, bucket,
-                               self._start_price(pair), self.seed)
-            kept = [c for c in history
-                    if not series.candles or c.time < series.candles[0].time]
-            series.candles[:0] = kept
-            if kept and len(series.candles) > len(kept):
-                # The first live candle opens where history closed.
-                first_live = series.candles[len(kept)]
-                first_live.open = kept[-1].close
-                first_live.high = max(first_live.high, first_live.open)
-                first_live.low = min(first_live.low, first_live.open)
-            series.roll(self._now())
+        """The pair's candles for one interval, with the generated history in front (built
+        for all intervals of the pair at once, on first use)."""
+        if pair not in self._history_done:
+            self._history_done.add(pair)
+            history = backfill_pair(PAIR_BY_NAME[pair], self._history_end,
+                                    self._start_prices[pair], self.seed)
+            for level, candles in history.items():
+                self.candles[(pair, level)].merge_history(candles)
+        series = self.candles[(pair, interval_s)]
+        series.roll(self._now())
         return series
-
-    def _start_price(self, pair: str) -> Decimal:
-        prices = self.__dict__.setdefault("_start_prices", dict(self.last))
-        return prices[pair]
 
     def _stats_24h(self, pair: str, now: float) -> tuple[Decimal, Decimal, Decimal, Decimal]:
         """(open, high, low, base volume) over the last 24 hours, from 5-minute candles."""
