@@ -231,6 +231,16 @@ class SimServer:
         self.stop()
         return self.start()
 
+    def asgi(self) -> Any:
+        """The ASGI app (faults included) over a freshly opened exchange, without any
+        socket: for in-process tests with ``httpx.ASGITransport(app=server.asgi())``.
+        Dropped-connection faults need a real socket and raise there instead. Call
+        ``stop()`` afterwards to close the exchange."""
+        with self._lock:
+            if self.app is None or self.exchange is None:
+                self._open_exchange()
+            return self.app
+
     def token(self, ttl_s: float | None = None) -> str:
         """A JWT for the demo key, as ``POST /auth`` would issue (``ttl_s`` < 0 gives an
         expired one). For tests and in-process callers."""

@@ -155,3 +155,21 @@ def test_exact_decimals_survive_http(sim_server: SimServer) -> None:
     rows = body(raw.get("/accounts/balances"))
     assert all(isinstance(r["balance"], Decimal | int) for r in rows)
     raw.close()
+
+
+async def test_in_process_asgi_without_socket() -> None:
+    from alp_tui.api import AlpClient
+
+    server = SimServer(seed=1, market_life=False)
+    transport = httpx.ASGITransport(app=server.asgi())
+    try:
+        async with AlpClient(base_url="http://127.0.0.1/api/v3", api_key=server.api_key,
+                             api_secret=server.api_secret, transport=transport) as client:
+            assert await client.balances()
+            ids = await client.place_order(pair="BTC_USDT", order_side="BUY",
+                                           order_type="LIMIT", base_amount="0.001",
+                                           limit_price="10000")
+            assert len(ids) == 1
+        assert not server.running
+    finally:
+        server.stop()
