@@ -1171,12 +1171,14 @@ class Exchange:
             self._book_pairs.add(o.pair)
             for fill in fills:
                 self._settle(o, fill, now)
-            self._after_trades(o.pair, now)
         if by_quote or o.remaining <= 0 or market or o.tif in (TIF_IOC,
                                                               TIF_FOK):
             self._finish(o, now)
         else:
             self._rest(o, book, now)
+        if fills:
+            # Only now, with the taker rested or done, may stops it triggered trade.
+            self._after_trades(o.pair, now)
 
     def _rest(self, o: Order, book: OrderBook, now: float) -> None:
         o.status = S_PARTIAL_FILLED if o.filled else S_OPEN
