@@ -157,6 +157,7 @@ class SimServer:
         self._thread: threading.Thread | None = None
         self._socket: socket.socket | None = None
         self._lock = threading.Lock()
+        self._exchange_open = False
 
     # --- lifecycle -----------------------------------------------------------------------
     @property
@@ -175,7 +176,8 @@ class SimServer:
         with self._lock:
             if self.running:
                 return self.base_url
-            self._open_exchange()
+            if not self._exchange_open:
+                self._open_exchange()
             sock = self._bind()
             self._socket = sock
             self.port = sock.getsockname()[1]
@@ -218,7 +220,8 @@ class SimServer:
                 with contextlib.suppress(OSError):
                     self._socket.close()
                 self._socket = None
-            if self.exchange is not None:
+            if self.exchange is not None and self._exchange_open:
+                self._exchange_open = False
                 try:
                     self.exchange.close()
                 except Exception:
@@ -237,7 +240,7 @@ class SimServer:
         Dropped-connection faults need a real socket and raise there instead. Call
         ``stop()`` afterwards to close the exchange."""
         with self._lock:
-            if self.app is None or self.exchange is None:
+            if not self._exchange_open:
                 self._open_exchange()
             return self.app
 
@@ -260,6 +263,7 @@ class SimServer:
     def _open_exchange(self) -> None:
         self.exchange = self.exchange_factory(seed=self.seed, state_path=self.state_path,
                                  market_life=self.market_life)
+        self._exchange_open = True
         self.account_id = self.exchange.create_demo_account(self.api_key, self.api_secret)
         if self.auth is None:
             self.auth = Authenticator(self.exchange.find_api_key, token_ttl_s=self.token_ttl_s)
@@ -297,7 +301,8 @@ class SimServer:
             sock.listen(512)
         except OSError:
             sock.close()
-            if self.exchange is not None:
+            if self.exchange is not None and self._exchange_open:
+                self._exchange_open = False
                 self.exchange.close()
             raise
         sock.setblocking(False)
