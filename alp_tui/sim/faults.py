@@ -1,14 +1,15 @@
 """Fault injection for the simulator's HTTP face. Off by default (no rules).
 
-A :class:`FaultRule` says which requests it hits (path, optionally a ``*`` glob, and
-method), how often (``probability`` from a seeded RNG, and at most ``count`` times), and
-what happens:
+A :class:`FaultRule` says which requests it hits (path — full, or without the
+``/api/v3`` prefix — optionally a ``*`` glob, and method), how often (``probability``
+from a seeded RNG, and at most ``count`` times), and what happens:
 
 =================  =====================================================================
 kind               effect
 =================  =====================================================================
 ``latency``        waits ``latency_s`` then lets the request through (stacks with others)
 ``status``         answers ``status`` (500/502/503...) with an HTML body, like a proxy
+                   (with ``Retry-After`` when ``retry_after`` is set)
 ``rate_limit``     answers 429; ``Retry-After`` in seconds, as an HTTP-date, or absent
 ``drop``           closes the connection without any response; the request is **not**
                    processed (the app never sees it)
@@ -34,6 +35,7 @@ import fnmatch
 import json
 import random
 import threading
+import time
 from dataclasses import asdict, dataclass, field
 from email.utils import formatdate
 from typing import Any, Literal
@@ -46,6 +48,7 @@ KINDS: tuple[str, ...] = ("latency", "status", "rate_limit", "drop", "drop_mid",
                           "malformed", "unauthorized")
 MALFORMED_VARIANTS = ("invalid_json", "empty", "wrong_shape", "wrong_type")
 CONTROL_PATH = "/_sim/faults"
+API_PREFIX = "/api/v3"
 
 _REASONS = {500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable",
             504: "Gateway Timeout", 429: "Too Many Requests"}
@@ -93,9 +96,13 @@ class FaultRule:
             return False
         if self.path is None:
             return True
+        # "/orderbook" means "/api/v3/orderbook": rules may name endpoints as the
+        # reference does, without the prefix.
+        candidates = (path, path.removeprefix(API_PREFIX) or "/")
         if any(c in self.path for c in "*?["):
-            return fnmatch.fnmatchcase(path, self.path)
-        return path == self.path or path.rstrip("/") == self.path.rstrip("/")
+            return any(fnmatch.fnmatchcase(p, self.path) for p in candidates)
+        want = self.path.rstrip("/")
+        return any(p.rstrip("/") == want for p in candidates)
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready description (for the control endpoint)."""
@@ -255,18 +262,11 @@ class FaultMiddleware:
             html = (f"<html><head><title>{rule.status} {reason}</title></head><body>"
                     f"<center><h1>{rule.status} {reason}</h1></center><hr>"
                     f"<center>nginx</center></body></html>").encode()
-            await _send_simple(send, rule.status, html, b"text/html; charset=utf-8")
+            await _send_simple(send, rule.status, html, b"text/html; charset=utf-8",
+                               _retry_after(rule))
         elif kind == "rate_limit":
-            extra: list[tuple[bytes, bytes]] = []
-            if rule.retry_after is not None:
-                if rule.retry_after_format == "http-date":
-                    value = formatdate(_now() + rule.retry_after, usegmt=True)
-                else:
-                    secs = rule.retry_after
-                    value = str(int(secs)) if float(secs).is_integer() else str(secs)
-                extra.append((b"retry-after", value.encode()))
             body = b'{"code":"TOO_MANY_REQUESTS","message":"rate limit exceeded"}'
-            await _send_simple(send, 429, body, b"application/json", extra)
+            await _send_simple(send, 429, body, b"application/json", _retry_after(rule))
         elif kind == "unauthorized":
             body = b'{"code":"UNAUTHORIZED","message":"token expired"}'
             await _send_simple(send, 401, body, b"application/json")
@@ -312,10 +312,16 @@ class FaultMiddleware:
         await _send_simple(send, 200, json.dumps(rule.to_dict()).encode(), b"application/json")
 
 
-def _now() -> float:
-    import time
-
-    return time.time()
+def _retry_after(rule: FaultRule) -> list[tuple[bytes, bytes]]:
+    """The Retry-After header the rule asks for (none when ``retry_after`` is None)."""
+    if rule.retry_after is None:
+        return []
+    if rule.retry_after_format == "http-date":
+        value = formatdate(time.time() + rule.retry_after, usegmt=True)
+    else:
+        secs = rule.retry_after
+        value = str(int(secs)) if float(secs).is_integer() else str(secs)
+    return [(b"retry-after", value.encode())]
 
 
 async def _read_body(receive: Any, limit: int) -> bytes:

@@ -216,3 +216,12 @@ def test_faults_survive_restart(make_sim_server) -> None:
     server.restart()
     assert httpx.get(server.base_url + "/orderbook", params=Q).status_code == 503
     assert rule.fired == 1
+
+
+def test_path_without_prefix_and_503_retry_after(raw: Raw) -> None:
+    raw.server.faults.add(FaultRule(kind="status", path="/orderbook", status=503,
+                                    retry_after=2, count=1))
+    r = raw.get("/orderbook", Q, auth=False)
+    assert r.status_code == 503 and r.headers["retry-after"] == "2"
+    raw.server.faults.add(FaultRule(kind="status", path="/accounts/*", status=500, count=1))
+    assert raw.get("/accounts/balances").status_code == 500
