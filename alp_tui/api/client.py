@@ -33,6 +33,7 @@ from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, overload
+from urllib.parse import quote, urlencode
 
 import httpx
 import pydantic
@@ -115,6 +116,7 @@ log = logging.getLogger("alp_tui.api")
 __all__ = ["AlpClient", "RequestRecord", "WithdrawReceipt"]
 
 _USER_AGENT = "alp-tui/0.1"
+_BASE_HEADERS = {"Accept": "application/json", "User-Agent": _USER_AGENT}
 _DISCONNECTED = "server disconnected without sending a response"
 _ADAPTERS: dict[Any, TypeAdapter[Any]] = {}
 
@@ -227,8 +229,9 @@ class AlpClient:
             verify=True,  # never configurable: TLS is always verified
             follow_redirects=False,
             transport=transport,
-            headers={"Accept": "application/json", "User-Agent": _USER_AGENT},
+            headers=_BASE_HEADERS,
         )
+        self._timeout_ext = timeout.as_dict()
         self._gate = RequestGate(max_requests_per_s)
         self._observers: list[Observer] = []
         cache = None
@@ -377,9 +380,15 @@ class AlpClient:
         error: str | None = None
         try:
             try:
-                response = await self._http.request(
-                    method, path.lstrip("/"), params=query, content=content, headers=headers
-                )
+                # Build the request ourselves: one URL parse instead of httpx's three or
+                # four (base join, params merge), which is a tenth of the per-call CPU.
+                url = self.base_url + path
+                if query:
+                    url += "?" + urlencode(query, quote_via=quote)
+                request = httpx.Request(method, url, headers={**_BASE_HEADERS, **headers},
+                                        content=content,
+                                        extensions={"timeout": self._timeout_ext})
+                response = await self._http.send(request)
             except httpx.HTTPError as exc:
                 err = self._transport_error(exc, method, path)
                 error = type(err).__name__
