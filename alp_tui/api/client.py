@@ -471,6 +471,13 @@ class AlpClient:
                         endpoint=path, status=status,
                     )
                 raise err
+            if status == 401 and token is None:
+                # No key was sent: the live exchange answers unknown paths this way.
+                raise AuthError(
+                    f"The exchange answered 401 Unauthorized to {method} {path}, which needs "
+                    "no key; the path may not exist on this server.",
+                    endpoint=path, status=status,
+                )
             if status == 429:
                 err = error_for_status(status, response.content, response.headers, method,
                                        path, scrub)

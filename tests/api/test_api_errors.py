@@ -502,3 +502,12 @@ async def test_money_results_are_decimal_not_float() -> None:
         book = await client.orderbook("BTC_USDT")
     assert book.buy[0].price == Decimal("0.1")
     assert book.buy[0].amount == Decimal("0.30000000000000004")
+
+
+async def test_401_on_a_public_path_says_no_key_was_sent() -> None:
+    fake = FakeExchange()
+    fake.on("GET", "/currency-rates", httpx.Response(401, json={"code": "UNAUTHORIZED"}))
+    async with fake.client() as client:
+        with pytest.raises(AuthError, match="needs no key"):
+            await client.currency_rates()
+    assert not fake.sent("POST", "/auth")
