@@ -195,3 +195,27 @@ async def test_trades_and_tickers_stream(sim_server: SimServer) -> None:
     finally:
         await feed.aclose()
         await client.aclose()
+
+
+async def test_pair_switch_moves_subscriptions_and_book(sim_server: SimServer) -> None:
+    feed, client, updates = await make_feed(sim_server)
+    rest = Rest(lambda p: client.orderbook(p.pair))
+    try:
+        await feed.fetch("orderbook", FeedParams(pair=PAIR), rest)
+        await until(lambda: feed.is_streaming("orderbook"))
+        eth = FeedParams(pair="ETH_USDT")
+        await feed.fetch("orderbook", eth, rest)
+        assert feed.pair == "ETH_USDT"
+        await until(lambda: feed.stream.topic_live("market_depth.ETH_USDT")
+                    and "market_depth.BTC_USDT" not in feed.stream.topics)
+        await until(lambda: feed.is_streaming("orderbook"))
+        sim_server.exchange.place_order(sim_server.account_id, {
+            "pair": "ETH_USDT", "order_type": OrderType.LIMIT, "order_side": OrderSide.BID,
+            "wallet_type": WalletType.SPOT, "base_amount": D("0.01"), "limit_price": D(2000)})
+        await until(lambda: any(t == "orderbook" and d.buy and d.buy[0].price == D(2000)
+                                for t, d in updates), what="new pair's book")
+        pushed = [d for t, d in updates if t == "orderbook"]
+        assert feed.topics["orderbook"].params == eth and pushed
+    finally:
+        await feed.aclose()
+        await client.aclose()
