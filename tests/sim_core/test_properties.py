@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from alp_tui.api.enums import OrderStatus, StopOperator, TimeInForce
@@ -191,3 +191,69 @@ def test_market_life_is_reproducible() -> None:
     for _ in range(20):
         other.step(clock.advance(1))
     assert other.trades(PAIR, limit=50) != runs[0][2]
+
+
+margin_action_st = st.one_of(
+    st.tuples(st.just("transfer"), accounts_st, st.sampled_from(["ADD", "SUB"]),
+              st.sampled_from(["USDT", "BTC"]), st.integers(min_value=1, max_value=3000)),
+    st.tuples(st.just("borrow"), accounts_st, st.sampled_from(["USDT", "BTC"]),
+              st.integers(min_value=1, max_value=30000)),
+    st.tuples(st.just("repay"), accounts_st, st.sampled_from(["USDT", "BTC"]),
+              st.integers(min_value=1, max_value=8000)),
+    st.tuples(st.just("morder"), accounts_st, side_st, st.integers(min_value=1, max_value=300),
+              st.sampled_from(["NO_SIDE_EFFECT", "AUTO_BORROW", "AUTO_REPLAY"])),
+    st.tuples(st.just("move"), st.sampled_from(["0.75", "0.9", "0.97", "1.03", "1.1"])),
+    st.tuples(st.just("hours"), st.integers(min_value=1, max_value=30)),
+    st.tuples(st.just("close"), accounts_st),
+)
+
+
+def do_margin(ex: Exchange, accounts: list[int], clock: FakeClock,
+              action: tuple[Any, ...]) -> None:
+    """Apply one random margin action on the cross wallet; refusals are fine."""
+    kind = action[0]
+    cross = "CROSS_MARGIN"
+    try:
+        if kind == "transfer":
+            _, who, direction, cur, units = action
+            amount = D(units) if cur == "USDT" else D(units) / 100_000
+            ex.margin_transfer(accounts[who], cross, direction, amount, cur)
+        elif kind in ("borrow", "repay"):
+            _, who, cur, units = action
+            amount = D(units) if cur == "USDT" else D(units) / 100_000
+            getattr(ex, kind)(accounts[who], amount, cur, cross)
+        elif kind == "morder":
+            _, who, side, units, effect = action
+            ex.place_order(accounts[who], {"pair": PAIR, "order_type": "MARKET",
+                                           "order_side": side, "wallet_type": cross,
+                                           "base_amount": D(units) / 1000,
+                                           "side_effect": effect})
+        elif kind == "move":
+            ex.move_market(PAIR, D(action[1]))
+        elif kind == "hours":
+            ex.step(clock.advance(3600 * action[1]))
+        elif kind == "close":
+            ex.close_position(accounts[action[1]], cross)
+    except SimError as exc:
+        assert exc.status == 400
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(margin_action_st, min_size=8, max_size=30))
+@example([("borrow", 0, "USDT", 30000), ("morder", 0, "BID", 300, "AUTO_BORROW"),
+          ("morder", 0, "BID", 200, "AUTO_BORROW"), ("hours", 3), ("move", "0.75"),
+          ("borrow", 1, "BTC", 20000), ("morder", 1, "ASK", 300, "AUTO_REPLAY"),
+          ("move", "1.1"), ("move", "1.1"), ("close", 2)])  # a liquidation, a short
+def test_margin_streams_conserve_funds(actions: list[tuple[Any, ...]]) -> None:
+    ex, accounts, clock = make(market_life=True)
+    for account in accounts:
+        ex.margin_transfer(account, "CROSS_MARGIN", "ADD", D("5000"), "USDT")
+        ex.margin_transfer(account, "CROSS_MARGIN", "ADD", D("0.1"), "BTC")
+    totals = ex.totals()
+    for action in actions:
+        do_margin(ex, accounts, clock, action)
+        check_invariants(ex, totals)
+        for account in accounts:
+            level = ex.margin_level(account, "CROSS_MARGIN")
+            # After every check, no wallet is left under the maintenance level.
+            assert level is None or level >= D("1.1") or action[0] not in ("move", "hours")
