@@ -81,7 +81,21 @@ from alp_tui.sim.candles import CandleSeries, backfill_pair
 from alp_tui.sim.catalog import CURRENCIES, PAIR_BY_NAME, PAIRS, PairSpec
 from alp_tui.sim.engine import Fill, Order, OrderBook
 from alp_tui.sim.errors import SimError
-from alp_tui.sim.ledger import ActivityRow, Ledger, Record, Wallet, rfc3339
+from alp_tui.sim.funding import Funding
+from alp_tui.sim.ledger import (
+    HOUSE_ID,
+    LENDER_ID,
+    MAKER_ID,
+    TAKER_ID,
+    USER_ID_START,
+    ActivityRow,
+    Ledger,
+    Record,
+    Wallet,
+    rfc3339,
+)
+from alp_tui.sim.margin import MarginDesk
+from alp_tui.sim.market import MarketLife
 from alp_tui.sim.store import Store
 
 Json = Any
@@ -124,13 +138,6 @@ WARMUP_STEPS = 20
 # Wide enough that no product or sum of balances ever rounds (conservation is exact).
 _CTX = Context(prec=60)
 
-# System accounts: the house collects fees and backs liquidations; the lender funds
-# margin loans; makers and takers are market life. Users start at USER_ID_START.
-HOUSE_ID = 1
-LENDER_ID = 2
-MAKER_ID = 3
-TAKER_ID = 4
-USER_ID_START = 1001
 EPHEMERAL_ACCOUNTS = frozenset({MAKER_ID, TAKER_ID})
 SYSTEM_ACCOUNTS = frozenset({HOUSE_ID, LENDER_ID, MAKER_ID, TAKER_ID})
 # Value in USDT each system account is funded with per currency.
@@ -280,13 +287,10 @@ class Exchange:
         self._start_prices = dict(self.last)
         self._history_end = int((now - WARMUP_STEPS - 1) // 60 * 60)
 
-        from alp_tui.sim.funding import Funding
-        from alp_tui.sim.margin import MarginDesk
         self.funding = Funding(self)
         self.margin = MarginDesk(self)
-        self.life = None
+        self.life: MarketLife | None = None
         if market_life:
-            from alp_tui.sim.market import MarketLife
             with self._lock, localcontext(_CTX):
                 self._depth += 1
                 try:
@@ -454,7 +458,6 @@ class Exchange:
                     self.books[order.pair].add(order)
                 if order.expire_at is not None:
                     self.expiring[order.id] = order
-        self._loaded_loans = loaded.get("loan", [])
 
     def _order_from_store(self, row: dict[str, Any]) -> Order:
         order = Order(id=row["id"], account_id=row["account_id"], pair=row["pair"],

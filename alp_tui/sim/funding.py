@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 from alp_tui.api.enums import DepositStatus, WalletType, WithdrawalStatus
 from alp_tui.sim.catalog import CURRENCY_BY_NAME, NETWORK_BY_ID, NetworkSpec, networks_for
 from alp_tui.sim.errors import SimError
-from alp_tui.sim.ledger import Record, rfc3339
+from alp_tui.sim.ledger import HOUSE_ID, Record, rfc3339
 
 if TYPE_CHECKING:
     from alp_tui.sim.exchange import Exchange
@@ -218,7 +218,7 @@ class Funding:
             # The amount leaves the exchange; the fee stays, with the house.
             self.ex.ledger.apply(wallet, -held, -held, "WITHDRAW", now)
             if data["fee_amount"]:
-                house = self.ex.ledger.get(self.ex_house_id(), WalletType.SPOT,
+                house = self.ex.ledger.get(HOUSE_ID, WalletType.SPOT,
                                            data["currency"], now=now)
                 self.ex.ledger.apply(house, data["fee_amount"], ZERO, "FEE", now)
             data["status"] = WithdrawalStatus.DONE.value
@@ -227,11 +227,6 @@ class Funding:
             data["status"] = target.value
         self.ex._mark("withdrawal", record.id, record)
 
-    @staticmethod
-    def ex_house_id() -> int:
-        """The account that collects withdrawal fees."""
-        from alp_tui.sim.exchange import HOUSE_ID  # late: exchange imports this module
-        return HOUSE_ID
 
     # --- life --------------------------------------------------------------------------
     def step(self, now: float) -> None:

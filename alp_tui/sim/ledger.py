@@ -20,6 +20,14 @@ from alp_tui.api.enums import WalletType
 ZERO = Decimal(0)
 _ISOLATED = WalletType.ISOLATED_MARGIN
 
+# System accounts: the house collects fees and backs liquidations; the lender funds
+# margin loans; the maker and the taker are market life. Users start at USER_ID_START.
+HOUSE_ID = 1
+LENDER_ID = 2
+MAKER_ID = 3
+TAKER_ID = 4
+USER_ID_START = 1001
+
 WalletKey = tuple[int, WalletType, str, str | None]
 
 

@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 from alp_tui.api.enums import LoanType, MarginDirection, WalletType
 from alp_tui.sim.catalog import CURRENCY_BY_NAME
 from alp_tui.sim.errors import SimError
-from alp_tui.sim.ledger import Record, Wallet, rfc3339
+from alp_tui.sim.ledger import HOUSE_ID, LENDER_ID, Record, Wallet, rfc3339
 
 if TYPE_CHECKING:
     from alp_tui.sim.engine import Order
@@ -204,7 +204,6 @@ class MarginDesk:
         if rate <= 0:
             raise SimError.field("currency", f"{code} has no price to value a loan")
         self._check_limit(group, amount * rate, field)
-        from alp_tui.sim.exchange import LENDER_ID
         ledger = self.ex.ledger
         lender = ledger.get(LENDER_ID, WalletType.SPOT, code, now=now)
         if amount > lender.available:
@@ -244,7 +243,6 @@ class MarginDesk:
              loan_type: LoanType, now: float, payer: Wallet | None = None) -> Record | None:
         """Pay ``amount`` of ``currency`` debt (interest first, oldest first) from
         ``source`` (or from ``payer``, e.g. the house); returns the repay record."""
-        from alp_tui.sim.exchange import LENDER_ID
         ledger = self.ex.ledger
         lender = ledger.get(LENDER_ID, WalletType.SPOT, currency, now=now)
         wallet = payer or source
@@ -344,7 +342,6 @@ class MarginDesk:
         """Repay every debt of ``group``: own balance first, then its other assets sold to
         the house at last prices (plus ``fee``), then the house covers what is left.
         Returns the repay records and, per debt currency, the USDT value seized."""
-        from alp_tui.sim.exchange import HOUSE_ID
         ledger = self.ex.ledger
         account_id, wtype, pair = group
         repays: list[Record] = []
