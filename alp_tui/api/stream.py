@@ -132,6 +132,8 @@ class _Shard:
         self.last_frame_at = 0.0
         self.connects = 0
         self.authed = False
+        self.auth_sent_at: float | None = None
+        self.auth_refused = False
         self._pending: list[list[str]] = []  # subscribe batches awaiting their ack
         self.wake = asyncio.Event()
 
@@ -202,6 +204,8 @@ class _Shard:
                 self.ws = None
                 self.acked.clear()
                 self.authed = False
+                self.auth_sent_at = None
+                self.auth_refused = False
                 self._pending.clear()
             if client.closed:
                 break
@@ -263,6 +267,7 @@ class _Shard:
             log.info("feed: no token for auth (%s)", type(exc).__name__)
             return
         await ws.send(json.dumps(["auth", token]))
+        self.auth_sent_at = time.monotonic()
 
     def _track(self, event: AnyEvent) -> None:
         if isinstance(event, SubscribeAck):
@@ -291,6 +296,7 @@ class _Shard:
                     for topic in batch:
                         self.refused[topic] = event.message
             elif event.command == "auth":
+                self.auth_refused = True
                 log.info("feed refused authentication")
 
 
@@ -314,6 +320,7 @@ class StreamClient:
         backoff_initial_s: float = 0.5,
         backoff_max_s: float = 30.0,
         open_timeout_s: float = 10.0,
+        auth_grace_s: float = 3.0,
         rng: random.Random | None = None,
     ) -> None:
         self.url = url
@@ -323,6 +330,7 @@ class StreamClient:
         self.backoff_initial_s = backoff_initial_s
         self.backoff_max_s = backoff_max_s
         self.open_timeout_s = open_timeout_s
+        self.auth_grace_s = auth_grace_s
         self._rng = rng or random.Random()
         self._shards: list[_Shard] = []
         self._listeners: list[Listener] = []
@@ -443,8 +451,18 @@ class StreamClient:
 
     @property
     def authenticated(self) -> bool:
-        """True when the private connection's auth was acknowledged."""
-        return bool(self._shards) and self._shards[0].authed
+        """True when the private connection's auth was acknowledged — or, for a server
+        that acknowledges nothing (the live exchange's answer is undocumented), when it was
+        sent ``auth_grace_s`` ago and not refused."""
+        if not self._shards:
+            return False
+        shard = self._shards[0]
+        if shard.authed:
+            return True
+        if shard.auth_refused or shard.auth_sent_at is None or shard.state is not \
+                StreamState.CONNECTED:
+            return False
+        return time.monotonic() - shard.auth_sent_at >= self.auth_grace_s
 
     def topic_live(self, topic: str) -> bool:
         """True when ``topic``'s connection is up and the server acknowledged it."""

@@ -126,3 +126,15 @@ def test_backoff_grows_with_jitter_and_caps() -> None:
         base = min(8, 2**attempt)
         assert base / 2 <= delay <= base
     assert len({round(d, 6) for d in delays}) == len(delays)
+
+
+async def test_refused_auth_is_never_taken_for_granted(sim_feed: Any) -> None:
+    async def bad() -> str:
+        return "bad-token"
+
+    client, _ = make_client(sim_feed, token=bad, auth_grace_s=0.0)
+    await client.subscribe("trade.*")
+    async with client:
+        await until(lambda: client.topic_live("trade.*"))
+        await until(lambda: client._shards[0].auth_refused, what="refusal")
+        assert not client.authenticated
