@@ -16,7 +16,9 @@ Choices worth knowing:
 - Enum parameters take the enum, its wire value or the reference's name (``BUY``/``BID``).
 - GETs on a 401 refresh the token once and retry once. Nothing that creates or changes
   something (POST, DELETE) is ever resent automatically.
-- A 429 pauses every caller of this client until Retry-After (or a growing default backoff).
+- A 429 pauses every caller of this client until Retry-After (or a growing default backoff):
+  reads wait the pause out; writes (orders, withdrawals...) are refused with
+  RateLimitedError when the pause has more than a second to run, never sent late.
 - Secrets (api_secret, JWT, X-SIGN) appear in no repr, log line or error message.
 """
 
@@ -373,7 +375,9 @@ class AlpClient:
         attempt: int,
     ) -> httpx.Response:
         """One HTTP attempt: gate, send, read the whole body, notify observers."""
-        await self._gate.acquire()
+        # Reads (and /auth) wait out a 429 pause; writes are refused instead (see gate).
+        hold = method == "GET" or path == "/auth"
+        await self._gate.acquire(hold=hold, what=f"{method} {path}")
         started_wall = time.time()
         started = time.perf_counter()
         status: int | None = None
@@ -426,6 +430,9 @@ class AlpClient:
                 f"{method} {path} needs an API key and secret, and none are configured.",
                 endpoint=path,
             )
+        if method != "GET":
+            # Before any token refresh could hold this write through a pause.
+            self._gate.refuse_if_paused(f"{method} {path}")
         query = build_query(params) if params else None
         headers: dict[str, str] = {}
         content: bytes | None = None
@@ -561,6 +568,8 @@ class AlpClient:
                                    field="account_id")
             return account_id
         if self._account_id is None:
+            # Only writes need the id: refuse now rather than hold a write through a pause.
+            self._gate.refuse_if_paused("the request")
             accounts = await self.accounts()
             if not accounts:
                 raise BadResponseError(

@@ -503,9 +503,29 @@ class RequestGate:
         """A request got through: reset the default backoff."""
         self._strikes = 0
 
-    async def acquire(self) -> None:
-        """Wait until this request may start."""
+    HOLD_WRITES_UP_TO_S = 1.0
+
+    def refuse_if_paused(self, what: str) -> None:
+        """Raise RateLimitedError when a pause has more than HOLD_WRITES_UP_TO_S to run."""
+        wait = self._paused_until - self.clock()
+        if wait > self.HOLD_WRITES_UP_TO_S:
+            raise RateLimitedError(
+                f"The exchange asked us to slow down; {what} was not sent "
+                f"(retry in {math.ceil(wait)} s).",
+                retry_after=wait,
+            )
+
+    async def acquire(self, *, hold: bool = True, what: str = "the request") -> None:
+        """Wait until this request may start.
+
+        ``hold=False`` is for requests that change something (orders, withdrawals): they
+        are refused with RateLimitedError rather than held through a pause longer than
+        ``HOLD_WRITES_UP_TO_S``, because an order sent a minute after the user confirmed
+        it, at another price, is worse than one not sent.
+        """
         while (wait := self._paused_until - self.clock()) > 0:
+            if not hold:
+                self.refuse_if_paused(what)
             await self.sleep(wait)
         if not self._count:
             return

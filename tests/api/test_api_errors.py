@@ -511,3 +511,17 @@ async def test_401_on_a_public_path_says_no_key_was_sent() -> None:
         with pytest.raises(AuthError, match="needs no key"):
             await client.currency_rates()
     assert not fake.sent("POST", "/auth")
+
+
+async def test_writes_are_refused_not_held_during_a_long_pause() -> None:
+    fake = FakeExchange()
+    fake.on("GET", "/ticker", httpx.Response(429, headers={"Retry-After": "30"}))
+    fake.on("POST", "/trading/order", [1])
+    async with fake.client() as client:
+        install_fake_time(client)
+        with pytest.raises(RateLimitedError):
+            await client.tickers()
+        with pytest.raises(RateLimitedError, match="was not sent") as info:
+            await client.place_order("BTC_USDT", "BUY", "MARKET", base_amount="1")
+        assert info.value.retry_after == pytest.approx(30)
+    assert not fake.sent("POST", "/trading/order")
