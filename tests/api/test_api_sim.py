@@ -4,6 +4,7 @@ server-side validation, and the failure modes of issue 8 injected by the simulat
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -24,8 +25,26 @@ from alp_tui.api import models as m
 from alp_tui.api.enums import OrderStatus, WalletType
 from alp_tui.sim.exchange import ApiKeyRecord
 from alp_tui.sim.faults import FaultRule
+from alp_tui.sim.server import SimServer
 
 pytestmark = pytest.mark.timeout(60)
+
+
+@pytest.fixture(scope="module")
+def shared_sim() -> Iterator[SimServer]:
+    """One simulator for the fault tests (they only read); faults cleared after each."""
+    server = SimServer(seed=1, market_life=False)
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def fault_sim(shared_sim: SimServer) -> Iterator[SimServer]:
+    """The shared simulator with no fault rules before or after the test."""
+    shared_sim.faults.clear()
+    yield shared_sim
+    shared_sim.faults.clear()
 
 
 def client_for(server, **kw) -> AlpClient:
@@ -164,10 +183,10 @@ async def test_short_lived_tokens_are_refreshed(make_sim_server) -> None:
 
 
 @pytest.mark.parametrize("status", [500, 502, 503])
-async def test_fault_html_status(sim_server, status: int) -> None:
-    sim_server.faults.add(FaultRule(kind="status", path="/api/v3/ticker", status=status,
+async def test_fault_html_status(fault_sim, status: int) -> None:
+    fault_sim.faults.add(FaultRule(kind="status", path="/api/v3/ticker", status=status,
                                     count=1))
-    async with client_for(sim_server) as c:
+    async with client_for(fault_sim) as c:
         with pytest.raises(ServerError) as info:
             await c.tickers()
         assert info.value.status == status and "<" not in str(info.value)
@@ -175,42 +194,42 @@ async def test_fault_html_status(sim_server, status: int) -> None:
 
 
 @pytest.mark.parametrize("fmt", ["seconds", "http-date"])
-async def test_fault_rate_limit(sim_server, fmt: str) -> None:
-    sim_server.faults.add(FaultRule(kind="rate_limit", path="/api/v3/currencies",
+async def test_fault_rate_limit(fault_sim, fmt: str) -> None:
+    fault_sim.faults.add(FaultRule(kind="rate_limit", path="/api/v3/currencies",
                                     retry_after=3, retry_after_format=fmt, count=1))
-    async with client_for(sim_server) as c:
+    async with client_for(fault_sim) as c:
         with pytest.raises(RateLimitedError) as info:
             await c.currencies()
         assert info.value.retry_after is not None and 1 <= info.value.retry_after <= 4
         assert c.paused_for() > 0
 
 
-async def test_fault_rate_limit_without_retry_after(sim_server) -> None:
-    sim_server.faults.add(FaultRule(kind="rate_limit", path="/api/v3/currencies", count=1))
-    async with client_for(sim_server) as c:
+async def test_fault_rate_limit_without_retry_after(fault_sim) -> None:
+    fault_sim.faults.add(FaultRule(kind="rate_limit", path="/api/v3/currencies", count=1))
+    async with client_for(fault_sim) as c:
         with pytest.raises(RateLimitedError) as info:
             await c.currencies()
         assert info.value.retry_after is None and c.paused_for() > 0
 
 
-async def test_fault_drop_mid_response(sim_server) -> None:
-    sim_server.faults.add(FaultRule(kind="drop_mid", path="/api/v3/orderbook", count=1))
-    async with client_for(sim_server) as c:
+async def test_fault_drop_mid_response(fault_sim) -> None:
+    fault_sim.faults.add(FaultRule(kind="drop_mid", path="/api/v3/orderbook", count=1))
+    async with client_for(fault_sim) as c:
         with pytest.raises(RequestTimeoutError):
             await c.orderbook("BTC_USDT")
         assert isinstance(await c.orderbook("BTC_USDT"), m.OrderBook)
 
 
-async def test_fault_drop_before_answer(sim_server) -> None:
+async def test_fault_drop_before_answer(fault_sim) -> None:
     # A GET dropped before any answer is retried once on a fresh connection...
-    sim_server.faults.add(FaultRule(kind="drop", path="/api/v3/currencies", count=1))
-    async with client_for(sim_server) as c:
+    fault_sim.faults.add(FaultRule(kind="drop", path="/api/v3/currencies", count=1))
+    async with client_for(fault_sim) as c:
         assert await c.currencies()
         # ...twice in a row is an error; an order POST is never resent.
-        sim_server.faults.add(FaultRule(kind="drop", path="/api/v3/currencies", count=2))
+        fault_sim.faults.add(FaultRule(kind="drop", path="/api/v3/currencies", count=2))
         with pytest.raises(RequestTimeoutError):
             await c.currencies()
-        sim_server.faults.add(FaultRule(kind="drop", path="/api/v3/trading/order",
+        fault_sim.faults.add(FaultRule(kind="drop", path="/api/v3/trading/order",
                                         method="POST", count=1))
         records: list[RequestRecord] = []
         c.add_observer(records.append)
@@ -221,23 +240,23 @@ async def test_fault_drop_before_answer(sim_server) -> None:
 
 
 @pytest.mark.parametrize("variant", ["invalid_json", "empty", "wrong_shape", "wrong_type"])
-async def test_fault_malformed(sim_server, variant: str) -> None:
-    sim_server.faults.add(FaultRule(kind="malformed", path="/api/v3/ticker",
+async def test_fault_malformed(fault_sim, variant: str) -> None:
+    fault_sim.faults.add(FaultRule(kind="malformed", path="/api/v3/ticker",
                                     variant=variant, count=1))
-    async with client_for(sim_server) as c:
+    async with client_for(fault_sim) as c:
         with pytest.raises(BadResponseError, match="GET /ticker"):
             await c.tickers()
         assert await c.tickers()
 
 
-async def test_fault_unauthorized_once_then_twice(sim_server) -> None:
-    async with client_for(sim_server) as c:
+async def test_fault_unauthorized_once_then_twice(fault_sim) -> None:
+    async with client_for(fault_sim) as c:
         await c.balances()
-        sim_server.faults.add(FaultRule(kind="unauthorized", path="/api/v3/accounts/balances",
+        fault_sim.faults.add(FaultRule(kind="unauthorized", path="/api/v3/accounts/balances",
                                         count=1))
         assert await c.balances()
         assert c.auth_count == 2
-        sim_server.faults.add(FaultRule(kind="unauthorized", path="/api/v3/accounts/balances",
+        fault_sim.faults.add(FaultRule(kind="unauthorized", path="/api/v3/accounts/balances",
                                         count=2))
         with pytest.raises(AuthError):
             await c.balances()
