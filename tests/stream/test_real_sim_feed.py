@@ -92,7 +92,10 @@ async def test_every_event_type_from_the_engine(make_sim_server: Callable[..., S
             assert not any(isinstance(e, DiffEvent) for e in events)
 
 
-async def test_topic_limit_and_reauth_after_drop(sim_server: SimServer) -> None:
+@pytest.mark.parametrize("quirks", [False, True], ids=["sim", "live-quirks"])
+async def test_topic_limit_and_reauth_after_drop(make_sim_server: Callable[..., SimServer],
+                                                 quirks: bool) -> None:
+    sim_server = make_sim_server(live_quirks=quirks)
     events: list[AnyEvent] = []
     stream = stream_for(sim_server, events)
     pairs = [p["name"] for p in sim_server.exchange.pairs()]

@@ -70,51 +70,51 @@ def test_subscribe_commands_stay_small() -> None:
     assert [t for f in frames for t in json.loads(f)[1:]] == topics
 
 
-async def test_reconnect_resubscribes_and_reauthenticates(sim_feed: Any) -> None:
-    client, events = make_client(sim_feed)
+async def test_reconnect_resubscribes_and_reauthenticates(feed_server: Any) -> None:
+    client, events = make_client(feed_server)
     await client.subscribe("trade.*", "market_depth.BTC_USDT")
     async with client:
         await until(lambda: client.authenticated and client.topic_live("trade.*"))
-        assert sim_feed.call(sim_feed.hub.drop_connections) == 1
+        assert feed_server.call(feed_server.hub.drop_connections) == 1
         await until(lambda: client.connects == 2, what="reconnect")
         await until(lambda: client.authenticated and client.topic_live("trade.*")
                     and client.topic_live("market_depth.BTC_USDT"), what="resubscribed")
-        sim_feed.exchange.trade("BTC_USDT", "100", "1")
-        sim_feed.exchange.emit_private({"type": "order", "account_id": 7, "order": {
+        feed_server.exchange.trade("BTC_USDT", "100", "1")
+        feed_server.exchange.emit_private({"type": "order", "account_id": 7, "order": {
             "id": 1, "pair": "BTC_USDT", "side": "ASK", "type": "LIMIT", "amount": D(1),
             "price": D(100), "amount_filled": D(0), "status": "OPEN"}})
         await until(lambda: trades(events) and any(isinstance(e, OrderEvent) for e in events))
 
 
-async def test_refused_connections_back_off_then_recover(sim_feed: Any) -> None:
-    client, _ = make_client(sim_feed)
+async def test_refused_connections_back_off_then_recover(feed_server: Any) -> None:
+    client, _ = make_client(feed_server)
     await client.subscribe("trade.*")
-    sim_feed.hub.faults.refuse_connections = True
+    feed_server.hub.faults.refuse_connections = True
     async with client:
         await until(lambda: client.state is StreamState.BACKOFF, what="backoff")
-        sim_feed.hub.faults.refuse_connections = False
+        feed_server.hub.faults.refuse_connections = False
         await until(lambda: client.topic_live("trade.*"), what="recovery")
 
 
-async def test_dead_connection_detected(sim_feed: Any) -> None:
-    client, _ = make_client(sim_feed, dead_timeout_s=0.2)
+async def test_dead_connection_detected(feed_server: Any) -> None:
+    client, _ = make_client(feed_server, dead_timeout_s=0.2)
     await client.subscribe("trade.*")
     async with client:
         await until(lambda: client.topic_live("trade.*"))
-        sim_feed.hub.faults.silent = True
+        feed_server.hub.faults.silent = True
         await until(lambda: client.dead_detections >= 1, what="dead detection")
         await until(lambda: not client.topic_live("trade.*"), what="marked down")
-        sim_feed.hub.faults.silent = False
+        feed_server.hub.faults.silent = False
         await until(lambda: client.topic_live("trade.*"), what="back")
 
 
-async def test_text_ping_answered_and_never_sent_unprompted(sim_feed: Any) -> None:
-    client, _ = make_client(sim_feed, token=None)
+async def test_text_ping_answered_and_never_sent_unprompted(feed_server: Any) -> None:
+    client, _ = make_client(feed_server, token=None)
     await client.subscribe("trade.*")
     async with client:
         await until(lambda: client.topic_live("trade.*"))
-        assert sim_feed.call(sim_feed.hub.send_text_pings) == 1
-        await until(lambda: sim_feed.hub.text_pongs == 1, what="pong")
+        assert feed_server.call(feed_server.hub.send_text_pings) == 1
+        await until(lambda: feed_server.hub.text_pongs == 1, what="pong")
         # the server closes on any unprompted 1/2: still one connection, never reconnected
         assert client.connects == 1 and client.state is StreamState.CONNECTED
 
@@ -128,11 +128,11 @@ def test_backoff_grows_with_jitter_and_caps() -> None:
     assert len({round(d, 6) for d in delays}) == len(delays)
 
 
-async def test_refused_auth_is_never_taken_for_granted(sim_feed: Any) -> None:
+async def test_refused_auth_is_never_taken_for_granted(feed_server: Any) -> None:
     async def bad() -> str:
         return "bad-token"
 
-    client, _ = make_client(sim_feed, token=bad, auth_grace_s=0.0)
+    client, _ = make_client(feed_server, token=bad, auth_grace_s=0.0)
     await client.subscribe("trade.*")
     async with client:
         await until(lambda: client.topic_live("trade.*"))
