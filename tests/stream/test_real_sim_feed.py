@@ -177,3 +177,19 @@ async def test_market_life_keeps_local_book_right(make_sim_server: Callable[...,
     finally:
         await stream.aclose()
         await rest.aclose()
+
+
+async def test_feed_survives_a_server_restart(sim_server: SimServer) -> None:
+    events: list[AnyEvent] = []
+    stream = stream_for(sim_server, events)
+    await stream.subscribe(f"trade.{PAIR}", f"market_depth.{PAIR}")
+    async with stream:
+        await until(lambda: stream.topic_live(f"trade.{PAIR}") and stream.authenticated)
+        await asyncio.to_thread(sim_server.restart)
+        await until(lambda: stream.connects >= 2 and stream.topic_live(f"trade.{PAIR}")
+                    and stream.authenticated, what="reconnected after restart")
+        events.clear()
+        place(sim_server, OrderSide.BID, "90000", "0.01")
+        place(sim_server, OrderSide.ASK, "90000", "0.01")
+        await until(lambda: any(isinstance(e, TradeEvent) for e in events)
+                    and any(isinstance(e, OrderEvent) for e in events), what="new engine")
