@@ -65,9 +65,17 @@ class LocalBook:
         bids: Iterable[tuple[Decimal, Decimal]],
         asks: Iterable[tuple[Decimal, Decimal]],
     ) -> None:
-        """Replace both sides; zero or negative levels are skipped."""
-        self._asks = SortedDict({p: a for p, a in asks if a > 0})
-        self._bids = SortedDict({-p: a for p, a in bids if a > 0})
+        """Replace both sides; rows at one price are summed (an ungrouped REST book has a
+        row per order), zero or negative levels skipped."""
+        new_asks: SortedDict = SortedDict()
+        new_bids: SortedDict = SortedDict()
+        for side, sign, rows in ((new_asks, 1, asks), (new_bids, -1, bids)):
+            for price, amount in rows:
+                if amount > 0:
+                    key = price * sign
+                    side[key] = side.get(key, Decimal(0)) + amount
+        self._asks = new_asks
+        self._bids = new_bids
         self.seeded = True
         self.last_seq = None
         self.version += 1
