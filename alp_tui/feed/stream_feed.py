@@ -489,3 +489,21 @@ class StreamFeed:
     def modes(self) -> dict[str, str]:
         """Per topic: ``stream`` or ``poll`` (for a debug screen)."""
         return {n: ("stream" if self.is_streaming(n) else "poll") for n in self.topics}
+
+
+def make_stream_feed(
+    client: Any,
+    *,
+    on_update: UpdateFn,
+    has_credentials: bool,
+    on_badge: Callable[[Badge], None] | None = None,
+    enabled: bool = True,
+) -> StreamFeed | None:
+    """A :class:`StreamFeed` for a real :class:`~alp_tui.api.client.AlpClient`, or None
+    (streaming off, or a stand-in client without a REST base URL — e.g. in tests)."""
+    from alp_tui.api.client import AlpClient
+
+    if not enabled or not isinstance(client, AlpClient):
+        return None
+    return StreamFeed(client, on_update=on_update, has_credentials=has_credentials,
+                      on_badge=on_badge)
