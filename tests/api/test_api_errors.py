@@ -525,3 +525,11 @@ async def test_writes_are_refused_not_held_during_a_long_pause() -> None:
             await client.place_order("BTC_USDT", "BUY", "MARKET", base_amount="1")
         assert info.value.retry_after == pytest.approx(30)
     assert not fake.sent("POST", "/trading/order")
+
+
+async def test_real_dns_failure_is_network_error() -> None:
+    # .invalid never resolves (RFC 6761); no credentials, so plain http is allowed.
+    async with AlpClient("http://alp-tui-test.invalid/api/v3", timeout_s=5) as client:
+        with pytest.raises(NetworkError) as info:
+            await client.currencies()
+    assert type(info.value) is NetworkError and "GET /currencies" in str(info.value)
