@@ -474,7 +474,7 @@ class AlpClient:
                                        path, scrub)
                 if not is_get:
                     err = AuthError(
-                        f"{err.message[:-1]} The request was not resent.",
+                        f"{err.message.rstrip('.')}; the request was not resent.",
                         endpoint=path, status=status,
                     )
                 raise err
