@@ -45,7 +45,15 @@ class AuthError(AlpError):
 
 
 class ForbiddenError(AlpError):
-    """403: the key lacks a permission (e.g. "Can Withdraw" or "Margin")."""
+    """403: the key lacks a permission (e.g. "Can Withdraw" or "Margin").
+
+    ``permission`` names the API-key flag the endpoint needs ("Can Withdraw" for
+    /withdraw*, "Margin" for /margin*, "Trade" otherwise), when known.
+    """
+
+    def __init__(self, message: str, *, permission: str | None = None, **kw: object):
+        super().__init__(message, **kw)  # type: ignore[arg-type]
+        self.permission = permission
 
 
 class ValidationError(AlpError):

@@ -410,13 +410,11 @@ def error_for_status(
         )
     if status == 403:
         perm = required_permission(path)
-        err = ForbiddenError(
+        return ForbiddenError(
             f"The API key is not allowed to use {where}: it lacks the \"{perm}\" permission "
             "(enable it for the key on the exchange).",
-            endpoint=path, status=status,
+            permission=perm, endpoint=path, status=status,
         )
-        err.permission = perm  # type: ignore[attr-defined]
-        return err
     if status == 404:
         return NotFoundError(f"The exchange has no such resource for {where} (HTTP 404){detail}.",
                              endpoint=path, status=status)
