@@ -87,7 +87,7 @@ class FeedState:
             return self.error or "disabled"
         label = {"offline": "offline", "auth": "authentication failed"}.get(kind.value, "error")
         detail = f": {self.error}" if self.error and kind is Freshness.ERROR else ""
-        return f"{label}{detail}{' · data' + age_text if age is not None else ''}"
+        return f"{label}{detail}{' · stale data' + age_text if age is not None else ''}"
 
 
 def format_age(seconds: float) -> str:
