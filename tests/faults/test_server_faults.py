@@ -1,0 +1,191 @@
+"""Matrix rows: 429 with Retry-After, 5xx with an HTML body, 200 with a broken body —
+through the client and through the dashboard's panes and status lines."""
+
+from __future__ import annotations
+
+import time
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+import pytest
+from fault_helpers import (
+    SIZE,
+    FastSleep,
+    Recorder,
+    dashboard,
+    fast_config,
+    kind_of,
+    pane_text,
+    wait_until,
+)
+
+from alp_tui.api.client import AlpClient
+from alp_tui.api.errors import BadResponseError, RateLimitedError, ServerError
+from alp_tui.api.models import OrderBook
+from alp_tui.feed.state import Freshness
+from alp_tui.sim.faults import FaultRule
+from alp_tui.sim.server import SimServer
+from alp_tui.ui.messages import FeedData
+
+BOOK = "/api/v3/orderbook"
+
+
+# --- 429 -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", ["seconds", "http-date"])
+async def test_429_retry_after_is_honoured_by_the_client(sim_server: SimServer,
+                                                         client: AlpClient,
+                                                         recorder: Recorder, fmt: str) -> None:
+    sim_server.faults.add(FaultRule(kind="rate_limit", path=BOOK, count=1, retry_after=1,
+                                    retry_after_format=fmt))  # type: ignore[arg-type]
+    with pytest.raises(RateLimitedError) as info:
+        await client.orderbook("BTC_USDT")
+    err = info.value
+    assert err.retry_after is not None and err.retry_after > 0
+    got_429 = recorder.to("/orderbook")[-1]
+    answered_at = got_429.started_at + got_429.latency_s
+    # every caller of this client waits: the next call goes out only after the pause
+    assert client.paused_for() > 0
+    book = await client.orderbook("BTC_USDT")
+    assert isinstance(book, OrderBook)
+    nxt = recorder.to("/orderbook")[-1]
+    assert nxt.started_at >= answered_at + err.retry_after - 0.01
+
+
+@pytest.mark.parametrize("fmt", ["seconds", "http-date"])
+async def test_429_pauses_the_panes_and_says_so(sim_server: SimServer, fmt: str) -> None:
+    recorder = Recorder()
+    app = dashboard(sim_server, recorder=recorder)
+    seen: list[str] = []
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: kind_of(app, "orderbook") is Freshness.FRESH,
+                         what="book fresh")
+        rule = sim_server.faults.add(FaultRule(
+            kind="rate_limit", path=BOOK, count=1, retry_after=1.5 if fmt == "seconds" else 2,
+            retry_after_format=fmt))  # type: ignore[arg-type]
+        await wait_until(pilot, lambda: kind_of(app, "orderbook") is Freshness.PAUSED,
+                         tries=500, what="book paused")
+        seen.append(pane_text(app, "orderbook"))
+        seen.append(pane_text(app, "trades"))  # every pane shares the pause
+        await wait_until(pilot, lambda: kind_of(app, "orderbook") is Freshness.FRESH,
+                         tries=1000, what="book fresh after the pause")
+    assert rule.fired == 1
+    assert "rate limited, resuming in" in seen[0]
+    limited = next(r for r in recorder.to("/orderbook") if r.status == 429)
+    answered = limited.started_at + limited.latency_s
+    after = [r for r in recorder.records if r.started_at > limited.started_at
+             and r.path == "/orderbook"]
+    assert after, "the pane polled again after the pause"
+    first = min(r.started_at for r in after)
+    if fmt == "seconds":
+        assert first >= answered + 1.5 - 0.01
+    else:  # never before the date the server named
+        assert first >= answered + 1.0 - 0.01
+
+
+def test_retry_after_http_date_measured_on_the_servers_clock() -> None:
+    from alp_tui.api.transport import parse_retry_after
+
+    date = "Wed, 25 Nov 2026 23:00:00 GMT"
+    until = "Wed, 25 Nov 2026 23:00:07 GMT"
+    # a local clock 5 minutes fast changes nothing: the answer's Date header is the reference
+    skewed = parsedate_to_datetime(date).timestamp() + 300
+    assert parse_retry_after(until, date_header=date, now=skewed) == 7.0
+
+
+# --- 5xx with HTML ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("status", [500, 502, 503])
+async def test_5xx_html_is_a_typed_server_error(sim_server: SimServer, client: AlpClient,
+                                                status: int) -> None:
+    sim_server.faults.add(FaultRule(kind="status", path=BOOK, status=status, count=1))
+    with pytest.raises(ServerError) as info:
+        await client.orderbook("BTC_USDT")
+    err = info.value
+    assert err.status == status and err.endpoint == "/orderbook"
+    text = str(err)
+    assert f"HTTP {status}" in text
+    assert "<" not in text and "nginx" not in text and "Traceback" not in text
+
+
+async def test_5xx_backs_off_with_jitter_then_recovers(sim_server: SimServer) -> None:
+    sleep = FastSleep()
+    config = fast_config()
+    app = dashboard(sim_server, sleep=sleep, config=config)
+    intervals = {float(v) for v in config.polling.model_dump().values()}
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: kind_of(app, "orderbook") is Freshness.FRESH,
+                         what="book fresh")
+        rule = sim_server.faults.add(FaultRule(kind="status", path=BOOK, status=503, count=4))
+        await wait_until(pilot, lambda: kind_of(app, "orderbook") is Freshness.ERROR,
+                         tries=500, what="book error")
+        text = pane_text(app, "orderbook")
+        await wait_until(pilot, lambda: rule.fired >= 4 and kind_of(app, "orderbook")
+                         is Freshness.FRESH, tries=2000, what="recovered")
+    assert "error" in text and "HTTP 503" in text and "<html" not in text
+    backoffs = [d for d in sleep.delays if d not in intervals and 0.2 < d < 3600]
+    assert len(backoffs) >= 3
+    assert len(set(backoffs)) == len(backoffs)  # jittered: no two waits alike
+    assert any(e.topic == "orderbook" and "503" in e.message for e in app.errors.items())
+
+
+# --- 200 with a broken body -------------------------------------------------------------
+
+VARIANTS = ["invalid_json", "empty", "wrong_shape", "wrong_type"]
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+async def test_malformed_200_is_a_bad_response_naming_the_endpoint(
+        sim_server: SimServer, client: AlpClient, variant: str) -> None:
+    sim_server.faults.add(FaultRule(kind="malformed", path=BOOK, variant=variant, count=1))
+    with pytest.raises(BadResponseError) as info:
+        await client.orderbook("BTC_USDT")
+    assert info.value.endpoint == "/orderbook"
+    assert "/orderbook" in str(info.value)
+
+
+@pytest.mark.parametrize("path,call", [
+    ("/api/v3/ticker", lambda c: c.ticker("BTC_USDT")),
+    ("/api/v3/trades", lambda c: c.trades("BTC_USDT")),
+    ("/api/v3/accounts/balances", lambda c: c.balances()),
+    ("/api/v3/accounts/order", lambda c: c.orders()),
+    ("/api/v3/charts", lambda c: c.charts("BTC_USDT", 60)),
+])
+async def test_wrong_type_fields_on_other_endpoints(sim_server: SimServer, client: AlpClient,
+                                                    path: str, call: Any) -> None:
+    if path.startswith("/api/v3/accounts/order"):
+        await client.place_order("BTC_USDT", "BUY", "LIMIT", base_amount="0.01",
+                                 limit_price="90000")
+    sim_server.faults.add(FaultRule(kind="malformed", path=path, variant="wrong_type",
+                                    count=1))
+    with pytest.raises(BadResponseError) as info:
+        await call(client)
+    assert info.value.endpoint == path.removeprefix("/api/v3")
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+async def test_pane_keeps_last_good_data_marked_stale(sim_server: SimServer,
+                                                      variant: str) -> None:
+    messages: list[Any] = []
+    app = dashboard(sim_server)
+    async with app.run_test(size=SIZE, message_hook=messages.append) as pilot:
+        await wait_until(pilot, lambda: kind_of(app, "orderbook") is Freshness.FRESH,
+                         what="book fresh")
+        (pane,) = app.data_panes("orderbook")
+        shown = getattr(pane, "book", None)
+        good = [m for m in messages if isinstance(m, FeedData) and m.topic == "orderbook"]
+        sim_server.faults.add(FaultRule(kind="malformed", path=BOOK, variant=variant))
+        await wait_until(pilot, lambda: kind_of(app, "orderbook") is Freshness.ERROR,
+                         tries=500, what="book error")
+        t0 = time.monotonic()
+        await wait_until(pilot, lambda: time.monotonic() - t0 > 0.3, what="a few polls")
+        text = pane_text(app, "orderbook")
+        state = app.topic_states["orderbook"]
+        after = [m for m in messages if isinstance(m, FeedData) and m.topic == "orderbook"]
+        sim_server.faults.clear()
+    assert len(after) == len(good)  # nothing from the broken answers reached the pane
+    assert getattr(pane, "book", None) is shown
+    assert state.updated_at is not None  # the last good data's time is kept
+    assert "/orderbook" in text and "stale data" in text
