@@ -220,6 +220,10 @@ class AlpClient:
                 "INSECURE: API keys will be sent over plain http:// to %s; anyone on the "
                 "path can read and reuse them.", url.host,
             )
+        if not isinstance(timeout_s, int | float | Decimal) or isinstance(timeout_s, bool) \
+                or not 0 < timeout_s < float("inf"):
+            raise RequestError(f"timeout_s must be a positive number of seconds; got "
+                               f"{timeout_s!r}.", field="timeout_s")
         self.timeout_s = float(timeout_s)
         timeout = httpx.Timeout(self.timeout_s, connect=min(self.timeout_s, 5.0))
         limits = httpx.Limits(max_connections=32, max_keepalive_connections=16,
