@@ -10,17 +10,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import MarginHost
+from conftest import MarginHost, offer_btc
 from textual.widgets import Input, Select, Static
 
 from alp_tui.api.client import AlpClient
-from alp_tui.api.enums import OrderType, WalletType
+from alp_tui.api.enums import WalletType
 from alp_tui.services.journal import Journal
 from alp_tui.services.margin import HistoryKind, MarginService
 from alp_tui.services.trading import TradingService
-from alp_tui.sim.exchange import HOUSE_ID, ApiKeyRecord
+from alp_tui.sim.exchange import ApiKeyRecord
 from alp_tui.ui.modals.borrow import BorrowModal
 from alp_tui.ui.modals.close_position import ClosePositionModal
+from alp_tui.ui.modals.confirm import ConfirmModal
 from alp_tui.ui.modals.margin_transfer import MarginTransferModal
 from alp_tui.ui.modals.order_form import OrderFormModal
 from alp_tui.ui.modals.repay import RepayModal
@@ -59,6 +60,14 @@ async def _fill(pilot: Any, screen: Any, **values: str) -> None:
         widget = screen.query_one(f"#{name}")
         widget.value = value
         await pilot.pause()
+
+
+async def _until(pilot: Any, condition: Any, tries: int = 200) -> None:
+    for _ in range(tries):
+        if condition():
+            return
+        await pilot.pause(0.02)
+    raise AssertionError("condition not met")
 
 
 async def _send(pilot: Any, app: MarginHost) -> None:
@@ -154,10 +163,7 @@ async def test_margin_order_auto_borrow_then_liquidation_alerts_first(
     async with app.run_test(size=(130, 60)) as pilot:
         await client.margin_transfer("ISOLATED_MARGIN", "ADD", Decimal(1000), "USDT",
                                      pair="BTC_USDT")
-        ex = sim_server.exchange
-        with ex._lock:  # market life is off: the house offers 0.05 BTC at the last price
-            ex.system_order(HOUSE_ID, "BTC_USDT", False, OrderType.LIMIT, Decimal("0.05"),
-                            ex.last_price("BTC_USDT"), time.time())
+        offer_btc(sim_server)  # market life is off: someone must sell
         # the order form: isolated margin wallet, AUTO_BORROW, market buy for 2000 USDT
         results: list[Any] = []
         app.push_screen(OrderFormModal(trading, pairs["BTC_USDT"], "BID",
@@ -173,11 +179,12 @@ async def test_margin_order_auto_borrow_then_liquidation_alerts_first(
         form.query_one("#amount", Input).value = "2000"
         await pilot.pause()
         form.review()
-        await pilot.pause()
+        await _until(pilot, lambda: isinstance(app.screen, ConfirmModal)
+                     and bool(app.screen.query("#confirm-body")))
+        assert "AUTO_BORROW" in str(app.screen.query_one("#confirm-body", Static).render())
         await pilot.press("enter")  # confirm
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-        assert results and results[0] is not None and results[0].placed, results
+        await _until(pilot, lambda: bool(results))
+        assert results[0] is not None and results[0].placed, results
 
         await _refresh(app, service)
         (loan,) = service.snapshot.loans
