@@ -46,8 +46,27 @@ Behaviour decisions (where the reference leaves room):
   the currency received, rounded down to 8 decimals; collected by the house account.
 - Cancelling an unknown or foreign order id answers ``"UNDEFINED"`` for it; a finished
   order answers its final status.
+- Order statuses: resting OPEN / PARTIAL_FILLED, stops waiting PENDING, then FILLED,
+  CANCELLED (nothing filled), PARTIAL_CANCELLED (some filled, rest cancelled), EXPIRED
+  (``expire_after`` / ``valid_till`` reached). A market order by ``quote_amount`` reports
+  the base it got as its ``amount``. Order rows carry extras: ``client_order_id``,
+  ``amount_unfilled``, ``value_filled``, ``price_avg``, ``quote_amount``, ``side_effect``,
+  ``isolated_pair``.
+- ``withdraw()`` returns the new withdrawal row (as in ``withdrawals()``); ``close_position``
+  returns the list of repay ids it created.
 - Margin: see :mod:`alp_tui.sim.margin` (cross 5x, isolated 10x, maintenance 1.1).
-- Funding: see :mod:`alp_tui.sim.funding`.
+- Funding: see :mod:`alp_tui.sim.funding`. Charts: see :mod:`alp_tui.sim.candles`.
+  Market life: see :mod:`alp_tui.sim.market`.
+- Persistence (``state_path``): accounts, keys, user orders, wallets, all history and the id
+  counters are written through at the end of every call (one SQLite transaction, before the
+  call returns). Market makers' orders, public trades and candles are regenerated on start
+  from the seed and the persisted last prices.
+
+Extensions beyond the wire (for the CLI, the demo and tests): ``margin_level()``,
+``set_last_price(pair, price)`` / ``move_market(pair, factor)`` (trade the market to a
+price, then run margin checks), ``simulate_deposit(account, currency, amount)``,
+``totals()`` (every currency over all wallets), ``accounts_list()``, and the market-life
+helpers ``last_price()``, ``is_resting()``, ``system_order()``.
 """
 
 from __future__ import annotations
