@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ipaddress
 import json
 import logging
 import random
@@ -27,6 +28,7 @@ import time
 from collections.abc import Awaitable, Callable, Iterable
 from enum import StrEnum
 from typing import Any
+from urllib.parse import urlsplit
 
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import WebSocketException
@@ -83,6 +85,17 @@ class _TrackingConnection(ClientConnection):
         if isinstance(event, Frame) and event.opcode is Opcode.PING:
             self.last_ping_at = time.monotonic()
         super().process_event(event)
+
+
+def _is_loopback(url: str) -> bool:
+    """True for ws://127.x / [::1] / localhost URLs (never routed through a proxy)."""
+    host = urlsplit(url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def topics_of(event: AnyEvent) -> list[str]:
@@ -164,7 +177,7 @@ class _Shard:
                     close_timeout=1,
                     max_size=2**22,
                     max_queue=None,
-                    proxy=None,
+                    proxy=None if _is_loopback(client.url) else True,
                 ) as ws:
                     self.ws = ws  # type: ignore[assignment]
                     self.last_frame_at = time.monotonic()
