@@ -406,6 +406,8 @@ class MarginSnapshot:
     balances: tuple[Balance, ...]
     tickers: tuple[Ticker, ...] = ()
     at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    complete: bool = True
+    """False when balances or prices were not part of this reading (levels unknown)."""
 
     @property
     def prices(self) -> PriceBook:

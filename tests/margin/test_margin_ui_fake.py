@@ -183,3 +183,21 @@ async def test_history_window_and_csv(fake_client: FakeMarginClient, tmp_path: P
         lines = path.read_text().splitlines()
         assert lines[0].startswith("time (UTC),id,direction")
         assert ",ADD,cross,,USDT,12.5," in lines[1]
+
+
+async def test_loans_alone_never_alert(fake_client: FakeMarginClient) -> None:
+    service = MarginService(fake_client)
+    app = MarginHost(service)
+    async with app.run_test(size=(120, 50)) as pilot:
+        await fake_client.margin_transfer("CROSS_MARGIN", "ADD", Decimal(1000), "USDT")
+        await fake_client.borrow(Decimal(100), "USDT", "CROSS_MARGIN")
+        pane = app.query_one(MarginPane)
+        pane.show_data(await fake_client.loans(cross_margin=True))  # no balances known
+        await pilot.pause()
+        assert app.bells == 0
+        assert "waiting for balances" in _text(app, "#margin-levels")
+        assert app.query_one("#margin-loans", DataTable).row_count == 1
+        await _refresh(app, service)  # a full reading, then loans alone keep the levels
+        pane.show_data(await fake_client.loans(cross_margin=True))
+        await pilot.pause()
+        assert "11.000" in _text(app, "#margin-levels") and app.bells == 0

@@ -173,7 +173,10 @@ class MarginPane(DataPane):
         elif isinstance(data, Sequence):
             loans = tuple(x for x in data if isinstance(x, Loan))
             old = self.snapshot
-            snap = MarginSnapshot(loans, old.balances if old else (), old.tickers if old else ())
+            if old is not None and old.complete:  # loans alone: keep the last balances
+                snap = MarginSnapshot(loans, old.balances, old.tickers)
+            else:
+                snap = MarginSnapshot(loans, (), (), complete=False)
         else:
             return
         self.snapshot = snap
@@ -181,7 +184,8 @@ class MarginPane(DataPane):
         if service is not None:
             service.snapshot = snap
         self._redraw()
-        self._check_alerts(snap)
+        if snap.complete:
+            self._check_alerts(snap)
 
     # --- rendering ---------------------------------------------------------------------
     def _redraw(self) -> None:
@@ -194,6 +198,9 @@ class MarginPane(DataPane):
         snap = self.snapshot
         if snap is None:
             widget.update(Text("Margin level: waiting for data…", style="dim"))
+            return
+        if not snap.complete:
+            widget.update(Text("Margin level: waiting for balances and prices…", style="dim"))
             return
         positions = snap.positions()
         if not positions:
@@ -242,7 +249,7 @@ class MarginPane(DataPane):
     def _draw_distance(self) -> None:
         widget = self.query_one("#margin-distance", Static)
         snap = self.snapshot
-        if snap is None or self.pair is None:
+        if snap is None or self.pair is None or not snap.complete:
             widget.update("")
             return
         dists = snap.liquidation_distances(self.pair.name, self.thresholds.liquidation)
