@@ -38,7 +38,8 @@ Behaviour decisions (where the reference leaves room):
 - Time in force: GTC rests; IOC fills what it can and cancels the rest; FOK fills
   completely at once or is cancelled untouched; AON fills completely at once, and if it
   cannot it rests whole and is later only ever filled whole (takers skip it otherwise).
-  Market orders are always immediate (IOC).
+  Market orders are always immediate (IOC); FOK and AON apply to orders sized in
+  ``base_amount`` (a market order by ``quote_amount`` spends what the book gives).
 - Market buys by ``base_amount`` hold the cost the book shows; market orders by
   ``quote_amount`` spend up to that much. A STOP_MARKET buy by ``base_amount`` holds
   ``amount × stop_price × 1.05`` and spends at most that when triggered.
@@ -833,7 +834,8 @@ class Exchange:
         return [entry.public(account_id) for entry in catalog.FEE_SCHEDULE]
 
     def _order_public(self, o: Order) -> dict[str, Any]:
-        avg = (o.value_filled / o.filled) if o.filled else None
+        # Division would run to the full 60-digit context; 8 decimals is plenty.
+        avg = (o.value_filled / o.filled).quantize(FEE_QUANTUM) if o.filled else None
         return {
             "id": o.id,
             "account_id": o.account_id,
@@ -1378,7 +1380,10 @@ class Exchange:
         if order_ids:
             targets = []
             for oid in order_ids:
-                o = self._orders.get(int(oid))
+                try:
+                    o = self._orders.get(int(oid))
+                except (TypeError, ValueError):
+                    raise SimError.field("order_ids", f"not an order id: {oid!r}") from None
                 if o is None or o.account_id != account_id:
                     out[str(oid)] = S_UNDEFINED.value
                 else:

@@ -273,3 +273,22 @@ def test_activity_records_every_change(quiet: Exchange) -> None:
     for r in rows:
         assert r["balance"] + r["balance_delta"] == r["balance_end"]
         assert r["reserve"] + r["reserve_delta"] == r["reserve_end"]
+
+
+def test_bad_listener_does_not_break_trading(quiet: Exchange) -> None:
+    def broken(event: dict) -> None:
+        raise RuntimeError("listener bug")
+
+    seen: list[dict] = []
+    quiet.add_listener(broken)
+    quiet.add_listener(seen.append)
+    a = fund(quiet, USDT="10000")
+    assert limit(quiet, a, "BID", "0.01", "50000") > 0
+    assert any(e["type"] == "order" for e in seen)
+
+
+def test_cancel_rejects_garbage_ids(quiet: Exchange) -> None:
+    a = fund(quiet, USDT="10000")
+    with pytest.raises(SimError) as info:
+        quiet.cancel_orders(a, order_ids=["abc"])  # type: ignore[list-item]
+    assert "order_ids" in info.value.form_errors
