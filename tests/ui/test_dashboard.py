@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import itertools
 from decimal import Decimal
 from typing import Any
 
+from dash_helpers import all_fresh, sim_app, wait_until
 from textual.widgets import DataTable, TabbedContent
 
 from alp_tui.api.models import OrderBook
@@ -17,8 +19,7 @@ from alp_tui.ui.panes.markets import MarketsPane
 from alp_tui.ui.screens.error_log import ErrorLogScreen
 from alp_tui.ui.screens.health import HealthScreen
 from alp_tui.ui.screens.help import HelpScreen
-
-from dash_helpers import all_fresh, sim_app, wait_until
+from alp_tui.ui.widgets.markets_table import MarketsTable
 
 SIZE = (160, 48)
 
@@ -41,7 +42,7 @@ async def test_every_pane_fills_with_the_simulators_data(market_sim):
         pairs = [p["name"] for p in exchange.pairs()]
         markets = app.query_one(MarketsPane)
         assert sorted(r.pair for r in markets.rows) == sorted(pairs)
-        assert app.query_one("#markets-table", DataTable).row_count == len(pairs)
+        assert app.query_one("#markets-table", MarketsTable).row_count == len(pairs)
         # header: the selected pair's last price at its precision, 24 h change
         ticker = exchange.ticker("BTC_USDT")
         header = _plain(app.query_one("#header-market"))
@@ -95,17 +96,18 @@ async def test_pair_switch_by_enter_and_click_never_shows_old_pair(market_sim):
         book_pane.show_data = record  # type: ignore[method-assign]
         markets = app.query_one(MarketsPane)
         eth_row = [r.pair for r in markets.rows].index("ETH_USDT")
-        table = app.query_one("#markets-table", DataTable)
+        table = app.query_one("#markets-table", MarketsTable)
         table.focus()
         table.move_cursor(row=eth_row)
         await pilot.press("enter")
         await wait_until(pilot, lambda: app.market.selected == "ETH_USDT", what="ETH selected")
         await wait_until(pilot, lambda: any(p == "ETH_USDT" for p, _ in shown),
                          what="ETH book shown")
-        eth_last = app.market.tickers["ETH_USDT"].last
+        # every book shown sits under its own pair's name, never the other's
         for pair, book in shown:
-            assert pair == "ETH_USDT"
-            assert abs(book.buy[0].price - eth_last) < eth_last / 10
+            last = app.market.tickers[pair].last
+            assert abs(book.buy[0].price - last) < last / 10, pair
+        assert shown[-1][0] == "ETH_USDT"
         assert "ETH_USDT" in _plain(app.query_one("#header-market"))
         # now by mouse: one click on the BTC row selects it
         btc_row = [r.pair for r in markets.rows].index("BTC_USDT")
@@ -131,14 +133,14 @@ async def test_sort_by_key_and_header_click(market_sim):
         await pilot.press("tilde")
         assert not markets.sort_reverse
         # header click on "24h %": sort by change, again reverses
-        table = app.query_one("#markets-table", DataTable)
-        x = sum(c.get_render_width(table) for c in table.ordered_columns[:2]) + 2
+        table = app.query_one("#markets-table", MarketsTable)
+        x = table.column_x(2) + 2
         await pilot.click("#markets-table", offset=(x, 0))
         await wait_until(pilot, lambda: markets.sort_key is SortKey.CHANGE, what="sorted")
         changes = [r.change for r in markets.rows if not r.watched and r.change is not None]
         assert changes == sorted(changes, reverse=markets.sort_reverse)
         first = markets.sort_reverse
-        x = sum(c.get_render_width(table) for c in table.ordered_columns[:2]) + 3
+        x = table.column_x(2) + 3
         await pilot.click("#markets-table", offset=(x, 0))  # moved: not a double click
         await wait_until(pilot, lambda: markets.sort_reverse != first, what="reversed")
         assert markets.sort_key is SortKey.CHANGE
@@ -167,7 +169,7 @@ async def test_watchlist_toggle_is_saved_to_config(market_sim, tmp_path):
     async with app.run_test(size=SIZE) as pilot:
         await wait_until(pilot, lambda: all_fresh(app), what="fresh")
         markets = app.query_one(MarketsPane)
-        table = app.query_one("#markets-table", DataTable)
+        table = app.query_one("#markets-table", MarketsTable)
         table.focus()
         table.move_cursor(row=[r.pair for r in markets.rows].index("XRP_USDT"))
         await pilot.press("asterisk")
@@ -194,7 +196,7 @@ async def test_interval_switch_refetches_chart(market_sim):
         )
         candles = [m for m in messages if isinstance(m, FeedData) and m.topic == "chart"][-1]
         times = [c.time for c in candles.data]
-        assert all(b - a == 240 * 60 for a, b in zip(times, times[1:], strict=False))
+        assert all(b - a == 240 * 60 for a, b in itertools.pairwise(times))
 
 
 async def test_help_health_errors_and_palette(market_sim):

@@ -54,6 +54,8 @@ class HeaderPane(Horizontal):
     data_age: reactive[float | None] = reactive(None)
     error_count: reactive[int] = reactive(0)
 
+    _conn_len = -1
+
     def compose(self) -> ComposeResult:
         """Market summary on the left, badges on the right."""
         yield Static(id="header-market")
@@ -122,7 +124,7 @@ class HeaderPane(Horizontal):
             text.append("  Vol ", style="dim")
             base = self.info.base if self.info else ""
             text.append(f"{fmt_compact(ticker.vol)} {base}".rstrip())
-        self.query_one("#header-market", Static).update(text)
+        self.query_one("#header-market", Static).update(text, layout=False)  # fixed size
 
     def _paint_conn(self) -> None:
         if not self.is_mounted:
@@ -135,7 +137,10 @@ class HeaderPane(Horizontal):
             text.append(f" {format_age(self.data_age)}", style="dim")
         if self.error_count:
             text.append(f"  ⚠ {self.error_count}", style="yellow")
-        self.query_one("#header-conn", Static).update(text)
+        widget = self.query_one("#header-conn", Static)
+        # width is auto: a layout pass only when the text's length changes
+        widget.update(text, layout=text.cell_len != self._conn_len)
+        self._conn_len = text.cell_len
 
     def _paint_badge(self) -> None:
         if not self.is_mounted:

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from rich.text import Text
 from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.reactive import reactive
-from textual.widgets import DataTable, Input
+from textual.widgets import Input
 
 from alp_tui.services.market import MarketRow, MarketService, SortKey, build_rows
 from alp_tui.ui.messages import PairChosen, WatchToggled
@@ -46,22 +45,17 @@ class MarketsPane(DataPane):
     def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.market: MarketService | None = None
-        self._rows: list[MarketRow] = []
-        self._order: list[str] = []
 
     def compose(self) -> ComposeResult:
         """Filter box, table and status line."""
         yield Input(placeholder="type to filter…", id="markets-filter", select_on_focus=False)
-        table = MarketsTable(id="markets-table", cursor_type="row", zebra_stripes=True)
-        table.border_title = "Markets"
-        yield table
+        yield MarketsTable(id="markets-table")
         yield PaneStatus("Markets", id="markets-status")
 
     def on_mount(self) -> None:
-        """Create the columns."""
-        table = self.table
-        for key in COLUMNS:
-            table.add_column(self._label(key), key=key.value)
+        """Title and first marks."""
+        self.border_title = "Markets"
+        self._marks()
 
     @property
     def table(self) -> MarketsTable:
@@ -71,7 +65,7 @@ class MarketsPane(DataPane):
     @property
     def rows(self) -> list[MarketRow]:
         """The rows on screen, in order."""
-        return list(self._rows)
+        return list(self.table.rows)
 
     # --- data -----------------------------------------------------------------------
     def show_data(self, data: MarketService) -> None:
@@ -79,75 +73,26 @@ class MarketsPane(DataPane):
         self.market = data
         self._render_rows()
 
-    def _label(self, key: SortKey) -> Text:
-        arrow = ""
-        if key is self.sort_key:
-            arrow = " ▼" if self.sort_reverse else " ▲"
-        justify = "left" if key is SortKey.PAIR else "right"
-        return Text(key.label + arrow, justify=justify)
-
-    def _cells(self, row: MarketRow) -> list[Text]:
-        cells: list[Text] = []
-        for index, value in enumerate(row.cells):
-            if index == 0:
-                mark = "★ " if row.watched else "  "
-                style = "bold reverse" if row.pair == self.selected else ""
-                cells.append(Text(mark + value, style=style))
-                continue
-            style = ""
-            if index == 2 and row.change is not None:
-                style = "green" if row.change > 0 else "red" if row.change < 0 else ""
-            cells.append(Text(value, style=style, justify="right"))
-        return cells
-
     def _render_rows(self) -> None:
         market = self.market
         if market is None or not self.is_mounted:
             return
-        rows = build_rows(
+        self.table.set_rows(build_rows(
             market.names, market.tickers, market.pairs, market.watchlist,
             sort=self.sort_key, reverse=self.sort_reverse, query=self.filter_text,
-        )
-        table = self.table
-        order = [r.pair for r in rows]
-        if order == self._order:
-            for old, new in zip(self._rows, rows, strict=True):
-                if old == new:
-                    continue
-                for key, old_cell, new_cell in zip(
-                    COLUMNS, self._cells(old), self._cells(new), strict=True
-                ):
-                    if old_cell != new_cell:
-                        table.update_cell(new.pair, key.value, new_cell)
-        else:
-            highlighted = self._highlighted_pair()
-            table.clear()
-            for row in rows:
-                table.add_row(*self._cells(row), key=row.pair)
-            target = highlighted or self.selected
-            if target in order:
-                table.move_cursor(row=order.index(target), animate=False)
-        self._rows = rows
-        self._order = order
+        ))
+
+    def _marks(self) -> None:
+        if self.is_mounted:
+            self.table.set_marks(self.selected, self.sort_key, self.sort_reverse)
 
     def _highlighted_pair(self) -> str | None:
-        table = self.table
-        if not self._order or table.row_count == 0:
-            return None
-        row = table.cursor_row
-        return self._order[row] if 0 <= row < len(self._order) else None
-
-    def _relabel(self) -> None:
-        table = self.table
-        for key in COLUMNS:
-            table.columns[key.value].label = self._label(key)  # type: ignore[index]
-        table.refresh()
+        return self.table.highlighted
 
     def watch_sort_key(self) -> None:
         """Re-sort on a new column."""
-        if self.is_mounted:
-            self._relabel()
-            self._render_rows()
+        self._marks()
+        self._render_rows()
 
     def watch_sort_reverse(self) -> None:
         """Re-sort in the other direction."""
@@ -161,23 +106,21 @@ class MarketsPane(DataPane):
         """Mark the selected pair and put the cursor on it."""
         if not self.is_mounted:
             return
-        self._order = []  # force a rebuild so the marks move
-        self._render_rows()
-        if new in self._order:
-            self.table.move_cursor(row=self._order.index(new), animate=False)
+        self._marks()
+        order = [r.pair for r in self.table.rows]
+        if new in order:
+            self.table.move_cursor(row=order.index(new))
 
     # --- user intents ---------------------------------------------------------------
-    @on(DataTable.RowSelected, "#markets-table")
-    def _row_selected(self, event: DataTable.RowSelected) -> None:
+    @on(MarketsTable.RowSelected)
+    def _row_selected(self, event: MarketsTable.RowSelected) -> None:
         event.stop()
-        if event.row_key.value:
-            self.post_message(PairChosen(str(event.row_key.value)))
+        self.post_message(PairChosen(event.pair))
 
-    @on(DataTable.HeaderSelected, "#markets-table")
-    def _header_selected(self, event: DataTable.HeaderSelected) -> None:
+    @on(MarketsTable.HeaderSelected)
+    def _header_selected(self, event: MarketsTable.HeaderSelected) -> None:
         event.stop()
-        key = SortKey(str(event.column_key.value))
-        self.sort_by(key)
+        self.sort_by(event.key)
 
     def sort_by(self, key: SortKey) -> None:
         """Sort by ``key``; the same column again reverses the order."""
@@ -196,8 +139,7 @@ class MarketsPane(DataPane):
     def _filter_submitted(self, event: Input.Submitted) -> None:
         event.stop()
         self.table.focus()
-        if self._order:
-            self.table.move_cursor(row=0)
+        self.table.move_cursor(row=0)
 
     def on_key(self, event: events.Key) -> None:
         """Type-to-filter: an unbound letter typed on the table goes to the filter box;

@@ -35,6 +35,7 @@ class PaneStatus(Static):
     def __init__(self, title: str = "", **kwargs: object) -> None:
         super().__init__("", **kwargs)  # type: ignore[arg-type]
         self.title = title
+        self._last_text: Text | None = None
 
     def on_mount(self) -> None:
         """Tick the age display."""
@@ -52,4 +53,7 @@ class PaneStatus(Static):
             text.append(f"{self.title} ", style="bold")
         text.append("● ", style=_STYLE.get(kind, ""))
         text.append(state.describe(), style=_STYLE.get(kind, "") if kind != Freshness.FRESH else "")
-        self.update(text)
+        if text == self._last_text:
+            return
+        self._last_text = text
+        self.update(text, layout=False)  # one line, 1fr wide: the size never changes
