@@ -601,25 +601,38 @@ class AlpClient:
         return await self._get(list[PairInfo], "/pairs", params)
 
     @overload
-    async def ticker(self, pair: None = None) -> list[Ticker]: ...
+    async def ticker(self, pair: None = None, *, pair_id: None = None) -> list[Ticker]: ...
     @overload
-    async def ticker(self, pair: str) -> Ticker: ...
+    async def ticker(self, pair: str, *, pair_id: None = None) -> Ticker: ...
+    @overload
+    async def ticker(self, pair: None = None, *, pair_id: int) -> Ticker: ...
 
-    async def ticker(self, pair: str | None = None) -> Ticker | list[Ticker]:
-        """GET /ticker: one Ticker for ``pair``, or the list of all when no pair is given."""
-        if pair is None:
+    async def ticker(self, pair: str | None = None, *,
+                     pair_id: int | None = None) -> Ticker | list[Ticker]:
+        """GET /ticker: one Ticker for ``pair`` (or the reference's ``pair_id``), or the
+        list of all when neither is given."""
+        if pair is None and pair_id is None:
             return await self.tickers()
-        wanted = to_pair(pair)
-        data = await self._request("GET", "/ticker", params={"pair": wanted})
+        if pair is not None:
+            wanted: str | None = to_pair(pair)
+            params: dict[str, Any] = {"pair": wanted}
+        else:
+            wanted = None
+            params = {"pair_id": to_count(pair_id, "pair_id", minimum=1)}
+        data = await self._request("GET", "/ticker", params=params)
         if isinstance(data, list):
-            # Some servers answer a list even for one pair: pick the one asked for.
-            rows = [r for r in data if isinstance(r, dict)
-                    and isinstance(r.get("pair"), str) and normalize_pair(r["pair"]) == wanted]
-            if len(rows) == 1 or (len(data) == 1 and isinstance(data[0], dict)):
-                data = rows[0] if rows else data[0]
+            # Some servers answer a list even for one pair: pick the one asked for, and
+            # never a ticker of another pair.
+            rows = [r for r in data if isinstance(r, dict) and isinstance(r.get("pair"), str)
+                    and (wanted is None or normalize_pair(r["pair"]) == wanted)]
+            if len(rows) == 1:
+                data = rows[0]
+            elif len(data) == 1 and isinstance(data[0], dict) and "pair" not in data[0]:
+                data = data[0]
             else:
+                what = wanted or f"pair_id {pair_id}"
                 raise BadResponseError(
-                    f"The exchange's answer to GET /ticker held no ticker for {wanted}.",
+                    f"The exchange's answer to GET /ticker held no single ticker for {what}.",
                     endpoint="/ticker",
                 )
         return self._parse(Ticker, data, "GET", "/ticker")

@@ -13,7 +13,7 @@ import httpx
 import pytest
 from alp_api_helpers import SECRET, FakeExchange, rel_path
 
-from alp_tui.api import RequestError
+from alp_tui.api import BadResponseError, RequestError
 from alp_tui.api.auth import sign
 from alp_tui.api.enums import ChartInterval, OrderSide, TimeInForce, WalletType
 from alp_tui.api.transport import encode_json
@@ -302,3 +302,17 @@ async def test_withdraw_answers_as_object() -> None:
         receipt = await client.withdraw("1.5", 3, {"address": "x"})
     assert receipt.id == 9 and receipt.withdrawal is not None
     assert receipt.withdrawal.amount == D("1.5")
+
+
+async def test_ticker_by_pair_id_and_never_another_pairs_ticker() -> None:
+    fake = FakeExchange()
+    fake.on("GET", "/ticker", lambda r: httpx.Response(200, json=(
+        {"pair": "ETH_USDT", "last": 1, "vol": 1, "high": 1, "low": 1}
+        if "pair_id" in r.url.params else
+        [{"pair": "ETH_USDT", "last": 1, "vol": 1, "high": 1, "low": 1}])))
+    async with fake.client() as client:
+        t = await client.ticker(pair_id=7)
+        assert t.pair == "ETH_USDT"
+        with pytest.raises(BadResponseError, match="BTC_USDT"):
+            await client.ticker("BTC_USDT")
+    assert dict(fake.requests[0].url.params) == {"pair_id": "7"}
