@@ -184,7 +184,7 @@ def test_market_life_is_reproducible() -> None:
         ex = Exchange(seed=11, clock=clock)
         for _ in range(20):
             ex.step(clock.advance(1))
-        runs.append((ex.ticker(), ex.orderbook(PAIR), ex.trades(PAIR, limit=50)))
+        runs.append((ex.ticker(PAIR), ex.orderbook(PAIR), ex.trades(PAIR, limit=50)))
     assert runs[0] == runs[1]
     clock = FakeClock()
     other = Exchange(seed=12, clock=clock)
@@ -238,7 +238,7 @@ def do_margin(ex: Exchange, accounts: list[int], clock: FakeClock,
         assert exc.status == 400
 
 
-@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(margin_action_st, min_size=8, max_size=30))
 @example([("borrow", 0, "USDT", 30000), ("morder", 0, "BID", 300, "AUTO_BORROW"),
           ("morder", 0, "BID", 200, "AUTO_BORROW"), ("hours", 3), ("move", "0.75"),
