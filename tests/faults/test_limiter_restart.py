@@ -1,0 +1,120 @@
+"""Matrix rows: 100 concurrent requests from all panes stay within the client's request
+budget and a 429 pauses every caller sharing it; the server restarts (state reloaded) and
+the app reconnects, re-authenticates and shows the same orders and balances."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+from fault_helpers import SIZE, Recorder, dashboard, kind_of, wait_until
+
+from alp_tui.api.client import AlpClient
+from alp_tui.api.errors import RateLimitedError
+from alp_tui.api.models import Balance, Order
+from alp_tui.feed.state import Freshness
+from alp_tui.sim.auth import Authenticator
+from alp_tui.sim.faults import FaultRule
+from alp_tui.sim.server import SimServer
+from alp_tui.ui.messages import FeedData
+
+BUDGET = 50  # requests per second
+
+
+def _pane_calls(client: AlpClient, n: int = 100) -> list[Any]:
+    """What every pane asks for, over and over: ``n`` calls."""
+    calls = []
+    for i in range(n):
+        kind = i % 6
+        calls.append(
+            client.tickers() if kind == 0 else client.orderbook("BTC_USDT") if kind == 1
+            else client.trades("BTC_USDT") if kind == 2 else client.charts("BTC_USDT", 60)
+            if kind == 3 else client.balances() if kind == 4 else client.orders())
+    return calls
+
+
+async def test_100_concurrent_requests_keep_within_the_budget(sim_server: SimServer) -> None:
+    recorder = Recorder()
+    async with AlpClient(sim_server.base_url, sim_server.api_key, sim_server.api_secret,
+                         timeout_s=10, max_requests_per_s=BUDGET) as client:
+        client.add_observer(recorder)
+        await client.bearer_token()
+        recorder.records.clear()
+        results = await asyncio.gather(*_pane_calls(client), return_exceptions=True)
+    assert not [r for r in results if isinstance(r, BaseException)]
+    starts = sorted(r.started_at for r in recorder.records)
+    assert len(starts) == 100
+    # a sliding window of one second never holds more than BUDGET starts
+    for i in range(len(starts) - BUDGET):
+        assert starts[i + BUDGET] - starts[i] >= 1.0 - 0.005, i
+
+
+async def test_a_429_pauses_every_caller_sharing_the_client(sim_server: SimServer) -> None:
+    recorder = Recorder()
+    async with AlpClient(sim_server.base_url, sim_server.api_key, sim_server.api_secret,
+                         timeout_s=10, max_requests_per_s=BUDGET) as client:
+        client.add_observer(recorder)
+        await client.bearer_token()
+        sim_server.faults.add(FaultRule(kind="rate_limit", path="/api/v3/ticker",
+                                        retry_after=1, count=1))
+        try:
+            await client.tickers()
+        except RateLimitedError:
+            pass
+        limited = recorder.to("/ticker")[-1]
+        assert limited.status == 429
+        answered = limited.started_at + limited.latency_s
+        results = await asyncio.gather(*_pane_calls(client, 30), return_exceptions=True)
+    assert not [r for r in results if isinstance(r, BaseException)]
+    later = [r for r in recorder.records if r.started_at > limited.started_at]
+    assert len(later) == 30
+    assert min(r.started_at for r in later) >= answered + 1.0 - 0.01  # every path waited
+
+
+async def test_dashboard_rides_out_a_server_restart(make_sim_server: Any,
+                                                    tmp_path: Path) -> None:
+    server: SimServer = make_sim_server(seed=1, market_life=False,
+                                        state_path=str(tmp_path / "sim.db"))
+    async with AlpClient(server.base_url, server.api_key, server.api_secret) as setup:
+        placed = await setup.place_order("BTC_USDT", "BUY", "LIMIT", base_amount="0.01",
+                                         limit_price="90000")
+    recorder = Recorder()
+    messages: list[Any] = []
+    app = dashboard(server, keys=True, recorder=recorder)
+
+    def latest(topic: str) -> Any:
+        found = [m.data for m in messages if isinstance(m, FeedData) and m.topic == topic]
+        return found[-1] if found else None
+
+    def seen_after(topic: str, mark: int) -> bool:
+        return any(isinstance(m, FeedData) and m.topic == topic for m in messages[mark:])
+
+    async with app.run_test(size=SIZE, message_hook=messages.append) as pilot:
+        await wait_until(pilot, lambda: latest("orders") is not None
+                         and latest("balances") is not None, tries=500, what="account data")
+        orders_before = sorted(o.id for o in latest("orders") if isinstance(o, Order))
+        balances_before = _balances(latest("balances"))
+        assert orders_before == placed
+        auths = app.client.auth_count
+        # restart: state reloaded from the file; a new run signs tokens with a new key, so
+        # the old token is refused and the app must authenticate again
+        server.stop()
+        server.auth = Authenticator(server.exchange.find_api_key,
+                                    token_ttl_s=server.token_ttl_s)
+        server.sim_app = None  # rebuild the HTTP app around the new authenticator
+        server.start()
+        mark = len(messages)
+        await wait_until(pilot, lambda: seen_after("orders", mark)
+                         and seen_after("balances", mark), tries=2000,
+                         what="account data after the restart")
+        await wait_until(pilot, lambda: kind_of(app, "orderbook") is Freshness.FRESH,
+                         tries=500, what="market data after the restart")
+        assert app.client.auth_count > auths  # re-authenticated
+        assert sorted(o.id for o in latest("orders")) == orders_before
+        assert _balances(latest("balances")) == balances_before
+        assert any(r.status == 401 for r in recorder.records)
+
+
+def _balances(rows: list[Balance]) -> dict[tuple[str, str], Any]:
+    return {(b.currency, b.wallet_type.value): (b.balance, b.reserve) for b in rows}
