@@ -115,6 +115,7 @@ def backfill_pair(spec: PairSpec, end_time: int, end_price: Decimal, seed: int,
     prices: dict[float, Decimal] = {}
 
     def price(log_x: float) -> Decimal:
+        """A path point as a tick-rounded price (memoized: coarse points repeat)."""
         cached = prices.get(log_x)
         if cached is None:
             cached = prices[log_x] = Decimal(repr(math.exp(log_x))).quantize(tick)

@@ -191,6 +191,7 @@ def _api(fn: _F) -> _F:
 
     @functools.wraps(fn)
     def wrapper(self: Exchange, *args: Any, **kwargs: Any) -> Any:
+        """The locked, journalled call."""
         with self._lock, localcontext(_CTX):
             self._depth += 1
             try:
@@ -770,6 +771,7 @@ class Exchange:
         book = self.books[spec.name]
 
         def rows(is_bid: bool, limit: int | None) -> list[dict[str, Any]]:
+            """One side's rows, best first."""
             n = BOOK_DEFAULT_ROWS if limit is None or limit <= 0 else min(limit, BOOK_MAX_ROWS)
             return [{"amount": a, "price": p} for p, a in book.levels(is_bid, n, group)]
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import random
 import sys
+import tempfile
 import time
 from decimal import Decimal
 
@@ -72,9 +73,10 @@ def bench_book(n: int) -> tuple[float, float]:
     return _rate(n, start)
 
 
-def bench_exchange(n: int) -> tuple[float, float]:
+def bench_exchange(n: int, state_path: str = ":memory:") -> tuple[float, float]:
     """Orders per second through ``Exchange.place_order`` / ``cancel_orders``."""
-    ex = Exchange(seed=1, clock=lambda: 1_795_000_000.0, market_life=False)
+    ex = Exchange(seed=1, clock=lambda: 1_795_000_000.0, market_life=False,
+                  state_path=state_path)
     accounts = [ex.create_account(email=f"{i}@b", name=str(i),
                                   funds={"BTC": D(100_000), "USDT": D(10) ** 10})
                 for i in range(4)]
@@ -122,6 +124,8 @@ def main() -> None:
 
     show("order book only", bench_book(n), "orders/s")
     show("exchange facade", bench_exchange(n // 2), "orders/s")
+    with tempfile.TemporaryDirectory() as tmp:
+        show("facade + SQLite", bench_exchange(n // 10, f"{tmp}/bench.db"), "orders/s")
     show("step(), 21 pairs", bench_step(), "ms/tick  ")
 
 if __name__ == "__main__":
