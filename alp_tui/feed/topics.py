@@ -13,6 +13,7 @@ from typing import Any
 
 from alp_tui.config import PollingConfig
 from alp_tui.feed.poller import FeedParams, TopicSpec
+from alp_tui.services.margin import fetch_margin_snapshot
 from alp_tui.services.market import MarketSnapshot
 
 BOOK_DEPTH = 50
@@ -65,7 +66,8 @@ def default_topics(client: Any, polling: PollingConfig) -> list[TopicSpec]:
         return await client.orders(pair=params.pair or None)
 
     async def margin(params: FeedParams) -> Any:
-        return await client.loans()
+        # Loans of both kinds + balances + tickers: the pane works out margin levels.
+        return await fetch_margin_snapshot(client)
 
     pair = frozenset({"pair"})
     return [
