@@ -103,9 +103,8 @@ class MarginHistoryPane(DataPane):
                     yield table
 
     def on_mount(self) -> None:
-        """Show the window and load the visible tab."""
+        """Show the window; loading waits until the pane is on screen (see on_show)."""
         self._show_window()
-        self.reload()
 
     def on_show(self) -> None:
         """Load the visible tab when the pane comes into view (if not loaded yet)."""

@@ -37,6 +37,8 @@ ACCOUNT_SLOTS = (
              "orders-pane"),
     PaneSlot("history", "alp_tui.ui.panes.history", "HistoryPane", "History", "history-pane"),
     PaneSlot("margin", "alp_tui.ui.panes.margin", "MarginPane", "Margin", "margin-pane"),
+    PaneSlot("margin_history", "alp_tui.ui.panes.margin_history", "MarginHistoryPane",
+             "Margin history", "margin-history-pane"),
 )
 
 
