@@ -218,7 +218,7 @@ class CandleSeries:
 
     def add_trade(self, ts: float, price: Decimal, amount: Decimal) -> None:
         """Aggregate one trade into its candle."""
-        bucket = self._bucket(ts)
+        bucket = int(ts // self.interval_s) * self.interval_s
         if not self.candles or self.candles[-1].time < bucket:
             self.roll(ts)
             if not self.candles or self.candles[-1].time < bucket:

@@ -264,6 +264,8 @@ class Exchange:
                                             for p in PAIRS}
         self._orders: dict[int, Order] = {}  # user orders, open and done
         self.orders_by_account: dict[int, list[Order]] = {}
+        # Latest order per (account, client_order_id): uniqueness among open orders.
+        self._by_client_id: dict[tuple[int, str], Order] = {}
         self.stops: dict[str, dict[int, Order]] = {p.name: {} for p in PAIRS}
         self.expiring: dict[int, Order] = {}
         self.last: dict[str, Decimal] = {p.name: p.start_price for p in PAIRS}
@@ -327,10 +329,8 @@ class Exchange:
 
     # --- ids, journal, persistence ------------------------------------------------------
     def _next_id(self, kind: str) -> int:
-        value = self._ids.get(kind, 0) + 1
-        if kind == "account" and value < USER_ID_START:
-            value = USER_ID_START
-        self._ids[kind] = value
+        ids = self._ids
+        value = ids[kind] = ids.get(kind, 0) + 1
         return value
 
     def _now(self) -> float:
@@ -573,6 +573,8 @@ class Exchange:
         """Create an account with SPOT balances ``funds``; returns its id."""
         now = self._now()
         account_id = self._next_id("account")
+        if account_id < USER_ID_START:  # ids below are the system accounts
+            account_id = self._ids["account"] = USER_ID_START
         self._accounts[account_id] = {"id": account_id, "email": email, "name": name,
                                      "parent_id": parent_id}
         self._mark("account", account_id, self._accounts[account_id])
@@ -972,6 +974,8 @@ class Exchange:
     def _index_order(self, order: Order) -> None:
         self._orders[order.id] = order
         self.orders_by_account.setdefault(order.account_id, []).append(order)
+        if order.client_order_id is not None:
+            self._by_client_id[(order.account_id, order.client_order_id)] = order
 
     def _wallet_for(self, order: Order, currency: str, now: float) -> Wallet:
         wallets = order.wallets
@@ -1058,10 +1062,10 @@ class Exchange:
             client_order_id = str(client_order_id)
             if len(client_order_id) > 64:
                 raise SimError.field("client_order_id", "at most 64 characters")
-            for other in self.orders_by_account.get(account_id, []):
-                if other.client_order_id == client_order_id and other.status.is_open:
-                    raise SimError.field("client_order_id",
-                                         f"already used by open order {other.id}")
+            other = self._by_client_id.get((account_id, client_order_id))
+            if other is not None and other.status.is_open:
+                raise SimError.field("client_order_id",
+                                     f"already used by open order {other.id}")
         expire_at = None
         for key in ("expire_after", "valid_till"):
             value = req.get(key)
@@ -1327,8 +1331,10 @@ class Exchange:
                     "side": "BID" if order.is_bid else "ASK",
                     "wallet_type": order.wallet_type.value,
                 })
-                self._events.append({"type": "account_trade", "account_id": order.account_id,
-                                     "trade": dict(record.data)})
+                if self._listeners:
+                    self._events.append({"type": "account_trade",
+                                         "account_id": order.account_id,
+                                         "trade": dict(record.data)})
         if maker.remaining <= 0 and maker.hold > 0:
             # A filled bid that bought below its limit keeps nothing on hold.
             self._release(maker, now)
@@ -1341,8 +1347,9 @@ class Exchange:
         self.last_ts[spec.name] = now
         for series in self._pair_series[spec.name]:
             series.add_trade(now, price, qty)
-        self._events.append({"type": "trade", "pair": spec.name, "id": trade_id,
-                             "price": price, "amount": qty, "side": side, "ts": now})
+        if self._listeners:
+            self._events.append({"type": "trade", "pair": spec.name, "id": trade_id,
+                                 "price": price, "amount": qty, "side": side, "ts": now})
 
     def _after_trades(self, pair: str, now: float) -> None:
         self._ticker_pairs.add(pair)
