@@ -310,7 +310,8 @@ class MarginPane(DataPane):
         found = self.screen.query(AlertBanner)
         if found:
             return found.first(AlertBanner)
-        banner = AlertBanner(id="margin-alert-banner")
+        banner = AlertBanner(id="margin-alert-banner",
+                             hint="click to dismiss (or a in the Margin tab)")
         self.screen.mount(banner)
         return banner
 

@@ -56,8 +56,9 @@ class AlertBanner(Static, can_focus=True):
 
     unseen: reactive[int] = reactive(0)
 
-    def __init__(self, **kwargs: object) -> None:
+    def __init__(self, *, hint: str = "click to dismiss", **kwargs: object) -> None:
         super().__init__("", **kwargs)  # type: ignore[arg-type]
+        self.hint = hint
         self._messages: list[tuple[datetime, str, bool]] = []
 
     @property
@@ -90,7 +91,7 @@ class AlertBanner(Static, can_focus=True):
         more = len(self._messages) - 1
         if more:
             line.append(f"  (+{more} more)", style="italic")
-        line.append("  — click or press d to dismiss", style="dim")
+        line.append(f"  — {self.hint}", style="dim")
         self.update(line)
 
     def action_dismiss(self) -> None:
