@@ -572,6 +572,8 @@ class Exchange:
                        parent_id: int | None = None) -> int:
         """Create an account with SPOT balances ``funds``; returns its id."""
         now = self._now()
+        if parent_id is not None and parent_id not in self._accounts:
+            raise SimError(404, f"parent account {parent_id} not found")
         account_id = self._next_id("account")
         if account_id < USER_ID_START:  # ids below are the system accounts
             account_id = self._ids["account"] = USER_ID_START

@@ -95,3 +95,17 @@ def test_private_shapes(ex: Exchange) -> None:
     for method in (ex.margin_transfers, ex.borrows, ex.repays, ex.interests,
                    ex.liquidations):
         assert isinstance(method(aid), list)
+
+
+def test_subaccounts(quiet: Exchange) -> None:
+    parent = quiet.create_account(email="p@t", name="parent")
+    child = quiet.create_account(email="c@t", name="child", parent_id=parent)
+    assert [a["id"] for a in quiet.accounts(parent)] == [parent]
+    rows = quiet.accounts(parent, include_subaccounts=True)
+    assert [a["id"] for a in rows] == [parent, child] and rows[1]["parent_id"] == parent
+    try:
+        quiet.create_account(email="x@t", name="x", parent_id=424242)
+    except Exception as exc:
+        assert getattr(exc, "status", None) == 404
+    else:
+        raise AssertionError("orphan sub-account accepted")
