@@ -283,7 +283,7 @@ async def test_real_socket_read_timeout() -> None:
 
     server, port = await _serve(handler)
     async with server:
-        async with AlpClient(f"http://127.0.0.1:{port}/api/v3", timeout_s=0.2) as client:
+        async with AlpClient(f"http://127.0.0.1:{port}/api/v3", timeout_s=0.5) as client:
             with pytest.raises(RequestTimeoutError, match="did not answer"):
                 await client.tickers()
         hold.set()
