@@ -557,6 +557,11 @@ class RequestRecord:
     attempt: int = 1
     started_at: float = 0.0  # wall clock (time.time()) when the attempt started
 
+    @property
+    def endpoint(self) -> str:
+        """Same as ``path`` (the name the brief and the stats use)."""
+        return self.path
+
 
 Observer = Callable[[RequestRecord], None]
 
