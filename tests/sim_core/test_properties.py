@@ -116,8 +116,9 @@ def best_plain(ex: Exchange, bids: bool) -> Decimal | None:
     return None
 
 
-def make(market_life: bool) -> tuple[Exchange, list[int], FakeClock]:
-    """A fresh exchange with three funded traders."""
+def make(market_life: bool, depth: int = 5) -> tuple[Exchange, list[int], FakeClock]:
+    """A fresh exchange with three funded traders (and, without market life, ``depth``
+    resting levels a side from a fourth)."""
     clock = FakeClock()
     ex = Exchange(seed=3, clock=clock, market_life=market_life)
     accounts = [ex.create_account(email=f"{i}@t", name=str(i),
@@ -126,8 +127,8 @@ def make(market_life: bool) -> tuple[Exchange, list[int], FakeClock]:
     if not market_life:
         # Some resting liquidity so most streams trade from their first order.
         maker = ex.create_account(email="m@t", name="m",
-                                  funds={"BTC": D("1"), "USDT": D("60000")})
-        for i in range(1, 6):
+                                  funds={"BTC": D("10"), "USDT": D("600000")})
+        for i in range(1, depth + 1):
             for side, price in (("BID", 50_000 - 3 * i), ("ASK", 50_000 + 3 * i)):
                 ex.place_order(maker, {"pair": PAIR, "order_type": "LIMIT",
                                        "order_side": side, "base_amount": D("0.02"),
@@ -160,7 +161,7 @@ def test_random_streams_keep_invariants(actions: list[tuple[Any, ...]]) -> None:
                     assert prices[0] <= best if buy else prices[0] >= best
 
 
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.one_of(action_st, step_st, step_st), min_size=1, max_size=25))
 def test_random_streams_with_market_life(actions: list[tuple[Any, ...]]) -> None:
     ex, accounts, clock = make(market_life=True)
@@ -245,7 +246,8 @@ def do_margin(ex: Exchange, accounts: list[int], clock: FakeClock,
           ("borrow", 1, "BTC", 20000), ("morder", 1, "ASK", 300, "AUTO_REPLAY"),
           ("move", "1.1"), ("move", "1.1"), ("close", 2)])  # a liquidation, a short
 def test_margin_streams_conserve_funds(actions: list[tuple[Any, ...]]) -> None:
-    ex, accounts, clock = make(market_life=True)
+    ex, accounts, clock = make(market_life=False, depth=40)
+    ex.set_last_price(PAIR, D(50_000))  # value the margin wallets where the book is
     for account in accounts:
         ex.margin_transfer(account, "CROSS_MARGIN", "ADD", D("5000"), "USDT")
         ex.margin_transfer(account, "CROSS_MARGIN", "ADD", D("0.1"), "BTC")

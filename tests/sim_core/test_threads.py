@@ -27,7 +27,7 @@ def test_concurrent_calls_keep_invariants() -> None:
     def trader(account: int, seed: int) -> None:
         rng = random.Random(seed)
         try:
-            for _ in range(150):
+            for _ in range(80):
                 last = ex.last_price("BTC_USDT")
                 side = rng.choice(["BID", "ASK"])
                 try:
@@ -50,7 +50,7 @@ def test_concurrent_calls_keep_invariants() -> None:
 
     def ticker() -> None:
         try:
-            for _ in range(30):
+            for _ in range(15):
                 ex.step()
                 ex.ticker()
                 ex.orderbook("BTC_USDT")
