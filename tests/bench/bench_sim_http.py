@@ -34,12 +34,13 @@ sys.path.insert(0, ROOT)
 from alp_tui.sim.auth import sign  # noqa: E402
 
 
-def start_child(seed: int) -> tuple[subprocess.Popen[str], str, str, str]:
+def start_child(seed: int, market_life: bool) -> tuple[subprocess.Popen[str], str, str, str]:
     """Start ``alp-tui sim`` in a child process; returns (proc, url, key, secret)."""
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "alp_tui.sim.cli", "--port", "0", "--seed", str(seed),
-         "--no-market-life", "--api-key", "bench", "--api-secret", "bench-secret"],
-        stdout=subprocess.PIPE, text=True, cwd=ROOT)
+    argv = [sys.executable, "-m", "alp_tui.sim.cli", "--port", "0", "--seed", str(seed),
+            "--api-key", "bench", "--api-secret", "bench-secret"]
+    if not market_life:
+        argv.append("--no-market-life")
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, text=True, cwd=ROOT)
     assert proc.stdout is not None
     url = ""
     for line in proc.stdout:
@@ -221,6 +222,8 @@ def main() -> int:
     p.add_argument("--path", choices=["order", "book"], default="order")
     p.add_argument("--inproc", action="store_true", help="server in this process")
     p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--market-life", action="store_true",
+                   help="simulated traders on (exchange.step() every second)")
     p.add_argument("--client", choices=["raw", "httpx"], default="raw",
                    help="load generator: minimal raw HTTP/1.1 (default) or httpx.AsyncClient")
     args = p.parse_args()
@@ -228,11 +231,11 @@ def main() -> int:
     server = None
     if args.inproc:
         from alp_tui.sim.server import SimServer
-        server = SimServer(seed=args.seed, market_life=False, api_key="bench",
+        server = SimServer(seed=args.seed, market_life=args.market_life, api_key="bench",
                            api_secret="bench-secret")
         url, key, secret = server.start(), "bench", "bench-secret"
     else:
-        proc, url, key, secret = start_child(args.seed)
+        proc, url, key, secret = start_child(args.seed, args.market_life)
     try:
         runner = run_raw if args.client == "raw" else run
         result = asyncio.run(runner(url, key, secret, args.rate, args.clients, args.seconds,
@@ -245,7 +248,7 @@ def main() -> int:
             server.stop()
     result.update(rate=args.rate, clients=args.clients, path=args.path,
                   server="in-process" if args.inproc else "child process",
-                  client=args.client)
+                  client=args.client, market_life=args.market_life)
     print(json.dumps(result))
     return 0
 
