@@ -109,7 +109,8 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None,
         server = SimServer(host=args.host, port=args.port, seed=args.seed,
                            state_path=args.state, api_key=args.api_key, api_secret=secret,
                            market_life=not args.no_market_life, tick_s=args.tick,
-                           live_quirks=args.live_quirks, fault_control=args.fault_control)
+                           live_quirks=args.live_quirks, fault_control=args.fault_control,
+                           access_log=args.verbose)
     try:
         url = server.start()
     except OSError as exc:

@@ -123,6 +123,7 @@ class SimServer:
         fault_control: bool = False,
         extra_routes: list[BaseRoute] | None = None,
         exchange_factory: Callable[..., Exchange] | None = None,
+        access_log: bool = False,
     ) -> None:
         if not is_loopback(host):
             msg = (f"the simulator will listen on {host}, reachable from other machines; "
@@ -142,6 +143,7 @@ class SimServer:
         self.live_quirks = live_quirks
         self.body_limit = body_limit
         self.token_ttl_s = token_ttl_s
+        self.access_log = access_log  # method, path, query and status; never headers
         self.fault_control = fault_control
         self.extra_routes = list(extra_routes or [])
         # Tests of the HTTP layer alone may pass a stand-in with the same interface.
@@ -158,6 +160,11 @@ class SimServer:
         self._socket: socket.socket | None = None
         self._lock = threading.Lock()
         self._exchange_open = False
+
+    def __repr__(self) -> str:
+        # Never the secret: a repr ends up in logs and tracebacks.
+        state = "running" if self.running else "stopped"
+        return f"SimServer({self.host}:{self.port}, {state}, api_key={self.api_key!r})"
 
     # --- lifecycle -----------------------------------------------------------------------
     @property
@@ -183,8 +190,8 @@ class SimServer:
             self.port = sock.getsockname()[1]
             config = uvicorn.Config(
                 self.app,
-                log_level="warning",
-                access_log=False,
+                log_level="info" if self.access_log else "warning",
+                access_log=self.access_log,
                 lifespan="off",
                 http="h11",
                 ws="websockets-sansio",
