@@ -173,3 +173,34 @@ async def test_in_process_asgi_without_socket() -> None:
         assert not server.running
     finally:
         server.stop()
+
+
+async def test_concurrent_orders_are_consistent(sim_server: SimServer) -> None:
+    import asyncio
+    import json
+
+    from alp_tui.sim.auth import sign
+
+    token = sim_server.token()
+    limits = httpx.Limits(max_connections=50)
+    async with httpx.AsyncClient(base_url=sim_server.base_url, limits=limits) as c:
+        async def place(i: int) -> httpx.Response:
+            data = json.dumps({"pair": "BTC_USDT", "order_type": "LIMIT", "order_side": "BUY",
+                               "base_amount": "0.001", "limit_price": str(10000 + i),
+                               "client_order_id": f"c{i}"}).encode()
+            return await c.post("/trading/order", content=data, headers={
+                "Authorization": f"Bearer {token}",
+                "X-SIGN": sign(sim_server.api_secret, data)})
+        responses = await asyncio.gather(*(place(i) for i in range(60)))
+    assert all(r.status_code == 200 for r in responses)
+    ids = [body(r)[0] for r in responses]
+    assert len(set(ids)) == 60
+    usdt = next(b for b in sim_server.exchange.balances(sim_server.account_id)
+                if b["currency"] == "USDT" and b["wallet_type"] == "SPOT")
+    expected = sum(Decimal("0.001") * (10000 + i) for i in range(60))
+    assert usdt["reserve"] >= expected  # fees may be held on top
+
+
+def test_date_header(sim_server: SimServer) -> None:
+    r = httpx.get(sim_server.base_url + "/time")
+    assert "date" in r.headers
