@@ -155,8 +155,10 @@ async def test_type_to_filter(market_sim):
         await pilot.press("e", "t", "h")
         await wait_until(pilot, lambda: markets.filter_text == "eth", what="filter")
         assert markets.rows and all("ETH" in r.pair for r in markets.rows)
-        await pilot.press("enter")  # back to the table, first match highlighted
+        await pilot.press("enter")  # back to the table; the top match is selected
         assert app.query_one("#markets-table").has_focus
+        await wait_until(pilot, lambda: app.market.selected == markets.rows[0].pair,
+                         what="top match selected")
         await pilot.press("slash", "escape")
         assert markets.filter_text == ""
         assert len(markets.rows) == len(app.market.names)

@@ -140,6 +140,9 @@ class MarketsPane(DataPane):
         event.stop()
         self.table.focus()
         self.table.move_cursor(row=0)
+        first = self.table.highlighted
+        if first and event.value:
+            self.post_message(PairChosen(first))  # Enter in the filter picks the top match
 
     def on_key(self, event: events.Key) -> None:
         """Type-to-filter: an unbound letter typed on the table goes to the filter box;
