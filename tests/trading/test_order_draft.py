@@ -190,7 +190,7 @@ _TEXT = st.one_of(
 _WIRE_NUMBER = re.compile(r"^\d+(\.\d+)?$")
 
 
-@settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     side=st.sampled_from(["BUY", "SELL", "BID", "ASK", "x"]),
     otype=st.sampled_from([t.value for t in OrderType] + ["nope"]),

@@ -98,24 +98,35 @@ class OrderFormModal(ModalScreen[PlaceResult | None]):
         self._sending = False
         self._locked = False  # after an unknown outcome: no second send from this form
         self._outcome: PlaceResult | None = None
+        # Focus lands on the first field to type straight away (one focus change, one restyle).
+        first = PRICE if price is None and self._type in LIMIT_TYPES else AMOUNT
+        self.AUTO_FOCUS = f"#{first}"
+        self._applied: tuple[object, ...] | None = None
+        self._validated: tuple[object, ...] | None = None
+        self._shown_errors: dict[str, str] = dict.fromkeys((*FORM_FIELDS, GENERAL), "")
+        self._shown_text: dict[str, tuple[object, ...]] = {}
 
     # --- layout -----------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        """The fields; the ones a type does not need are hidden, not removed."""
-        p = self.pair
-        with Vertical(id="order-form", classes="dialog"):
-            yield Static(id="form-title", classes="dialog-title")
+        """The fields; the ones a type does not need are hidden, not removed. Everything
+        starts in its final state so mounting costs one styling pass."""
+        p, otype, side = self.pair, self._type, self._side
+        self._applied = (otype, side, "SPOT", "base")
+        with Vertical(id="order-form",
+                      classes=f"dialog {'-buy' if side is OrderSide.BID else '-sell'}"):
+            yield Static(self._title(side, otype), id="form-title", classes="dialog-title")
             with VerticalScroll(id="form-fields"):
                 yield from self._field("side", "Side", Select(
-                    [("BUY", "BID"), ("SELL", "ASK")], value=self._side.value,
+                    [("BUY", "BID"), ("SELL", "ASK")], value=side.value,
                     allow_blank=False, id="side"))
                 yield from self._field("order_type", "Type", Select(
-                    _TYPES, value=self._type.value, allow_blank=False, id="order_type"))
+                    _TYPES, value=otype.value, allow_blank=False, id="order_type"))
                 yield from self._field("amount_in", "Amount in", Select(
                     [(f"{p.base} (base)", "base"), (f"{p.quote} (quote)", "quote")],
-                    value="base", allow_blank=False, id="amount_in"))
-                yield from self._field(AMOUNT, "Amount", Input(
+                    value="base", allow_blank=False, id="amount_in"),
+                    shown=otype in MARKET_TYPES)
+                yield from self._field(AMOUNT, f"Amount {p.base}", Input(
                     placeholder=f"e.g. {fmt(p.minimum_order_size, p.amount_precision)}",
                     id=AMOUNT))
                 with Horizontal(id="pct-buttons"):
@@ -123,39 +134,46 @@ class OrderFormModal(ModalScreen[PlaceResult | None]):
                         yield Button(f"{pct}%", id=f"pct-{pct}", classes="pct")
                 yield from self._field(PRICE, "Limit price", Input(
                     value="" if self._price is None else fmt(self._price, p.price_precision),
-                    placeholder=p.quote, id=PRICE))
+                    placeholder=p.quote, id=PRICE), shown=otype in LIMIT_TYPES)
                 yield from self._field(STOP_PRICE, "Stop price", Input(
-                    placeholder=p.quote, id=STOP_PRICE))
+                    placeholder=p.quote, id=STOP_PRICE), shown=otype in STOP_TYPES)
                 yield from self._field("stop_operator", "Trigger", Select(
-                    _OPERATORS, value="", allow_blank=False, id="stop_operator"))
+                    _OPERATORS, value="", allow_blank=False, id="stop_operator"),
+                    shown=otype in STOP_TYPES)
                 yield from self._field("tif", "Time in force", Select(
-                    _TIFS, value="GTC", allow_blank=False, id="tif"))
+                    _TIFS, value="GTC", allow_blank=False, id="tif"),
+                    shown=otype in LIMIT_TYPES)
                 yield from self._field("wallet_type", "Wallet", Select(
                     _WALLETS, value="SPOT", allow_blank=False, id="wallet_type"))
                 yield from self._field("side_effect", "Side effect", Select(
-                    _EFFECTS, value="NO_SIDE_EFFECT", allow_blank=False, id="side_effect"))
+                    _EFFECTS, value="NO_SIDE_EFFECT", allow_blank=False, id="side_effect"),
+                    shown=False)
                 yield Static(id="available", classes="form-note")
                 yield Static(id="preview", classes="form-note")
                 yield Static(id="warnings", classes="form-warnings")
-                yield Static(id="general-error", classes="field-error")
+                yield _hidden(Static(id="general-error", classes="field-error"))
                 yield Static(id="send-status", classes="form-status")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Review (Enter)", id="submit", variant="primary")
                 yield Button("Close (Esc)", id="close")
 
-    def _field(self, name: str, label: str, widget: Input | Select) -> ComposeResult:
-        with Vertical(id=f"row-{name}", classes="field"):
+    def _title(self, side: OrderSide, otype: OrderType) -> Text:
+        return Text.assemble((f" {side.word} ", "bold reverse"), f"  {self.pair.name}  ",
+                             (otype.value.replace("_", " ").lower(), "italic"))
+
+    def _field(self, name: str, label: str, widget: Input | Select, *,
+               shown: bool = True) -> ComposeResult:
+        row = Vertical(id=f"row-{name}", classes="field")
+        row.display = shown
+        with row:
             with Horizontal(classes="field-line"):
                 yield Label(label, classes="field-label")
                 yield widget
-            yield Static(id=f"{name}-error", classes="field-error")
+            yield _hidden(Static(id=f"{name}-error", classes="field-error"))
 
     def on_mount(self) -> None:
         """Show the right fields, validate, and load balances, fees and the book."""
-        self._apply_type()
         self._revalidate()
-        first = PRICE if self._price is None and self._type in LIMIT_TYPES else AMOUNT
-        self.query_one(f"#{first}", Input).focus()
         self._load_context()
 
     @work(exclusive=True, group="order_form_context", exit_on_error=False)
@@ -199,6 +217,11 @@ class OrderFormModal(ModalScreen[PlaceResult | None]):
     def _apply_type(self) -> None:
         otype = self._current_type()
         side = self._current_side()
+        key = (otype, side, self.query_one("#wallet_type", Select).value,
+               self.query_one("#amount_in", Select).value)
+        if key == self._applied:
+            return  # nothing that shapes the form changed: no restyle
+        self._applied = key
         self.query_one("#row-amount_in").display = otype in MARKET_TYPES
         self.query_one(f"#row-{PRICE}").display = otype in LIMIT_TYPES
         self.query_one(f"#row-{STOP_PRICE}").display = otype in STOP_TYPES
@@ -206,10 +229,7 @@ class OrderFormModal(ModalScreen[PlaceResult | None]):
         self.query_one("#row-tif").display = otype in LIMIT_TYPES
         margin = self.query_one("#wallet_type", Select).value != "SPOT"
         self.query_one("#row-side_effect").display = margin
-        title = self.query_one("#form-title", Static)
-        word = side.word
-        title.update(Text.assemble((f" {word} ", "bold reverse"), f"  {self.pair.name}  ",
-                                   (otype.value.replace("_", " ").lower(), "italic")))
+        self.query_one("#form-title", Static).update(self._title(side, otype))
         dialog = self.query_one("#order-form")
         dialog.set_class(side is OrderSide.BID, "-buy")
         dialog.set_class(side is OrderSide.ASK, "-sell")
@@ -231,21 +251,40 @@ class OrderFormModal(ModalScreen[PlaceResult | None]):
         self._apply_type()
         self._revalidate()
 
-    def _revalidate(self) -> DraftResult:
+    def _revalidate(self, *, force: bool = False) -> DraftResult:
         form = self.form_input()
+        key = (form, id(self.context), self._submitted)
+        if not force and self.result is not None and key == self._validated:
+            return self.result
+        self._validated = key
         result = build_draft(form, self.context)
         self.result = result
         for name in (*FORM_FIELDS, GENERAL):
-            target = self.query(f"#{name}-error")
-            if not target:
-                continue
             message = result.errors.get(name, "")
             if name in _INPUT_FIELDS and not self._submitted and not getattr(form, name):
                 message = ""  # an untouched empty field is not an error yet
-            _set(target.first(Static), message)
+            self._show_error(name, message, force=force)
         self._show_available()
         self._show_preview(result)
         return result
+
+    def _show_error(self, name: str, message: str | Text, *, force: bool = False) -> None:
+        """Put ``message`` under field ``name`` (only touching the screen on a change)."""
+        if not force and self._shown_errors.get(name) == str(message) and not isinstance(
+                message, Text):
+            return
+        targets = self.query(f"#{name}-error")
+        if targets:
+            _set(targets.first(Static), message)
+            self._shown_errors[name] = str(message)
+
+    def _update(self, selector: str, content: Text) -> None:
+        """Update a Static only when its text or style changed."""
+        key = (content.plain, tuple(map(str, content.spans)), str(content.style))
+        if self._shown_text.get(selector) == key:
+            return
+        self._shown_text[selector] = key
+        self.query_one(selector, Static).update(content)
 
     def _show_available(self) -> None:
         ctx, p = self.context, self.pair
@@ -265,7 +304,7 @@ class OrderFormModal(ModalScreen[PlaceResult | None]):
                         f"{fmt(base, p.amount_precision)} {p.base}")
         if ctx.last_price:
             text.append(f"   last {fmt(ctx.last_price, p.price_precision)}", style="dim")
-        self.query_one("#available", Static).update(text)
+        self._update("#available", text)
 
     def _show_preview(self, result: DraftResult) -> None:
         p, pv = self.pair, result.preview
@@ -282,9 +321,9 @@ class OrderFormModal(ModalScreen[PlaceResult | None]):
                 lines.append(f"   slippage ≈ {pv.slippage_pct:.2f}%")
         if pv.est_base is not None and result.draft and result.draft.quote_amount is not None:
             lines.append(f"\n≈ {fmt(pv.est_base, p.amount_precision)} {p.base}")
-        self.query_one("#preview", Static).update(lines)
+        self._update("#preview", lines)
         warn = Text("\n".join(f"⚠ {w}" for w in pv.warnings), style="bold yellow")
-        self.query_one("#warnings", Static).update(warn)
+        self._update("#warnings", warn)
 
     # --- actions ----------------------------------------------------------------------
 
@@ -465,9 +504,7 @@ class OrderFormModal(ModalScreen[PlaceResult | None]):
             return
         if result.outcome is Outcome.REJECTED and result.field_errors:
             for name, message in result.field_errors.items():
-                target = self.query(f"#{name}-error")
-                if target:
-                    _set(target.first(Static), Text(message, style="bold red"))
+                self._show_error(name, Text(message, style="bold red"))
             status.update(Text(result.message, style="red"))
             submit.disabled = False
             self._focus_first_error_keys(result.field_errors)
@@ -492,3 +529,8 @@ def _set(label: Static, message: str | Text) -> None:
     """Show ``message`` under a field; an empty one takes no room."""
     label.update(message)
     label.display = bool(str(message))
+
+
+def _hidden(widget: Static) -> Static:
+    widget.display = False
+    return widget

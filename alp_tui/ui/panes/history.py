@@ -21,11 +21,13 @@ from textual.widgets import DataTable, Input, Static, TabbedContent, TabPane
 
 from alp_tui.api.models import PairInfo
 from alp_tui.services.csv_export import export_rows
+from alp_tui.services.order_draft import fmt
 from alp_tui.services.trading import TradingService, describe_error
 from alp_tui.ui.panes.base import DataPane
 from alp_tui.ui.widgets.pane_status import PaneStatus
 
 WINDOW = timedelta(days=30)
+LATEST_SLACK = timedelta(minutes=1)
 
 TABS: dict[str, tuple[str, tuple[str, ...]]] = {
     "orders": ("Orders", ("Time", "Pair", "Side", "Type", "Price", "Amount", "Filled",
@@ -57,23 +59,48 @@ def _side(side: Any) -> str:
     return getattr(side, "word", "") if side is not None else ""
 
 
-ROWS: dict[str, Callable[[Any], tuple[str, ...]]] = {
-    "orders": lambda o: (_t(o.date or o.open_at), o.pair, _side(o.side), o.type.value,
-                         _d(o.price), _d(o.amount), _d(o.amount_filled), o.status.value,
-                         str(o.id)),
-    "trades": lambda t: (_t(t.date), t.pair, _side(t.side), _d(t.price), _d(t.amount),
-                         _d(t.fee_amount), t.fee_currency or "",
-                         "maker" if t.is_maker else "taker"),
-    "activity": lambda a: (_t(a.date), a.type, a.currency, a.wallet_type.value,
-                           _d(a.balance_delta), _d(a.balance_end), _d(a.reserve_delta)),
-    "deposits": lambda d: (_t(d.date), d.currency, _d(d.amount), d.status.value,
-                           d.tx_hash or ""),
-    "withdrawals": lambda w: (_t(w.date), w.currency, _d(w.amount), _d(w.fee_amount),
-                              w.status.value, w.tx_hash or ""),
-    "journal": lambda e: (_t(e.ts), e.kind, " ".join(f"{k}={v}" for k, v in e.request.items()),
-                          e.state.value, e.error or ("" if e.response is None
-                                                      else str(e.response))[:120]),
-}
+class Money:
+    """Formats prices and amounts at a pair's precision when the pair is known."""
+
+    def __init__(self, pairs: dict[str, PairInfo]) -> None:
+        self.pairs = pairs
+
+    def price(self, pair: str, value: Decimal | None) -> str:
+        """A price at the pair's price precision (exact text if the pair is unknown)."""
+        info = self.pairs.get(pair)
+        return _d(value) if info is None or value is None else fmt(value, info.price_precision)
+
+    def amount(self, pair: str, value: Decimal | None) -> str:
+        """A base amount at the pair's amount precision."""
+        info = self.pairs.get(pair)
+        return _d(value) if info is None or value is None else fmt(value, info.amount_precision)
+
+
+def row_for(kind: str, item: Any, m: Money) -> tuple[str, ...]:
+    """One table row of ``kind`` for ``item``."""
+    if kind == "orders":
+        return (_t(item.date or item.open_at), item.pair, _side(item.side), item.type.value,
+                m.price(item.pair, item.price), m.amount(item.pair, item.amount),
+                m.amount(item.pair, item.amount_filled), item.status.value, str(item.id))
+    if kind == "trades":
+        return (_t(item.date), item.pair, _side(item.side), m.price(item.pair, item.price),
+                m.amount(item.pair, item.amount), _d(item.fee_amount), item.fee_currency or "",
+                "maker" if item.is_maker else "taker")
+    if kind == "activity":
+        return (_t(item.date), item.type, item.currency, item.wallet_type.value,
+                _d(item.balance_delta), _d(item.balance_end), _d(item.reserve_delta))
+    if kind == "deposits":
+        return (_t(item.date), item.currency, _d(item.amount), item.status.value,
+                item.tx_hash or "")
+    if kind == "withdrawals":
+        return (_t(item.date), item.currency, _d(item.amount), _d(item.fee_amount),
+                item.status.value, item.tx_hash or "")
+    if kind == "journal":
+        result = item.error or ("" if item.response is None else str(item.response))
+        return (_t(item.ts), item.kind,
+                " ".join(f"{k}={v}" for k, v in item.request.items()), item.state.value,
+                result[:120])
+    raise ValueError(f"unknown history kind {kind!r}")
 
 
 class HistoryPane(DataPane):
@@ -137,13 +164,27 @@ class HistoryPane(DataPane):
 
     def window(self) -> tuple[datetime, datetime]:
         """The [start, end) shown."""
-        end = self.window_end or self._now()
+        if self.window_end is not None:
+            return self.window_end - WINDOW, self.window_end
+        # The latest window reaches a minute past now: the wire's times are whole seconds,
+        # and what happened this very second must not fall outside it.
+        end = self._now() + LATEST_SLACK
         return end - WINDOW, end
 
     def _service(self) -> TradingService | None:
         if self.service is None:
             self.service = getattr(self.app, "trading", None)
         return self.service
+
+    def _money(self) -> Money:
+        pairs: dict[str, PairInfo] = {}
+        market = getattr(self.app, "market", None)
+        known = getattr(market, "pairs", None)
+        if isinstance(known, dict):
+            pairs.update(known)
+        if self.pair is not None:
+            pairs.setdefault(self.pair.name, self.pair)
+        return Money(pairs)
 
     def _refresh_info(self) -> None:
         start, end = self.window()
@@ -183,7 +224,9 @@ class HistoryPane(DataPane):
         shows the latest window with no other filter."""
         if self.window_end is not None or self.filters.get("orders"):
             return
-        rows = [ROWS["orders"](o) for o in sorted(data, key=lambda o: o.id, reverse=True)]
+        money = self._money()
+        rows = [row_for("orders", o, money)
+                for o in sorted(data, key=lambda o: o.id, reverse=True)]
         self._fill("orders", rows)
 
     # --- loading ----------------------------------------------------------------------
@@ -229,7 +272,8 @@ class HistoryPane(DataPane):
             return
         if self._token.get(kind) != token:
             return  # the window or filter moved on while this was loading
-        rows = [ROWS[kind](item) for item in items]
+        money = self._money()
+        rows = [row_for(kind, item, money) for item in items]
         rows.sort(key=lambda r: r[0], reverse=True)
         self._fill(kind, rows)
         self._result("")
@@ -241,7 +285,7 @@ class HistoryPane(DataPane):
             return
         start, end, filt = token
         entries = service.journal.entries(since=start.timestamp(), until=end.timestamp())
-        rows = [ROWS["journal"](e) for e in entries]
+        rows = [row_for("journal", e, self._money()) for e in entries]
         if filt:
             rows = [r for r in rows if filt.upper() in r[2].upper()]
         self._fill("journal", rows)
@@ -251,7 +295,7 @@ class HistoryPane(DataPane):
     def action_window(self, step: int) -> None:
         """Move the window 30 days back or forward (never past now)."""
         now = self._now()
-        end = (self.window_end or now) + WINDOW * step
+        end = (self.window_end or now + LATEST_SLACK) + WINDOW * step
         self.window_end = None if end >= now else end
         self._refresh_info()
         self.load(self.active_kind)
