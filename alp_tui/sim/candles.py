@@ -19,7 +19,7 @@ import random
 from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
-from alp_tui.sim.catalog import PairSpec
+from alp_tui.sim.catalog import PairSpec, quote_usd_rate
 
 ZERO = Decimal(0)
 BACKFILL_CANDLES = 320
@@ -111,7 +111,10 @@ def backfill_pair(spec: PairSpec, end_time: int, end_price: Decimal, seed: int,
         points[level][end_time] = log_end
     tick = spec.price_tick
     step_amount = spec.amount_step
-    value_per_s = 40.0 * float(spec.start_price) ** 0.35  # traded quote value per second
+    # Traded value per second: grows (slowly) with the coin's USD price; in quote units.
+    quote_usd = float(quote_usd_rate(spec.quote))
+    value_per_s = 40.0 * (float(spec.start_price) * quote_usd) ** 0.35 / quote_usd
+    trade_value = value_per_s * 0.6  # about 1.7 trades a second, like the live takers
     prices: dict[float, Decimal] = {}
 
     def price(log_x: float) -> Decimal:
@@ -151,7 +154,7 @@ def backfill_pair(spec: PairSpec, end_time: int, end_price: Decimal, seed: int,
                 vol_f = value_per_s * (close_t - t) * rng.lognormvariate(0.0, 0.5) / float(c)
                 volume = Decimal(repr(vol_f)).quantize(step_amount, rounding=ROUND_DOWN)
                 quote_volume = (volume * (o + c) / 2).quantize(tick)
-                count = max(1, int(vol_f * float(c) / max(value_per_s * 8, 1.0)))
+                count = max(1, round(vol_f * float(c) / trade_value))
             candles.append(Candle(t, o, high, low, c, volume, quote_volume, count))
         out[level] = candles
         children = {c.time: c for c in candles}

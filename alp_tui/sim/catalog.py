@@ -109,6 +109,13 @@ PAIRS: tuple[PairSpec, ...] = (
 )
 PAIR_BY_NAME = {p.name: p for p in PAIRS}
 
+def quote_usd_rate(currency: str) -> Decimal:
+    """Rough USD value of a quote currency at listing prices (for sizing activity)."""
+    if currency in ("USDT", "USDC"):
+        return D(1)
+    return PAIR_BY_NAME[f"{currency}_USDT"].start_price
+
+
 # Default fee schedule: the entry with the highest priority that matches applies.
 DEFAULT_TAKER_FEE = D("0.002")
 DEFAULT_MAKER_FEE = D("0.001")
