@@ -40,6 +40,7 @@ from alp_tui.ui.panes.registry import ACCOUNT_SLOTS, MARKET_SLOTS, make_pane
 from alp_tui.ui.screens.error_log import ErrorLogScreen
 from alp_tui.ui.screens.health import HealthScreen
 from alp_tui.ui.screens.help import HelpScreen
+from alp_tui.ui.trading_actions import TRADING_BINDINGS, TradingActions
 
 Mode = Literal["live", "demo"]
 ClientFactory = Callable[[], Any]
@@ -48,11 +49,11 @@ FOCUS_TARGETS = {"markets": "Markets", "orderbook": "Order book", "chart": "Char
                  "trades": "Trades", "account": "Account tabs"}
 
 
-class AlpApp(App[int]):
+class AlpApp(TradingActions, App[int]):
     """The ALP.COM dashboard."""
 
     TITLE = "alp-tui"
-    CSS_PATH = "app.tcss"
+    CSS_PATH = ["app.tcss", "trading.tcss"]
     COMMANDS = App.COMMANDS | {DashboardCommands}
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -79,6 +80,7 @@ class AlpApp(App[int]):
                 tooltip="Focus the trades pane", show=False),
         Binding("5", "focus_pane('account')", "Account", id="app.focus_account",
                 tooltip="Focus the account tabs", show=False),
+        *TRADING_BINDINGS,
     ]
 
     def __init__(
@@ -163,6 +165,7 @@ class AlpApp(App[int]):
     async def start_feed(self) -> None:
         """Open the client and start polling."""
         self.client = await self._stack.enter_async_context(self._client_factory())
+        self.start_trading()
         if hasattr(self.client, "add_observer"):
             self.client.add_observer(self.stats.observe)
         self.feed = Feed(
@@ -481,6 +484,7 @@ class AlpApp(App[int]):
         for pair in sorted(self.market.names, key=lambda p: (p not in watch, p)):
             yield PaletteCommand(f"Pair: {pair}", f"Switch every pane to {pair}",
                                  lambda p=pair: self.select_pair(p), pair in watch)
+        yield from self.trading_palette_commands()
         yield PaletteCommand("Quit", "Leave the dashboard", self.exit)
 
 
