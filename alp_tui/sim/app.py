@@ -179,7 +179,7 @@ class SimApp:
     async def _read_body(self, request: Request) -> bytes:
         declared = request.headers.get("content-length")
         if declared is not None:
-            if not declared.strip().isdigit():
+            if not declared.strip().isascii() or not declared.strip().isdigit():
                 raise SimError(400, "bad Content-Length", code="BAD_REQUEST")
             if int(declared) > self.body_limit:
                 raise SimError(413, f"request body over {self.body_limit} bytes")

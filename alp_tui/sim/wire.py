@@ -11,6 +11,7 @@ precise; the encoder writes ``Decimal`` as a JSON number with exactly its digits
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
@@ -33,6 +34,7 @@ WINDOW = timedelta(days=30)
 # datetime.fromisoformat accepts years 1..9999; the official client sends 3000-01-01 as
 # "never" for expire_after, so the upper bound must stay above that.
 _MIN_YEAR, _MAX_YEAR = 1970, 9999
+_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?", re.ASCII)
 
 
 class FormErrors(Exception):
@@ -101,7 +103,8 @@ def _money(value: Any, *, allow_zero: bool = False) -> Decimal:
         value = repr(value)  # only reachable from Python callers; keep the shortest digits
     if isinstance(value, str):
         text = value.strip()
-        if not text or len(text) > 64:
+        # Decimal() also reads "1_000", "١٢" and "Infinity"; a wire number is plainer.
+        if not text or len(text) > 64 or not _NUMBER.fullmatch(text):
             raise ValueError("must be a number")
         try:
             value = Decimal(text)
@@ -132,7 +135,8 @@ def _integer(value: Any, *, minimum: int = 0, maximum: int = MAX_INT) -> int:
         raise ValueError("must be an integer")
     if isinstance(value, str):
         text = value.strip()
-        if not text or len(text) > 20 or not text.lstrip("-").isdigit():
+        if not text or len(text) > 20 or not text.isascii() \
+                or not text.removeprefix("-").isdigit():
             raise ValueError("must be an integer")
         value = int(text)
     elif isinstance(value, Decimal):

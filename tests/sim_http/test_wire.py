@@ -163,3 +163,23 @@ def test_dumps_matches_json(value) -> None:
 
 def test_pair_not_found_shape() -> None:
     assert wire.pair_not_found().body() == {"code": "BAD_REQUEST", "message": "pair not found"}
+
+
+@pytest.mark.parametrize("value", ["²", "٣", "--5", "5-", "+5"])
+def test_integer_refuses_non_ascii_digits(value: str) -> None:
+    form = Form({"x": value})
+    form.integer("x")
+    assert form.errors["x"] == "must be an integer"
+
+
+@pytest.mark.parametrize("value", ["1_000", "١٢", "0x10", "1.2.3", "1e", ".", "e5"])
+def test_money_refuses_odd_number_spellings(value: str) -> None:
+    form = Form({"x": value})
+    form.money("x")
+    assert "x" in form.errors
+
+
+@pytest.mark.parametrize("value", ["1.", ".5", "+2", "1e-3", "10E2"])
+def test_money_accepts_plain_spellings(value: str) -> None:
+    form = Form({"x": value})
+    assert form.money("x") == Decimal(value) and not form.errors
