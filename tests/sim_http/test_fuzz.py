@@ -83,7 +83,7 @@ def _strip_times(rows: Any) -> Any:
     return [{k: v for k, v in r.items() if k != "last_update_at"} for r in rows]
 
 
-@settings(max_examples=400, deadline=None,
+@settings(max_examples=250, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture,
                                  HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(spec=st.sampled_from(SPECS), raw_body=RAW_BODIES, query=QUERIES,
