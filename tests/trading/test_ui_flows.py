@@ -221,3 +221,20 @@ async def test_move_price_one_tick_confirms_first_time(harness: Any) -> None:
         assert not isinstance(pilot.app.screen, ConfirmModal)
         prices = [o.price for o in await svc.open_orders()]
         assert prices == [Decimal("95000.00")]
+
+
+async def test_percent_buttons_fill_amount_from_available(harness: Any) -> None:
+    async with harness.run_test(size=(120, 60)) as pilot:
+        await settle(pilot)
+        await pilot.press("s")
+        await settle(pilot)
+        await fill(pilot, price="95000")
+        modal = form(pilot.app)
+        modal.query_one("#pct-50").press()
+        await pilot.pause()
+        assert modal.query_one("#amount", Input).value == "1.000000"  # half of 2 BTC
+        await fill(pilot, side="BID")
+        modal.query_one("#pct-25").press()
+        await pilot.pause()
+        # a quarter of 100000 USDT at 95000, rounded down to the amount step
+        assert modal.query_one("#amount", Input).value == "0.263157"
