@@ -104,10 +104,16 @@ def _answer_lost(exc: BaseException) -> bool:
     if isinstance(exc, RequestTimeoutError | ServerError | BadResponseError):
         return True
     if isinstance(exc, NetworkError):
-        # A refused connection never carried the request.
+        # A connection that was never made (refused, connect timeout, no free connection)
+        # never carried the request; any other network failure may have.
         cause = exc.__cause__
-        return not isinstance(cause, httpx.ConnectError | httpx.ConnectTimeout)
+        if isinstance(cause, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout):
+            return False
+        return not str(exc).startswith(_NEVER_SENT)
     return False
+
+
+_NEVER_SENT = ("Could not connect", "Timed out connecting", "No free connection")
 
 
 # --- result objects -----------------------------------------------------------------------

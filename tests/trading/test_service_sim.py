@@ -201,3 +201,24 @@ async def test_reconcile_unanswered_entries(service: TradingService, btc: PairIn
     assert journal.unanswered(venue=service.venue) == []
     assert len(await service.open_orders("BTC_USDT")) == 1  # nothing was resent
     assert await reconcile(service) == []
+
+
+async def test_refused_connection_is_not_placed_without_lookup(journal: Journal,
+                                                               btc: PairInfo) -> None:
+    """Nothing listens: the request never left, so it is 'not placed' at once."""
+    import socket
+
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()
+    from alp_tui.services.order_draft import OrderDraft
+
+    async with AlpClient(f"http://127.0.0.1:{port}/api/v3", "k", "s", timeout_s=2) as client:
+        service = TradingService(client, journal, lookup_delays=(0.0,))
+        draft = OrderDraft.from_summary({"pair": "BTC_USDT", "side": "BUY", "type": "LIMIT",
+                                         "base_amount": "0.01", "limit_price": "90000",
+                                         "tif": "GTC"})
+        res = await service.place(draft)
+    assert res.outcome is Outcome.REJECTED and not res.by_lookup
+    assert journal.get(res.entry_id).state is EntryState.FAILED  # type: ignore[union-attr]
