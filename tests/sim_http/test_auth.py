@@ -176,3 +176,21 @@ def test_replaced_key_invalidates_token(raw: Raw) -> None:
     raw.server.exchange.keys.pop(raw.server.api_key)
     r = raw.client.get("/accounts/balances", headers={"Authorization": f"Bearer {token}"})
     assert r.status_code == 401
+
+
+def test_verified_token_cache_still_expires() -> None:
+    import time as _time
+
+    from alp_tui.sim.auth import Authenticator
+    from alp_tui.sim.errors import SimError
+
+    record = ApiKeyRecord("k", "s", 1)
+    now = [_time.time()]
+    auth = Authenticator({"k": record}.get, clock=lambda: now[0])
+    token = auth.issue(record, ttl_s=100)
+    assert auth.authenticate(f"Bearer {token}").account_id == 1
+    assert auth.authenticate(f"Bearer {token}").account_id == 1  # from the cache
+    now[0] += 200
+    with pytest.raises(SimError) as info:
+        auth.authenticate(f"Bearer {token}")
+    assert info.value.status == 401 and "expired" in info.value.message
