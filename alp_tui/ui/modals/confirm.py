@@ -91,7 +91,8 @@ class ConfirmModal(ModalScreen[bool]):
         try:
             await self._action()
         finally:
-            self.dismiss(True)
+            if self.app.screen is self:  # the action may have closed this step itself
+                self.dismiss(True)
 
     def action_back(self) -> None:
         """Esc: not confirmed (ignored while the action runs)."""

@@ -487,6 +487,12 @@ class OrderFormModal(ModalScreen[PlaceResult | None]):
                                         "trying again.", "")
         finally:
             self._sending = False
+        if self._outcome.placed and isinstance(self.app.screen, ConfirmModal):
+            # Close the confirm step and the form together: the dashboard is redrawn once,
+            # with the new order in it, instead of the form first.
+            result, self._outcome = self._outcome, None
+            self.app.pop_screen()
+            self._handle(result, draft)
 
     def _after_confirm(self, ok: bool | None, draft: OrderDraft) -> None:
         result, self._outcome = self._outcome, None
