@@ -222,3 +222,21 @@ async def test_refused_connection_is_not_placed_without_lookup(journal: Journal,
         res = await service.place(draft)
     assert res.outcome is Outcome.REJECTED and not res.by_lookup
     assert journal.get(res.entry_id).state is EntryState.FAILED  # type: ignore[union-attr]
+
+
+async def test_journal_entry_is_written_before_the_request_leaves(
+        service: TradingService, btc: PairInfo, journal: Journal, monkeypatch) -> None:
+    draft = await draft_for(service, btc, side="BUY", amount="0.01", price="90000")
+    seen: list[list[str]] = []
+    real = service.client.place_order
+
+    async def spy(**kwargs):
+        # At the moment the request goes out, the journal already holds it as pending.
+        seen.append([e.client_order_id for e in journal.unanswered()])
+        assert kwargs["client_order_id"] in seen[-1]
+        return await real(**kwargs)
+
+    monkeypatch.setattr(service.client, "place_order", spy)
+    res = await service.place(draft)
+    assert seen == [[res.client_order_id]]
+    assert journal.unanswered() == []

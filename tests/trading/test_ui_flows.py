@@ -238,3 +238,21 @@ async def test_percent_buttons_fill_amount_from_available(harness: Any) -> None:
         await pilot.pause()
         # a quarter of 100000 USDT at 95000, rounded down to the amount step
         assert modal.query_one("#amount", Input).value == "0.263157"
+
+
+async def test_market_buy_fill_shows_in_balances(harness: Any, counterparty: Any) -> None:
+    counterparty.limit("SELL", "91300", "1")
+    async with harness.run_test(size=(120, 60)) as pilot:
+        await settle(pilot)
+        table = pilot.app.query_one("#balances-table", DataTable)
+        assert str(table.get_row("SPOT:BTC")[2]) == "2.000000"
+        await pilot.press("b")
+        await settle(pilot)
+        await fill(pilot, order_type="MARKET", amount="0.5")
+        form(pilot.app).review()
+        await pilot.pause()
+        assert isinstance(pilot.app.screen, ConfirmModal)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert str(table.get_row("SPOT:BTC")[2]) == "2.499000"  # 0.5 less the 0.2% taker fee
+        assert order_rows(pilot.app) == 0  # filled at once: nothing left open
