@@ -28,6 +28,7 @@ HALF_SPREAD = 0.0003  # relative distance of the best quotes from the fair price
 GRID = 0.00025  # relative spacing of the maker's price grid
 TAKER_PROBABILITY = 0.7  # chance per pair and tick that takers trade
 PULL = 0.25  # how far the fair price moves towards the last trade each tick
+WHALE_PROBABILITY = 0.01  # chance that a taker order is a large sweep
 HALF_SPREAD_D = Decimal(repr(HALF_SPREAD))
 T_LIMIT = OrderType.LIMIT
 T_MARKET = OrderType.MARKET
@@ -49,6 +50,7 @@ class PairLife:
         self.bids: dict[Decimal, Order] = {}
         self.asks: dict[Decimal, Order] = {}
         self.key: tuple[Decimal, Decimal] | None = None
+        self.mood = 1.0  # volatility multiplier (see MarketLife._tick_pair)
         self.want_bids: list[Decimal] = []
         self.want_asks: list[Decimal] = []
 
@@ -83,16 +85,23 @@ class MarketLife:
     def _tick_pair(self, life: PairLife, now: float, dt: float) -> None:
         spec = life.spec
         ex = self.exchange
+        rng = life.rng
         last = float(ex.last_price(spec.name))
-        life.fair *= math.exp(life.rng.gauss(0.0, spec.volatility * math.sqrt(max(dt, 0.05))))
+        # Volatility comes in spells: a multiplier that wanders around 1 and reverts.
+        life.mood += 0.02 * (1.0 - life.mood) + rng.gauss(0.0, 0.04)
+        life.mood = min(max(life.mood, 0.4), 2.5)
+        sigma = spec.volatility * life.mood * math.sqrt(max(dt, 0.05))
+        life.fair *= math.exp(rng.gauss(0.0, sigma))
         if last > 0:
             life.fair += PULL * (last - life.fair)
         self.requote(life, now)
-        if life.rng.random() < TAKER_PROBABILITY:
-            for _ in range(1 + int(life.rng.random() * 2.2)):
-                is_bid = life.rng.random() < 0.5
+        if rng.random() < TAKER_PROBABILITY * min(life.mood, 1.5):
+            for _ in range(1 + int(rng.random() * 2.2)):
+                is_bid = rng.random() < 0.5
                 ref = ex.last_price(spec.name) or spec.start_price
-                amount = life.size(ref, 0.8)
+                # Now and then a whale sweeps a few levels.
+                factor = 0.8 if rng.random() > WHALE_PROBABILITY else 6.0 + rng.random() * 10
+                amount = life.size(ref, factor)
                 ex.system_order(self.taker_id, spec.name, is_bid, T_MARKET, amount,
                                 None, now)
 
