@@ -6,7 +6,8 @@ it; because the grid is fixed, a tick only touches the few levels that moved, wh
 :meth:`MarketLife.step` cheap. Takers send small market orders that trade against the
 ladder (and against users' orders), so every price, candle and ticker comes from real
 matching. The fair price is pulled towards the last trade, so a user who moves the market
-moves the makers too.
+moves the makers too. Volatility comes in spells (a slowly reverting multiplier) and about
+one taker order in a hundred is a whale that sweeps several levels.
 """
 
 from __future__ import annotations
