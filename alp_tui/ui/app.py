@@ -115,6 +115,8 @@ class AlpApp(TradingActions, App[int]):
         self.topic_states: dict[str, FeedState] = {}
         self._pending: dict[str, FeedData] = {}
         self.selected_level: tuple[Any, Any] | None = None
+        self._header: HeaderPane | None = None
+        self._markets: MarketsPane | None = None
         self._stack = contextlib.AsyncExitStack()
         self.set_class(mode == "demo", "-demo")
 
@@ -140,6 +142,20 @@ class AlpApp(TradingActions, App[int]):
         return [p for p in self.main.query(DataPane) if topic is None or p.topic == topic]
 
     @property
+    def header_pane(self) -> HeaderPane:
+        """The header (kept from mount: safe to touch while the app shuts down)."""
+        if self._header is None:
+            self._header = self.main.query_one(HeaderPane)
+        return self._header
+
+    @property
+    def markets_pane(self) -> MarketsPane:
+        """The markets pane (kept from mount)."""
+        if self._markets is None:
+            self._markets = self.main.query_one(MarketsPane)
+        return self._markets
+
+    @property
     def main(self) -> Screen[Any]:
         """The dashboard screen (queries go there even while a modal is open)."""
         return self.screen_stack[0] if self.screen_stack else self.screen
@@ -150,7 +166,9 @@ class AlpApp(TradingActions, App[int]):
         theme = self.config.dashboard.theme
         if theme in self.available_themes:
             self.theme = theme
-        header = self.main.query_one(HeaderPane)
+        self._header = self.main.query_one(HeaderPane)
+        self._markets = self.main.query_one(MarketsPane)
+        header = self.header_pane
         header.mode = self.mode
         header.public_only = not self.has_credentials
         header.pair = self.market.selected
@@ -187,6 +205,21 @@ class AlpApp(TradingActions, App[int]):
         for name, poller in self.feed.pollers.items():
             self.run_worker(poller.run(), name=f"feed:{name}", group="feed",
                             exit_on_error=False)
+
+    def _fatal_error(self) -> None:
+        """Exit after an unhandled exception with a traceback that shows no local
+        variables: Textual's default shows them, and a frame may hold the API secret, a
+        token or a signature. (Overrides Textual's private hook of the same name.)"""
+        import rich
+        from rich.segment import Segments
+        from rich.traceback import Traceback
+
+        self.bell()
+        traceback = Traceback(show_locals=False, width=None, suppress=[rich])
+        self._exit_renderables.append(
+            Segments(self.console.render(traceback, self.console.options))
+        )
+        self._close_messages_no_wait()
 
     async def on_unmount(self) -> None:
         """Close the client."""
@@ -234,8 +267,8 @@ class AlpApp(TradingActions, App[int]):
             self.notify(f"Unknown pair {wanted}; showing {fallback}", severity="warning")
             self.select_pair(fallback)
             return
-        self.main.query_one(MarketsPane).show_data(self.market)
-        header = self.main.query_one(HeaderPane)
+        self.markets_pane.show_data(self.market)
+        header = self.header_pane
         header.info = self.market.info()
         header.ticker = self.market.ticker()
         if not had_info and self.market.info() is not None:
@@ -271,7 +304,7 @@ class AlpApp(TradingActions, App[int]):
     def _tick_header(self) -> None:
         if not self.screen_stack:
             return  # shutting down
-        header = self.main.query_one(HeaderPane)
+        header = self.header_pane
         word, age = connection_summary(self.topic_states, self._clock())
         header.connection = word
         header.data_age = age
@@ -280,7 +313,7 @@ class AlpApp(TradingActions, App[int]):
     def _count_errors(self, _message: ErrorLogged) -> None:
         if not self.screen_stack:
             return  # shutting down
-        self.main.query_one(HeaderPane).error_count = len(self.errors)
+        self.header_pane.error_count = len(self.errors)
 
     def _order_lines(self, orders: Any) -> None:
         chart = self.data_panes("chart")
@@ -307,11 +340,11 @@ class AlpApp(TradingActions, App[int]):
         """Make ``pair`` the selected pair everywhere; old data is dropped at once."""
         self.market.selected = pair
         self._pending.clear()
-        header = self.main.query_one(HeaderPane)
+        header = self.header_pane
         header.pair = pair
         header.info = self.market.info()
         header.ticker = self.market.ticker()
-        markets = self.main.query_one(MarketsPane)
+        markets = self.markets_pane
         markets.selected = pair
         if self.feed is not None:
             self.feed.set_params(pair=pair)
@@ -320,7 +353,7 @@ class AlpApp(TradingActions, App[int]):
     @on(WatchToggled)
     def _watch_toggled(self, message: WatchToggled) -> None:
         watched = self.market.toggle_watch(message.pair)
-        self.main.query_one(MarketsPane).show_data(self.market)
+        self.markets_pane.show_data(self.market)
         self.notify(f"{message.pair} {'pinned to' if watched else 'removed from'} the watchlist")
         self.save_watchlist(list(self.market.watchlist))
 
@@ -476,7 +509,7 @@ class AlpApp(TradingActions, App[int]):
                                  lambda i=interval: self.set_chart_interval(i))
         for key in SortKey:
             yield PaletteCommand(f"Sort markets by {key.label}", "Sort the markets pane",
-                                 lambda k=key: self.main.query_one(MarketsPane).sort_by(k))
+                                 lambda k=key: self.markets_pane.sort_by(k))
         for theme in sorted(self.available_themes):
             yield PaletteCommand(f"Theme: {theme}", "Change the colours",
                                  lambda t=theme: setattr(self, "theme", t))
@@ -525,10 +558,17 @@ def create_app(
 
         url = base_url or config.exchange.base_url
 
-        def client_factory() -> Any:
+        def new_client() -> Any:
             return AlpClient(
                 url, key or None, secret or None, config.exchange.timeout_s,
                 allow_insecure=config.exchange.allow_insecure,
             )
+
+        # Built now, so an unusable URL (or keys over plain http to a remote host) is
+        # refused here with a RequestError the CLI turns into exit 2, not a crash later.
+        ready = [new_client()]
+
+        def client_factory() -> Any:
+            return ready.pop() if ready else new_client()
     return AlpApp(config, client_factory, mode=mode, config_path=config_path,
                   has_credentials=has_credentials, **kwargs)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal
+from textual.css.query import NoMatches
 from textual.reactive import reactive
 from textual.widgets import Static
 
@@ -100,8 +101,15 @@ class HeaderPane(Horizontal):
         """Errors in the log."""
         self._paint_conn()
 
+    def _static(self, widget_id: str) -> Static | None:
+        try:
+            return self.query_one(f"#{widget_id}", Static)
+        except NoMatches:  # not composed yet, or being removed
+            return None
+
     def _paint_market(self) -> None:
-        if not self.is_mounted:
+        target = self._static("header-market")
+        if target is None:
             return
         text = Text()
         text.append(f" {self.pair or '—'} ", style="bold")
@@ -124,10 +132,11 @@ class HeaderPane(Horizontal):
             text.append("  Vol ", style="dim")
             base = self.info.base if self.info else ""
             text.append(f"{fmt_compact(ticker.vol)} {base}".rstrip())
-        self.query_one("#header-market", Static).update(text, layout=False)  # fixed size
+        target.update(text, layout=False)  # fixed size
 
     def _paint_conn(self) -> None:
-        if not self.is_mounted:
+        widget = self._static("header-conn")
+        if widget is None:
             return
         word = self.connection
         text = Text()
@@ -137,15 +146,14 @@ class HeaderPane(Horizontal):
             text.append(f" {format_age(self.data_age)}", style="dim")
         if self.error_count:
             text.append(f"  ⚠ {self.error_count}", style="yellow")
-        widget = self.query_one("#header-conn", Static)
         # width is auto: a layout pass only when the text's length changes
         widget.update(text, layout=text.cell_len != self._conn_len)
         self._conn_len = text.cell_len
 
     def _paint_badge(self) -> None:
-        if not self.is_mounted:
+        badge = self._static("header-badge")
+        if badge is None:
             return
-        badge = self.query_one("#header-badge", Static)
         label = self.mode.upper()
         if self.public_only:
             label += " · PUBLIC"
