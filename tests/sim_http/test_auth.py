@@ -194,3 +194,11 @@ def test_verified_token_cache_still_expires() -> None:
     with pytest.raises(SimError) as info:
         auth.authenticate(f"Bearer {token}")
     assert info.value.status == 401 and "expired" in info.value.message
+
+
+def test_token_ttl_is_configurable(make_sim_server) -> None:
+    server = make_sim_server(exchange_factory=FakeExchange, token_ttl_s=5)
+    raw = Raw(server)
+    claims = jwt.decode(raw.token, options={"verify_signature": False})
+    assert claims["exp"] - claims["iat"] == 5
+    raw.close()
