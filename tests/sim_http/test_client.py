@@ -105,6 +105,15 @@ async def test_faults_reach_client_as_typed_errors(sim_server: SimServer) -> Non
         with pytest.raises(e.BadResponseError):
             await c.balances()
         faults.clear()
+        faults.add(FaultRule(kind="drop", path="/api/v3/accounts/balances", count=1_000))
+        with pytest.raises(e.NetworkError):
+            await c.balances()
+        faults.clear()
+        faults.add(FaultRule(kind="unauthorized", path="/api/v3/accounts/balances",
+                             count=1_000))
+        with pytest.raises(e.AuthError):
+            await c.balances()
+        faults.clear()
         assert await c.balances()
 
 
