@@ -39,6 +39,8 @@ def fmt_percent(value: Decimal | None) -> str:
     if value is None:
         return "—"
     q = quantize(value, 2)
+    if q == 0:
+        return "0.00%"  # never "-0.00%"
     sign = "+" if q > 0 else ""
     return f"{sign}{q:.2f}%"
 

@@ -208,14 +208,17 @@ async def test_help_health_errors_and_palette(market_sim):
         await pilot.press("question_mark")
         assert isinstance(app.screen, HelpScreen)
         await pilot.press("escape")
+        await wait_until(pilot, lambda: app.screen is app.main, what="help closed")
         await pilot.press("f2")
         assert isinstance(app.screen, HealthScreen)
         endpoints = app.screen.query_one("#health-endpoints", DataTable)
         assert endpoints.row_count >= 4
         await pilot.press("escape")
+        await wait_until(pilot, lambda: app.screen is app.main, what="health closed")
         await pilot.press("f3")
         assert isinstance(app.screen, ErrorLogScreen)
         await pilot.press("escape")
+        await wait_until(pilot, lambda: app.screen is app.main, what="log closed")
         # palette: switch pair
         await pilot.press("ctrl+p")
         await pilot.press(*"ethusdt")
