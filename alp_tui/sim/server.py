@@ -198,6 +198,9 @@ class SimServer:
                 ws_ping_interval=20.0,
                 ws_ping_timeout=20.0,
                 timeout_graceful_shutdown=2,
+                # Like nginx's default: a client pool kept warm for 30 s finds its
+                # connections still open (uvicorn's own default is 5 s).
+                timeout_keep_alive=75,
                 server_header=False,
             )
             server = _Uvicorn(config, self)
