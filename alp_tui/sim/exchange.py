@@ -275,6 +275,7 @@ class Exchange:
         self.records: dict[str, dict[int, list[Record]]] = {}
         # Change journal of the current call: what to persist and whom to tell.
         self._dirty: dict[tuple[str, int], Any] = {}
+        self._fees_due: dict[str, Decimal] = {}
         self._events: list[dict[str, Any]] = []
         self._book_pairs: set[str] = set()
         self._ticker_pairs: set[str] = set()
@@ -365,6 +366,13 @@ class Exchange:
 
     def _flush(self) -> None:
         """Persist what changed (one transaction), then tell the listeners."""
+        if self._fees_due:
+            # Fees of the whole call reach the house in one move per currency.
+            now = self._now()
+            for currency, fee in self._fees_due.items():
+                house = self.ledger.get(HOUSE_ID, W_SPOT, currency, now=now)
+                self.ledger.apply(house, fee, ZERO, "FEE", now)
+            self._fees_due.clear()
         if self._dirty and self._store.enabled:
             rows = []
             for (kind, oid), obj in self._dirty.items():
@@ -1270,6 +1278,7 @@ class Exchange:
         value = qty * price
         spec = PAIR_BY_NAME[taker.pair]
         ledger = self.ledger
+        fees_due = self._fees_due
         taker.remaining -= qty
         taker.filled += qty
         taker.value_filled += value
@@ -1293,8 +1302,7 @@ class Exchange:
                 get = self._wallet_for(order, spec.base, now)
                 ledger.apply(get, qty - fee, ZERO, "TRADE", now)
                 if fee:
-                    house = ledger.get(HOUSE_ID, W_SPOT, spec.base, now=now)
-                    ledger.apply(house, fee, ZERO, "FEE", now)
+                    fees_due[spec.base] = fees_due.get(spec.base, ZERO) + fee
                 fee_currency = spec.base
             else:
                 pay = self._wallet_for(order, spec.base, now)
@@ -1306,8 +1314,7 @@ class Exchange:
                 get = self._wallet_for(order, spec.quote, now)
                 ledger.apply(get, value - fee, ZERO, "TRADE", now)
                 if fee:
-                    house = ledger.get(HOUSE_ID, W_SPOT, spec.quote, now=now)
-                    ledger.apply(house, fee, ZERO, "FEE", now)
+                    fees_due[spec.quote] = fees_due.get(spec.quote, ZERO) + fee
                 fee_currency = spec.quote
             if order.side_effect is SE_AUTO_REPLAY and order.wallet_type.is_margin:
                 self.margin.auto_repay(order, spec.base if order.is_bid else spec.quote, now)
