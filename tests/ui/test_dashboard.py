@@ -258,3 +258,24 @@ async def test_header_after_pair_switch_shows_no_old_figures(market_sim):
         header = app.query_one(HeaderPane)
         assert header.pair == "ETH_USDT"
         assert btc_last not in _plain(app.query_one("#header-market"))
+
+
+async def test_chart_keys_book_click_and_help_by_mouse(market_sim):
+    app = sim_app(market_sim)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: all_fresh(app), what="fresh")
+        # the chart's own interval keys reach the feed
+        await pilot.press("3")
+        (chart,) = app.data_panes("chart")
+        assert chart.has_focus or chart.has_focus_within
+        await pilot.press("1")
+        await wait_until(pilot, lambda: app.interval.value == 5, what="5m from the chart")
+        assert app.feed is not None and app.feed.params.interval == 5
+        # a click on a book level selects its price
+        await pilot.click("#orderbook-ladder", offset=(3, 1))
+        await wait_until(pilot, lambda: app.selected_level is not None, what="level picked")
+        # help from the footer, by mouse
+        help_key = next(k for k in app.screen.query("FooterKey")
+                        if getattr(k, "key", "") == "question_mark")
+        await pilot.click(help_key)
+        await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen), what="help by mouse")
