@@ -37,7 +37,8 @@ Behaviour decisions (where the reference leaves room):
   ``group`` one row per price (amounts summed), without it one row per resting order.
 - Time in force: GTC rests; IOC fills what it can and cancels the rest; FOK fills
   completely at once or is cancelled untouched; AON fills completely at once, and if it
-  cannot it rests whole and is later only ever filled whole (takers skip it otherwise).
+  cannot it rests whole and is later only ever filled whole (takers skip it otherwise;
+  the public book leaves out an all-or-none order that crosses the other side).
   Market orders are always immediate (IOC); FOK and AON apply to orders sized in
   ``base_amount`` (a market order by ``quote_amount`` spends what the book gives).
 - Market buys by ``base_amount`` hold the cost the book shows; market orders by

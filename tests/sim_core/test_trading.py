@@ -292,3 +292,16 @@ def test_cancel_rejects_garbage_ids(quiet: Exchange) -> None:
     with pytest.raises(SimError) as info:
         quiet.cancel_orders(a, order_ids=["abc"])  # type: ignore[list-item]
     assert "order_ids" in info.value.form_errors
+
+
+def test_crossed_all_or_none_hidden_from_book(quiet: Exchange) -> None:
+    buyer = fund(quiet, USDT="100000")
+    seller = fund(quiet, BTC="1")
+    limit(quiet, buyer, "BID", "0.5", "50000", tif="AON")
+    limit(quiet, seller, "ASK", "0.1", "49900")  # too small for the AON bid: rests below
+    book = quiet.orderbook("BTC_USDT")
+    assert book == {"buy": [], "sell": [{"price": D("49900"), "amount": D("0.1")}]}
+    limit(quiet, seller, "ASK", "0.1", "50100")
+    limit(quiet, buyer, "BID", "0.1", "49000")
+    book = quiet.orderbook("BTC_USDT")
+    assert book["buy"] == [{"price": D("49000"), "amount": D("0.1")}]
