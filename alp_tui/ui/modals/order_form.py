@@ -150,9 +150,9 @@ class OrderFormModal(ModalScreen[PlaceResult | None]):
                     shown=False)
                 yield Static(id="available", classes="form-note")
                 yield Static(id="preview", classes="form-note")
-                yield Static(id="warnings", classes="form-warnings")
+                yield _hidden(Static(id="warnings", classes="form-warnings"))
                 yield _hidden(Static(id="general-error", classes="field-error"))
-                yield Static(id="send-status", classes="form-status")
+                yield _hidden(Static(id="send-status", classes="form-status"))
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Review (Enter)", id="submit", variant="primary")
                 yield Button("Close (Esc)", id="close")
@@ -279,12 +279,14 @@ class OrderFormModal(ModalScreen[PlaceResult | None]):
             self._shown_errors[name] = str(message)
 
     def _update(self, selector: str, content: Text) -> None:
-        """Update a Static only when its text or style changed."""
+        """Update a Static only when its text or style changed; empty ones take no room."""
         key = (content.plain, tuple(map(str, content.spans)), str(content.style))
         if self._shown_text.get(selector) == key:
             return
         self._shown_text[selector] = key
-        self.query_one(selector, Static).update(content)
+        widget = self.query_one(selector, Static)
+        widget.update(content)
+        widget.display = bool(content.plain)
 
     def _show_available(self) -> None:
         ctx, p = self.context, self.pair
@@ -500,8 +502,11 @@ class OrderFormModal(ModalScreen[PlaceResult | None]):
             self._handle(result, draft)
 
     def _handle(self, result: PlaceResult, draft: OrderDraft) -> None:
-        status = self.query_one("#send-status", Static)
         submit = self.query_one("#submit", Button)
+
+        def status_update(text: Text) -> None:
+            self._update("#send-status", text)
+
         if result.placed:
             self.app.post_message(AccountChanged(
                 AccountChange("place", draft.pair, tuple(result.orders))))
@@ -511,17 +516,17 @@ class OrderFormModal(ModalScreen[PlaceResult | None]):
         if result.outcome is Outcome.REJECTED and result.field_errors:
             for name, message in result.field_errors.items():
                 self._show_error(name, Text(message, style="bold red"))
-            status.update(Text(result.message, style="red"))
+            status_update(Text(result.message, style="red"))
             submit.disabled = False
             self._focus_first_error_keys(result.field_errors)
             return
         if result.outcome is Outcome.UNKNOWN:
             self._locked = True
-            status.update(Text(result.message, style="bold yellow"))
+            status_update(Text(result.message, style="bold yellow"))
             submit.label = "Locked: outcome unknown"
             return
         # Rejected without field errors, or not placed: safe to edit and send again.
-        status.update(Text(result.message, style="red"))
+        status_update(Text(result.message, style="red"))
         submit.disabled = False
 
     def _focus_first_error_keys(self, errors: dict[str, str]) -> None:

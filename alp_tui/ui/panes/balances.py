@@ -83,9 +83,12 @@ class BalancesPane(DataPane):
                 prices[base] = t.last
             elif base == VALUE_CCY and t.last > 0:
                 prices.setdefault(quote, 1 / t.last)
-        for t in tickers:  # e.g. X_USDC valued through USDC_USDT
-            if not isinstance(t, Ticker) or not t.has_trades:
-                continue
+        traded = [t for t in tickers if isinstance(t, Ticker) and t.has_trades]
+        for t in traded:  # a quote currency with no USDT pair, through a shared base:
+            base, _, quote = t.pair.partition("_")  # USDC = BTC_USDT / BTC_USDC
+            if quote not in prices and base in prices and t.last > 0 and quote != VALUE_CCY:
+                prices[quote] = prices[base] / t.last
+        for t in traded:  # e.g. X_USDC valued through USDC
             base, _, quote = t.pair.partition("_")
             if base not in prices and quote in prices:
                 prices[base] = t.last * prices[quote]
