@@ -237,22 +237,13 @@ class OrderBook:
         return fills
 
     # --- views ------------------------------------------------------------------------
-    def _best_plain(self, is_bid: bool) -> Decimal | None:
-        """Best price on one side among orders that are not all-or-none."""
-        side = self.bids if is_bid else self.asks
-        for key, level in side.items():
-            for order in level.values():
-                if not order.aon:
-                    return -key if is_bid else key
-        return None
-
     def levels(self, is_bid: bool, limit: int, group: bool = True) -> list[tuple[Decimal,
                                                                                Decimal]]:
         """Up to ``limit`` (price, amount) rows best first: one per price when ``group``,
         else one per resting order. All-or-none orders that cross the other side's best
-        plain price are left out: they cannot trade there, and would show a crossed book."""
+        price are left out: they cannot trade there, and would show a crossed book."""
         side = self.bids if is_bid else self.asks
-        bound = self._best_plain(not is_bid)
+        bound = self.best_ask() if is_bid else self.best_bid()
         rows: list[tuple[Decimal, Decimal]] = []
         for key, level in side.items():
             price = -key if is_bid else key

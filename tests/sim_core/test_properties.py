@@ -78,6 +78,9 @@ def check_invariants(ex: Exchange, totals: dict[str, Decimal]) -> None:
     for book in ex.books.values():
         assert not book.is_crossed()
         resting.extend(book.orders.values())
+    public = ex.orderbook(PAIR, group=True)
+    if public["buy"] and public["sell"]:
+        assert public["buy"][0]["price"] < public["sell"][0]["price"], "public book crossed"
     for stops in ex.stops.values():
         resting.extend(stops.values())
     for o in resting:

@@ -305,3 +305,11 @@ def test_crossed_all_or_none_hidden_from_book(quiet: Exchange) -> None:
     limit(quiet, buyer, "BID", "0.1", "49000")
     book = quiet.orderbook("BTC_USDT")
     assert book["buy"] == [{"price": D("49000"), "amount": D("0.1")}]
+
+
+def test_two_crossed_all_or_none_orders_stay_hidden(quiet: Exchange) -> None:
+    buyer = fund(quiet, USDT="100000")
+    seller = fund(quiet, BTC="1")
+    limit(quiet, buyer, "BID", "0.5", "50000", tif="AON")
+    limit(quiet, seller, "ASK", "0.3", "49900", tif="AON")
+    assert quiet.orderbook("BTC_USDT") == {"buy": [], "sell": []}
