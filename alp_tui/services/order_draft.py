@@ -648,6 +648,12 @@ class WithdrawDraft:
         return self.amount + self.fee
 
 
+def plain(value: Decimal) -> str:
+    """An exact amount without trailing zeros (25, 0.5, 1.25)."""
+    text = f"{value:f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
 def withdraw_fee(fee_amount: Decimal, fee_rate: Decimal, amount: Decimal) -> Decimal:
     """Fixed fee plus the rate on the amount, to 8 decimals."""
     return (fee_amount + amount * fee_rate).quantize(quantum(WITHDRAW_PRECISION))
@@ -675,12 +681,12 @@ def build_withdraw(method: Any, amount_text: str, attributes: dict[str, str],
         amount = parsed
         fee = withdraw_fee(method.fee_amount, method.fee_rate, amount)
         if method.min_withdraw is not None and amount < method.min_withdraw:
-            errors["amount"] = f"Minimum is {method.min_withdraw:f} {method.currency}"
+            errors["amount"] = f"Minimum is {plain(method.min_withdraw)} {method.currency}"
         elif method.max_withdraw is not None and amount > method.max_withdraw:
-            errors["amount"] = f"Maximum is {method.max_withdraw:f} {method.currency}"
+            errors["amount"] = f"Maximum is {plain(method.max_withdraw)} {method.currency}"
         elif available_amount is not None and amount + fee > available_amount:
-            errors["amount"] = (f"Needs {amount + fee:f} {method.currency} with the fee "
-                                f"{fee:f}; {available_amount:f} available")
+            errors["amount"] = (f"Needs {plain(amount + fee)} {method.currency} with the fee "
+                                f"{plain(fee)}; {plain(available_amount)} available")
     clean: dict[str, str] = {}
     for attr in method.attributes:
         value = attributes.get(attr.key, "").strip()

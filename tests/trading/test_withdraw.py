@@ -104,7 +104,7 @@ def test_build_withdraw_pure() -> None:
                                         MethodAttribute(key="memo")])
     draft, errors = build_withdraw(method, "100", {"address": "rABC"}, Decimal("100.2"))
     assert draft is None
-    assert errors == {"amount": "Needs 100.30000000 XRP with the fee 0.30000000; "
+    assert errors == {"amount": "Needs 100.3 XRP with the fee 0.3; "
                                 "100.2 available", "attr-memo": "Memo is required"}
     draft, errors = build_withdraw(method, "100", {"address": "rABC", "memo": "7"}, None)
     assert draft is not None and draft.fee == Decimal("0.3") and not errors

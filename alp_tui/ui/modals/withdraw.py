@@ -21,6 +21,7 @@ from textual.widgets import Button, Input, Label, Select, Static
 from alp_tui.api.errors import ForbiddenError
 from alp_tui.api.models import WithdrawMethod
 from alp_tui.services.order_draft import WithdrawDraft, build_withdraw
+from alp_tui.services.order_draft import plain as _num
 from alp_tui.services.trading import (
     WITHDRAW_PERMISSION_HELP,
     AccountChange,
@@ -261,7 +262,3 @@ def _hidden(widget: Static) -> Static:
     return widget
 
 
-def _num(value: Decimal) -> str:
-    """An exact amount without trailing zeros (25, 0.5, 1.25)."""
-    text = f"{value:f}"
-    return text.rstrip("0").rstrip(".") if "." in text else text
