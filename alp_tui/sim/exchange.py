@@ -608,12 +608,12 @@ class Exchange:
         """Register (or replace) an API key."""
         if record.account_id not in self._accounts:
             raise SimError(404, f"account {record.account_id} not found")
-        old = self.keys.get(record.api_key)
         self.keys[record.api_key] = record
-        oid = self._key_id(record.api_key, old)
+        oid = self._key_id(record.api_key)
         self._mark("apikey", oid, record)
 
-    def _key_id(self, api_key: str, old: ApiKeyRecord | None) -> int:
+    def _key_id(self, api_key: str) -> int:
+        """The storage row of a key (stable across replacements of the same key)."""
         ids = self._key_ids
         if api_key not in ids:
             ids[api_key] = self._next_id("apikey")
