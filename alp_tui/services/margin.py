@@ -20,13 +20,13 @@ import logging
 import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Any, Protocol
 
 from alp_tui.api.enums import LoanType, MarginDirection, WalletType, normalize_pair
-from alp_tui.api.errors import AlpError, ForbiddenError, RequestTimeoutError, ValidationError
+from alp_tui.api.errors import AlpError, ForbiddenError, ValidationError
 from alp_tui.api.models import (
     Balance,
     Borrow,
@@ -40,12 +40,14 @@ from alp_tui.api.models import (
 from alp_tui.services.csv_export import rows_to_csv
 from alp_tui.services.journal import Journal
 from alp_tui.services.margin_alerts import MarginBand, MarginThresholds, WalletKey
+from alp_tui.services.trading import _answer_lost
 
 log = logging.getLogger(__name__)
 
 USDT = "USDT"
 USD_STABLES = frozenset({"USDT", "USDC", "USD"})
 MAX_DECIMALS = 8
+LOOKUP_SKEW = timedelta(seconds=30)  # clock difference allowed when looking a lost answer up
 
 MARGIN_FORBIDDEN_TEXT = (
     "The exchange refused this because the API key lacks the \u201cMargin\u201d permission. "
@@ -840,6 +842,9 @@ class MarginService:
             lambda: self.client.margin_transfer(
                 req.wallet.wallet_type, req.direction, req.amount, req.currency,
                 pair=req.wallet.pair, note=req.note, account_id=self.account_id),
+            self._finder("margin_transfers", lambda r: (
+                _same_wallet(r, req.wallet) and r.currency == req.currency
+                and r.amount == req.amount and r.direction == req.direction)),
         )
         return MarginActionResult(
             MarginAction.TRANSFER, req.wallet, _as_id(op),
@@ -856,6 +861,9 @@ class MarginService:
             lambda: self.client.borrow(
                 req.amount, req.currency, req.wallet.wallet_type, pair=req.wallet.pair,
                 loan_type=req.loan_type, account_id=self.account_id),
+            self._finder("borrows", lambda r: (
+                _same_wallet(r, req.wallet) and r.currency == req.currency
+                and r.borrowed == req.amount)),
         )
         return MarginActionResult(
             MarginAction.BORROW, req.wallet, _as_id(op),
@@ -875,6 +883,9 @@ class MarginService:
             lambda: self.client.repay(
                 req.amount, req.currency, req.wallet.wallet_type, pair=req.wallet.pair,
                 loan_type=req.loan_type, account_id=self.account_id),
+            self._finder("repays", lambda r: (
+                _same_wallet(r, req.wallet) and r.currency == req.currency
+                and r.interest_amount + r.principal_amount == req.amount)),
         )
         left = ""
         if preview.total_due:
@@ -899,24 +910,62 @@ class MarginService:
             MarginAction.CLOSE_POSITION, wallet, None,
             f"Closed the {wallet.label} position.")
 
-    async def _send(self, action: MarginAction, payload: Mapping[str, Any], call: Any) -> Any:
+    async def _send(self, action: MarginAction, payload: Mapping[str, Any], call: Any,
+                    lookup: Any = None) -> Any:
+        """Journal, send once, journal the outcome. When the answer is lost (timeout,
+        5xx, garbled) the request is never sent again: ``lookup(since)`` looks for it in
+        the exchange's history instead; found → done, else the outcome stays unknown."""
         entry: int | None = None
         if self.journal is not None:
             entry = self.journal.begin(action.value, dict(payload))
         log.info("margin %s: %s", action.value, dict(payload))
+        sent_at = datetime.now(UTC)
         try:
             answer = await call()
         except AlpError as exc:
+            if _answer_lost(exc):
+                return await self._settle_lost(action, entry, exc, lookup, sent_at)
             if self.journal is not None and entry is not None:
-                if isinstance(exc, RequestTimeoutError):
-                    self.journal.unknown(entry, str(exc))
-                else:
-                    self.journal.failed(entry, str(exc))
+                self.journal.failed(entry, str(exc))
             log.warning("margin %s refused: %s", action.value, exc)
             raise _refusal(exc) from exc
         if self.journal is not None and entry is not None:
             self.journal.done(entry, answer)
         return answer
+
+    async def _settle_lost(self, action: MarginAction, entry: int | None, exc: AlpError,
+                           lookup: Any, sent_at: datetime) -> Any:
+        found: Any = None
+        if lookup is not None:
+            try:
+                found = await lookup(sent_at - LOOKUP_SKEW)
+            except AlpError as again:
+                log.warning("margin %s: lookup after a lost answer failed: %s",
+                            action.value, again)
+        if found is not None:
+            if self.journal is not None and entry is not None:
+                self.journal.done(entry, {"found_in_history": found})
+            log.info("margin %s: answer lost, found in history as %s", action.value, found)
+            return found
+        if self.journal is not None and entry is not None:
+            self.journal.unknown(entry, str(exc))
+        log.warning("margin %s: answer lost, outcome unknown: %s", action.value, exc)
+        raise MarginRequestError(
+            f"No answer from the exchange ({exc}). It may or may not have done it; nothing "
+            "was sent again. Check the Margin history tab before trying again.",
+            sent=True) from exc
+
+    def _finder(self, history: str, match: Any) -> Any:
+        """A lookup for :meth:`_send`: the newest row of ``history`` since a time that
+        ``match`` accepts, as its id."""
+        async def lookup(since: datetime) -> int | None:
+            rows = await getattr(self.client, history)(start_time=since)
+            for row in rows:
+                when = history_time(row)
+                if (when is None or when >= since) and match(row):
+                    return int(row.id)
+            return None
+        return lookup
 
 
 def service_for(host: Any) -> MarginService | None:
@@ -943,6 +992,10 @@ def service_for(host: Any) -> MarginService | None:
     except AttributeError:
         pass
     return service
+
+
+def _same_wallet(row: Any, wallet: WalletKey) -> bool:
+    return _key_of(WalletType.parse(row.wallet_type), getattr(row, "pair", None)) == wallet
 
 
 def _as_id(answer: Any) -> int | None:
