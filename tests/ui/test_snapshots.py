@@ -53,11 +53,15 @@ async def _settle(pilot: Pilot) -> None:
     await pilot.pause()
     await wait_until(pilot, lambda: not any(w.is_running for w in app.workers
                                             if w.group == "feed"), what="feed stopped")
-    # whatever the panes still build (chart renders in a thread) finishes before the shot
-    await app.workers.wait_for_complete()
-    await pilot.pause()
-    await app.workers.wait_for_complete()
-    await pilot.pause()
+    # whatever the panes still build (the chart renders in a thread, and may start a new
+    # build after a refresh) finishes before the shot: quiet for three pauses in a row
+    quiet = 0
+    for _ in range(200):
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        quiet = quiet + 1 if not any(w.is_running for w in app.workers) else 0
+        if quiet >= 3:
+            break
 
 
 def test_main_screen_160x48(frozen_sim: Any, snap_compare: Any) -> None:

@@ -93,6 +93,7 @@ class MarketsTable(ScrollView, can_focus=True):
         self.selected = ""
         self.sort_key = SortKey.PAIR
         self.sort_reverse = False
+        self.shown: list[int] = list(range(len(COLUMNS)))  # indexes into COLUMNS
         self.widths: list[int] = [len(k.label) + 2 for k in COLUMNS]
         self._cache: dict[tuple[object, ...], Strip] = {}
         self._style_cache: dict[str, Style] | None = None
@@ -108,7 +109,7 @@ class MarketsTable(ScrollView, can_focus=True):
         old = self.rows
         highlighted = self.highlighted
         self.rows = rows
-        widths = self._widths(rows)
+        widths = self._widths(rows, self.shown)
         if widths != self.widths:
             self.widths = widths
             self._cache.clear()
@@ -156,15 +157,25 @@ class MarketsTable(ScrollView, can_focus=True):
         """Left edge of column ``index`` in content coordinates (for mouse tests)."""
         return sum(self.widths[:index])
 
+    def set_compact(self, compact: bool) -> None:
+        """Narrow screens: pair, last, change and volume only (no high / low)."""
+        shown = [0, 1, 2, 5] if compact else list(range(len(COLUMNS)))
+        if shown != self.shown:
+            self.shown = shown
+            self.widths = self._widths(self.rows, shown)
+            self._cache.clear()
+            self.virtual_size = Size(sum(self.widths), len(self.rows) + 1)
+            self.refresh()
+
     @staticmethod
-    def _widths(rows: list[MarketRow]) -> list[int]:
-        widths = [len(k.label) + 2 for k in COLUMNS]  # room for the sort arrow
+    def _widths(rows: list[MarketRow], shown: list[int]) -> list[int]:
+        widths = [len(COLUMNS[c].label) + 2 for c in shown]  # room for the sort arrow
         for row in rows:
-            for i, cell in enumerate(row.cells):
-                size = len(cell) + (2 if i == 0 else 0)
+            for i, c in enumerate(shown):
+                size = len(row.cells[c]) + (2 if c == 0 else 0)
                 if size > widths[i]:
                     widths[i] = size
-        return [w + 2 for w in widths]
+        return [w + 1 for w in widths]
 
     # --- rendering ----------------------------------------------------------------------
     def watch_cursor_row(self, old: int, new: int) -> None:
@@ -181,16 +192,17 @@ class MarketsTable(ScrollView, can_focus=True):
             self.scroll_to(y=self.cursor_row - height + 1, animate=animate)
 
     def _cell(self, text: str, width: int, left: bool) -> str:
-        body = text[: width - 2]
-        return f" {body.ljust(width - 2)} " if left else f" {body.rjust(width - 2)} "
+        body = text[: width - 1]  # one space separates the columns
+        return f" {body.ljust(width - 1)}" if left else f" {body.rjust(width - 1)}"
 
     def _header_strip(self) -> Strip:
-        key = ("header", self.sort_key, self.sort_reverse, tuple(self.widths))
+        key = ("header", self.sort_key, self.sort_reverse, tuple(self.widths), tuple(self.shown))
         strip = self._cache.get(key)
         if strip is None:
             style = self.get_component_rich_style("markets-table--header")
             segments = []
-            for i, column in enumerate(COLUMNS):
+            for i, c in enumerate(self.shown):
+                column = COLUMNS[c]
                 label = column.label
                 if column is self.sort_key:
                     label += " ▼" if self.sort_reverse else " ▲"
@@ -201,7 +213,8 @@ class MarketsTable(ScrollView, can_focus=True):
     def _row_strip(self, index: int) -> Strip:
         row = self.rows[index]
         cursor = index == self.cursor_row
-        key = (row, cursor, row.pair == self.selected, index % 2, tuple(self.widths))
+        key = (row, cursor, row.pair == self.selected, index % 2, tuple(self.widths),
+               tuple(self.shown))
         strip = self._cache.get(key)
         if strip is not None:
             return strip
@@ -214,13 +227,14 @@ class MarketsTable(ScrollView, can_focus=True):
         if cursor:
             base = base + styles["cursor"]
         segments = []
-        for i, value in enumerate(row.cells):
-            if i == 0:
+        for i, c in enumerate(self.shown):
+            value = row.cells[c]
+            if c == 0:
                 text = ("★ " if row.watched else "  ") + value
                 segments.append(Segment(self._cell(text, self.widths[0], True), base))
                 continue
             style = base
-            if i == 2 and row.change is not None and not cursor:
+            if c == 2 and row.change is not None and not cursor:
                 if row.change > 0:
                     style = base + _GREEN
                 elif row.change < 0:
@@ -268,7 +282,7 @@ class MarketsTable(ScrollView, can_focus=True):
             edge = 0
             for i, width in enumerate(self.widths):
                 if edge <= x < edge + width:
-                    self.post_message(self.HeaderSelected(self, COLUMNS[i]))
+                    self.post_message(self.HeaderSelected(self, COLUMNS[self.shown[i]]))
                     break
                 edge += width
             return
