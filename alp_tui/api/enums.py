@@ -18,7 +18,12 @@ _ALIASES: dict[str, dict[str, str]] = {
     "OrderStatus": {"PARTIAL_CANCELED": "PARTIAL_CANCELLED", "CANCELED": "CANCELLED"},
     "LoanType": {"AUTO": "LOAN_AUTO", "MANUAL": "LOAN_MANUAL"},
     "WithdrawalStatus": {"CANCELLED": "CANCELED"},
-    "TimeInForce": {"GOOD_TILL_CANCEL": "GTC", "IMMEDIATE_OR_CANCEL": "IOC", "ALL_OR_NONE": "AON", "FILL_OR_KILL": "FOK"},
+    "TimeInForce": {
+        "GOOD_TILL_CANCEL": "GTC",
+        "IMMEDIATE_OR_CANCEL": "IOC",
+        "ALL_OR_NONE": "AON",
+        "FILL_OR_KILL": "FOK",
+    },
 }
 
 

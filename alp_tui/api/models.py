@@ -164,8 +164,8 @@ class Candle(ApiModel):
     low: Money
     close: Money
     volume: Money
-    quoteVolume: OptMoney = None  # noqa: N815 - wire name
-    tradesCount: int | None = None  # noqa: N815 - wire name
+    quoteVolume: OptMoney = None
+    tradesCount: int | None = None
 
 
 
@@ -461,4 +461,4 @@ class Liquidation(ApiModel):
 class ServerTime(ApiModel):
     """The server's clock (later edition's ``GET /time``)."""
 
-    serverTime: int  # noqa: N815 - wire name
+    serverTime: int
