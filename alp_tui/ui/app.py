@@ -119,6 +119,8 @@ class AlpApp(TradingActions, App[int]):
         self._markets: MarketsPane | None = None
         self._stack = contextlib.AsyncExitStack()
         self.set_class(mode == "demo", "-demo")
+        if mode == "demo":
+            self.title = "alp-tui — DEMO (simulated exchange)"
 
     # --- composition ------------------------------------------------------------------
     def compose(self) -> ComposeResult:
