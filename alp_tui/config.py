@@ -149,12 +149,23 @@ class PollingConfig(_Section):
         return float(value) if isinstance(value, int | float) else default
 
 
+class TradingConfig(_Section):
+    """``[trading]``: the order form's fat-finger guard. An order that crosses either limit
+    is flagged on the confirm step before anything is sent."""
+
+    max_balance_share: float = Field(default=0.5, gt=0, le=1)
+    """Flag an order using more than this share (0-1] of the available balance."""
+    max_price_deviation_pct: float = Field(default=10, gt=0, le=1000)
+    """Flag an order priced more than this many per cent away from the last price."""
+
+
 class Config(_Section):
     """The whole config file. New sections ([alerts], [margin]...) are added as fields."""
 
     exchange: ExchangeConfig = Field(default_factory=ExchangeConfig)
     dashboard: DashboardConfig = Field(default_factory=DashboardConfig)
     polling: PollingConfig = Field(default_factory=PollingConfig)
+    trading: TradingConfig = Field(default_factory=TradingConfig)
 
     def to_toml_dict(self, *, include_secret: bool = True) -> dict[str, Any]:
         """Plain dict for tomli-w (the secret in clear only if ``include_secret``)."""

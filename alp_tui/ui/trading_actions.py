@@ -19,7 +19,7 @@ from textual.binding import Binding
 from alp_tui.api.enums import OrderSide
 from alp_tui.api.models import PairInfo
 from alp_tui.services.journal import Journal
-from alp_tui.services.order_draft import MarketContext
+from alp_tui.services.order_draft import GuardSettings, MarketContext
 from alp_tui.services.reconcile import reconcile
 from alp_tui.services.trading import Outcome, TradingService
 from alp_tui.ui.commands import PaletteCommand
@@ -94,7 +94,8 @@ class TradingActions:
             balances = list(pane.balances) or None
         ticker = app.market.ticker() if getattr(app, "market", None) else None
         last = ticker.last if ticker is not None and ticker.has_trades else None
-        return MarketContext(pair=pair, balances=balances, last_price=last)
+        return MarketContext(pair=pair, balances=balances, last_price=last,
+                             guard=self._guard())
 
     def open_order_form(self, side: OrderSide | str, price: Decimal | None = None) -> None:
         """Open the order form for the selected pair."""
@@ -107,8 +108,31 @@ class TradingActions:
             app.notify("The pair's limits are not loaded yet; try again in a moment.",
                        severity="warning")
             return
-        app.push_screen(OrderFormModal(self.trading, info, side, price=price,
-                                       context=self._quick_context(info)))
+        forms = self.__dict__.setdefault("_order_forms", {})
+        form = forms.get(info.name)
+        if form is not None and form.service is self.trading and form.pair == info:
+            form.guard = self._guard()
+            form.reuse(side, price=price, context=self._quick_context(info))
+        else:
+            # Installed, so closing it keeps its widgets for the next order: opening and
+            # closing then cost no building or removal.
+            form = OrderFormModal(self.trading, info, side, price=price,
+                                  context=self._quick_context(info), guard=self._guard())
+            app.install_screen(form, name=f"order-form-{info.name}-{id(form)}")
+            forms[info.name] = form
+        if form in app.screen_stack:
+            return
+        app.push_screen(form)
+
+    def _guard(self) -> GuardSettings:
+        """The fat-finger thresholds of ``[trading]`` in the config."""
+        config = getattr(self, "config", None)
+        trading = getattr(config, "trading", None)
+        if trading is None:
+            return GuardSettings()
+        return GuardSettings(max_balance_share=Decimal(str(trading.max_balance_share)),
+                             max_price_deviation_pct=Decimal(str(
+                                 trading.max_price_deviation_pct)))
 
     def action_trade(self, side: str) -> None:
         """``b`` / ``s``: the order form, priced at the selected book level if any."""

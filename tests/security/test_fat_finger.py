@@ -1,0 +1,110 @@
+"""Order entry through the real dashboard: the amounts typed are used as Decimal, and the
+fat-finger guard flags an order using more than the configured share of the balance or
+priced far from the last price, on the confirm step, before anything is sent."""
+
+from __future__ import annotations
+
+import sys
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from textual.widgets import Input, Static
+
+from alp_tui.api.models import PairInfo
+from alp_tui.services.order_draft import (
+    FormInput,
+    GuardSettings,
+    MarketContext,
+    build_draft,
+)
+from alp_tui.sim.server import SimServer
+from alp_tui.ui.modals.confirm import ConfirmModal
+from alp_tui.ui.modals.order_form import OrderFormModal
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "faults"))
+from fault_helpers import SIZE, dashboard, ledger_orders, wait_until
+
+
+async def _open_form(pilot: Any, app: Any) -> OrderFormModal:
+    await wait_until(pilot, lambda: getattr(app, "trading", None) is not None
+                     and app.market.info() is not None
+                     and app.topic_states.get("balances") is not None
+                     and app.topic_states["balances"].updated_at is not None,
+                     tries=500, what="trading ready")
+    await pilot.press("b")
+    await wait_until(pilot, lambda: isinstance(app.screen, OrderFormModal), what="form")
+    return app.screen
+
+
+async def _review(pilot: Any, app: Any, amount: str, price: str) -> str:
+    form = await _open_form(pilot, app)
+    form.query_one("#amount", Input).value = amount
+    form.query_one("#price", Input).value = price
+    await pilot.pause()
+    await wait_until(pilot, lambda: form.result is not None and form.result.ok, what="valid")
+    await pilot.press("enter")
+    await wait_until(pilot, lambda: isinstance(app.screen, ConfirmModal)
+                     and bool(app.screen.query("#confirm-body")), what="confirm")
+    return str(app.screen.query_one("#confirm-body", Static).render())
+
+
+async def test_guard_flags_a_fat_finger_order_before_sending(sim_server: SimServer,
+                                                            tmp_path: Path) -> None:
+    app = dashboard(sim_server, keys=True)
+    app.journal_path = tmp_path / "journal.sqlite3"
+    async with app.run_test(size=SIZE) as pilot:
+        # 1 BTC at 55,000: 55 % of the 100,000 USDT balance, and ~40 % below the last price
+        body = await _review(pilot, app, "1", "55000")
+        assert "⚠" in body
+        assert "below last" in body and "Uses" in body and "USDT" in body
+        await pilot.press("escape")  # backs out: nothing sent
+        await pilot.pause()
+    assert ledger_orders(sim_server) == []
+
+
+async def test_an_ordinary_order_has_no_warning(sim_server: SimServer,
+                                                tmp_path: Path) -> None:
+    app = dashboard(sim_server, keys=True)
+    app.journal_path = tmp_path / "journal.sqlite3"
+    async with app.run_test(size=SIZE) as pilot:
+        last = app.market.ticker()
+        price = (last.last * Decimal("0.99")).quantize(Decimal("0.01")) if last else "90000"
+        body = await _review(pilot, app, "0.01", str(price))
+        assert "⚠" not in body
+        await pilot.press("escape")
+        await pilot.pause()
+
+
+def test_guard_thresholds_are_settings() -> None:
+    pair = PairInfo.model_validate({
+        "name": "BTC_USDT", "currency1": "BTC", "currency2": "USDT", "price_precision": 2,
+        "amount_precision": 6, "minimum_order_size": "0.0001", "maximum_order_size": "1000",
+        "minimum_order_value": "1"})
+    strict = GuardSettings(max_balance_share=Decimal("0.01"),
+                           max_price_deviation_pct=Decimal("0.5"))
+    ctx = MarketContext(pair=pair, last_price=Decimal("100000"), guard=strict)
+    result = build_draft(FormInput(amount="0.001", price="99000"), ctx)
+    assert result.ok and any("below last" in w for w in result.preview.warnings)
+    loose = MarketContext(pair=pair, last_price=Decimal("100000"))
+    assert not build_draft(FormInput(amount="0.001", price="99000"), loose).preview.warnings
+
+
+async def test_guard_thresholds_come_from_the_config(sim_server: SimServer,
+                                                     tmp_path: Path) -> None:
+    from fault_helpers import fast_config
+
+    from alp_tui.config import Config, TradingConfig
+
+    config = fast_config().model_copy(update={"trading": TradingConfig(
+        max_balance_share=0.001, max_price_deviation_pct=0.5)})
+    assert isinstance(config, Config)
+    app = dashboard(sim_server, keys=True, config=config)
+    app.journal_path = tmp_path / "journal.sqlite3"
+    async with app.run_test(size=SIZE) as pilot:
+        last = app.market.ticker()
+        price = (last.last * Decimal("0.99")).quantize(Decimal("0.01")) if last else "90000"
+        body = await _review(pilot, app, "0.01", str(price))  # 1 % off, ~0.9 % of balance
+        assert "below last" in body and "Uses" in body
+        await pilot.press("escape")
+        await pilot.pause()
