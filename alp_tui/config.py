@@ -266,7 +266,8 @@ def apply_env(config: Config, env: Mapping[str, str]) -> Config:
     except PydanticValidationError as exc:
         err = exc.errors()[0]
         name = {"base_url": ENV_BASE_URL}.get(str(err["loc"][0]), str(err["loc"][0]))
-        raise ConfigError(f"environment {name}: {err['msg']}") from None
+        msg = str(err["msg"]).removeprefix("Value error, ")
+        raise ConfigError(f"environment {name}: {msg}") from None
     return config.model_copy(update={"exchange": exchange})
 
 
