@@ -220,57 +220,10 @@ async def soak(minutes: float, seed: int, error_rate: float, rss_limit_mb: float
     journal = Journal(workdir / "journal.sqlite3")
     started = time.monotonic()
     try:
-        async with app.run_test(headless=True, size=(160, 48)) as pilot:
-            app.errors.add_listener(lambda item: logged.update([item.topic]))
-            service = TradingService(app.client, journal)
-            for _ in range(300):
-                if all(app.topic_states.get(t) is not None
-                       and app.topic_states[t].kind is Freshness.FRESH
-                       for t in ("tickers", "orderbook", "balances")):
-                    break
-                await pilot.pause(0.1)
-            figures.rss_start_mb = rss_mb()
-            rules = [server.faults.add(rule) for rule in fault_rules(error_rate)]
-            deadline = started + minutes * 60
-            while time.monotonic() < deadline:
-                ticker = server.exchange.ticker(PAIR)
-                await trade_once(service, rng, Decimal(str(ticker["last"])), figures)
-                await asyncio.sleep(rng.uniform(0.5, 2.0))
-            # the last fault: everything clean from here on
-            server.faults.clear()
-            cleared = time.monotonic()
-            figures.faults_injected = sum(r.fired for r in rules)
-            by_kind: Counter[str] = Counter()
-            for r in rules:
-                by_kind[r.kind if r.kind != "status" else f"status {r.status}"] += r.fired
-            figures.faults_by_kind = dict(by_kind)
-            assert app.feed is not None
-            shown = [n for n, p in app.feed.pollers.items() if p.active and p.enabled]
-            recovered: dict[str, float] = {}
-            for _ in range(1200):
-                now = time.monotonic()
-                for name in shown:
-                    state = app.topic_states.get(name)
-                    if name not in recovered and state is not None \
-                            and state.kind is Freshness.FRESH and state.updated_at \
-                            and state.updated_at >= cleared:
-                        recovered[name] = now - cleared
-                if len(recovered) == len(shown):
-                    break
-                await pilot.pause(0.05)
-            figures.recovery_s = {k: round(v, 2) for k, v in recovered.items()}
-            figures.recovery_limit_s = {n: 3 * app.feed.pollers[n].spec.interval_s
-                                        for n in shown}
-            # the next start's reconciliation, on the same journal and client
-            reports = await reconcile(service)
-            figures.reconciled = len(reports)
-            figures.alive = app.is_running
-            figures.crashes = len([e for e in app.errors.items()
-                                   if e.kind in ("crash", "render")])
-            figures.failed_polls = sum(counter.failed.values())
-            figures.logged_feed_errors = sum(logged[t] for t in counter.failed) + sum(
-                logged[t] for t in shown if t not in counter.failed)
-            figures.rss_end_mb = rss_mb()
+        await _drive(app, server, journal, records, counter, logged, figures, rng, minutes,
+                     error_rate, started)
+    except Exception as exc:  # the app died (during the run or at shutdown): say so
+        figures.failures.append(f"the app raised {type(exc).__name__}: {exc}")
     finally:
         figures.seconds = round(time.monotonic() - started, 1)
         figures.requests = len(records)
@@ -289,6 +242,65 @@ async def soak(minutes: float, seed: int, error_rate: float, rss_limit_mb: float
     still_open = [e for e in journal.entries() if e.is_open]
     _check(figures, rss_limit_mb, len(still_open))
     return figures
+
+
+async def _drive(app: Any, server: SimServer, journal: Journal, records: list[RequestRecord],
+                 counter: FeedCounter, logged: Counter[str], figures: Figures,
+                 rng: random.Random, minutes: float, error_rate: float,
+                 started: float) -> None:
+    """Run the app headless through the soak and its end checks (figures filled in)."""
+    async with app.run_test(headless=True, size=(160, 48)) as pilot:
+        app.errors.add_listener(lambda item: logged.update([item.topic]))
+        service = TradingService(app.client, journal)
+        for _ in range(300):
+            if all(app.topic_states.get(t) is not None
+                   and app.topic_states[t].kind is Freshness.FRESH
+                   for t in ("tickers", "orderbook", "balances")):
+                break
+            await pilot.pause(0.1)
+        figures.rss_start_mb = rss_mb()
+        rules = [server.faults.add(rule) for rule in fault_rules(error_rate)]
+        deadline = started + minutes * 60
+        while time.monotonic() < deadline:
+            ticker = server.exchange.ticker(PAIR)
+            await trade_once(service, rng, Decimal(str(ticker["last"])), figures)
+            await asyncio.sleep(rng.uniform(0.5, 2.0))
+        # the last fault: everything clean from here on
+        server.faults.clear()
+        cleared = time.monotonic()
+        figures.faults_injected = sum(r.fired for r in rules)
+        by_kind: Counter[str] = Counter()
+        for r in rules:
+            by_kind[r.kind if r.kind != "status" else f"status {r.status}"] += r.fired
+        figures.faults_by_kind = dict(by_kind)
+        assert app.feed is not None
+        shown = [n for n, p in app.feed.pollers.items() if p.active and p.enabled]
+        recovered: dict[str, float] = {}
+        for _ in range(1200):
+            now = time.monotonic()
+            for name in shown:
+                state = app.topic_states.get(name)
+                if name not in recovered and state is not None \
+                        and state.kind is Freshness.FRESH and state.updated_at \
+                        and state.updated_at >= cleared:
+                    recovered[name] = now - cleared
+            if len(recovered) == len(shown):
+                break
+            await pilot.pause(0.05)
+        figures.recovery_s = {k: round(v, 2) for k, v in recovered.items()}
+        figures.recovery_limit_s = {n: 3 * app.feed.pollers[n].spec.interval_s
+                                    for n in shown}
+        # the next start's reconciliation, on the same journal and client
+        reports = await reconcile(service)
+        figures.reconciled = len(reports)
+        figures.alive = app.is_running
+        figures.crashes = len([e for e in app.errors.items()
+                               if e.kind in ("crash", "render")])
+        figures.failed_polls = sum(counter.failed.values())
+        figures.logged_feed_errors = sum(logged[t] for t in counter.failed) + sum(
+            logged[t] for t in shown if t not in counter.failed)
+        figures.rss_end_mb = rss_mb()
+        print(json.dumps(asdict(figures), sort_keys=True), file=sys.stderr, flush=True)
 
 
 def _check(f: Figures, rss_limit_mb: float, unsettled: int) -> None:
