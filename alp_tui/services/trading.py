@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 import httpx
 
@@ -221,6 +221,7 @@ class TradingService:
         self.clock_skew_s = clock_skew_s
         self._clock = clock
         self._listeners: list[Callable[[AccountChange], Any]] = []
+        self._background: set[asyncio.Task[Any]] = set()
 
     # --- listeners ----------------------------------------------------------------------
 
@@ -300,8 +301,16 @@ class TradingService:
     # --- place --------------------------------------------------------------------------
 
     async def place(self, draft: OrderDraft, *, client_order_id: str | None = None,
-                    replaces: int | None = None) -> PlaceResult:
-        """Place ``draft`` once. Never resends; see the module docstring."""
+                    replaces: int | None = None,
+                    read_back: Literal["wait", "later"] = "wait") -> PlaceResult:
+        """Place ``draft`` once. Never resends; see the module docstring.
+
+        Listeners hear of the new order as sent (status PENDING) the moment its id is
+        known; the service then reads the order list once and tells them the order's real
+        state (open, or gone because it filled at once). With ``read_back="later"`` that
+        read happens in the background and the result returns as soon as the exchange
+        answered (``result.orders`` then holds the orders as sent).
+        """
         coid = client_order_id or new_client_order_id()
         summary = draft.summary()
         if replaces is not None:
@@ -328,13 +337,25 @@ class TradingService:
         # Show the order at once as sent; the read-back right after gives its real state.
         self._notify(AccountChange("place", draft.pair, tuple(
             _sent_order(i, draft, coid, sent_at) for i in ids)))
-        orders = await self._fetch_orders(draft.pair, ids)
-        if orders is not None:
-            found = {o.id for o in orders}
-            self._notify(AccountChange("place", draft.pair, tuple(orders),
-                                       tuple(i for i in ids if i not in found)))
+        if read_back == "later":
+            task = asyncio.create_task(self._read_back(draft.pair, ids))
+            self._background.add(task)
+            task.add_done_callback(self._background.discard)
+            return PlaceResult(Outcome.DONE, _placed_message(ids), coid, order_ids=ids,
+                               orders=[_sent_order(i, draft, coid, sent_at) for i in ids],
+                               entry_id=entry)
+        orders = await self._read_back(draft.pair, ids)
         return PlaceResult(Outcome.DONE, _placed_message(ids), coid, order_ids=ids,
                            orders=orders or [], entry_id=entry)
+
+    async def _read_back(self, pair: str, ids: Sequence[int]) -> list[Order] | None:
+        """Read the new orders back and tell listeners their real state."""
+        orders = await self._fetch_orders(pair, ids)
+        if orders is not None:
+            found = {o.id for o in orders}
+            self._notify(AccountChange("place", pair, tuple(orders),
+                                       tuple(i for i in ids if i not in found)))
+        return orders
 
     async def _fetch_orders(self, pair: str, ids: Sequence[int]) -> list[Order] | None:
         """The new orders if still open (None when the list could not be read)."""

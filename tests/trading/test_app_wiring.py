@@ -70,3 +70,16 @@ async def test_buy_key_to_open_orders_and_reconcile_on_start(sim_server: Any,
         await pilot.press("enter")
         await wait_for(pilot, lambda: table.row_count == 2, "the new order listed")
         assert not isinstance(app.screen, OrderFormModal | ConfirmModal)
+        # The second order reuses the installed form: fields are fresh, and it works.
+        await pilot.press("s")
+        await wait_for(pilot, lambda: isinstance(app.screen, OrderFormModal), "form again")
+        assert app.screen is form
+        assert form.query_one("#amount", Input).value == ""
+        assert str(form.query_one("#side").value) == "ASK"
+        form.query_one("#amount", Input).value = "0.01"
+        form.query_one("#price", Input).value = "99000"
+        await pilot.pause()
+        form.review()
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal), "confirm again")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: table.row_count == 3, "the third order listed")

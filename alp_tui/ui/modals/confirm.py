@@ -16,6 +16,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
 TRADING_CSS = Path(__file__).resolve().parent.parent / "trading.tcss"
+SHOW_SENDING_AFTER_S = 0.15
 
 
 class ConfirmModal(ModalScreen[bool]):
@@ -78,12 +79,19 @@ class ConfirmModal(ModalScreen[bool]):
             self.dismiss(True)
             return
         self._in_flight = True
+        self._run_action()
+        # Say "Sending…" only if it takes a while: nothing is redrawn while a quick request
+        # is out (a second Enter is ignored either way).
+        self.set_timer(SHOW_SENDING_AFTER_S, self._show_sending)
+
+    def _show_sending(self) -> None:
+        if not self._in_flight or not self.is_attached:
+            return
         for button in self.query(Button):
             button.disabled = True
         status = self.query_one("#confirm-status", Static)
         status.update(Text("Sending…", style="cyan"))
         status.display = True
-        self._run_action()
 
     @work(exclusive=True, group="confirm_action", exit_on_error=False)
     async def _run_action(self) -> None:

@@ -105,6 +105,7 @@ class OrderFormModal(ModalScreen[PlaceResult | None]):
         self._validated: tuple[object, ...] | None = None
         self._shown_errors: dict[str, str] = dict.fromkeys((*FORM_FIELDS, GENERAL), "")
         self._shown_text: dict[str, tuple[object, ...]] = {}
+        self._reload = False
 
     # --- layout -----------------------------------------------------------------------
 
@@ -175,6 +176,45 @@ class OrderFormModal(ModalScreen[PlaceResult | None]):
         """Show the right fields, validate, and load balances, fees and the book."""
         self._revalidate()
         self._load_context()
+
+    def reuse(self, side: OrderSide | str, *, price: Decimal | None = None,
+              context: MarketContext | None = None) -> None:
+        """Make a closed form new for the next order of the same pair: amounts and prices
+        cleared (price prefilled when given), type, time in force and wallet kept, a fresh
+        context loaded when shown. An installed form opens and closes without building or
+        removing any widget."""
+        self._side = OrderSide.parse(side)
+        self._price = price
+        if context is not None:
+            self.context = context
+        self.result = None
+        self._submitted = self._sending = self._locked = False
+        self._outcome = None
+        self._validated = None
+        self._reload = True
+        self.query_one("#side", Select).value = self._side.value
+        for name in _INPUT_FIELDS:
+            self.query_one(f"#{name}", Input).value = ""
+        if price is not None:
+            self.query_one(f"#{PRICE}", Input).value = fmt(price, self.pair.price_precision)
+        submit = self.query_one("#submit", Button)
+        submit.disabled = False
+        submit.label = "Review (Enter)"
+        self._update("#send-status", Text(""))
+        for name in (*FORM_FIELDS, GENERAL):
+            self._show_error(name, "")
+        self._apply_type()
+        first = PRICE if price is None and self._current_type() in LIMIT_TYPES else AMOUNT
+        self.AUTO_FOCUS = f"#{first}"
+        self.set_focus(None)
+
+    def on_screen_resume(self) -> None:
+        """Shown again after :meth:`reuse`: fresh balances, fees and book."""
+        if self._reload:
+            self._reload = False
+            self._revalidate()
+            self.query_one(self.AUTO_FOCUS or f"#{AMOUNT}").focus()
+            self._load_context()
 
     @work(exclusive=True, group="order_form_context", exit_on_error=False)
     async def _load_context(self) -> None:
@@ -482,7 +522,9 @@ class OrderFormModal(ModalScreen[PlaceResult | None]):
             return
         self._sending = True
         try:
-            self._outcome = await self.service.place(draft)
+            # The form closes as soon as the exchange answered; the order's real state
+            # (open, or filled at once) reaches the panes from the read-back after.
+            self._outcome = await self.service.place(draft, read_back="later")
         except Exception as exc:  # the service reports errors as results; this is a bug
             self._outcome = PlaceResult(Outcome.UNKNOWN, f"Unexpected error: "
                                         f"{type(exc).__name__}. Check open orders before "
