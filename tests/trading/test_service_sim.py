@@ -7,6 +7,9 @@ import stat
 import time
 from decimal import Decimal
 
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
+
 from alp_tui.api.client import AlpClient
 from alp_tui.api.enums import OrderStatus, OrderType
 from alp_tui.api.models import PairInfo
@@ -240,3 +243,31 @@ async def test_journal_entry_is_written_before_the_request_leaves(
     res = await service.place(draft)
     assert seen == [[res.client_order_id]]
     assert journal.unanswered() == []
+
+
+_JUNK = st.one_of(st.text(max_size=10),
+                  st.sampled_from(["", "1e2", "-3", "0", "1,5", "0.1234567891"]))
+_AMOUNT = st.decimals(min_value=Decimal("0.00001"), max_value=Decimal("1.5"), places=6)
+_QUOTE = st.decimals(min_value=Decimal("5"), max_value=Decimal("20000"), places=2)
+_PRICE = st.decimals(min_value=Decimal("80000"), max_value=Decimal("100000"), places=2)
+_TEXT = st.one_of(_JUNK, *(st.one_of(_AMOUNT, _QUOTE, _PRICE).map(str),) * 4)
+
+
+@settings(max_examples=120, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(otype=st.sampled_from(["LIMIT", "MARKET", "STOP_LIMIT", "STOP_MARKET"]),
+       side=st.sampled_from(["BUY", "SELL"]), amount=_TEXT, price=_TEXT, stop=_TEXT,
+       amount_in=st.sampled_from(["base", "quote"]),
+       tif=st.sampled_from(["GTC", "IOC", "FOK", "AON"]))
+async def test_whatever_validates_the_simulator_accepts(
+        service: TradingService, btc: PairInfo, otype: str, side: str, amount: str,
+        price: str, stop: str, amount_in: str, tif: str) -> None:
+    ctx = await service.market_context(btc)
+    result = build_draft(FormInput(side=side, order_type=otype, amount=amount, price=price,
+                                   stop_price=stop, amount_in=amount_in, tif=tif), ctx)
+    if not result.ok:
+        return
+    assert result.draft is not None
+    event(f"sent {otype}")
+    placed = await service.place(result.draft)
+    assert placed.outcome is Outcome.DONE, (placed.message, placed.field_errors)
