@@ -17,7 +17,14 @@ from typing import Any
 
 import tomli_w
 from platformdirs import user_config_dir
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    field_validator,
+    model_validator,
+)
 from pydantic import ValidationError as PydanticValidationError
 
 from alp_tui.api.enums import ChartInterval, normalize_pair
@@ -159,6 +166,28 @@ class TradingConfig(_Section):
     """Flag an order priced more than this many per cent away from the last price."""
 
 
+class MarginConfig(_Section):
+    """``[margin]``: margin-level alerts. A margin wallet's level is its assets over its
+    debt (both in USDT); the exchange liquidates the wallet below ``liquidation_level``."""
+
+    warning_level: float = Field(default=1.5, gt=0, le=100)
+    """Below this the app rings the bell, shows a banner until dismissed, and logs it."""
+    danger_level: float = Field(default=1.2, gt=0, le=100)
+    """A second, red alert ("near liquidation") below this."""
+    liquidation_level: float = Field(default=1.1, gt=0, le=100)
+    """The exchange's liquidation line, used for the distance-to-liquidation price."""
+    alert_hysteresis: float = Field(default=0.05, ge=0, le=10)
+    """How far back above a line the level must climb before that line alerts again."""
+    alert_bell: bool = True
+    """Ring the terminal bell with a margin alert."""
+
+    @model_validator(mode="after")
+    def _ordered(self) -> MarginConfig:
+        if not self.warning_level > self.danger_level > self.liquidation_level:
+            raise ValueError("needs warning_level > danger_level > liquidation_level")
+        return self
+
+
 class Config(_Section):
     """The whole config file. New sections ([alerts], [margin]...) are added as fields."""
 
@@ -166,6 +195,7 @@ class Config(_Section):
     dashboard: DashboardConfig = Field(default_factory=DashboardConfig)
     polling: PollingConfig = Field(default_factory=PollingConfig)
     trading: TradingConfig = Field(default_factory=TradingConfig)
+    margin: MarginConfig = Field(default_factory=MarginConfig)
 
     def to_toml_dict(self, *, include_secret: bool = True) -> dict[str, Any]:
         """Plain dict for tomli-w (the secret in clear only if ``include_secret``)."""
