@@ -176,7 +176,7 @@ class TradingActions:
             return
         pollers = getattr(feed, "pollers", None)
         if isinstance(pollers, dict):
-            for topic in ("orders", "balances", "history"):
+            for topic in ("orders", "balances", "history", "margin"):
                 poller = pollers.get(topic)
                 if poller is not None:
                     poller.refresh_now()
