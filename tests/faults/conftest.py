@@ -25,8 +25,8 @@ def recorder() -> Recorder:
 
 @pytest.fixture
 async def client(sim_server: SimServer, recorder: Recorder) -> AsyncIterator[AlpClient]:
-    """A keyed client with a short timeout, recording its requests."""
+    """A keyed client with a 1 s timeout, recording its requests."""
     async with AlpClient(sim_server.base_url, sim_server.api_key, sim_server.api_secret,
-                         timeout_s=0.5) as c:
+                         timeout_s=1.0) as c:
         c.add_observer(recorder)
         yield c

@@ -31,7 +31,7 @@ _UI_TESTS = str(Path(__file__).resolve().parent.parent / "ui")
 if _UI_TESTS not in sys.path:
     sys.path.insert(0, _UI_TESTS)
 
-from dash_helpers import wait_until  # noqa: E402
+from dash_helpers import wait_until as _dash_wait_until  # noqa: E402
 
 __all__ = [
     "SIZE",
@@ -50,7 +50,7 @@ SIZE = (160, 48)
 PAIR = "BTC_USDT"
 
 
-def fast_config(timeout_s: float = 2.0) -> Config:
+def fast_config(timeout_s: float = 5.0) -> Config:
     """Short polling intervals (the minimum each key allows) and a short timeout."""
     polling = PollingConfig(tickers=0.2, orderbook=0.2, chart=0.5, trades=0.2,
                             balances=0.5, orders=0.5, history=0.5, margin=0.5)
@@ -92,7 +92,7 @@ class Recorder:
         return len(self.to(path, method))
 
 
-def dashboard(server: SimServer, *, keys: bool = False, timeout_s: float = 2.0,
+def dashboard(server: SimServer, *, keys: bool = False, timeout_s: float = 5.0,
               sleep: FastSleep | None = None, recorder: Recorder | None = None,
               config: Config | None = None, **kwargs: Any) -> AlpApp:
     """The dashboard against ``server`` with fast polling; every client request recorded."""
@@ -110,6 +110,13 @@ def dashboard(server: SimServer, *, keys: bool = False, timeout_s: float = 2.0,
     return create_app(config, client_factory=factory, mode="demo",
                       api_key=key or "", api_secret=secret or "",
                       sleep=sleep or FastSleep(), **kwargs)
+
+
+async def wait_until(pilot: Any, condition: Callable[[], bool], *, tries: int = 200,
+                     step: float = 0.02, what: str = "condition") -> None:
+    """``dash_helpers.wait_until`` with room for a loaded machine: at least 2,000 tries
+    (a condition that holds returns at once, so only a failing wait gets slower)."""
+    await _dash_wait_until(pilot, condition, tries=max(tries, 2000), step=step, what=what)
 
 
 def status_of(app: AlpApp, topic: str) -> str:

@@ -52,9 +52,9 @@ async def test_timeout_after_the_order_was_placed(
     server = HoldingSimServer(seed=1, market_life=False)
     server.start()
     try:
-        server.hold.arm(1, hold_s=2.0)  # processed at once, answered after 2 s
+        server.hold.arm(1, hold_s=3.0)  # processed at once, answered after 3 s
         async with AlpClient(server.base_url, server.api_key, server.api_secret,
-                             timeout_s=0.5) as client:
+                             timeout_s=1.0) as client:
             client.add_observer(recorder)
             result = await _service(client, journal).place(buy_draft())
         assert server.hold.processed.is_set()
@@ -70,7 +70,7 @@ async def test_timeout_after_the_order_was_placed(
 @pytest.mark.parametrize("fault,expected", [
     # held past the client's timeout *before* processing: the client gave up and closed the
     # connection, so the exchange never took it
-    (FaultRule(kind="latency", path=ORDER, method="POST", latency_s=0.8, count=1),
+    (FaultRule(kind="latency", path=ORDER, method="POST", latency_s=2.0, count=1),
      Outcome.NOT_PLACED),
     # processed, then the connection dropped mid-answer
     (FaultRule(kind="drop_mid", path=ORDER, method="POST", count=1), Outcome.DONE),
@@ -157,12 +157,12 @@ async def test_cancel_timeout_after_processing_reports_cancelled(
     server.start()
     try:
         async with AlpClient(server.base_url, server.api_key, server.api_secret,
-                             timeout_s=0.5) as client:
+                             timeout_s=1.0) as client:
             client.add_observer(recorder)
             service = _service(client, journal)
             (oid,) = (await service.place(buy_draft())).order_ids
             server.hold.method = "DELETE"
-            server.hold.arm(1, hold_s=2.0)
+            server.hold.arm(1, hold_s=3.0)
             result = await service.cancel([oid], pair="BTC_USDT")
         assert result.by_lookup and "did not answer" in result.message
         assert result.statuses == {oid: OrderStatus.CANCELLED}
@@ -180,12 +180,12 @@ async def test_cancel_timeout_before_processing_reports_open(
     service = _service(client, journal)
     (oid,) = (await service.place(buy_draft())).order_ids
     rule = sim_server.faults.add(FaultRule(kind="latency", path=ORDER, method="DELETE",
-                                           latency_s=0.8, count=1))
+                                           latency_s=2.0, count=1))
     result = await service.cancel([oid], pair="BTC_USDT")
     assert result.by_lookup and "did not answer" in result.message
     assert result.statuses == {oid: OrderStatus.OPEN}
     assert rule.fired == 1
-    await asyncio.sleep(0.8)  # the held request's own delay: it still never lands
+    await asyncio.sleep(2.0)  # the held request's own delay: it still never lands
     (row,) = [o for o in ledger_orders(sim_server) if o["id"] == oid]
     assert row["status"] == OrderStatus.OPEN.value
     assert len(recorder.to("/trading/order", "DELETE")) == 1
