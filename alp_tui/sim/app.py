@@ -32,7 +32,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from starlette.applications import Starlette
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
@@ -170,6 +170,11 @@ class SimApp:
                 return error_response(exc.to_sim_error())
             except SimError as exc:
                 return error_response(exc)
+            except ClientDisconnect:
+                # The client went away before its body arrived (it timed out or was
+                # killed): nothing was processed and nobody reads an answer. Not a bug.
+                return error_response(SimError(400, "client disconnected before the body "
+                                               "was complete", code="BAD_REQUEST"))
             except Exception:
                 log.exception("simulator: unexpected error in %s %s", request.method,
                               request.url.path)
