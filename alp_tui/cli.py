@@ -83,7 +83,7 @@ def run_dashboard(args: argparse.Namespace) -> int:
     from alp_tui.ui.app import create_app
 
     try:
-        app = create_app(config, mode="live", config_path=path)
+        app = create_app(config, mode="live", config_path=path, stream=True)
     except RequestError as exc:
         raise ConfigError(f"{path}: exchange.base_url: {exc}") from None
     app.run()
@@ -104,6 +104,7 @@ def _run_demo(config: Config, path: Path) -> int:
             api_secret=server.api_secret,
             mode="demo",
             config_path=path if path.exists() else None,
+            stream=True,
         )
         app.run()
         return app.return_code or EXIT_OK

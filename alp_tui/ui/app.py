@@ -28,6 +28,7 @@ from alp_tui.config import VALID_INTERVALS, Config, save_watchlist
 from alp_tui.feed.poller import Feed, FeedParams, Sleep, TopicSpec, event_sleep
 from alp_tui.feed.state import FeedState, Freshness
 from alp_tui.feed.stats import EndpointStats, ErrorLog, LoggedError
+from alp_tui.feed.stream_feed import StreamFeed, make_stream_feed
 from alp_tui.feed.topics import PUBLIC_TOPICS, default_topics
 from alp_tui.services.market import MarketService, MarketSnapshot, SortKey
 from alp_tui.ui.commands import DashboardCommands, PaletteCommand
@@ -95,6 +96,7 @@ class AlpApp(TradingActions, App[int]):
         sleep: Sleep = event_sleep,
         topics: Callable[[Any], list[TopicSpec]] | None = None,
         start_feed: bool = True,
+        stream: bool = False,
     ) -> None:
         super().__init__()
         self.config = config
@@ -108,6 +110,11 @@ class AlpApp(TradingActions, App[int]):
         self._start_feed = start_feed
         self.client: Any = None
         self.feed: Feed | None = None
+        # WebSocket feed beside the pollers (see alp_tui/feed/stream_feed.py): streamed
+        # panes stop polling while it delivers; the header shows STREAM/POLLING/OFFLINE.
+        # Off unless asked for (the CLI asks; tests and snapshots stay poll-only).
+        self._stream_enabled = stream
+        self.stream_feed: StreamFeed | None = None
         self.stats = EndpointStats(clock)
         self.errors = ErrorLog()
         self.market = MarketService(config.dashboard.pair, config.dashboard.watchlist)
@@ -188,8 +195,16 @@ class AlpApp(TradingActions, App[int]):
         self.start_trading()
         if hasattr(self.client, "add_observer"):
             self.client.add_observer(self.stats.observe)
+        specs = self._topics(self.client)
+        self.stream_feed = make_stream_feed(
+            self.client, has_credentials=self.has_credentials, enabled=self._stream_enabled,
+            on_update=lambda t, p, d: self.post_message(FeedData(t, p, d)),
+            on_badge=lambda _badge: self.call_later(self._tick_header),
+        )
+        if self.stream_feed is not None:
+            specs = self.stream_feed.wrap(specs)
         self.feed = Feed(
-            self._topics(self.client),
+            specs,
             on_update=lambda t, p, d: self.post_message(FeedData(t, p, d)),
             on_state=lambda t, s: self.post_message(FeedStateChanged(t, s)),
             params=FeedParams(pair=self.market.selected, interval=self.interval.value),
@@ -207,6 +222,9 @@ class AlpApp(TradingActions, App[int]):
         for name, poller in self.feed.pollers.items():
             self.run_worker(poller.run(), name=f"feed:{name}", group="feed",
                             exit_on_error=False)
+        if self.stream_feed is not None:
+            self._stack.push_async_callback(self.stream_feed.aclose)  # before the client
+            await self.stream_feed.start()
 
     def _fatal_error(self) -> None:
         """Exit after an unhandled exception with a traceback that shows no local
@@ -308,6 +326,8 @@ class AlpApp(TradingActions, App[int]):
             return  # shutting down
         header = self.header_pane
         word, age = connection_summary(self.topic_states, self._clock())
+        if self.stream_feed is not None:
+            word = self.stream_feed.badge().value  # STREAM / POLLING / OFFLINE
         header.connection = word
         header.data_age = age
 

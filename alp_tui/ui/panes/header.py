@@ -20,6 +20,9 @@ _CONN_STYLE = {
     "connecting": "cyan",
     "offline": "bold red",
     "error": "red",
+    "STREAM": "green",  # the stream feed's badge (alp_tui/feed/stream_feed.py)
+    "POLLING": "yellow",
+    "OFFLINE": "bold red",
 }
 
 
