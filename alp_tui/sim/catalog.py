@@ -134,10 +134,11 @@ class FeeEntry:
         """The row ``GET /accounts/feeinfo`` answers with."""
         return {
             "account_id": account_id,
-            "active_once": None,
+            # A list, as the reference shows (the official client rejects null).
+            "active_once": [],
             "taker_fee_rate": self.taker_fee_rate,
             "maker_fee_rate": self.maker_fee_rate,
-            "fee_currency": None,
+            "fee_currency": None,  # fees are taken in the currency received
             "priority": self.priority,
             "currency": None,
             "pair": self.pair,

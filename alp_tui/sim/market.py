@@ -78,10 +78,19 @@ class MarketLife:
 
     def step(self, now: float) -> None:
         """One tick: move fair prices, let takers trade, re-quote the ladders."""
+        dt = self.begin_step(now)
+        for name in self.pairs:
+            self.step_pair(name, now, dt)
+
+    def begin_step(self, now: float) -> float:
+        """Start a tick at ``now``; returns the seconds since the previous one (capped)."""
         dt = 1.0 if self.last_step is None else min(max(now - self.last_step, 0.0), 60.0)
         self.last_step = now
-        for life in self.pairs.values():
-            self._tick_pair(life, now, dt)
+        return dt
+
+    def step_pair(self, name: str, now: float, dt: float) -> None:
+        """The tick of one pair (callers may interleave requests between pairs)."""
+        self._tick_pair(self.pairs[name], now, dt)
 
     def _tick_pair(self, life: PairLife, now: float, dt: float) -> None:
         spec = life.spec
