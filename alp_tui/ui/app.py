@@ -54,7 +54,7 @@ class AlpApp(TradingActions, App[int]):
     """The ALP.COM dashboard."""
 
     TITLE = "alp-tui"
-    CSS_PATH = ["app.tcss", "trading.tcss"]
+    CSS_PATH = ["app.tcss", "trading.tcss", "margin.tcss"]
     COMMANDS = App.COMMANDS | {DashboardCommands}
 
     BINDINGS: ClassVar[list[BindingType]] = [
