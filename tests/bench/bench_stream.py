@@ -36,10 +36,8 @@ from alp_tui.api.enums import OrderSide, OrderType, WalletType
 from alp_tui.api.stream_events import DiffEvent
 from alp_tui.config import Config
 from alp_tui.feed.stream_feed import StreamFeed
-from alp_tui.feed.topics import default_topics
 from alp_tui.sim.server import SimServer
 from alp_tui.ui.app import AlpApp, create_app
-from alp_tui.ui.messages import FeedData
 
 D = Decimal
 PAIR = "BTC_USDT"
@@ -63,30 +61,20 @@ def summary(name: str, values: list[float]) -> str:
 
 
 class Holder:
-    """The app and its stream feed, created inside the app's loop."""
+    """The app; ``feed`` is its stream feed once started (None when polling only)."""
 
-    app: AlpApp
-    feed: StreamFeed | None = None
+    def __init__(self, app: AlpApp) -> None:
+        self.app = app
+
+    @property
+    def feed(self) -> StreamFeed | None:
+        return self.app.stream_feed
 
 
 def build_app(server: SimServer, stream: bool) -> Holder:
-    """The dashboard against ``server``, streaming or polling only."""
-    holder = Holder()
-    config = Config()
-
-    def topics(client: Any) -> list[Any]:
-        specs = default_topics(client, config.polling)
-        if not stream:
-            return specs
-        feed = StreamFeed(client, has_credentials=False,
-                          on_update=lambda t, p, d: holder.app.post_message(FeedData(t, p, d)))
-        holder.feed = feed
-        asyncio.get_running_loop().create_task(feed.start())
-        return feed.wrap(specs)
-
-    holder.app = create_app(config, base_url=server.base_url, api_key="", api_secret="",
-                            mode="demo", topics=topics)
-    return holder
+    """The dashboard against ``server`` as the CLI builds it, streaming or polling only."""
+    return Holder(create_app(Config(), base_url=server.base_url, api_key="", api_secret="",
+                             mode="demo", stream=stream))
 
 
 async def close_feed(holder: Holder) -> None:
