@@ -96,13 +96,7 @@ def token_provider_for(client: Any) -> TokenProvider | None:
     """A JWT source from an :class:`~alp_tui.api.client.AlpClient` with credentials."""
     if not getattr(client, "has_credentials", False):
         return None
-    public = getattr(client, "bearer_token", None)
-    if public is not None:
-        return public  # type: ignore[no-any-return]
-    tokens = getattr(client, "_tokens", None)
-    if tokens is None:
-        return None
-    return tokens.get  # type: ignore[no-any-return]
+    return client.bearer_token  # type: ignore[no-any-return]
 
 
 def order_from_event(event: OrderEvent, previous: Order | None = None) -> Order:
