@@ -1,22 +1,6 @@
-"""alp_tui.api stays headless: importing it (and using the client) pulls in no textual."""
+"""alp_tui.api's public surface (that it imports no textual: tests/test_layering.py)."""
 
 from __future__ import annotations
-
-import subprocess
-import sys
-
-
-def test_api_imports_no_textual() -> None:
-    code = (
-        "import sys\n"
-        "import alp_tui.api, alp_tui.api.client, alp_tui.api.auth, alp_tui.api.transport\n"
-        "import alp_tui.api.token_cache\n"
-        "bad = sorted(m for m in sys.modules if m == 'textual' or m.startswith('textual.'))\n"
-        "print(','.join(bad))\n"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True, timeout=60)
-    assert out.stdout.strip() == ""
 
 
 def test_public_surface() -> None:

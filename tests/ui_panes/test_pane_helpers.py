@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from decimal import Decimal
 
 from alp_tui.api.enums import OrderSide
@@ -12,15 +10,6 @@ from alp_tui.ui.book_model import changed_levels, snapshot
 from alp_tui.ui.format import format_compact, format_decimal, format_mid, format_percent
 
 D = Decimal
-
-
-def test_helpers_import_no_textual() -> None:
-    code = (
-        "import sys; import alp_tui.ui.format, alp_tui.ui.book_model, alp_tui.ui.chart_render;"
-        "print('textual' in sys.modules)"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "False"
 
 
 def test_format_decimal() -> None:
