@@ -448,9 +448,7 @@ class AlpApp(TradingActions, App[int]):
         self._apply_size(event.size.width, event.size.height)
 
     def _apply_size(self, width: int, height: int) -> None:
-        self.set_class(width < 130, "-narrow")
-        if self._markets is not None:
-            self._markets.table.set_compact(width < 130)
+        self.set_class(width < 130, "-narrow")  # the markets table fits its columns itself
         self.set_class(height < 40, "-short")
         self.set_class(width >= 200, "-wide")
         self.set_class(height >= 60, "-tall")

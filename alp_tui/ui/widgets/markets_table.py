@@ -22,6 +22,11 @@ from textual.strip import Strip
 from alp_tui.services.market import MarketRow, SortKey
 
 COLUMNS = list(SortKey)
+_ALWAYS = (COLUMNS.index(SortKey.PAIR), COLUMNS.index(SortKey.LAST),
+           COLUMNS.index(SortKey.CHANGE))
+_OPTIONAL = ((COLUMNS.index(SortKey.VOLUME),), (COLUMNS.index(SortKey.HIGH),
+                                                 COLUMNS.index(SortKey.LOW)))
+"""Columns added while the width allows, in this order (high and low together)."""
 _GREEN = Style(color="green")
 _RED = Style(color="red")
 _CACHE_LIMIT = 2000
@@ -38,7 +43,7 @@ class MarketsTable(ScrollView, can_focus=True):
     }
 
     DEFAULT_CSS = """
-    MarketsTable { background: $surface; }
+    MarketsTable { background: $surface; scrollbar-size-vertical: 1; }
     MarketsTable > .markets-table--header { text-style: bold; background: $panel; }
     MarketsTable > .markets-table--cursor { background: $block-cursor-background;
         color: $block-cursor-foreground; text-style: bold; }
@@ -109,9 +114,9 @@ class MarketsTable(ScrollView, can_focus=True):
         old = self.rows
         highlighted = self.highlighted
         self.rows = rows
-        widths = self._widths(rows, self.shown)
-        if widths != self.widths:
-            self.widths = widths
+        shown, widths = self._fit(rows)
+        if widths != self.widths or shown != self.shown:
+            self.shown, self.widths = shown, widths
             self._cache.clear()
             self.refresh()
         elif len(old) != len(rows):
@@ -157,15 +162,35 @@ class MarketsTable(ScrollView, can_focus=True):
         """Left edge of column ``index`` in content coordinates (for mouse tests)."""
         return sum(self.widths[:index])
 
-    def set_compact(self, compact: bool) -> None:
-        """Narrow screens: pair, last, change and volume only (no high / low)."""
-        shown = [0, 1, 2, 5] if compact else list(range(len(COLUMNS)))
-        if shown != self.shown:
-            self.shown = shown
-            self.widths = self._widths(self.rows, shown)
+    def on_resize(self) -> None:
+        """Show the columns that fit the new width."""
+        self._refit()
+
+    def _refit(self) -> None:
+        shown, widths = self._fit(self.rows)
+        if shown != self.shown or widths != self.widths:
+            self.shown, self.widths = shown, widths
             self._cache.clear()
-            self.virtual_size = Size(sum(self.widths), len(self.rows) + 1)
+            self.virtual_size = Size(sum(widths), len(self.rows) + 1)
             self.refresh()
+
+    def _fit(self, rows: list[MarketRow]) -> tuple[list[int], list[int]]:
+        """The columns shown (whole, never cut) and their widths for the current width.
+
+        Pair, last and 24 h change always; then volume, then high and low, while they fit.
+        """
+        room = self.scrollable_content_region.width if self.is_mounted else 0
+        every = list(range(len(COLUMNS)))
+        if room <= 0:
+            return every, self._widths(rows, every)
+        widths = dict(zip(every, self._widths(rows, every), strict=True))
+        shown = list(_ALWAYS)
+        for group in _OPTIONAL:
+            wanted = sorted([*shown, *group])
+            if sum(widths[c] for c in wanted) > room:
+                break
+            shown = wanted
+        return shown, [widths[c] for c in shown]
 
     @staticmethod
     def _widths(rows: list[MarketRow], shown: list[int]) -> list[int]:
