@@ -58,9 +58,34 @@ async def test_guard_flags_a_fat_finger_order_before_sending(sim_server: SimServ
         body = await _review(pilot, app, "1", "55000")
         assert "⚠" in body
         assert "below last" in body and "Uses" in body and "USDT" in body
+        await pilot.press("enter")  # first Enter only arms: asks to confirm again
+        await pilot.pause()
+        confirm = app.screen
+        assert isinstance(confirm, ConfirmModal)
+        assert "Enter again" in str(confirm.query_one("#confirm-status", Static).render())
+        assert ledger_orders(sim_server) == []
         await pilot.press("escape")  # backs out: nothing sent
         await pilot.pause()
     assert ledger_orders(sim_server) == []
+
+
+async def test_a_flagged_order_is_sent_once_after_the_second_enter(
+        sim_server: SimServer, tmp_path: Path) -> None:
+    app = dashboard(sim_server, keys=True)
+    app.journal_path = tmp_path / "journal.sqlite3"
+    async with app.run_test(size=SIZE) as pilot:
+        body = await _review(pilot, app, "0.01", "55000")  # ~40 % below the last price
+        assert "below last" in body
+        await pilot.press("enter")
+        await pilot.pause()
+        assert ledger_orders(sim_server) == []
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: len(ledger_orders(sim_server)) == 1, what="sent")
+        await wait_until(pilot, lambda: not isinstance(app.screen, ConfirmModal),
+                         what="confirm closed")
+    (order,) = ledger_orders(sim_server)
+    assert Decimal(str(order["amount"])) == Decimal("0.01")
+    assert Decimal(str(order["price"])) == Decimal("55000")
 
 
 async def test_an_ordinary_order_has_no_warning(sim_server: SimServer,

@@ -63,7 +63,7 @@ async def test_buy_key_to_open_orders_and_reconcile_on_start(sim_server: Any,
         await wait_for(pilot, lambda: isinstance(app.screen, OrderFormModal), "order form")
         form = app.screen
         form.query_one("#amount", Input).value = "0.01"
-        form.query_one("#price", Input).value = "81000"
+        form.query_one("#price", Input).value = "85000"
         await pilot.pause()
         form.review()
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal), "confirm")

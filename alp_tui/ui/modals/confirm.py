@@ -38,10 +38,14 @@ class ConfirmModal(ModalScreen[bool]):
     def __init__(self, title: str, body: RenderableType, *, confirm_label: str = "Confirm",
                  tone: str = "neutral",
                  action: Callable[[], Awaitable[Any]] | None = None,
+                 confirm_twice: bool = False,
                  **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self._action = action
         self._in_flight = False
+        # A flagged (fat-finger) action needs a second Enter; the first only arms it.
+        self._confirm_twice = confirm_twice
+        self._armed = False
         self._title = title
         self._body = body
         self._confirm_label = confirm_label
@@ -74,6 +78,13 @@ class ConfirmModal(ModalScreen[bool]):
     def action_confirm(self) -> None:
         """Enter: confirmed (run the action first, if any; never twice)."""
         if self._in_flight:
+            return
+        if self._confirm_twice and not self._armed:
+            self._armed = True
+            status = self.query_one("#confirm-status", Static)
+            status.update(Text("⚠ Unusual order: check the warnings above, then press "
+                               "Enter again to send (Esc to go back).", style="bold yellow"))
+            status.display = True
             return
         if self._action is None:
             self.dismiss(True)

@@ -466,7 +466,8 @@ class OrderFormModal(ModalScreen[PlaceResult | None]):
             ConfirmModal(f"Confirm {draft.side.word}", self.confirm_text(draft, result),
                          confirm_label=f"{draft.side.word}",
                          tone="buy" if draft.side is OrderSide.BID else "sell",
-                         action=lambda: self._place(draft)),
+                         action=lambda: self._place(draft),
+                         confirm_twice=bool(result.preview.warnings)),
             lambda ok: self._after_confirm(ok, draft),
         )
 
