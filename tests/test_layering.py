@@ -24,7 +24,7 @@ import pytest
 import alp_tui
 
 PACKAGES = ("api", "sim", "feed", "services")
-EXTRA = ("alp_tui.config", "alp_tui.ui.format", "alp_tui.ui.book_model",
+EXTRA = ("alp_tui.config", "alp_tui.ui.book_model",
          "alp_tui.ui.chart_render")
 RUN_EXCHANGE = "run: alp_tui.sim.exchange.Exchange.step"
 

@@ -1,56 +1,97 @@
-"""Decimal money formatting: to the pair's precision, never through a binary float."""
+"""Decimal formatting for the screen: fixed precision, thousands separators, never a float.
+
+Every price, amount and total the dashboard shows goes through here, so the whole dashboard
+rounds the same way (half-even, the ``decimal`` default) and groups digits the same way.
+Textual-free (``tests/test_layering.py``): the services and the UI both use it.
+"""
 
 from __future__ import annotations
 
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 
-_SUFFIXES = ((Decimal("1e12"), "T"), (Decimal("1e9"), "B"), (Decimal("1e6"), "M"),
-             (Decimal("1e3"), "K"))
+__all__ = [
+    "format_compact",
+    "format_decimal",
+    "format_mid",
+    "format_percent",
+    "format_signed_percent",
+    "quantum",
+]
+
+_QUANTA: dict[int, Decimal] = {}
 
 
-def quantize(value: Decimal, places: int) -> Decimal:
-    """``value`` rounded (half-even) to ``places`` decimals."""
+def quantum(places: int) -> Decimal:
+    """``Decimal('0.01')`` for 2 places, ``Decimal('1')`` for 0 (cached)."""
+    places = max(0, places)
+    q = _QUANTA.get(places)
+    if q is None:
+        q = _QUANTA[places] = Decimal(1).scaleb(-places)
+    return q
+
+
+def format_decimal(value: Decimal | None, places: int, *, thousands: bool = True) -> str:
+    """Format ``value`` with exactly ``places`` decimals and optional thousands separators.
+
+    ``format_decimal(Decimal("45123.456"), 2)`` is ``"45,123.46"``. ``None`` and non-finite
+    values show as ``"—"``. Negative zero shows as ``0``.
+    """
+    if value is None or not value.is_finite():
+        return "—"
+    places = max(0, places)
     try:
-        return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_EVEN)
-    except InvalidOperation:
-        return value
+        rounded = value.quantize(quantum(places), rounding=ROUND_HALF_EVEN)
+    except InvalidOperation:  # too many digits for the context: show it unrounded
+        rounded = value
+    if rounded.is_zero():
+        rounded = abs(rounded)
+    return format(rounded, f"{',' if thousands else ''}.{places}f")
 
 
-def fmt_decimal(value: Decimal | None, places: int, *, grouping: bool = True) -> str:
-    """``45000.1`` at 2 places → ``45,000.10``; None → ``—``."""
+def format_mid(value: Decimal | None, places: int) -> str:
+    """A mid price: one decimal more than the pair's precision, but only when it is needed.
+
+    The mid of 100.00 and 100.01 is ``100.005``; of 100.00 and 100.02 it is ``100.01``.
+    """
+    if value is None or not value.is_finite():
+        return "—"
+    exact = format_decimal(value, places)
+    finer = format_decimal(value, places + 1)
+    return exact if finer.endswith("0") else finer
+
+
+def format_percent(value: Decimal | None, places: int = 2) -> str:
+    """``Decimal("1.2345")`` → ``"1.23%"``; no plus sign, no grouping."""
     if value is None:
         return "—"
-    q = quantize(value, max(0, places))
-    return f"{q:,.{max(0, places)}f}" if grouping else f"{q:.{max(0, places)}f}"
+    return f"{format_decimal(value, places, thousands=False)}%"
 
 
-def fmt_price(value: Decimal | None, price_precision: int) -> str:
-    """A price at the pair's price precision."""
-    return fmt_decimal(value, price_precision)
+def format_signed_percent(value: Decimal | None) -> str:
+    """A change, signed, two decimals: ``+1.23%``, ``-0.40%``, ``0.00%`` (never ``-0.00%``)."""
+    text = format_percent(value)
+    if value is not None and value.is_finite() and text != "0.00%" and value > 0:
+        return f"+{text}"
+    return text
 
 
-def fmt_amount(value: Decimal | None, amount_precision: int) -> str:
-    """An amount at the pair's amount precision."""
-    return fmt_decimal(value, amount_precision)
+_SUFFIXES = (
+    (Decimal(10) ** 12, "T"),
+    (Decimal(10) ** 9, "B"),
+    (Decimal(10) ** 6, "M"),
+    (Decimal(10) ** 3, "K"),
+)
 
 
-def fmt_percent(value: Decimal | None) -> str:
-    """Signed per cent with two decimals: ``+1.23%``; None → ``—``."""
-    if value is None:
-        return "—"
-    q = quantize(value, 2)
-    if q == 0:
-        return "0.00%"  # never "-0.00%"
-    sign = "+" if q > 0 else ""
-    return f"{sign}{q:.2f}%"
+def format_compact(value: Decimal | None, places: int = 2) -> str:
+    """Short form for large quantities (volumes): ``1,234,567`` → ``"1.23M"``.
 
-
-def fmt_compact(value: Decimal | None, places: int = 2) -> str:
-    """Large numbers shortened: ``70602102.28`` → ``70.60M``."""
-    if value is None:
+    Values under a thousand are shown with ``places`` decimals.
+    """
+    if value is None or not value.is_finite():
         return "—"
     magnitude = abs(value)
     for threshold, suffix in _SUFFIXES:
         if magnitude >= threshold:
-            return f"{quantize(value / threshold, places):.{places}f}{suffix}"
-    return fmt_decimal(value, places)
+            return f"{format_decimal(value / threshold, 2, thousands=False)}{suffix}"
+    return format_decimal(value, places)

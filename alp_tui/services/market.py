@@ -12,7 +12,7 @@ from enum import StrEnum
 
 from alp_tui.api.enums import normalize_pair
 from alp_tui.api.models import PairInfo, Ticker
-from alp_tui.services.format import fmt_compact, fmt_percent, fmt_price
+from alp_tui.services.format import format_compact, format_decimal, format_signed_percent
 
 
 class SortKey(StrEnum):
@@ -100,7 +100,7 @@ def row_for(name: str, ticker: Ticker | None, info: PairInfo | None, watched: bo
     places = info.price_precision if info else (ticker.price_precision or 2)
     if not ticker.has_trades:
         return MarketRow(
-            name, watched, (name, "no trades", "—", "—", "—", fmt_compact(ticker.vol)), None
+            name, watched, (name, "no trades", "—", "—", "—", format_compact(ticker.vol)), None
         )
     change = ticker.change_percent
     return MarketRow(
@@ -108,11 +108,11 @@ def row_for(name: str, ticker: Ticker | None, info: PairInfo | None, watched: bo
         watched,
         (
             name,
-            fmt_price(ticker.last, places),
-            fmt_percent(change),
-            fmt_price(ticker.high, places),
-            fmt_price(ticker.low, places),
-            fmt_compact(ticker.vol),
+            format_decimal(ticker.last, places),
+            format_signed_percent(change),
+            format_decimal(ticker.high, places),
+            format_decimal(ticker.low, places),
+            format_compact(ticker.vol),
         ),
         change,
     )

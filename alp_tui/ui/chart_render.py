@@ -22,7 +22,7 @@ import plotext as plt
 
 from alp_tui.api.enums import OrderSide
 from alp_tui.api.models import Candle
-from alp_tui.ui.format import format_compact, format_decimal
+from alp_tui.services.format import format_compact, format_decimal
 
 __all__ = [
     "PLOTEXT_LOCK",

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from alp_tui.api.models import PairInfo, Ticker
 from alp_tui.feed.state import FeedState, Freshness
-from alp_tui.services.format import fmt_compact, fmt_percent, fmt_price
+from alp_tui.services.format import format_compact, format_decimal, format_signed_percent
 from alp_tui.services.market import MarketService, MarketSnapshot, SortKey, build_rows
 
 
@@ -62,10 +62,10 @@ def test_cells_use_the_pairs_precision():
 
 
 def test_formatting_never_goes_through_float():
-    assert fmt_price(Decimal("12345678.123456789012"), 12) == "12,345,678.123456789012"
-    assert fmt_percent(Decimal("-0.005")) == "0.00%"
-    assert fmt_compact(Decimal("70602102.28496243")) == "70.60M"
-    assert fmt_price(None, 2) == "—"
+    assert format_decimal(Decimal("12345678.123456789012"), 12) == "12,345,678.123456789012"
+    assert format_signed_percent(Decimal("-0.005")) == "0.00%"
+    assert format_compact(Decimal("70602102.28496243")) == "70.60M"
+    assert format_decimal(None, 2) == "—"
 
 
 def test_service_apply_and_watch_toggle():

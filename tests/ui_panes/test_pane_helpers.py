@@ -6,8 +6,8 @@ from decimal import Decimal
 
 from alp_tui.api.enums import OrderSide
 from alp_tui.api.models import BookLevel, OrderBook
+from alp_tui.services.format import format_compact, format_decimal, format_mid, format_percent
 from alp_tui.ui.book_model import changed_levels, snapshot
-from alp_tui.ui.format import format_compact, format_decimal, format_mid, format_percent
 
 D = Decimal
 

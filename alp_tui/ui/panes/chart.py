@@ -27,6 +27,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 from alp_tui.api.enums import ChartInterval, OrderSide
 from alp_tui.api.models import Candle, Order, PairInfo
 from alp_tui.feed.state import FeedState
+from alp_tui.services.format import format_decimal, format_percent
 from alp_tui.ui.chart_render import (
     MIN_HEIGHT,
     MIN_WIDTH,
@@ -36,7 +37,6 @@ from alp_tui.ui.chart_render import (
     build_chart,
     candle_at,
 )
-from alp_tui.ui.format import format_decimal, format_percent
 from alp_tui.ui.panes.base import DataPane
 from alp_tui.ui.widgets.chart_canvas import ChartCanvas, ansi_to_strips
 from alp_tui.ui.widgets.pane_status import PaneStatus

@@ -11,7 +11,7 @@ from textual.widgets import Static
 
 from alp_tui.api.models import PairInfo, Ticker
 from alp_tui.feed.state import FeedState, Freshness, format_age
-from alp_tui.services.format import fmt_compact, fmt_percent, fmt_price
+from alp_tui.services.format import format_compact, format_decimal, format_signed_percent
 
 _CONN_STYLE = {
     "live": "green",
@@ -126,15 +126,15 @@ class HeaderPane(Horizontal):
             change = ticker.change_percent
             colour = "green" if change and change > 0 else "red" if change and change < 0 else ""
             arrow = "▲" if change and change > 0 else "▼" if change and change < 0 else "■"
-            text.append(f" {fmt_price(ticker.last, places)} ", style=f"bold {colour}")
-            text.append(f"{arrow}{fmt_percent(change)}", style=colour)
+            text.append(f" {format_decimal(ticker.last, places)} ", style=f"bold {colour}")
+            text.append(f"{arrow}{format_signed_percent(change)}", style=colour)
             text.append("  H ", style="dim")
-            text.append(fmt_price(ticker.high, places))
+            text.append(format_decimal(ticker.high, places))
             text.append("  L ", style="dim")
-            text.append(fmt_price(ticker.low, places))
+            text.append(format_decimal(ticker.low, places))
             text.append("  Vol ", style="dim")
             base = self.info.base if self.info else ""
-            text.append(f"{fmt_compact(ticker.vol)} {base}".rstrip())
+            text.append(f"{format_compact(ticker.vol)} {base}".rstrip())
         target.update(text, layout=False)  # fixed size
 
     def _paint_conn(self) -> None:

@@ -15,6 +15,7 @@ from textual.widgets import DataTable, Static
 
 from alp_tui.api.enums import WalletType
 from alp_tui.api.models import Loan, PairInfo
+from alp_tui.services.format import format_decimal
 from alp_tui.services.margin import (
     MarginActionResult,
     MarginService,
@@ -30,7 +31,6 @@ from alp_tui.services.margin_alerts import (
     WalletKey,
 )
 from alp_tui.services.trading import AccountChange
-from alp_tui.ui.format import format_decimal
 from alp_tui.ui.modals.borrow import BorrowModal
 from alp_tui.ui.modals.close_position import ClosePositionModal
 from alp_tui.ui.modals.margin_transfer import MarginTransferModal

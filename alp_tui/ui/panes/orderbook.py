@@ -21,8 +21,8 @@ from textual.reactive import reactive
 from alp_tui.api.enums import OrderSide
 from alp_tui.api.models import Order, OrderBook, PairInfo
 from alp_tui.feed.state import FeedState
+from alp_tui.services.format import format_decimal
 from alp_tui.ui.book_model import LevelKey
-from alp_tui.ui.format import format_decimal
 from alp_tui.ui.panes.base import DataPane
 from alp_tui.ui.widgets.book_ladder import BookLadder
 from alp_tui.ui.widgets.pane_status import PaneStatus

@@ -23,8 +23,8 @@ from textual.widget import Widget
 
 from alp_tui.api.enums import OrderSide
 from alp_tui.api.models import OrderBook, PairInfo
+from alp_tui.services.format import format_decimal, format_mid, format_percent
 from alp_tui.ui.book_model import BookSnapshot, LadderLevel, LevelKey, changed_levels, snapshot
-from alp_tui.ui.format import format_decimal, format_mid, format_percent
 
 __all__ = ["BookLadder"]
 

@@ -17,7 +17,7 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 from alp_tui.api.models import PairInfo, PublicTrade
-from alp_tui.ui.format import format_decimal
+from alp_tui.services.format import format_decimal
 
 __all__ = ["TradeTape"]
 
