@@ -514,18 +514,34 @@ class _Columns:
         )
 
     def header(self) -> str:
-        """The column titles laid out like the levels."""
+        """The column titles laid out like the levels, never touching: titles with their
+        currencies when they fit, else the amount and total without, else plain titles."""
+        choices = (
+            (self.price_title, self.amount_title, self.total_title),
+            (self.price_title, "Amount", "Total"),
+            ("Price", "Amount", "Total"),
+        )
+        for titles in choices:
+            line = self._header_line(*titles)
+            if line is not None:
+                return line
+        return self._header_line(*choices[-1], force=True) or ""
+
+    def _header_line(self, price: str, amount: str, total: str, *,
+                     force: bool = False) -> str | None:
+        """The header with these titles, or None when two would run together."""
+        amount_start = self.amount_end - len(amount)
+        total_start = self.total_end - len(total)
+        if not force and (
+            self.price_start + len(price) >= amount_start
+            or (self.show_total and self.amount_end >= total_start)
+        ):
+            return None
         line = [" "] * self.width
-        _put(line, self.price_start, self.price_title[: self.price_end - self.price_start + 4])
-        amount = self.amount_title
-        if len(amount) > self.amount_end - self.price_end - 1:
-            amount = "Amount"
-        _put(line, self.amount_end - len(amount), amount)
+        _put(line, self.price_start, price)
+        _put(line, amount_start, amount)
         if self.show_total:
-            total = self.total_title
-            if len(total) > self.total_end - self.amount_end - 1:
-                total = "Total"
-            _put(line, self.total_end - len(total), total)
+            _put(line, total_start, total)
         return "".join(line)
 
     def line(self, price: str, amount: str, total: str, mark: str) -> str:

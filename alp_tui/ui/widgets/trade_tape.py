@@ -147,7 +147,7 @@ class TradeTape(Widget):
         shown = self.visible_trades()
         price_width = max((len(format_decimal(t.price, pp)) for t in shown), default=5)
         amount_width = max((len(format_decimal(t.amount, ap)) for t in shown), default=6)
-        show_time = width >= 10 + 1 + price_width + 2 + amount_width
+        show_time = width >= 10 + 1 + price_width + 1 + amount_width  # time, mark, price, gap
         return _Geometry(width, max(price_width, 5), max(amount_width, 6), show_time)
 
     def _precisions(self) -> tuple[int, int]:
@@ -201,10 +201,13 @@ class TradeTape(Widget):
         line = [" "] * g.width
         if g.show_time:
             _put(line, 0, "Time")
-        _put(line, g.price_start + 1, f"Price {quote}".strip()[: g.price_width + 3])
-        amount = f"Amount {base_ccy}".strip()
-        if len(amount) > g.amount_width + 2:
-            amount = "Amount"
+        # titles with their currencies when they fit, at least one space apart
+        price_x = g.price_start + 1
+        for price, amount in ((f"Price {quote}".strip(), f"Amount {base_ccy}".strip()),
+                              (f"Price {quote}".strip(), "Amount"), ("Price", "Amount")):
+            if price_x + len(price) < g.width - len(amount):
+                break
+        _put(line, price_x, price)
         _put(line, g.width - len(amount), amount)
         style = base + self._fg("trade-tape--header")
         return Strip([Segment("".join(line), style)], g.width)
