@@ -12,7 +12,7 @@ from textual.containers import Horizontal
 from textual.widgets import DataTable, Static
 
 from alp_tui.api.models import Balance, PairInfo, Ticker
-from alp_tui.services.order_draft import fmt
+from alp_tui.services.format import format_decimal
 from alp_tui.ui.panes.base import DataPane
 from alp_tui.ui.widgets.pane_status import PaneStatus
 
@@ -50,8 +50,8 @@ class BalancesPane(DataPane):
             yield Static(id="balances-total", classes="pane-info")
         table: DataTable[Any] = DataTable(id="balances-table", cursor_type="row",
                                           zebra_stripes=True)
-        for key, label in COLUMNS:
-            table.add_column(label, key=key)
+        for i, (key, label) in enumerate(COLUMNS):
+            table.add_column(Text(label, justify="right") if i >= 2 else label, key=key)
         yield table
 
     # --- inputs -----------------------------------------------------------------------
@@ -138,9 +138,9 @@ class BalancesPane(DataPane):
             value = self.value_of(b)
             wallet = b.wallet_type.value + (f" {b.pair}" if b.pair else "")
             key = f"{wallet}:{b.currency}"
-            wanted[key] = (wallet, b.currency, fmt(b.balance, prec), fmt(b.reserve, prec),
-                           fmt(b.available, prec),
-                           "—" if value is None else fmt(value, 2, grouping=True))
+            wanted[key] = (wallet, b.currency, format_decimal(b.balance, prec),
+                           format_decimal(b.reserve, prec), format_decimal(b.available, prec),
+                           format_decimal(value, 2))
         for key in [k for k in self._rows if k not in wanted]:
             table.remove_row(key)
             del self._rows[key]
@@ -157,7 +157,7 @@ class BalancesPane(DataPane):
                                           else new)
             self._rows[key] = cells
         total, missing = self.portfolio_total()
-        text = Text(f"Total ≈ {fmt(total, 2, grouping=True)} {VALUE_CCY}", style="bold")
+        text = Text(f"Total ≈ {format_decimal(total, 2)} {VALUE_CCY}", style="bold")
         if missing:
             text.append(f"  ({missing} without a price)", style="dim")
         text.append(f"  · z {'show' if self.hide_zero else 'hide'} zero", style="dim")
