@@ -166,11 +166,22 @@ def _tick_places(ticks: Sequence[Decimal], precision: int) -> int:
 
 
 def _time_format(interval_minutes: int, span_seconds: int) -> str:
+    """Dates for daily candles; month-day and time when intraday candles span days."""
     if interval_minutes >= 1440:
         return "%m-%d"
     if span_seconds > 86_400:
-        return "%d %H:%M"
+        return "%m-%d %H:%M"
     return "%H:%M"
+
+
+_LABEL_STEPS = (1, 2, 5, 10, 15, 30, 60, 120, 180, 240, 360, 480, 720, 1440, 2880, 4320,
+                10_080, 20_160)
+"""Minutes between time labels: labels fall on round times (every 6 h, at midnight, …)."""
+
+
+def _utc_offset(timestamp: int) -> int:
+    offset = datetime.fromtimestamp(timestamp).astimezone().utcoffset()
+    return int(offset.total_seconds()) if offset is not None else 0
 
 
 def _x_ticks(
@@ -184,11 +195,19 @@ def _x_ticks(
     per_label = label_len + 3
     slots = max(1, plot_columns // per_label)
     every = max(1, -(-len(candles) // slots))
-    positions: list[float] = []
-    labels: list[str] = []
-    for index in range(0, len(candles), every):
-        positions.append(float(index))
-        labels.append(datetime.fromtimestamp(candles[index].time).strftime(fmt))
+    interval = max(1, interval_minutes)
+    step = next((m for m in _LABEL_STEPS if m >= every * interval and m % interval == 0), 0)
+    indexes: list[int] = []
+    if step:
+        offset = _utc_offset(candles[0].time)
+        indexes = [i for i, c in enumerate(candles) if ((c.time + offset) // 60) % step == 0]
+    if len(indexes) < 2:  # no round times among the candles: evenly from the first
+        indexes = list(range(0, len(candles), every))
+    # a label centred on a candle near the right edge would be pushed off its tick: drop it
+    cpc = max(1, plot_columns // len(candles))
+    indexes = [i for i in indexes if cpc * i + cpc // 2 + (label_len + 1) // 2 <= plot_columns]
+    positions = [float(i) for i in indexes]
+    labels = [datetime.fromtimestamp(candles[i].time).strftime(fmt) for i in indexes]
     return positions, labels
 
 
@@ -234,7 +253,7 @@ def build_chart(spec: ChartSpec) -> ChartBuild:
     if high == low:
         pad = max(abs(high) * Decimal("0.001"), Decimal(1).scaleb(-pp))
         low, high = low - pad, high + pad
-    rows = max(2, (price_height - 2) // 3)
+    rows = max(3, (price_height - 2) // 3)  # at least two labels on a short chart
     price_ticks = nice_ticks(low, high, rows)
     places = _tick_places(price_ticks, pp)
     price_labels = [format_decimal(t, places) for t in price_ticks]

@@ -341,3 +341,24 @@ async def test_click_puts_cursor_on_candle() -> None:
         lines = strip_ansi(build_chart(pane._spec()).ansi).splitlines()
         baseline = next(line for line in lines if line.lstrip().startswith("0┤"))
         assert baseline[x] == "█"
+
+
+def test_time_axis_names_the_day_when_candles_span_days(monkeypatch) -> None:
+    import time
+
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    try:
+        hourly = make_candles(120)  # five days; moved to start on the hour
+        shift = hourly[0].time % 3600
+        candles = tuple(c.model_copy(update={"time": c.time - shift}) for c in hourly)
+        spec = ChartSpec(width=120, height=30, candles=candles, data_version=1,
+                         price_precision=2, amount_precision=6, interval_minutes=60)
+        axis = strip_ansi(build_chart(spec).ansi).splitlines()[-1]
+        labels = axis.split()
+        assert labels and all(len(label) == 5 for label in labels[::2]), axis  # "11-19"
+        assert all(label.endswith(":00") for label in labels[1::2]), axis
+        assert all(label[3:5] in {"00", "06", "12", "18"} for label in labels[1::2]), axis
+    finally:
+        monkeypatch.undo()
+        time.tzset()
