@@ -20,6 +20,7 @@ from textual.widgets import Button, Input, Label, Select, Static
 
 from alp_tui.api.enums import OrderSide, OrderType
 from alp_tui.api.models import PairInfo
+from alp_tui.services.format import format_decimal
 from alp_tui.services.order_draft import (
     AMOUNT,
     FORM_FIELDS,
@@ -342,10 +343,11 @@ class OrderFormModal(ModalScreen[PlaceResult | None]):
         if base is None or quote is None:
             text = Text("Available: loading…", style="dim")
         else:
-            text = Text(f"Available: {fmt(quote, p.price_precision)} {p.quote} · "
-                        f"{fmt(base, p.amount_precision)} {p.base}")
+            text = Text(f"Available: {format_decimal(quote, p.price_precision)} {p.quote} · "
+                        f"{format_decimal(base, p.amount_precision)} {p.base}")
         if ctx.last_price:
-            text.append(f"   last {fmt(ctx.last_price, p.price_precision)}", style="dim")
+            text.append(f"   last {format_decimal(ctx.last_price, p.price_precision)}",
+                        style="dim")
         self._update("#available", text)
 
     def _show_preview(self, result: DraftResult) -> None:
