@@ -8,12 +8,17 @@ An expected failure never shows a traceback.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import getpass
+import os
 import re
+import signal
 import sys
+import termios
+import threading
 from collections.abc import Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from pydantic import ValidationError as PydanticValidationError
 
@@ -27,6 +32,9 @@ from alp_tui.config import (
     load_config,
     write_config,
 )
+
+if TYPE_CHECKING:
+    from textual.app import App
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 PAIR_RE = re.compile(r"^[A-Z0-9]{1,16}_[A-Z0-9]{1,16}$")
@@ -77,6 +85,10 @@ def run_dashboard(args: argparse.Namespace) -> int:
     config = load_config(path, required=args.config is not None)
     if args.pair:
         config.dashboard.pair = _check_pair(args.pair)
+    # Until run_app turns a hangup into a clean exit, let it end the process, even where it
+    # was inherited as ignored: a hangup lost in this window would leave the app running
+    # on a dead terminal.
+    signal.signal(signal.SIGHUP, signal.SIG_DFL)
     if args.demo:
         return _run_demo(config, path)
     from alp_tui.api.errors import RequestError
@@ -86,8 +98,81 @@ def run_dashboard(args: argparse.Namespace) -> int:
         app = create_app(config, mode="live", config_path=path, stream=True)
     except RequestError as exc:
         raise ConfigError(f"{path}: exchange.base_url: {exc}") from None
-    app.run()
+    return run_app(app)
+
+
+# What the app exits with when told to stop from outside: SIGTERM is a request to stop
+# (0, as the simulator does); a hangup means the terminal went away (1, anything else).
+STOP_SIGNALS = {signal.SIGTERM: EXIT_OK, signal.SIGHUP: EXIT_ERROR}
+# How long an orderly exit may take after such a signal before the process just ends.
+STOP_GRACE_S = 5.0
+
+
+def run_app(app: App[object]) -> int:
+    """Run ``app`` to its end and return its exit code.
+
+    SIGTERM and SIGHUP exit the app the ordinary way (workers cancelled, terminal restored,
+    then the caller's clean-up, e.g. the demo's simulator, runs). The hangup handler is
+    installed even where SIGHUP was inherited as ignored (nohup, some session managers):
+    once its terminal is gone a full-screen app has nothing left to do, and Textual's input
+    thread would spin on the closed terminal at full CPU for as long as the process lives.
+    """
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    watchdog: list[threading.Timer] = []
+
+    def on_signal(signum: int) -> None:
+        code = STOP_SIGNALS[signum]
+        if _terminal_gone():
+            # Writes to a hung-up terminal fail (EIO) and kill Textual's writer thread, and
+            # its shutdown then waits forever on the writer's full queue: write to nowhere.
+            _detach_from_terminal()
+        app.exit(return_code=code)
+        if not watchdog:
+            # An exit that cannot finish (Textual's writer thread died on the dead terminal
+            # and its shutdown waits on it), or that is lost at startup, still ends: first a
+            # KeyboardInterrupt in the main thread, which unwinds through the callers'
+            # clean-up (the demo's simulator stops), and if even that hangs, the process ends.
+            main_id = threading.main_thread().ident or 0
+            for delay, action, args in ((STOP_GRACE_S, signal.pthread_kill,
+                                         (main_id, signal.SIGINT)),
+                                        (2 * STOP_GRACE_S, os._exit, (code,))):
+                timer = threading.Timer(delay, action, args)
+                timer.daemon = True
+                timer.start()
+                watchdog.append(timer)
+
+    for signum in STOP_SIGNALS:
+        loop.add_signal_handler(signum, on_signal, signum)
+    try:
+        app.run(loop=loop)
+    finally:
+        for timer in watchdog:
+            timer.cancel()
+        for signum in STOP_SIGNALS:
+            loop.remove_signal_handler(signum)
+        asyncio.set_event_loop(None)
+        loop.close()
     return app.return_code or EXIT_OK
+
+
+def _terminal_gone() -> bool:
+    """True when the terminal on stdin has hung up (or there is none)."""
+    try:
+        termios.tcgetattr(sys.__stdin__.fileno())  # type: ignore[union-attr]
+    except (termios.error, OSError, ValueError, AttributeError):
+        return True
+    return False
+
+
+def _detach_from_terminal() -> None:
+    """Point stdin, stdout and stderr at /dev/null (reads end, writes vanish)."""
+    null = os.open(os.devnull, os.O_RDWR)
+    try:
+        for fd in (0, 1, 2):
+            os.dup2(null, fd)
+    finally:
+        os.close(null)
 
 
 def _run_demo(config: Config, path: Path) -> int:
@@ -106,8 +191,7 @@ def _run_demo(config: Config, path: Path) -> int:
             config_path=path if path.exists() else None,
             stream=True,
         )
-        app.run()
-        return app.return_code or EXIT_OK
+        return run_app(app)
     finally:
         server.stop()
 
