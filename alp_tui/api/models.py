@@ -1,14 +1,13 @@
 """Typed response models for the ALP.COM v3 API.
 
 Every amount, price, rate and balance is a ``Decimal``. Bodies must be decoded with
-``json.loads(raw, parse_float=Decimal)`` (see :func:`alp_tui.api.models.loads`) before
+``json.loads(raw, parse_float=Decimal)`` (see :func:`alp_tui.api.jsonwire.loads`) before
 validation, because pydantic's own JSON parser passes numbers through a binary float.
 Unknown extra fields are kept, never rejected; pair names are normalised to ``BASE_QUOTE``.
 """
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Annotated, Any
@@ -28,11 +27,7 @@ from alp_tui.api.enums import (
     WithdrawalStatus,
     normalize_pair,
 )
-
-
-def loads(raw: bytes | str) -> Any:
-    """Decode JSON keeping every non-integer number as an exact ``Decimal``."""
-    return json.loads(raw, parse_float=Decimal)
+from alp_tui.api.jsonwire import loads as loads  # re-exported: callers use models.loads
 
 
 def _pair(value: Any) -> Any:

@@ -15,7 +15,6 @@ Nothing here imports textual.
 from __future__ import annotations
 
 import asyncio
-import json
 import math
 import re
 import time
@@ -43,16 +42,14 @@ from alp_tui.api.errors import (
     ServerError,
     ValidationError,
 )
-from alp_tui.api.models import loads
+from alp_tui.api.jsonwire import dumps_exact, loads
 
 MAX_WINDOW = timedelta(days=30)
 E = TypeVar("E", bound=_WireEnum)
 
 # --------------------------------------------------------------------------------------
-# JSON encoding with exact decimals
+# JSON encoding with exact decimals (alp_tui.api.jsonwire), refusing what is not money
 # --------------------------------------------------------------------------------------
-
-_json_str = json.JSONEncoder(ensure_ascii=False).encode
 
 
 def format_decimal(value: Decimal) -> str:
@@ -68,51 +65,16 @@ def format_decimal(value: Decimal) -> str:
     return "0" if text in ("-0", "-0.0") else text
 
 
-def _encode(value: Any, out: list[str]) -> None:
-    if value is None:
-        out.append("null")
-    elif value is True:
-        out.append("true")
-    elif value is False:
-        out.append("false")
-    elif isinstance(value, Enum):
-        _encode(value.value, out)
-    elif isinstance(value, str):
-        out.append(_json_str(value))
-    elif isinstance(value, int):
-        out.append(str(int(value)))
-    elif isinstance(value, Decimal):
-        out.append(format_decimal(value))
-    elif isinstance(value, float):
+def _refuse(value: Any) -> str:
+    if isinstance(value, float):
         # Money must never reach the wire through a float; callers convert first.
         raise RequestError("A float reached the JSON encoder; pass money as Decimal or str.")
-    elif isinstance(value, Mapping):
-        out.append("{")
-        first = True
-        for key, item in value.items():
-            if not first:
-                out.append(",")
-            first = False
-            out.append(_json_str(str(key)))
-            out.append(":")
-            _encode(item, out)
-        out.append("}")
-    elif isinstance(value, list | tuple):
-        out.append("[")
-        for i, item in enumerate(value):
-            if i:
-                out.append(",")
-            _encode(item, out)
-        out.append("]")
-    else:
-        raise RequestError(f"Cannot send a {type(value).__name__} in a JSON body.")
+    raise RequestError(f"Cannot send a {type(value).__name__} in a JSON body.")
 
 
 def encode_json(value: Any) -> bytes:
     """Serialise ``value`` to compact UTF-8 JSON; ``Decimal`` keeps its exact digits."""
-    out: list[str] = []
-    _encode(value, out)
-    return "".join(out).encode()
+    return dumps_exact(value, decimal=format_decimal, other=_refuse)
 
 
 # --------------------------------------------------------------------------------------

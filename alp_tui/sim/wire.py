@@ -11,6 +11,7 @@ precise; the encoder writes ``Decimal`` as a JSON number with exactly its digits
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
@@ -19,6 +20,7 @@ from enum import Enum
 from typing import Any, TypeVar
 
 from alp_tui.api.enums import ChartInterval, normalize_pair
+from alp_tui.api.jsonwire import dumps_exact, json_string
 from alp_tui.sim.errors import SimError
 
 E = TypeVar("E", bound=Enum)
@@ -328,60 +330,24 @@ class Form:
 # Responses
 
 
-def _encode(value: Any, out: list[str]) -> None:
-    if value is None:
-        out.append("null")
-    elif value is True:
-        out.append("true")
-    elif value is False:
-        out.append("false")
-    elif isinstance(value, str):
-        out.append(json.dumps(value, ensure_ascii=False))
-    elif isinstance(value, Decimal):
-        if value.is_finite():
-            # 'f' keeps every digit as given (0.00000010 stays 0.00000010) and never
-            # writes an exponent, which some JSON readers mishandle.
-            out.append(format(value, "f"))
-        else:
-            out.append("null")
-    elif isinstance(value, Enum):
-        _encode(value.value, out)
-    elif isinstance(value, int):
-        out.append(str(int(value)))
-    elif isinstance(value, float):
-        out.append(repr(value) if value == value and value not in (float("inf"), float("-inf"))
-                   else "null")
-    elif isinstance(value, dict):
-        out.append("{")
-        first = True
-        for key, item in value.items():
-            if not first:
-                out.append(",")
-            first = False
-            out.append(json.dumps(str(key.value if isinstance(key, Enum) else key),
-                                  ensure_ascii=False))
-            out.append(":")
-            _encode(item, out)
-        out.append("}")
-    elif isinstance(value, list | tuple):
-        out.append("[")
-        for i, item in enumerate(value):
-            if i:
-                out.append(",")
-            _encode(item, out)
-        out.append("]")
-    elif isinstance(value, datetime):
-        out.append(json.dumps(format_time(value)))
-    else:
-        raise TypeError(f"cannot encode {type(value).__name__} as JSON")
+def _number(value: Decimal) -> str:
+    # 'f' keeps every digit as given (0.00000010 stays 0.00000010) and never writes an
+    # exponent, which some JSON readers mishandle; a non-finite value is no number.
+    return format(value, "f") if value.is_finite() else "null"
+
+
+def _other(value: Any) -> str:
+    if isinstance(value, float):
+        return repr(value) if math.isfinite(value) else "null"
+    if isinstance(value, datetime):
+        return json_string(format_time(value))
+    raise TypeError(f"cannot encode {type(value).__name__} as JSON")
 
 
 def dumps(value: Any) -> bytes:
     """JSON bytes for a JSON-ready value; ``Decimal`` becomes a number with its exact
     digits, datetimes RFC 3339 strings, enums their wire values."""
-    out: list[str] = []
-    _encode(value, out)
-    return "".join(out).encode("utf-8")
+    return dumps_exact(value, decimal=_number, other=_other)
 
 
 def format_time(value: datetime) -> str:
