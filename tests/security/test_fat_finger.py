@@ -49,32 +49,41 @@ async def _review(pilot: Any, app: Any, amount: str, price: str) -> str:
     return str(app.screen.query_one("#confirm-body", Static).render())
 
 
-async def test_guard_flags_a_fat_finger_order_before_sending(sim_server: SimServer,
-                                                            tmp_path: Path) -> None:
+async def _back_out(pilot: Any, app: Any) -> None:
+    """Esc on the confirm step, then Esc on the form: nothing sent."""
+    await pilot.press("escape")
+    await wait_until(pilot, lambda: isinstance(app.screen, OrderFormModal), what="form")
+    await pilot.press("escape")
+    await wait_until(pilot, lambda: not isinstance(app.screen, OrderFormModal | ConfirmModal),
+                     what="form closed")
+
+
+async def test_guard_flags_fat_fingers_and_asks_twice(sim_server: SimServer,
+                                                     tmp_path: Path) -> None:
     app = dashboard(sim_server, keys=True)
     app.journal_path = tmp_path / "journal.sqlite3"
     async with app.run_test(size=SIZE) as pilot:
+        # an ordinary order: no warning
+        await _open_form(pilot, app)
+        last = app.market.ticker()
+        price = (last.last * Decimal("0.99")).quantize(Decimal("0.01")) if last else "90000"
+        body = await _review(pilot, app, "0.01", str(price))
+        assert "⚠" not in body
+        await _back_out(pilot, app)
         # 1 BTC at 55,000: 55 % of the 100,000 USDT balance, and ~40 % below the last price
         body = await _review(pilot, app, "1", "55000")
         assert "⚠" in body
         assert "below last" in body and "Uses" in body and "USDT" in body
-        await pilot.press("enter")  # first Enter only arms: asks to confirm again
+        await pilot.press("enter")  # the first Enter only arms: asks to confirm again
         await pilot.pause()
         confirm = app.screen
         assert isinstance(confirm, ConfirmModal)
         assert "Enter again" in str(confirm.query_one("#confirm-status", Static).render())
         assert ledger_orders(sim_server) == []
-        await pilot.press("escape")  # backs out: nothing sent
-        await pilot.pause()
-    assert ledger_orders(sim_server) == []
-
-
-async def test_a_flagged_order_is_sent_once_after_the_second_enter(
-        sim_server: SimServer, tmp_path: Path) -> None:
-    app = dashboard(sim_server, keys=True)
-    app.journal_path = tmp_path / "journal.sqlite3"
-    async with app.run_test(size=SIZE) as pilot:
-        body = await _review(pilot, app, "0.01", "55000")  # ~40 % below the last price
+        await _back_out(pilot, app)
+        assert ledger_orders(sim_server) == []
+        # a flagged order the user does mean: the second Enter sends it, once
+        body = await _review(pilot, app, "0.01", "55000")
         assert "below last" in body
         await pilot.press("enter")
         await pilot.pause()
@@ -88,17 +97,17 @@ async def test_a_flagged_order_is_sent_once_after_the_second_enter(
     assert Decimal(str(order["price"])) == Decimal("55000")
 
 
-async def test_an_ordinary_order_has_no_warning(sim_server: SimServer,
-                                                tmp_path: Path) -> None:
-    app = dashboard(sim_server, keys=True)
-    app.journal_path = tmp_path / "journal.sqlite3"
-    async with app.run_test(size=SIZE) as pilot:
-        last = app.market.ticker()
-        price = (last.last * Decimal("0.99")).quantize(Decimal("0.01")) if last else "90000"
-        body = await _review(pilot, app, "0.01", str(price))
-        assert "⚠" not in body
-        await pilot.press("escape")
-        await pilot.pause()
+def test_guard_thresholds_come_from_the_config(sim_server: SimServer) -> None:
+    from fault_helpers import fast_config
+
+    from alp_tui.config import TradingConfig
+
+    config = fast_config().model_copy(update={"trading": TradingConfig(
+        max_balance_share=0.001, max_price_deviation_pct=0.5)})
+    app = dashboard(sim_server, keys=True, config=config)
+    assert app._guard() == GuardSettings(max_balance_share=Decimal("0.001"),
+                                         max_price_deviation_pct=Decimal("0.5"))
+    assert dashboard(sim_server, keys=True)._guard() == GuardSettings()
 
 
 def test_guard_thresholds_are_settings() -> None:
@@ -114,22 +123,3 @@ def test_guard_thresholds_are_settings() -> None:
     loose = MarketContext(pair=pair, last_price=Decimal("100000"))
     assert not build_draft(FormInput(amount="0.001", price="99000"), loose).preview.warnings
 
-
-async def test_guard_thresholds_come_from_the_config(sim_server: SimServer,
-                                                     tmp_path: Path) -> None:
-    from fault_helpers import fast_config
-
-    from alp_tui.config import Config, TradingConfig
-
-    config = fast_config().model_copy(update={"trading": TradingConfig(
-        max_balance_share=0.001, max_price_deviation_pct=0.5)})
-    assert isinstance(config, Config)
-    app = dashboard(sim_server, keys=True, config=config)
-    app.journal_path = tmp_path / "journal.sqlite3"
-    async with app.run_test(size=SIZE) as pilot:
-        last = app.market.ticker()
-        price = (last.last * Decimal("0.99")).quantize(Decimal("0.01")) if last else "90000"
-        body = await _review(pilot, app, "0.01", str(price))  # 1 % off, ~0.9 % of balance
-        assert "below last" in body and "Uses" in body
-        await pilot.press("escape")
-        await pilot.pause()
