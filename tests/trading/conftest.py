@@ -3,7 +3,7 @@ plus a helper to trade against our orders from another account."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -126,3 +126,14 @@ class TradingHarness(App[None]):
 def harness(service: TradingService, btc: PairInfo) -> TradingHarness:
     """The harness app against the simulator."""
     return TradingHarness(service, btc)
+
+
+@pytest.fixture
+def new_harness(service: TradingService, btc: PairInfo) -> Callable[[], TradingHarness]:
+    """Makes a fresh harness app per call (for tests that run the app more than once).
+
+    Tests take it from here rather than ``from conftest import``: with several conftest.py
+    files, the module named ``conftest`` is whichever was imported last (under xdist,
+    tests/ui's), and the import fails or picks the wrong one.
+    """
+    return lambda: TradingHarness(service, btc)

@@ -29,12 +29,10 @@ NUMBERISH = st.one_of(
     amount_in=st.sampled_from(["base", "quote"]),
     tif=st.sampled_from(["GTC", "IOC", "FOK", "AON"]),
 )
-async def test_random_text_in_the_form(service: Any, btc: Any, otype: str, side: str,
+async def test_random_text_in_the_form(new_harness: Any, otype: str, side: str,
                                        amount: str, price: str, stop: str, amount_in: str,
                                        tif: str) -> None:
-    from conftest import TradingHarness
-
-    harness = TradingHarness(service, btc)  # a fresh app per example
+    harness = new_harness()  # a fresh app per example
     async with harness.run_test(size=(120, 50)) as pilot:
         await pilot.app.workers.wait_for_complete()
         pilot.app.push_screen(OrderFormModal(harness.trading, harness.pair, side))
