@@ -565,6 +565,15 @@ class AlpClient:
             endpoint=path,
         )
 
+    async def _post_for_id(self, path: str, body: dict[str, Any], account_id: int | None,
+                           what: str) -> int:
+        """POST a margin body whose other fields are checked already: the account id is
+        resolved only now (so bad input costs no request) into the slot the body keeps for
+        it, and the answer's one operation id is returned."""
+        body["account_id"] = await self._resolve_account(account_id)
+        data = await self._request("POST", path, body=body, private=True)
+        return self._one_id(data, "POST", path, what)
+
     async def _resolve_account(self, account_id: int | None) -> int:
         if account_id is not None:
             if isinstance(account_id, bool) or not isinstance(account_id, int):
@@ -992,9 +1001,7 @@ class AlpClient:
             "pair": wire_pair,
             "note": None if note is None else str(note),
         }
-        body["account_id"] = await self._resolve_account(account_id)
-        data = await self._request("POST", "/margin/transfer", body=body, private=True)
-        return self._one_id(data, "POST", "/margin/transfer", "transfer")
+        return await self._post_for_id("/margin/transfer", body, account_id, "transfer")
 
     async def borrow(self, amount: Decimal | str | int, currency: str,
                      wallet_type: WalletType | str, pair: str | None = None,
@@ -1010,9 +1017,7 @@ class AlpClient:
             "pair": wire_pair,
             "type": to_enum(LoanType, loan_type, "loan_type"),
         }
-        body["account_id"] = await self._resolve_account(account_id)
-        data = await self._request("POST", "/margin/borrow", body=body, private=True)
-        return self._one_id(data, "POST", "/margin/borrow", "borrow")
+        return await self._post_for_id("/margin/borrow", body, account_id, "borrow")
 
     async def repay(self, amount: Decimal | str | int, currency: str,
                     wallet_type: WalletType | str, pair: str | None = None,
@@ -1028,9 +1033,7 @@ class AlpClient:
             "pair": wire_pair,
             "type": to_enum(LoanType, loan_type, "loan_type"),
         }
-        body["account_id"] = await self._resolve_account(account_id)
-        data = await self._request("POST", "/margin/repay", body=body, private=True)
-        return self._one_id(data, "POST", "/margin/repay", "repay")
+        return await self._post_for_id("/margin/repay", body, account_id, "repay")
 
     async def close_position(self, wallet_type: WalletType | str, pair: str | None = None,
                              account_id: int | None = None) -> Any:
