@@ -246,6 +246,15 @@ def _check_account(app: SimApp, call: Call, form: Form) -> int:
     return account_id
 
 
+def _currency_window(call: Call) -> dict[str, Any]:
+    """The ``currency`` filter and the time window of a funding history query."""
+    q = call.query
+    currency = q.currency("currency")
+    start, end = q.window(call.now)
+    q.check()
+    return {"currency": currency, "start": start, "end": end}
+
+
 def _history_filters(call: Call) -> dict[str, Any]:
     q = call.query
     pair = q.pair("pair")
@@ -398,11 +407,7 @@ def h_account_trades(app: SimApp, call: Call) -> Any:
 
 def h_activity(app: SimApp, call: Call) -> Any:
     """GET /accounts/activity."""
-    q = call.query
-    currency = q.currency("currency")
-    start, end = q.window(call.now)
-    q.check()
-    return app.exchange.activity(call.account_id, currency=currency, start=start, end=end)
+    return app.exchange.activity(call.account_id, **_currency_window(call))
 
 
 # --------------------------------------------------------------------------------------
@@ -419,11 +424,7 @@ def h_deposit_methods(app: SimApp, call: Call) -> Any:
 
 def h_deposits(app: SimApp, call: Call) -> Any:
     """GET /deposit."""
-    q = call.query
-    currency = q.currency("currency")
-    start, end = q.window(call.now)
-    q.check()
-    return app.exchange.deposits(call.account_id, currency=currency, start=start, end=end)
+    return app.exchange.deposits(call.account_id, **_currency_window(call))
 
 
 def h_withdraw_methods(app: SimApp, call: Call) -> Any:
@@ -460,11 +461,7 @@ def h_withdraw(app: SimApp, call: Call) -> Any:
 
 def h_withdrawals(app: SimApp, call: Call) -> Any:
     """GET /withdraw."""
-    q = call.query
-    currency = q.currency("currency")
-    start, end = q.window(call.now)
-    q.check()
-    return app.exchange.withdrawals(call.account_id, currency=currency, start=start, end=end)
+    return app.exchange.withdrawals(call.account_id, **_currency_window(call))
 
 
 # --------------------------------------------------------------------------------------
