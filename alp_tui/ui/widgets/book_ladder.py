@@ -8,7 +8,6 @@ owning pane moves the cursor, sets own-order marks and posts the user's intents.
 from __future__ import annotations
 
 import time
-from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -25,6 +24,7 @@ from alp_tui.api.enums import OrderSide
 from alp_tui.api.models import OrderBook, PairInfo
 from alp_tui.services.format import format_decimal, format_mid, format_percent
 from alp_tui.ui.book_model import BookSnapshot, LadderLevel, LevelKey, changed_levels, snapshot
+from alp_tui.ui.widgets.lines import StripCache, component_fg
 
 __all__ = ["BookLadder"]
 
@@ -107,7 +107,7 @@ class BookLadder(Widget):
         self._waiting_text = "waiting for the order book…"
         self._rows: list[_Row] = []
         self._rows_key: tuple[object, ...] | None = None
-        self._strips: OrderedDict[tuple[object, ...], Strip] = OrderedDict()
+        self._strips = StripCache(_STRIP_CACHE_SIZE)
         self._version = 0
         self.flash_seconds = FLASH_SECONDS
         """How long a changed level stays highlighted."""
@@ -353,15 +353,7 @@ class BookLadder(Widget):
             return Strip.blank(width, self.rich_style)
         row = rows[y]
         key = self._strip_key(row, width, time.monotonic())
-        strip = self._strips.get(key)
-        if strip is None:
-            strip = self._render_row(row, width)
-            self._strips[key] = strip
-            if len(self._strips) > _STRIP_CACHE_SIZE:
-                self._strips.popitem(last=False)
-        else:
-            self._strips.move_to_end(key)
-        return strip
+        return self._strips.get(key, lambda: self._render_row(row, width))
 
     def notify_style_update(self) -> None:
         """Theme or CSS changed: cached strips carry old colours."""
@@ -370,9 +362,7 @@ class BookLadder(Widget):
 
     def _component_fg(self, name: str) -> Style:
         """A component's text colour and attributes, without its background."""
-        full = self.get_component_rich_style(name)
-        partial = self.get_component_rich_style(name, partial=True)
-        return Style(color=full.color) + partial.without_color
+        return component_fg(self, name)
 
     def _component_bg(self, name: str) -> Style:
         """A component's background (blended as the theme says) and text attributes."""

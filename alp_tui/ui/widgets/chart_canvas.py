@@ -7,11 +7,11 @@ The chart pane converts plotext's ANSI output into :class:`Strip` lines in its b
 from __future__ import annotations
 
 from rich.console import Console
-from rich.segment import Segment
-from rich.style import Style
 from rich.text import Text
 from textual.strip import Strip
 from textual.widget import Widget
+
+from alp_tui.ui.widgets.lines import component_fg, message_line
 
 __all__ = ["ChartCanvas", "ansi_to_strips"]
 
@@ -85,15 +85,8 @@ class ChartCanvas(Widget):
         width = self.size.width
         base = self.rich_style
         if self._message is not None:
-            if y == max(0, (self.size.height - 1) // 2):
-                style = base + self._message_style()
-                return Strip([Segment(self._message.center(width)[:width], style)], width)
-            return Strip.blank(width, base)
+            return message_line(self, y, self._message,
+                                base + component_fg(self, "chart-canvas--message"))
         if y >= len(self._lines):
             return Strip.blank(width, base)
         return self._lines[y].apply_style(base).crop_extend(0, width, base)
-
-    def _message_style(self) -> Style:
-        full = self.get_component_rich_style("chart-canvas--message")
-        partial = self.get_component_rich_style("chart-canvas--message", partial=True)
-        return Style(color=full.color) + partial.without_color

@@ -6,7 +6,6 @@ new trades formats and styles two lines; the rest come from the cache.
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,6 +17,7 @@ from textual.widget import Widget
 
 from alp_tui.api.models import PairInfo, PublicTrade
 from alp_tui.services.format import format_decimal
+from alp_tui.ui.widgets.lines import StripCache, component_fg, message_line
 
 __all__ = ["TradeTape"]
 
@@ -80,7 +80,7 @@ class TradeTape(Widget):
         self._ids: set[int] = set()
         self._loaded = False
         self._waiting_text = "waiting for trades…"
-        self._strips: OrderedDict[tuple[object, ...], Strip] = OrderedDict()
+        self._strips = StripCache(_STRIP_CACHE_SIZE)
         self._version = 0
         self._geometry_key: tuple[int, int, int] | None = None
         self._geometry_cached: _Geometry | None = None
@@ -167,11 +167,8 @@ class TradeTape(Widget):
         width = self.size.width
         base = self.rich_style
         if not self._trades:
-            if y == max(0, (self.size.height - 1) // 2):
-                text = "no trades yet" if self._loaded else self._waiting_text
-                style = base + self._fg("trade-tape--message")
-                return Strip([Segment(text.center(width)[:width], style)], width)
-            return Strip.blank(width, base)
+            text = "no trades yet" if self._loaded else self._waiting_text
+            return message_line(self, y, text, base + self._fg("trade-tape--message"))
         geometry = self._geometry(width)
         if y == 0:
             return self._header(geometry, base)
@@ -179,21 +176,11 @@ class TradeTape(Widget):
         if index >= len(self._trades):
             return Strip.blank(width, base)
         trade = self._trades[index]
-        key = (trade.id, geometry)
-        strip = self._strips.get(key)
-        if strip is None:
-            strip = self._render_trade(trade, geometry, base)
-            self._strips[key] = strip
-            if len(self._strips) > _STRIP_CACHE_SIZE:
-                self._strips.popitem(last=False)
-        else:
-            self._strips.move_to_end(key)
-        return strip
+        return self._strips.get((trade.id, geometry),
+                                lambda: self._render_trade(trade, geometry, base))
 
     def _fg(self, name: str) -> Style:
-        full = self.get_component_rich_style(name)
-        partial = self.get_component_rich_style(name, partial=True)
-        return Style(color=full.color) + partial.without_color
+        return component_fg(self, name)
 
     def _header(self, g: _Geometry, base: Style) -> Strip:
         quote = self._pair.quote if self._pair else ""
