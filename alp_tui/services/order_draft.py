@@ -301,6 +301,16 @@ def parse_decimal(text: str, precision: int, *, label: str = "Value") -> Decimal
     return value.quantize(quantum(precision))
 
 
+def _read(errors: dict[str, str], key: str, text: str, precision: int,
+          label: str) -> Decimal | None:
+    """:func:`parse_decimal` for form field ``key``: the value, or None with the error filed."""
+    parsed = parse_decimal(text, precision, label=label)
+    if isinstance(parsed, str):
+        errors[key] = parsed
+        return None
+    return parsed
+
+
 def _parse_enum(enum: type, text: str) -> Any | None:
     try:
         return enum.parse(text)  # type: ignore[attr-defined]
@@ -433,38 +443,25 @@ def build_draft(form: FormInput, ctx: MarketContext) -> DraftResult:
     base_amount: Decimal | None = None
     quote_amount: Decimal | None = None
     if by_quote:
-        parsed = parse_decimal(form.amount, pair.price_precision, label="Amount")
-        if isinstance(parsed, str):
-            errors[AMOUNT] = parsed
-        else:
-            quote_amount = parsed
+        quote_amount = _read(errors, AMOUNT, form.amount, pair.price_precision, "Amount")
     else:
-        parsed = parse_decimal(form.amount, pair.amount_precision, label="Amount")
-        if isinstance(parsed, str):
-            errors[AMOUNT] = parsed
-        elif parsed < pair.minimum_order_size:
+        amount = _read(errors, AMOUNT, form.amount, pair.amount_precision, "Amount")
+        if amount is not None and amount < pair.minimum_order_size:
             errors[AMOUNT] = f"Minimum is {fmt_amount(pair, pair.minimum_order_size)} {pair.base}"
-        elif parsed > pair.maximum_order_size:
+        elif amount is not None and amount > pair.maximum_order_size:
             errors[AMOUNT] = f"Maximum is {fmt_amount(pair, pair.maximum_order_size)} {pair.base}"
         else:
-            base_amount = parsed
+            base_amount = amount
 
     limit_price: Decimal | None = None
     if otype in LIMIT_TYPES:
-        parsed = parse_decimal(form.price, pair.price_precision, label="Price")
-        if isinstance(parsed, str):
-            errors[PRICE] = parsed
-        else:
-            limit_price = parsed
+        limit_price = _read(errors, PRICE, form.price, pair.price_precision, "Price")
 
     stop_price: Decimal | None = None
     stop_op: StopOperator | None = None
     if otype in STOP_TYPES:
-        parsed = parse_decimal(form.stop_price, pair.price_precision, label="Stop price")
-        if isinstance(parsed, str):
-            errors[STOP_PRICE] = parsed
-        else:
-            stop_price = parsed
+        stop_price = _read(errors, STOP_PRICE, form.stop_price, pair.price_precision,
+                           "Stop price")
         if form.stop_operator.strip():
             stop_op = _parse_enum(StopOperator, form.stop_operator)
             if stop_op is None:
