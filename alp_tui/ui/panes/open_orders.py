@@ -17,6 +17,7 @@ from textual.widgets import DataTable, Static
 from alp_tui.api.enums import OrderSide, OrderType
 from alp_tui.api.models import Order, PairInfo
 from alp_tui.feed.state import format_age
+from alp_tui.services.format import format_decimal
 from alp_tui.services.order_draft import fmt
 from alp_tui.services.trading import AccountChange, CancelResult, Outcome, TradingService
 from alp_tui.ui.modals.confirm import ConfirmModal
@@ -72,7 +73,8 @@ class OpenOrdersPane(DataPane):
         table: DataTable[Any] = DataTable(id="orders-table", cursor_type="row",
                                           zebra_stripes=True)
         for key, label in COLUMNS:
-            table.add_column(label, key=key)
+            right = key in ("price", "amount", "filled")  # numbers: right-aligned like the cells
+            table.add_column(Text(label, justify="right") if right else label, key=key)
         yield table
         yield Static(id="orders-result", classes="pane-result")
 
@@ -167,15 +169,15 @@ class OpenOrdersPane(DataPane):
         ap = info.amount_precision if info else 8
         side = Text(order.side.word, style="bold green" if order.side is OrderSide.BID
                     else "bold red")
-        price = fmt(order.price, pp) if order.price is not None else "market"
+        price = format_decimal(order.price, pp) if order.price is not None else "market"
         stop = "" if order.stop_price is None else (
             f"{'≥' if order.stop_operator and order.stop_operator.value == 'GTE' else '≤'}"
-            f"{fmt(order.stop_price, pp)}")
+            f"{format_decimal(order.stop_price, pp)}")
         filled = f"{order.filled_fraction * 100:.1f}%"
         created = order.open_at or order.date
         age = format_age((datetime.now(tz=UTC) - created).total_seconds()) if created else ""
         return (order.pair, side, order.type.value.replace("_", " "), Text(price, justify="right"),
-                stop, Text(fmt(order.amount, ap), justify="right"),
+                stop, Text(format_decimal(order.amount, ap), justify="right"),
                 Text(filled, justify="right"), order.status.value,
                 order.tif.value if order.tif else "", age)
 
