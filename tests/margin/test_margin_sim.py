@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import MarginHost, offer_btc
+from margin_support import MarginHost, offer_btc
 from textual.widgets import Input, Select, Static
 
 from alp_tui.api.client import AlpClient

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from pathlib import Path
 
-from conftest import FakeMarginClient, MarginHost
+from margin_support import FakeMarginClient, MarginHost
 from textual.widgets import DataTable, Input, Select, Static
 
 from alp_tui.api.models import Balance
