@@ -14,7 +14,6 @@ import os
 import re
 import signal
 import sys
-import termios
 import threading
 from collections.abc import Sequence
 from pathlib import Path
@@ -88,7 +87,8 @@ def run_dashboard(args: argparse.Namespace) -> int:
     # Until run_app turns a hangup into a clean exit, let it end the process, even where it
     # was inherited as ignored: a hangup lost in this window would leave the app running
     # on a dead terminal.
-    signal.signal(signal.SIGHUP, signal.SIG_DFL)
+    if hasattr(signal, "SIGHUP"):  # not on Windows
+        signal.signal(signal.SIGHUP, signal.SIG_DFL)
     if args.demo:
         return _run_demo(config, path)
     from alp_tui.api.errors import RequestError
@@ -103,7 +103,9 @@ def run_dashboard(args: argparse.Namespace) -> int:
 
 # What the app exits with when told to stop from outside: SIGTERM is a request to stop
 # (0, as the simulator does); a hangup means the terminal went away (1, anything else).
-STOP_SIGNALS = {signal.SIGTERM: EXIT_OK, signal.SIGHUP: EXIT_ERROR}
+STOP_SIGNALS = {signal.SIGTERM: EXIT_OK}
+if hasattr(signal, "SIGHUP"):  # not on Windows
+    STOP_SIGNALS[signal.SIGHUP] = EXIT_ERROR
 # How long an orderly exit may take after such a signal before the process just ends.
 STOP_GRACE_S = 5.0
 
@@ -142,14 +144,19 @@ def run_app(app: App[object]) -> int:
                 timer.start()
                 watchdog.append(timer)
 
+    handled: list[int] = []
     for signum in STOP_SIGNALS:
-        loop.add_signal_handler(signum, on_signal, signum)
+        try:
+            loop.add_signal_handler(signum, on_signal, signum)
+        except NotImplementedError:  # Windows event loops have no signal handlers
+            continue
+        handled.append(signum)
     try:
         app.run(loop=loop)
     finally:
         for timer in watchdog:
             timer.cancel()
-        for signum in STOP_SIGNALS:
+        for signum in handled:
             loop.remove_signal_handler(signum)
         asyncio.set_event_loop(None)
         loop.close()
@@ -158,6 +165,10 @@ def run_app(app: App[object]) -> int:
 
 def _terminal_gone() -> bool:
     """True when the terminal on stdin has hung up (or there is none)."""
+    try:
+        import termios
+    except ImportError:  # Windows: no hangups to detect
+        return False
     try:
         termios.tcgetattr(sys.__stdin__.fileno())  # type: ignore[union-attr]
     except (termios.error, OSError, ValueError, AttributeError):
