@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import operator
 from decimal import Decimal
 from typing import Any
 
@@ -14,6 +15,7 @@ from textual.widgets import DataTable, Static
 from alp_tui.api.models import Balance, PairInfo, Ticker
 from alp_tui.services.format import format_decimal
 from alp_tui.ui.panes.base import DataPane
+from alp_tui.ui.panes.table_rows import cursor_row_key, sync_rows
 from alp_tui.ui.widgets.pane_status import PaneStatus
 
 COLUMNS = (("wallet", "Wallet"), ("currency", "Currency"), ("total", "Total"),
@@ -141,21 +143,9 @@ class BalancesPane(DataPane):
             wanted[key] = (wallet, b.currency, format_decimal(b.balance, prec),
                            format_decimal(b.reserve, prec), format_decimal(b.available, prec),
                            format_decimal(value, 2))
-        for key in [k for k in self._rows if k not in wanted]:
-            table.remove_row(key)
-            del self._rows[key]
-        for key, cells in wanted.items():
-            old = self._rows.get(key)
-            if old is None:
-                table.add_row(*(Text(c, justify="right") if i >= 2 else c
-                                for i, c in enumerate(cells)), key=key)
-            else:
-                for i, ((col, _label), new, before) in enumerate(zip(COLUMNS, cells, old,
-                                                                     strict=True)):
-                    if new != before:
-                        table.update_cell(key, col, Text(new, justify="right") if i >= 2
-                                          else new)
-            self._rows[key] = cells
+        sync_rows(table, self._rows, wanted, [col for col, _label in COLUMNS],
+                  changed=operator.ne,
+                  cell=lambda i, c: Text(c, justify="right") if i >= 2 else c)
         total, missing = self.portfolio_total()
         text = Text(f"Total ≈ {format_decimal(total, 2)} {VALUE_CCY}", style="bold")
         if missing:
@@ -170,13 +160,9 @@ class BalancesPane(DataPane):
 
     def selected_currency(self) -> str | None:
         """The currency of the row under the cursor."""
-        table = self.query_one("#balances-table", DataTable)
-        if not self._rows or table.cursor_row < 0:
+        if not self._rows:
             return None
-        try:
-            key = table.coordinate_to_cell_key((table.cursor_row, 0)).row_key.value
-        except Exception:
-            return None
+        key = cursor_row_key(self.query_one("#balances-table", DataTable))
         return key.rpartition(":")[2] if key else None
 
     def available_of(self, currency: str, wallet: str = "SPOT") -> Decimal | None:

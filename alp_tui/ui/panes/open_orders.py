@@ -22,6 +22,7 @@ from alp_tui.services.order_draft import fmt
 from alp_tui.services.trading import AccountChange, CancelResult, Outcome, TradingService
 from alp_tui.ui.modals.confirm import ConfirmModal
 from alp_tui.ui.panes.base import DataPane
+from alp_tui.ui.panes.table_rows import cursor_row_key, sync_rows
 from alp_tui.ui.trading_messages import AccountChanged
 from alp_tui.ui.widgets.pane_status import PaneStatus
 
@@ -184,19 +185,8 @@ class OpenOrdersPane(DataPane):
     def _render_rows(self) -> None:
         table = self.query_one("#orders-table", DataTable)
         wanted = {str(o.id): self._cells(o) for o in self.visible_orders()}
-        for key in [k for k in self._rows if k not in wanted]:
-            table.remove_row(key)
-            del self._rows[key]
-        for key, cells in wanted.items():
-            old = self._rows.get(key)
-            if old is None:
-                table.add_row(*cells, key=key)
-            else:
-                for (col, _label), new, before in zip(COLUMNS, cells, old, strict=True):
-                    if str(new) != str(before) or getattr(new, "style", None) != getattr(
-                            before, "style", None):
-                        table.update_cell(key, col, new)
-            self._rows[key] = cells
+        sync_rows(table, self._rows, wanted, [col for col, _label in COLUMNS],
+                  changed=_cell_changed)
         self._refresh_info()
 
     def _refresh_info(self) -> None:
@@ -210,13 +200,9 @@ class OpenOrdersPane(DataPane):
 
     def selected_order(self) -> Order | None:
         """The order under the cursor."""
-        table = self.query_one("#orders-table", DataTable)
-        if not self._rows or table.cursor_row < 0:
+        if not self._rows:
             return None
-        try:
-            key = table.coordinate_to_cell_key((table.cursor_row, 0)).row_key.value
-        except Exception:
-            return None
+        key = cursor_row_key(self.query_one("#orders-table", DataTable))
         return self._orders.get(int(key)) if key else None
 
     # --- actions ----------------------------------------------------------------------
@@ -376,3 +362,9 @@ def _describe(order: Order, info: PairInfo | None) -> Text:
     return Text.assemble(
         (order.side.word, "bold green" if order.side is OrderSide.BID else "bold red"),
         f" {fmt(order.remaining, ap)} {base} at {price} ({order.type.value}, {order.pair})")
+
+
+def _cell_changed(new: Any, before: Any) -> bool:
+    """A cell needs redrawing when its text or its style changed."""
+    return str(new) != str(before) or getattr(new, "style", None) != getattr(
+        before, "style", None)
