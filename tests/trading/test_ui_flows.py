@@ -256,3 +256,17 @@ async def test_market_buy_fill_shows_in_balances(harness: Any, counterparty: Any
         await settle(pilot)
         assert str(table.get_row("SPOT:BTC")[2]) == "2.499000"  # 0.5 less the 0.2% taker fee
         assert order_rows(pilot.app) == 0  # filled at once: nothing left open
+
+
+async def test_keys_typed_after_open_go_to_amount_not_the_prefilled_price(harness: Any) -> None:
+    async with harness.run_test(size=(120, 50)) as pilot:
+        await settle(pilot)
+        await pilot.press("b")
+        await settle(pilot)  # the market context arrives and prefills the last price
+        modal = form(pilot.app)
+        price = modal.query_one("#price", Input).value
+        assert price, "the last price is prefilled"
+        await pilot.press("0", ".", "0", "1")
+        await pilot.pause()
+        assert modal.query_one("#amount", Input).value == "0.01"
+        assert modal.query_one("#price", Input).value == price

@@ -230,6 +230,10 @@ class OrderFormModal(ModalScreen[PlaceResult | None]):
             price_input = self.query_one(f"#{PRICE}", Input)
             if not price_input.value and ctx.last_price:
                 price_input.value = fmt(ctx.last_price, self.pair.price_precision)
+                # Keys typed next would land in front of the prefilled price ("0.0190943.47"):
+                # with a price in place, the amount is what is left to type.
+                if price_input.has_focus:
+                    self.query_one(f"#{AMOUNT}").focus()
         self._revalidate()
 
     # --- reading the form -------------------------------------------------------------
