@@ -62,5 +62,16 @@ async def test_random_text_in_the_form(new_harness: Any, otype: str, side: str,
         await pilot.press("enter")
         await pilot.app.workers.wait_for_complete()
         await pilot.pause()
+        if not sent and isinstance(pilot.app.screen, ConfirmModal):
+            # An order with warnings (e.g. the book can't fill it) asks for a second Enter.
+            assert result_warned(modal)
+            await pilot.press("enter")
+            await pilot.app.workers.wait_for_complete()
+            await pilot.pause()
         assert sent, "the confirmed order was sent"
         assert sent[0].outcome is Outcome.DONE, sent[0].message
+
+
+def result_warned(modal: OrderFormModal) -> bool:
+    """True when the reviewed order carried warnings (so the confirm asks twice)."""
+    return bool(modal.result and modal.result.preview and modal.result.preview.warnings)
