@@ -771,12 +771,7 @@ class AlpClient:
     async def activity(self, currency: str | None = None, start_time: Any = None,
                        end_time: Any = None) -> list[Activity]:
         """GET /accounts/activity: the operation history."""
-        start, end = time_window(start_time, end_time)
-        params = {
-            "currency": None if currency is None else to_currency(currency),
-            "start_time": start,
-            "end_time": end,
-        }
+        params = _currency_window(currency, start_time, end_time)
         return await self._get(list[Activity], "/accounts/activity", params, private=True)
 
     # =================================================================================
@@ -790,12 +785,7 @@ class AlpClient:
     async def deposits(self, currency: str | None = None, start_time: Any = None,
                        end_time: Any = None) -> list[Deposit]:
         """GET /deposit: deposit history."""
-        start, end = time_window(start_time, end_time)
-        params = {
-            "currency": None if currency is None else to_currency(currency),
-            "start_time": start,
-            "end_time": end,
-        }
+        params = _currency_window(currency, start_time, end_time)
         return await self._get(list[Deposit], "/deposit", params, private=True)
 
     async def withdraw_methods(self, currency: str) -> list[WithdrawMethod]:
@@ -829,12 +819,7 @@ class AlpClient:
     async def withdrawals(self, currency: str | None = None, start_time: Any = None,
                           end_time: Any = None) -> list[Withdrawal]:
         """GET /withdraw: withdrawal history."""
-        start, end = time_window(start_time, end_time)
-        params = {
-            "currency": None if currency is None else to_currency(currency),
-            "start_time": start,
-            "end_time": end,
-        }
+        params = _currency_window(currency, start_time, end_time)
         return await self._get(list[Withdrawal], "/withdraw", params, private=True)
 
     # =================================================================================
@@ -1136,4 +1121,15 @@ def _status_error_name(status: int) -> str:
     return {400: "ValidationError", 401: "AuthError", 403: "ForbiddenError",
             404: "NotFoundError", 429: "RateLimitedError"}.get(
         status, "ServerError" if status >= 500 else "ValidationError")
+
+
+def _currency_window(currency: str | None, start_time: Any, end_time: Any) -> dict[str, Any]:
+    """Query of the currency-filtered history endpoints (activity, deposits, withdrawals):
+    the currency checked and the 30-day window resolved before anything is sent."""
+    start, end = time_window(start_time, end_time)
+    return {
+        "currency": None if currency is None else to_currency(currency),
+        "start_time": start,
+        "end_time": end,
+    }
 
