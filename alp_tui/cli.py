@@ -65,6 +65,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--demo", action="store_true",
                         help="run against the built-in simulator with a demo account")
     parser.add_argument("--pair", help="pair selected at start, e.g. BTC_USDT")
+    parser.add_argument("--no-stream", dest="stream", action="store_false",
+                        help="poll over REST only, without the WebSocket feed")
     parser.add_argument("--config", type=Path, help="config file (default: %(default)s)",
                         default=None)
     parser.add_argument("--version", action="version", version=f"alp-tui {__version__}")
@@ -90,12 +92,12 @@ def run_dashboard(args: argparse.Namespace) -> int:
     if hasattr(signal, "SIGHUP"):  # not on Windows
         signal.signal(signal.SIGHUP, signal.SIG_DFL)
     if args.demo:
-        return _run_demo(config, path)
+        return _run_demo(config, path, stream=args.stream)
     from alp_tui.api.errors import RequestError
     from alp_tui.ui.app import create_app
 
     try:
-        app = create_app(config, mode="live", config_path=path, stream=True)
+        app = create_app(config, mode="live", config_path=path, stream=args.stream)
     except RequestError as exc:
         raise ConfigError(f"{path}: exchange.base_url: {exc}") from None
     return run_app(app)
@@ -186,7 +188,7 @@ def _detach_from_terminal() -> None:
         os.close(null)
 
 
-def _run_demo(config: Config, path: Path) -> int:
+def _run_demo(config: Config, path: Path, *, stream: bool = True) -> int:
     from alp_tui.sim.server import SimServer
     from alp_tui.ui.app import create_app
 
@@ -200,7 +202,7 @@ def _run_demo(config: Config, path: Path) -> int:
             api_secret=server.api_secret,
             mode="demo",
             config_path=path if path.exists() else None,
-            stream=True,
+            stream=stream,
         )
         return run_app(app)
     finally:

@@ -88,3 +88,21 @@ def test_sim_subcommand_is_dispatched(monkeypatch):
     monkeypatch.setattr(sim_cli, "main", lambda argv: seen.append(list(argv)) or 0)
     assert cli.main(["sim", "--port", "0"]) == 0
     assert seen == [["--port", "0"]]
+
+
+@pytest.mark.parametrize(("argv", "streams"), [([], True), (["--no-stream"], False)])
+def test_demo_streams_unless_told_not_to(monkeypatch, tmp_path, argv, streams):
+    import alp_tui.ui.app as ui_app
+
+    built: list[bool] = []
+
+    def fake_create_app(config, **kw):
+        built.append(kw["stream"])
+        return object()
+
+    monkeypatch.setattr(ui_app, "create_app", fake_create_app)
+    monkeypatch.setattr(cli, "run_app", lambda app: 0)
+    config = tmp_path / "c.toml"
+    config.write_text("")
+    assert cli.main(["--demo", "--config", str(config), *argv]) == 0
+    assert built == [streams]
