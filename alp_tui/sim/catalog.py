@@ -113,7 +113,8 @@ def quote_usd_rate(currency: str) -> Decimal:
     """Rough USD value of a quote currency at listing prices (for sizing activity)."""
     if currency in ("USDT", "USDC"):
         return D(1)
-    return PAIR_BY_NAME[f"{currency}_USDT"].start_price
+    spec = PAIR_BY_NAME.get(f"{currency}_USDT")
+    return spec.start_price if spec is not None else D(1)
 
 
 # Default fee schedule: the entry with the highest priority that matches applies.

@@ -68,7 +68,10 @@ Extensions beyond the wire (for the CLI, the demo and tests): ``margin_level()``
 ``set_last_price(pair, price)`` / ``move_market(pair, factor)`` (trade the market to a
 price, then run margin checks), ``simulate_deposit(account, currency, amount)``,
 ``totals()`` (every currency over all wallets), ``accounts_list()``, and the market-life
-helpers ``last_price()``, ``is_resting()``, ``system_order()``.
+helpers ``last_price()``, ``is_resting()``, ``system_order()``. For paper mode (see
+:mod:`alp_tui.paper`): the listing (``pairs``, ``currencies``, ``fee_schedule``) can be given
+instead of the catalog's, ``apply_market_price()`` sets a last price from outside and
+``transact(fn)`` runs a driver's helper calls as one exchange call.
 """
 
 from __future__ import annotations
@@ -78,7 +81,7 @@ import logging
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from decimal import ROUND_DOWN, Context, Decimal, localcontext
@@ -99,7 +102,7 @@ from alp_tui.api.enums import (
 )
 from alp_tui.sim import catalog
 from alp_tui.sim.candles import CandleSeries, backfill_pair
-from alp_tui.sim.catalog import CURRENCIES, PAIR_BY_NAME, PAIRS, PairSpec
+from alp_tui.sim.catalog import CURRENCIES, PAIRS, CurrencySpec, FeeEntry, PairSpec
 from alp_tui.sim.engine import Fill, Order, OrderBook
 from alp_tui.sim.errors import SimError
 from alp_tui.sim.funding import Funding
@@ -172,6 +175,7 @@ DEMO_FUNDS = {
 }
 
 _F = TypeVar("_F", bound=Callable[..., Any])
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -250,7 +254,18 @@ class Exchange:
         state_path: str = ":memory:",
         clock: Callable[[], float] | None = None,
         market_life: bool = True,
+        pairs: Sequence[PairSpec] | None = None,
+        currencies: Sequence[CurrencySpec] | None = None,
+        fee_schedule: Sequence[FeeEntry] | None = None,
     ) -> None:
+        # What is listed: the catalog's unless given (paper mode lists the live exchange's).
+        self.pair_specs: tuple[PairSpec, ...] = tuple(PAIRS if pairs is None else pairs)
+        self.pair_by_name = {p.name: p for p in self.pair_specs}
+        self.currency_specs: tuple[CurrencySpec, ...] = tuple(
+            CURRENCIES if currencies is None else currencies)
+        self.currency_by_name = {c.short_name: c for c in self.currency_specs}
+        self.fee_schedule: tuple[FeeEntry, ...] = tuple(
+            catalog.FEE_SCHEDULE if fee_schedule is None else fee_schedule)
         self._lock = threading.RLock()
         self._depth = 0
         self._clock = clock or time.time
@@ -262,17 +277,17 @@ class Exchange:
         self.ledger = Ledger(self._next_id, self._wallet_changed)
         self.ledger.quiet_accounts.update(SYSTEM_ACCOUNTS)
         self.books: dict[str, OrderBook] = {p.name: OrderBook(p.name, p.amount_step)
-                                            for p in PAIRS}
+                                            for p in self.pair_specs}
         self._orders: dict[int, Order] = {}  # user orders, open and done
         self.orders_by_account: dict[int, list[Order]] = {}
         # Latest order per (account, client_order_id): uniqueness among open orders.
         self._by_client_id: dict[tuple[int, str], Order] = {}
-        self.stops: dict[str, dict[int, Order]] = {p.name: {} for p in PAIRS}
+        self.stops: dict[str, dict[int, Order]] = {p.name: {} for p in self.pair_specs}
         self.expiring: dict[int, Order] = {}
-        self.last: dict[str, Decimal] = {p.name: p.start_price for p in PAIRS}
-        self.last_ts: dict[str, float] = {p.name: 0.0 for p in PAIRS}
+        self.last: dict[str, Decimal] = {p.name: p.start_price for p in self.pair_specs}
+        self.last_ts: dict[str, float] = {p.name: 0.0 for p in self.pair_specs}
         self.public_trades: dict[str, deque[dict[str, Any]]] = {
-            p.name: deque(maxlen=TRADES_KEPT) for p in PAIRS}
+            p.name: deque(maxlen=TRADES_KEPT) for p in self.pair_specs}
         self.records: dict[str, dict[int, list[Record]]] = {}
         # Change journal of the current call: what to persist and whom to tell.
         self._dirty: dict[tuple[str, int], Any] = {}
@@ -284,10 +299,10 @@ class Exchange:
         self._dirty_wallets: dict[int, Wallet] = {}
         self._store = Store(state_path)
         self.candles: dict[tuple[str, int], CandleSeries] = {}
-        self._pair_series: dict[str, list[CandleSeries]] = {p.name: [] for p in PAIRS}
+        self._pair_series: dict[str, list[CandleSeries]] = {p.name: [] for p in self.pair_specs}
         self._history_done: set[str] = set()
         self._key_ids: dict[str, int] = {}
-        for spec in PAIRS:
+        for spec in self.pair_specs:
             for interval in ChartInterval:
                 series = CandleSeries(interval.seconds, [])
                 self.candles[(spec.name, interval.seconds)] = series
@@ -320,7 +335,7 @@ class Exchange:
                 self._depth += 1
                 try:
                     self.life = MarketLife(self, MAKER_ID, TAKER_ID, self.seed)
-                    for spec in PAIRS:
+                    for spec in self.pair_specs:
                         self.life.requote(self.life.pairs[spec.name], now - WARMUP_STEPS)
                     # A short warm-up in the recent past, so the trade tape is not empty.
                     for i in range(WARMUP_STEPS, 0, -1):
@@ -480,7 +495,7 @@ class Exchange:
         for row in loaded.get("order", []):
             order = self._order_from_store(row)
             self._index_order(order)
-            if order.status.is_open:
+            if order.status.is_open and order.pair in self.books:  # else no longer listed
                 if order.type in (T_STOP_LIMIT, T_STOP_MARKET) and \
                         order.status is S_PENDING:
                     self.stops[order.pair][order.id] = order
@@ -533,7 +548,7 @@ class Exchange:
 
     def _fund_system(self, account_id: int, now: float) -> None:
         value = SYSTEM_FUNDING_USDT[account_id]
-        for cur in CURRENCIES:
+        for cur in self.currency_specs:
             rate = self._rate(cur.short_name) or Decimal(1)
             amount = (value / rate).quantize(Decimal(1), rounding=ROUND_DOWN)
             wallet = self.ledger.get(account_id, W_SPOT, cur.short_name, now=now)
@@ -551,7 +566,7 @@ class Exchange:
     def system_order(self, account_id: int, pair: str, is_bid: bool, type: OrderType,
                      amount: Decimal, price: Decimal | None, now: float) -> Order | None:
         """Place a market-life order without validation or history; None if unfunded."""
-        spec = PAIR_BY_NAME[pair]
+        spec = self.pair_by_name[pair]
         order = Order(id=self._next_id("order"), account_id=account_id, pair=pair,
                       is_bid=is_bid, type=type, amount=amount, price=price, created_at=now,
                       system=True)
@@ -590,7 +605,7 @@ class Exchange:
                                      "parent_id": parent_id}
         self._mark("account", account_id, self._accounts[account_id])
         for currency, amount in (funds or {}).items():
-            if currency not in catalog.CURRENCY_BY_NAME:
+            if currency not in self.currency_by_name:
                 raise SimError.field("currency", f"unknown currency {currency}")
             self._credit_external(account_id, currency, Decimal(amount), "DEPOSIT", now)
         return account_id
@@ -687,7 +702,7 @@ class Exchange:
     def _spec(self, pair: str | None) -> PairSpec:
         if not pair:
             raise SimError(400, "pair not found")
-        spec = PAIR_BY_NAME.get(normalize_pair(pair))
+        spec = self.pair_by_name.get(normalize_pair(pair))
         if spec is None:
             raise SimError(400, "pair not found")
         return spec
@@ -710,7 +725,7 @@ class Exchange:
         for all intervals of the pair at once, on first use)."""
         if pair not in self._history_done:
             self._history_done.add(pair)
-            history = backfill_pair(PAIR_BY_NAME[pair], self._history_end,
+            history = backfill_pair(self.pair_by_name[pair], self._history_end,
                                     self._start_prices[pair], self.seed)
             for level, candles in history.items():
                 self.candles[(pair, level)].merge_history(candles)
@@ -768,13 +783,13 @@ class Exchange:
     def currencies(self) -> Json:
         """Listed currencies."""
         return [{"sign": c.sign, "short_name": c.short_name, "name": c.name,
-                 "precision": c.precision} for c in CURRENCIES]
+                 "precision": c.precision} for c in self.currency_specs]
 
     @_api
     def currency_rates(self) -> Json:
         """``{"BTC": "91250.00000000", ...}``: value in USDT, as strings."""
         out: dict[str, str] = {}
-        for cur in CURRENCIES:
+        for cur in self.currency_specs:
             rate = self._rate(cur.short_name)
             if rate is not None:
                 out[cur.short_name] = str(rate.quantize(Decimal("1e-8")))
@@ -785,7 +800,7 @@ class Exchange:
         """Listed pairs, optionally filtered by base and/or quote currency."""
         c1 = currency1.upper() if currency1 else None
         c2 = currency2.upper() if currency2 else None
-        return [p.public() for p in PAIRS
+        return [p.public() for p in self.pair_specs
                 if (c1 is None or p.base == c1) and (c2 is None or p.quote == c2)]
 
     @_api
@@ -794,7 +809,7 @@ class Exchange:
         now = self._now()
         if pair:
             return self._ticker(self._spec(pair), now)
-        return [self._ticker(spec, now) for spec in PAIRS]
+        return [self._ticker(spec, now) for spec in self.pair_specs]
 
     @_api
     def orderbook(self, pair: str, group: bool = False, limit_buy: int | None = None,
@@ -866,7 +881,7 @@ class Exchange:
     def fees(self, account_id: int) -> Json:
         """The fee schedule that applies to the account."""
         self._account(account_id)
-        return [entry.public(account_id) for entry in catalog.FEE_SCHEDULE]
+        return [entry.public(account_id) for entry in self.fee_schedule]
 
     def _order_public(self, o: Order) -> dict[str, Any]:
         # Division would run to the full 60-digit context; 8 decimals is plenty.
@@ -1011,7 +1026,7 @@ class Exchange:
     def _wallet_for(self, order: Order, currency: str, now: float) -> Wallet:
         wallets = order.wallets
         if wallets is None:
-            spec = PAIR_BY_NAME[order.pair]
+            spec = self.pair_by_name[order.pair]
             get = self.ledger.get
             wallets = order.wallets = (
                 get(order.account_id, order.wallet_type, spec.base, order.wallet_pair, now),
@@ -1026,7 +1041,7 @@ class Exchange:
 
     def _release(self, order: Order, now: float) -> None:
         if order.hold > 0:
-            spec = PAIR_BY_NAME[order.pair]
+            spec = self.pair_by_name[order.pair]
             wallet = self._wallet_for(order, spec.quote if order.is_bid else spec.base, now)
             self.ledger.apply(wallet, ZERO, -order.hold, "ORDER_RELEASE", now)
             order.hold = ZERO
@@ -1040,7 +1055,7 @@ class Exchange:
         self._account(account_id)
         now = self._now()
         o = self._validate_order(account_id, order, now)
-        spec = PAIR_BY_NAME[o.pair]
+        spec = self.pair_by_name[o.pair]
         hold_currency = spec.quote if o.is_bid else spec.base
         hold = self._hold_needed(o, spec)
         wallet = self._wallet_for(o, hold_currency, now)
@@ -1287,7 +1302,7 @@ class Exchange:
             return ZERO
         entry = self._fee_cache.get(pair)
         if entry is None:
-            entry = self._fee_cache[pair] = catalog.fee_rates(pair)
+            entry = self._fee_cache[pair] = catalog.fee_rates(pair, self.fee_schedule)
         return entry.maker_fee_rate if maker else entry.taker_fee_rate
 
     def _settle(self, taker: Order, fill: Fill, now: float) -> None:
@@ -1297,7 +1312,7 @@ class Exchange:
         qty = fill.amount
         price = fill.price
         value = qty * price
-        spec = PAIR_BY_NAME[taker.pair]
+        spec = self.pair_by_name[taker.pair]
         ledger = self.ledger
         fees_due = self._fees_due
         taker.remaining -= qty
@@ -1565,6 +1580,30 @@ class Exchange:
         if self.life is not None:
             self.life.pairs[spec.name].fair = float(price)
         self.margin.step(now)
+
+    @_api
+    def apply_market_price(self, pair: str, price: Decimal, ts: float | None = None) -> None:
+        """Extension: the market's last price is now ``price``, set from outside (paper mode
+        follows the live exchange). Stops trigger at it and valuations (margin, rates) use
+        it; unlike ``set_last_price`` it trades nothing by itself. A price <= 0 (a pair
+        without trades) is ignored."""
+        spec = self._spec(pair)
+        if price <= 0:
+            return
+        now = self._now()
+        self.last[spec.name] = Decimal(price)
+        self.last_ts[spec.name] = now if ts is None else ts
+        self._dirty[("meta", 0)] = None
+        if self.stops[spec.name]:
+            self._check_stops(spec.name, now)
+
+    @_api
+    def transact(self, fn: Callable[[], _T]) -> _T:
+        """Extension: run ``fn()`` as one exchange call — under the lock, its changes
+        written in one transaction and the listeners told at the end — for drivers outside
+        this module that use the market-life helpers (``system_order``,
+        ``cancel_system_order``, ``is_resting``), such as paper mode's book mirror."""
+        return fn()
 
     @_api
     def move_market(self, pair: str, factor: Decimal) -> None:

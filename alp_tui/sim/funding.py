@@ -21,7 +21,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from alp_tui.api.enums import DepositStatus, WalletType, WithdrawalStatus
-from alp_tui.sim.catalog import CURRENCY_BY_NAME, NETWORK_BY_ID, NetworkSpec, networks_for
+from alp_tui.sim.catalog import NETWORK_BY_ID, NetworkSpec, networks_for
 from alp_tui.sim.errors import SimError
 from alp_tui.sim.ledger import HOUSE_ID, Record, rfc3339
 
@@ -59,7 +59,7 @@ class Funding:
     # --- methods -----------------------------------------------------------------------
     def _currency(self, currency: str) -> str:
         code = (currency or "").upper()
-        if code not in CURRENCY_BY_NAME:
+        if code not in self.ex.currency_by_name:
             raise SimError.field("currency", f"unknown currency {currency!r}")
         return code
 

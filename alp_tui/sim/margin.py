@@ -30,7 +30,6 @@ from decimal import ROUND_CEILING, ROUND_DOWN, Decimal
 from typing import TYPE_CHECKING, Any
 
 from alp_tui.api.enums import LoanType, MarginDirection, WalletType
-from alp_tui.sim.catalog import CURRENCY_BY_NAME
 from alp_tui.sim.errors import SimError
 from alp_tui.sim.ledger import HOUSE_ID, LENDER_ID, Record, Wallet, rfc3339
 
@@ -83,7 +82,7 @@ class MarginDesk:
         if not wtype.is_margin:
             raise SimError.field("wallet_type", "must be CROSS_MARGIN or ISOLATED_MARGIN")
         code = (currency or "").upper()
-        if code not in CURRENCY_BY_NAME:
+        if code not in self.ex.currency_by_name:
             raise SimError.field("currency", f"unknown currency {currency!r}")
         pair_name = None
         if wtype is WalletType.ISOLATED_MARGIN:

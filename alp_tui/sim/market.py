@@ -18,7 +18,7 @@ from decimal import ROUND_CEILING, ROUND_DOWN, ROUND_FLOOR, Decimal
 from typing import TYPE_CHECKING
 
 from alp_tui.api.enums import OrderType
-from alp_tui.sim.catalog import PAIRS, PairSpec
+from alp_tui.sim.catalog import PairSpec
 from alp_tui.sim.engine import Order
 
 if TYPE_CHECKING:
@@ -71,7 +71,7 @@ class MarketLife:
         self.maker_id = maker_id
         self.taker_id = taker_id
         self.pairs: dict[str, PairLife] = {}
-        for spec in PAIRS:
+        for spec in exchange.pair_specs:
             rng = random.Random(f"life:{seed}:{spec.name}")
             self.pairs[spec.name] = PairLife(spec, exchange.last_price(spec.name), rng)
         self.last_step: float | None = None
