@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import httpx
+
 
 class AlpError(Exception):
     """Base of every error the client raises."""
@@ -82,3 +84,25 @@ class ServerError(AlpError):
 
 class BadResponseError(AlpError):
     """The answer was not what the endpoint returns: malformed JSON, wrong shape or type."""
+
+
+# How the client words a NetworkError for a connection that was never made.
+_NEVER_SENT = ("Could not connect", "Timed out connecting", "No free connection")
+
+
+def answer_may_be_lost(exc: BaseException) -> bool:
+    """True when the request may have reached the exchange but its answer did not reach us.
+
+    Such a request must never be sent again blindly: look it up in the exchange's lists
+    instead. A refusal (4xx) or a connection that was never made is not a lost answer.
+    """
+    if isinstance(exc, RequestTimeoutError | ServerError | BadResponseError):
+        return True
+    if isinstance(exc, NetworkError):
+        # A connection that was never made (refused, connect timeout, no free connection)
+        # never carried the request; any other network failure may have.
+        cause = exc.__cause__
+        if isinstance(cause, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout):
+            return False
+        return not str(exc).startswith(_NEVER_SENT)
+    return False

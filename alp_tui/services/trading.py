@@ -18,22 +18,17 @@ import time
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any, Literal, Protocol
+from typing import Any, Literal
 
-import httpx
-
-from alp_tui.api.enums import OrderSide, OrderStatus, OrderType, SideEffect, TimeInForce
+from alp_tui.api.enums import OrderStatus, OrderType, SideEffect, TimeInForce
 from alp_tui.api.errors import (
     AlpError,
-    BadResponseError,
     ForbiddenError,
-    NetworkError,
-    RequestTimeoutError,
-    ServerError,
     ValidationError,
+    answer_may_be_lost,
 )
 from alp_tui.api.models import (
     Balance,
@@ -58,16 +53,6 @@ WITHDRAW_PERMISSION_HELP = (
     "withdrawal. Create a key with “Can Withdraw” ticked at alp.com/en/profile/api and put "
     "it in the config; trading keys never need it."
 )
-
-
-class ClientLike(Protocol):
-    """The part of :class:`alp_tui.api.client.AlpClient` the service uses."""
-
-    async def place_order(self, **kwargs: Any) -> list[int]: ...
-    async def cancel_orders(self, order_ids: Any = None, all: bool = False,
-                            pair: Any = None) -> dict[int, OrderStatus]: ...
-    async def orders(self, pair: Any = None, open_only: Any = None, side: Any = None,
-                     start_time: Any = None, end_time: Any = None) -> list[Order]: ...
 
 
 class Outcome(StrEnum):
@@ -97,23 +82,6 @@ def describe_error(exc: BaseException) -> str:
     if isinstance(exc, AlpError):
         return str(exc) or type(exc).__name__
     return f"Unexpected error: {type(exc).__name__}"
-
-
-def _answer_lost(exc: BaseException) -> bool:
-    """True when the request may have reached the exchange but its answer did not reach us."""
-    if isinstance(exc, RequestTimeoutError | ServerError | BadResponseError):
-        return True
-    if isinstance(exc, NetworkError):
-        # A connection that was never made (refused, connect timeout, no free connection)
-        # never carried the request; any other network failure may have.
-        cause = exc.__cause__
-        if isinstance(cause, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout):
-            return False
-        return not str(exc).startswith(_NEVER_SENT)
-    return False
-
-
-_NEVER_SENT = ("Could not connect", "Timed out connecting", "No free connection")
 
 
 # --- result objects -----------------------------------------------------------------------
@@ -328,7 +296,7 @@ class TradingService:
             return PlaceResult(Outcome.REJECTED, f"Refused: {exc}", coid,
                                field_errors=errors, entry_id=entry)
         except AlpError as exc:
-            if not _answer_lost(exc):
+            if not answer_may_be_lost(exc):
                 self.journal.failed(entry, describe_error(exc))
                 return PlaceResult(Outcome.REJECTED, f"Not placed: {describe_error(exc)}",
                                    coid, entry_id=entry)
@@ -455,7 +423,7 @@ class TradingService:
             answer = await self.client.cancel_orders(**kwargs)
         except AlpError as exc:
             why = describe_error(exc)
-            if not _answer_lost(exc):
+            if not answer_may_be_lost(exc):
                 self.journal.failed(entry, why)
                 return CancelResult(Outcome.REJECTED, f"Not cancelled: {why}", entry_id=entry)
             statuses = await self.order_statuses(expected, pair)
@@ -581,7 +549,7 @@ class TradingService:
                                   field_errors=errors, entry_id=entry)
         except AlpError as exc:
             why = describe_error(exc)
-            if not _answer_lost(exc):
+            if not answer_may_be_lost(exc):
                 self.journal.failed(entry, why)
                 return WithdrawResult(Outcome.REJECTED, f"Not requested: {why}", coid,
                                       entry_id=entry)
@@ -720,14 +688,3 @@ def _jsonable(value: Any) -> Any:
     if hasattr(value, "model_dump"):
         return value.model_dump(mode="json")
     return value if isinstance(value, int | str | list | dict | None) else str(value)
-
-
-def side_word(side: OrderSide) -> str:
-    """BUY or SELL."""
-    return side.word
-
-
-def window_30d(end: datetime | None = None) -> tuple[datetime, datetime]:
-    """A 30-day window ending at ``end`` (default now, UTC)."""
-    end = end or datetime.now(tz=UTC)
-    return end - timedelta(days=30), end
