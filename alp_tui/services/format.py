@@ -16,6 +16,7 @@ __all__ = [
     "format_percent",
     "format_signed_percent",
     "quantum",
+    "typed_matches",
 ]
 
 _QUANTA: dict[int, Decimal] = {}
@@ -95,3 +96,15 @@ def format_compact(value: Decimal | None, places: int = 2) -> str:
         if magnitude >= threshold:
             return f"{format_decimal(value / threshold, 2, thousands=False)}{suffix}"
     return format_decimal(value, places)
+
+
+def typed_matches(typed: str, expected: str) -> bool:
+    """True when ``typed`` is ``expected``: the same number (``1`` for ``1.000000``, and
+    separators ignored) or, for a word, the same word in any case."""
+    typed, expected = typed.strip(), expected.strip()
+    if not typed:
+        return False
+    try:
+        return Decimal(typed.replace(",", "")) == Decimal(expected.replace(",", ""))
+    except (InvalidOperation, ValueError):
+        return typed.casefold() == expected.casefold()

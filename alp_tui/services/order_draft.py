@@ -73,7 +73,8 @@ _MAX_INTEGER_DIGITS = 15
 @dataclass(frozen=True)
 class GuardSettings:
     """Fat-finger thresholds: flag an order using more than ``max_balance_share`` of the
-    available balance, or priced more than ``max_price_deviation_pct`` per cent from last."""
+    available balance, or priced to cross the book more than ``max_price_deviation_pct`` per
+    cent beyond the best opposite price (or a market order slipping that far)."""
 
     max_balance_share: Decimal = Decimal("0.5")
     max_price_deviation_pct: Decimal = Decimal("10")
@@ -222,6 +223,14 @@ class Preview:
     est_base: Decimal | None = None
     book_short: bool = False
     warnings: tuple[str, ...] = ()
+    # The fat-finger flags among ``warnings``: with any, a plain Enter cannot send the order;
+    # the confirm step asks for the amount to be typed.
+    guard: tuple[str, ...] = ()
+
+    @property
+    def needs_typed_confirm(self) -> bool:
+        """True when the order is unusual enough that Enter alone must not send it."""
+        return bool(self.guard)
 
 
 @dataclass(frozen=True)
@@ -512,6 +521,7 @@ def _preview(
     pair = ctx.pair
     errors: dict[str, str] = {}
     warnings: list[str] = []
+    guard_flags: list[str] = []  # fat-finger: the confirm step asks for the amount typed
     total: Decimal | None = None
     est_base: Decimal | None = base_amount
     avg: Decimal | None = None
@@ -592,26 +602,50 @@ def _preview(
                 )
             elif have > 0 and need > have * ctx.guard.max_balance_share:
                 share = need / have * 100
-                warnings.append(f"Uses {share:.0f}% of your available {unit}")
+                guard_flags.append(f"Uses {share:.0f}% of your available {unit}")
 
-    # Price far from last.
-    last = ctx.last_price
-    if last and last > 0:
-        for label, price in (("Price", limit_price), ("Stop price", stop_price)):
-            if price is None:
-                continue
-            dev = (price - last) / last * 100
-            if abs(dev) > ctx.guard.max_price_deviation_pct:
-                where = "above" if dev > 0 else "below"
-                warnings.append(
-                    f"{label} is {abs(dev):.1f}% {where} last {fmt_price(pair, last)}"
-                )
+    # Price: only an order that would cross the book far beyond the touch is flagged. A
+    # resting (passive) order, a bid at or below the best bid or an ask at or above the best
+    # ask, cannot fill at a bad price, so it never warns however far it is from last.
+    cross = _crossing_pct(ctx, side, otype, limit_price, stop_price)
+    if cross is not None and cross > ctx.guard.max_price_deviation_pct:
+        ref_word = "the stop price" if otype is OrderType.STOP_LIMIT else (
+            "the best ask" if side is OrderSide.BID else "the best bid")
+        if otype is OrderType.LIMIT and best_price(ctx.book, side) is None:
+            ref_word = "last"
+        where = "above" if side is OrderSide.BID else "below"
+        guard_flags.append(f"Price is {cross:.1f}% {where} {ref_word}: it would cross "
+                           "the book")
     if slippage is not None and slippage > ctx.guard.max_price_deviation_pct:
-        warnings.append(f"Estimated slippage {slippage:.1f}%")
+        guard_flags.append(f"Estimated slippage {slippage:.1f}%")
+    warnings.extend(guard_flags)
 
     preview = Preview(total=total, fee=fee, fee_rate=rate, is_maker=is_maker, avg_price=avg,
-                      slippage_pct=slippage, est_base=est_base, book_short=short)
+                      slippage_pct=slippage, est_base=est_base, book_short=short,
+                      guard=tuple(guard_flags))
     return preview, errors, warnings
+
+
+def _crossing_pct(ctx: MarketContext, side: OrderSide, otype: OrderType,
+                  limit_price: Decimal | None, stop_price: Decimal | None) -> Decimal | None:
+    """How far (per cent) a limit price reaches through the book; None when passive.
+
+    A limit order is measured against the best opposite price (the best ask for a buy), or
+    the last price when the book is unknown; a stop-limit against its own stop price, which
+    is where the market will be when it triggers.
+    """
+    if limit_price is None or otype not in LIMIT_TYPES:
+        return None
+    if otype is OrderType.STOP_LIMIT:
+        ref = stop_price
+    else:
+        ref = best_price(ctx.book, side) or ctx.last_price
+    if ref is None or ref <= 0:
+        return None
+    reach = (limit_price - ref) if side is OrderSide.BID else (ref - limit_price)
+    if reach <= 0:
+        return None
+    return reach / ref * 100
 
 
 def form_errors_from_server(field_errors: dict[str, str]) -> dict[str, str]:

@@ -1,6 +1,7 @@
 """Order entry through the real dashboard: the amounts typed are used as Decimal, and the
 fat-finger guard flags an order using more than the configured share of the balance or
-priced far from the last price, on the confirm step, before anything is sent."""
+priced to cross the book far beyond the touch; such an order is sent only once its amount
+is typed on the confirm step (Enter alone never passes it). Passive orders never warn."""
 
 from __future__ import annotations
 
@@ -58,43 +59,50 @@ async def _back_out(pilot: Any, app: Any) -> None:
                      what="form closed")
 
 
-async def test_guard_flags_fat_fingers_and_asks_twice(sim_server: SimServer,
-                                                     tmp_path: Path) -> None:
+async def test_guard_flags_fat_fingers_and_asks_for_the_amount_typed(
+        sim_server: SimServer, tmp_path: Path) -> None:
     app = dashboard(sim_server, keys=True)
     app.journal_path = tmp_path / "journal.sqlite3"
     async with app.run_test(size=SIZE) as pilot:
-        # an ordinary order: no warning
+        # a resting bid far below the market: passive, so no warning at all
         await _open_form(pilot, app)
         last = app.market.ticker()
-        price = (last.last * Decimal("0.99")).quantize(Decimal("0.01")) if last else "90000"
-        body = await _review(pilot, app, "0.01", str(price))
+        low = (last.last * Decimal("0.85")).quantize(Decimal("0.01")) if last else "80000"
+        body = await _review(pilot, app, "0.01", str(low))
         assert "⚠" not in body
+        assert not app.screen.query("#confirm-typed")
         await _back_out(pilot, app)
-        # 1 BTC at 55,000: 55 % of the 100,000 USDT balance, and ~40 % below the last price
+        # 1 BTC at 55,000: passive too, but 55 % of the 100,000 USDT balance
         body = await _review(pilot, app, "1", "55000")
-        assert "⚠" in body
-        assert "below last" in body and "Uses" in body and "USDT" in body
-        await pilot.press("enter")  # the first Enter only arms: asks to confirm again
-        await pilot.pause()
+        assert "Uses" in body and "USDT" in body and "below last" not in body
         confirm = app.screen
-        assert isinstance(confirm, ConfirmModal)
-        assert "Enter again" in str(confirm.query_one("#confirm-status", Static).render())
+        assert isinstance(confirm, ConfirmModal) and confirm.query("#confirm-typed")
+        for _ in range(3):  # no number of Enters sends it
+            await pilot.press("enter")
+            await pilot.pause()
+        assert app.screen is confirm
+        assert "type 1" in str(confirm.query_one("#confirm-status", Static).render())
         assert ledger_orders(sim_server) == []
+        await pilot.press("9", "enter")  # the wrong amount: still nothing
+        await pilot.pause()
+        assert ledger_orders(sim_server) == [] and app.screen is confirm
         await _back_out(pilot, app)
         assert ledger_orders(sim_server) == []
-        # a flagged order the user does mean: the second Enter sends it, once
-        body = await _review(pilot, app, "0.01", "55000")
-        assert "below last" in body
-        await pilot.press("enter")
+        # a buy priced far through the book: flagged; typing the amount sends it, once
+        ask = app.market.ticker()
+        high = ((ask.last if ask else Decimal("90000")) * 3).quantize(Decimal("0.01"))
+        body = await _review(pilot, app, "0.01", str(high))
+        assert "would cross the book" in body
+        await pilot.press("enter", "enter")
         await pilot.pause()
         assert ledger_orders(sim_server) == []
-        await pilot.press("enter")
+        await pilot.press("0", ".", "0", "1", "enter")
         await wait_until(pilot, lambda: len(ledger_orders(sim_server)) == 1, what="sent")
         await wait_until(pilot, lambda: not isinstance(app.screen, ConfirmModal),
                          what="confirm closed")
     (order,) = ledger_orders(sim_server)
     assert Decimal(str(order["amount"])) == Decimal("0.01")
-    assert Decimal(str(order["price"])) == Decimal("55000")
+    assert Decimal(str(order["price"])) == high
 
 
 def test_guard_thresholds_come_from_the_config(sim_server: SimServer) -> None:
@@ -118,8 +126,9 @@ def test_guard_thresholds_are_settings() -> None:
     strict = GuardSettings(max_balance_share=Decimal("0.01"),
                            max_price_deviation_pct=Decimal("0.5"))
     ctx = MarketContext(pair=pair, last_price=Decimal("100000"), guard=strict)
-    result = build_draft(FormInput(amount="0.001", price="99000"), ctx)
-    assert result.ok and any("below last" in w for w in result.preview.warnings)
+    result = build_draft(FormInput(amount="0.001", price="101000"), ctx)
+    assert result.ok and any("cross the book" in w for w in result.preview.guard)
+    assert result.preview.needs_typed_confirm
     loose = MarketContext(pair=pair, last_price=Decimal("100000"))
-    assert not build_draft(FormInput(amount="0.001", price="99000"), loose).preview.warnings
+    assert not build_draft(FormInput(amount="0.001", price="101000"), loose).preview.warnings
 

@@ -63,8 +63,11 @@ async def test_random_text_in_the_form(new_harness: Any, otype: str, side: str,
         await pilot.app.workers.wait_for_complete()
         await pilot.pause()
         if not sent and isinstance(pilot.app.screen, ConfirmModal):
-            # An order with warnings (e.g. the book can't fill it) asks for a second Enter.
-            assert result_warned(modal)
+            # A fat-finger order is not sent by Enter: only once its amount is typed.
+            assert result_flagged(modal)
+            confirm = pilot.app.screen
+            assert confirm.type_to_confirm is not None
+            confirm.query_one("#confirm-typed", Input).value = confirm.type_to_confirm
             await pilot.press("enter")
             await pilot.app.workers.wait_for_complete()
             await pilot.pause()
@@ -72,6 +75,6 @@ async def test_random_text_in_the_form(new_harness: Any, otype: str, side: str,
         assert sent[0].outcome is Outcome.DONE, sent[0].message
 
 
-def result_warned(modal: OrderFormModal) -> bool:
-    """True when the reviewed order carried warnings (so the confirm asks twice)."""
-    return bool(modal.result and modal.result.preview and modal.result.preview.warnings)
+def result_flagged(modal: OrderFormModal) -> bool:
+    """True when the reviewed order tripped the fat-finger guard (so it asks for typing)."""
+    return bool(modal.result and modal.result.preview.needs_typed_confirm)

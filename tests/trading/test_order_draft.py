@@ -148,9 +148,37 @@ def test_fat_finger_flags() -> None:
                           max_price_deviation_pct=Decimal("5"))
     res = build_draft(FormInput(side="BUY", amount="1", price="30000"), ctx(guard=guard))
     assert res.ok
-    text = " ".join(res.preview.warnings)
-    assert "30% of your available USDT" in text
-    assert "33.3% below last 45000.00" in text
+    assert res.preview.guard == ("Uses 30% of your available USDT",)  # passive: no price flag
+    res = build_draft(FormInput(side="BUY", amount="0.1", price="50000"), ctx(guard=guard))
+    assert res.preview.guard == ("Price is 11.1% above the best ask: it would cross the book",)
+    res = build_draft(FormInput(side="SELL", amount="0.1", price="40000"), ctx(guard=guard))
+    assert res.preview.guard == ("Price is 11.1% below the best bid: it would cross the book",)
+
+
+def test_passive_orders_never_warn_about_price() -> None:
+    """A bid at or below the best bid, an ask at or above the best ask: no price warning
+    however far from last (the issue's bid 11.8 % below last warned)."""
+    for side, price in (("BUY", "44990"), ("BUY", "39690"), ("BUY", "1000"),
+                        ("SELL", "45010"), ("SELL", "50310"), ("SELL", "900000"),
+                        ("BUY", "45000"), ("SELL", "45000")):  # inside the spread too
+        res = build_draft(FormInput(side=side, amount="0.01", price=price), ctx())
+        assert res.ok, (side, price, res.errors)
+        assert not res.preview.warnings, (side, price, res.preview.warnings)
+
+
+def test_crossing_within_the_threshold_is_not_flagged() -> None:
+    res = build_draft(FormInput(side="BUY", amount="0.01", price="49000"), ctx())
+    assert not res.preview.guard  # 8.9 % through the ask: under the default 10 %
+    res = build_draft(FormInput(side="BUY", amount="0.01", price="1346000"), ctx())
+    assert res.preview.needs_typed_confirm  # the issue's 2,884 % off-market buy
+    assert "would cross the book" in res.preview.guard[0]
+
+
+def test_without_a_book_last_price_is_the_reference() -> None:
+    res = build_draft(FormInput(side="BUY", amount="0.01", price="30000"), ctx(book=None))
+    assert not res.preview.warnings
+    res = build_draft(FormInput(side="BUY", amount="0.01", price="60000"), ctx(book=None))
+    assert res.preview.guard == ("Price is 33.3% above last: it would cross the book",)
 
 
 def test_side_effect_needs_margin_and_auto_borrow_skips_balance() -> None:

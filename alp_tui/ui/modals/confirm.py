@@ -1,4 +1,8 @@
-"""A yes/no confirmation: shows exactly what will happen; Enter confirms, Esc backs out."""
+"""A yes/no confirmation: shows exactly what will happen; Enter confirms, Esc backs out.
+
+An unusual (fat-finger) action is confirmed by typing: the dialog shows a word or amount
+and Enter does nothing until it is typed, so a trader cannot press through it by habit.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +17,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Static
+from textual.widgets import Button, Input, Static
+
+from alp_tui.services.format import typed_matches
 
 TRADING_CSS = Path(__file__).resolve().parent.parent / "trading.tcss"
 SHOW_SENDING_AFTER_S = 0.15
@@ -38,14 +44,14 @@ class ConfirmModal(ModalScreen[bool]):
     def __init__(self, title: str, body: RenderableType, *, confirm_label: str = "Confirm",
                  tone: str = "neutral",
                  action: Callable[[], Awaitable[Any]] | None = None,
-                 confirm_twice: bool = False,
+                 type_to_confirm: str | None = None,
                  **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self._action = action
         self._in_flight = False
-        # A flagged (fat-finger) action needs a second Enter; the first only arms it.
-        self._confirm_twice = confirm_twice
-        self._armed = False
+        # A flagged (fat-finger) action is sent only once this text is typed: no number of
+        # Enters passes it.
+        self.type_to_confirm = type_to_confirm
         self._title = title
         self._body = body
         self._confirm_label = confirm_label
@@ -56,6 +62,12 @@ class ConfirmModal(ModalScreen[bool]):
         with Vertical(id="confirm-dialog", classes=f"dialog -{self._tone}"):
             yield Static(self._title, id="confirm-title", classes="dialog-title")
             yield Static(self._body, id="confirm-body")
+            if self.type_to_confirm is not None:
+                yield Static(Text.assemble(("⚠ Unusual: type ", "bold yellow"),
+                                           (self.type_to_confirm, "bold reverse"),
+                                           (" to send it.", "bold yellow")),
+                             id="confirm-type-prompt")
+                yield Input(placeholder=self.type_to_confirm, id="confirm-typed")
             yield Static(id="confirm-status", classes="form-status")
             with Horizontal(classes="dialog-buttons"):
                 yield Button(f"{self._confirm_label} (Enter)", id="confirm-yes",
@@ -64,8 +76,18 @@ class ConfirmModal(ModalScreen[bool]):
                 yield Button("Back (Esc)", id="confirm-no")
 
     def on_mount(self) -> None:
-        """Nothing to say yet."""
+        """Nothing to say yet; the typing box (if any) has the focus."""
         self.query_one("#confirm-status", Static).display = False
+        if self.type_to_confirm is not None:
+            self.query_one("#confirm-typed", Input).focus()
+
+    @property
+    def typed_ok(self) -> bool:
+        """True when no typing is asked for, or the right text is typed."""
+        if self.type_to_confirm is None:
+            return True
+        return typed_matches(self.query_one("#confirm-typed", Input).value,
+                             self.type_to_confirm)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         """Buttons do what the keys do."""
@@ -79,12 +101,12 @@ class ConfirmModal(ModalScreen[bool]):
         """Enter: confirmed (run the action first, if any; never twice)."""
         if self._in_flight:
             return
-        if self._confirm_twice and not self._armed:
-            self._armed = True
+        if not self.typed_ok:
             status = self.query_one("#confirm-status", Static)
-            status.update(Text("⚠ Unusual order: check the warnings above, then press "
-                               "Enter again to send (Esc to go back).", style="bold yellow"))
+            status.update(Text(f"Not sent: type {self.type_to_confirm} above to send it "
+                               "(Esc to go back).", style="bold yellow"))
             status.display = True
+            self.query_one("#confirm-typed", Input).focus()
             return
         if self._action is None:
             self.dismiss(True)

@@ -160,8 +160,13 @@ class OrderFormModal(ModalScreen[PlaceResult | None]):
                 yield Button("Close (Esc)", id="close")
 
     def _title(self, side: OrderSide, otype: OrderType) -> Text:
-        return Text.assemble((f" {side.word} ", "bold reverse"), f"  {self.pair.name}  ",
-                             (otype.value.replace("_", " ").lower(), "italic"))
+        """Side, pair, type, and whatever the form was opened with (a book level's price)."""
+        title = Text.assemble((f" {side.word} ", "bold reverse"), f"  {self.pair.name}  ",
+                              (otype.value.replace("_", " ").lower(), "italic"))
+        if self._price is not None and otype in LIMIT_TYPES:
+            title.append(f"  · price {format_decimal(self._price, self.pair.price_precision)}"
+                         " from the book", style="dim")
+        return title
 
     def _field(self, name: str, label: str, widget: Input | Select, *,
                shown: bool = True) -> ComposeResult:
@@ -180,10 +185,11 @@ class OrderFormModal(ModalScreen[PlaceResult | None]):
 
     def reuse(self, side: OrderSide | str, *, price: Decimal | None = None,
               context: MarketContext | None = None) -> None:
-        """Make a closed form new for the next order of the same pair: amounts and prices
-        cleared (price prefilled when given), type, time in force and wallet kept, a fresh
-        context loaded when shown. An installed form opens and closes without building or
-        removing any widget."""
+        """Make a closed form new for the next order of the same pair, exactly as a new form
+        opens: LIMIT, GTC, SPOT, no side effect, amounts cleared, price prefilled when given.
+        Nothing of the last order is remembered (a form that silently reopened as a margin
+        MARKET order sent what the trader did not mean). An installed form opens and closes
+        without building or removing any widget."""
         self._side = OrderSide.parse(side)
         self._price = price
         if context is not None:
@@ -193,7 +199,11 @@ class OrderFormModal(ModalScreen[PlaceResult | None]):
         self._outcome = None
         self._validated = None
         self._reload = True
-        self.query_one("#side", Select).value = self._side.value
+        self._type = OrderType.LIMIT
+        for name, value in (("side", self._side.value), ("order_type", "LIMIT"),
+                            ("amount_in", "base"), ("stop_operator", ""), ("tif", "GTC"),
+                            ("wallet_type", "SPOT"), ("side_effect", "NO_SIDE_EFFECT")):
+            self.query_one(f"#{name}", Select).value = value
         for name in _INPUT_FIELDS:
             self.query_one(f"#{name}", Input).value = ""
         if price is not None:
@@ -204,6 +214,7 @@ class OrderFormModal(ModalScreen[PlaceResult | None]):
         self._update("#send-status", Text(""))
         for name in (*FORM_FIELDS, GENERAL):
             self._show_error(name, "")
+        self._applied = None  # the title says where the price came from: always redraw it
         self._apply_type()
         first = PRICE if price is None and self._current_type() in LIMIT_TYPES else AMOUNT
         self.AUTO_FOCUS = f"#{first}"
@@ -473,9 +484,17 @@ class OrderFormModal(ModalScreen[PlaceResult | None]):
                          confirm_label=f"{draft.side.word}",
                          tone="buy" if draft.side is OrderSide.BID else "sell",
                          action=lambda: self._place(draft),
-                         confirm_twice=bool(result.preview.warnings)),
+                         type_to_confirm=(self.confirm_word(draft)
+                                          if result.preview.needs_typed_confirm else None)),
             lambda ok: self._after_confirm(ok, draft),
         )
+
+    def confirm_word(self, draft: OrderDraft) -> str:
+        """What a flagged order asks to be typed: its amount, as the confirm shows it."""
+        p = self.pair
+        if draft.base_amount is not None:
+            return fmt(draft.base_amount, p.amount_precision)
+        return fmt(draft.quote_amount, p.price_precision)
 
     def confirm_text(self, draft: OrderDraft, result: DraftResult) -> Text:
         """Exactly what will be sent, side in words and colour."""
