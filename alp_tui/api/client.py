@@ -16,9 +16,10 @@ Choices worth knowing:
 - Enum parameters take the enum, its wire value or the reference's name (``BUY``/``BID``).
 - GETs on a 401 refresh the token once and retry once. Nothing that creates or changes
   something (POST, DELETE) is ever resent automatically.
-- A 429 pauses every caller of this client until Retry-After (or a growing default backoff):
-  reads wait the pause out; writes (orders, withdrawals...) are refused with
-  RateLimitedError when the pause has more than a second to run, never sent late.
+- A 429 pauses the endpoint that answered it until Retry-After (or a growing default
+  backoff), and every caller once two endpoints answer 429 within 10 s: reads wait the
+  pause out; writes (orders, withdrawals...) are refused with RateLimitedError when the
+  pause has more than a second to run, never sent late.
 - Secrets (api_secret, JWT, X-SIGN) appear in no repr, log line or error message.
 """
 
@@ -493,12 +494,12 @@ class AlpClient:
                 err = error_for_status(status, response.content, response.headers, method,
                                        path, scrub)
                 assert isinstance(err, RateLimitedError)
-                self._gate.pause(err.retry_after)
+                self._gate.pause(err.retry_after, endpoint=f"{method} {path}")
                 raise err
             if status >= 300 or status < 200:
                 raise error_for_status(status, response.content, response.headers, method,
                                        path, scrub)
-            self._gate.succeeded()
+            self._gate.succeeded(f"{method} {path}")
             if allow_empty and not response.content.strip():
                 return None
             return decode_json(response.content, method, path)
@@ -520,7 +521,7 @@ class AlpClient:
         if status == 429:
             err = error_for_status(status, response.content, response.headers, "POST", "/auth")
             assert isinstance(err, RateLimitedError)
-            self._gate.pause(err.retry_after)
+            self._gate.pause(err.retry_after, endpoint="POST /auth")
             raise err
         if not 200 <= status < 300:
             raise error_for_status(status, response.content, response.headers, "POST", "/auth",

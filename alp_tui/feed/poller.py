@@ -1,4 +1,4 @@
-"""The polling scheduler: one loop per topic, backoff, rate-limit pause, auth stop.
+"""The polling scheduler: one loop per topic, backoff, scoped rate-limit pauses, auth stop.
 
 No textual here. Time comes from an injected ``clock`` and waits go through an injected
 ``sleep(delay, wake)`` so tests drive the schedule without real time. The UI runs each
@@ -29,6 +29,9 @@ Sleep = Callable[[float, asyncio.Event], Awaitable[None]]
 
 MAX_BACKOFF_S = 60.0
 DEFAULT_RATE_PAUSE_S = 10.0
+# Two distinct endpoints answering 429 within 10 s pause every poller (see Gate).
+RATE_ESCALATE_WINDOW_S = 10.0
+RATE_ESCALATE_ENDPOINTS = 2
 AUTH_FAILURES_TO_STOP = 2
 
 
@@ -73,26 +76,58 @@ class TopicSpec:
 
 
 class Gate:
-    """What all pollers share: the rate-limit pause and the private-auth stop."""
+    """What all pollers share: rate-limit pauses and the private-auth stop.
+
+    A 429 pauses the topic whose request got it. Only when ``RATE_ESCALATE_ENDPOINTS``
+    distinct endpoints answer 429 within ``RATE_ESCALATE_WINDOW_S`` does every poller
+    pause (the server is then limiting the whole account, not one route).
+    """
 
     def __init__(self, clock: Clock) -> None:
         self.clock = clock
-        self.paused_until: float = 0.0
+        self.paused_until: float = 0.0  # every poller
+        self.topic_paused_until: dict[str, float] = {}
+        self._last_429: dict[str, float] = {}  # endpoint -> when it last answered 429
         self.rate_limits: int = 0
         self.auth_failures: int = 0
         self.auth_blocked: bool = False
         self.auth_resumed = asyncio.Event()
         self.wakers: list[asyncio.Event] = []
 
-    def pause(self, seconds: float) -> float:
-        """Pause every poller ``seconds`` from now; returns when the pause ends."""
+    def pause(self, seconds: float, topic: str | None = None,
+              endpoint: str | None = None) -> float:
+        """Pause ``topic`` (every poller when None) ``seconds`` from now; returns when the
+        pause that topic waits for ends."""
         self.rate_limits += 1
-        self.paused_until = max(self.paused_until, self.clock() + seconds)
-        return self.paused_until
+        now = self.clock()
+        until = now + seconds
+        if topic is None:
+            self.paused_until = max(self.paused_until, until)
+            return self.paused_until
+        self.topic_paused_until[topic] = max(self.topic_paused_until.get(topic, 0.0), until)
+        self._last_429[endpoint or topic] = now
+        recent = {e for e, at in self._last_429.items() if now - at <= RATE_ESCALATE_WINDOW_S}
+        if len(recent) >= RATE_ESCALATE_ENDPOINTS:
+            self.paused_until = max(self.paused_until, until)
+        return self.resume_at(topic)
 
-    def pause_left(self) -> float:
-        """Seconds of rate-limit pause still to wait (0 when none)."""
-        return max(0.0, self.paused_until - self.clock())
+    def resume_at(self, topic: str | None = None) -> float:
+        """Monotonic time the pause ``topic`` waits for ends (in the past when none)."""
+        own = self.topic_paused_until.get(topic, 0.0) if topic is not None else 0.0
+        return max(self.paused_until, own)
+
+    def pause_left(self, topic: str | None = None) -> float:
+        """Seconds of rate-limit pause ``topic`` must still wait (0 when none)."""
+        return max(0.0, self.resume_at(topic) - self.clock())
+
+    def paused_topics(self) -> dict[str, float]:
+        """Topics under their own 429 pause, with when it ends; ``{"*": t}`` while every
+        poller is paused."""
+        now = self.clock()
+        out = {t: u for t, u in sorted(self.topic_paused_until.items()) if u > now}
+        if self.paused_until > now:
+            out["*"] = self.paused_until
+        return out
 
     def auth_failed(self) -> bool:
         """Count a private 401; True once polling private data must stop."""
@@ -148,6 +183,7 @@ class TopicPoller:
         self.enabled = enabled
         self.generation = 0
         self.failures = 0
+        self.rate_strikes = 0  # consecutive 429s of this topic
         self.requests = 0
         self.dropped = 0
         self.last_latency_s: float | None = None
@@ -230,13 +266,12 @@ class TopicPoller:
                 self._wake.clear()
                 await self._sleep(3600.0, self._wake)
                 continue
-            left = self.gate.pause_left()
+            left = self.gate.pause_left(self.name)
             if left > 0:
-                if self.state.kind is not Freshness.PAUSED:
+                resume_at = self.gate.resume_at(self.name)
+                if self.state.kind is not Freshness.PAUSED or self.state.resume_at != resume_at:
                     self._set_state(
-                        self.state.failed(
-                            Freshness.PAUSED, "rate limited", resume_at=self.gate.paused_until
-                        )
+                        self.state.failed(Freshness.PAUSED, "rate limited", resume_at=resume_at)
                     )
                 self._wake.clear()
                 await self._sleep(left, self._wake)
@@ -269,6 +304,7 @@ class TopicPoller:
             self.dropped += 1
             return 0.0
         self.failures = 0
+        self.rate_strikes = 0
         if self.spec.private:
             self.gate.auth_ok()
         self._set_state(self.state.fresh(self._clock()))
@@ -282,12 +318,16 @@ class TopicPoller:
         self.failures += 1
         message = str(exc) or type(exc).__name__
         if isinstance(exc, RateLimitedError):
+            self.rate_strikes += 1
             wait = exc.retry_after
             if wait is None or wait <= 0:
-                wait = max(DEFAULT_RATE_PAUSE_S, backoff_delay(
-                    self.spec.interval_s, self.failures - 1, self._rng))
-            resume_at = self.gate.pause(float(wait))
-            self._log("rate limited", f"{message} (pausing {wait:.0f}s)")
+                wait = DEFAULT_RATE_PAUSE_S
+            if self.rate_strikes > 1:
+                # 429s repeat: back off beyond Retry-After, exponentially and jittered, so
+                # a sick endpoint is asked less and less often.
+                wait = max(wait, backoff_delay(wait, self.rate_strikes - 1, self._rng))
+            resume_at = self.gate.pause(float(wait), self.name, exc.endpoint)
+            self._log("rate limited", message)
             self._set_state(self.state.failed(Freshness.PAUSED, message, resume_at=resume_at))
             return 0.0
         if isinstance(exc, AuthError) and self.spec.private:
@@ -388,3 +428,7 @@ class Feed:
     def retry_auth(self) -> None:
         """Resume private polling after an authentication stop."""
         self.gate.resume_auth()
+
+    def paused_topics(self) -> dict[str, float]:
+        """Topics waiting out a 429 (``"*"`` for all), with when each pause ends."""
+        return self.gate.paused_topics()

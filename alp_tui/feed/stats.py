@@ -6,10 +6,11 @@ feed :class:`ErrorLog`.
 
 from __future__ import annotations
 
+import re
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 WINDOW_S = 60.0
@@ -83,25 +84,50 @@ class EndpointStats:
 
 @dataclass(frozen=True, slots=True)
 class LoggedError:
-    """One error the feed met."""
+    """One error the feed met; ``count`` times so far, the last at ``at``."""
 
-    at: float  # wall-clock seconds (time.time())
+    at: float  # wall-clock seconds (time.time()) of the latest occurrence
     topic: str
     kind: str
     message: str
+    count: int = 1
+    first_at: float | None = None  # wall-clock seconds of the first occurrence
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        """What makes two errors "the same": topic, kind and the message with its numbers
+        blanked (``retry in 2 s`` and ``retry in 3 s`` are one error)."""
+        return (self.topic, self.kind, _DIGITS.sub("#", self.message))
+
+
+_DIGITS = re.compile(r"\d+")
 
 
 class ErrorLog:
-    """The most recent errors (a bounded ring); listeners hear of each new one."""
+    """The most recent errors (a bounded ring); listeners hear of each new one.
+
+    An error that repeats is kept once, with its count and the time it last happened
+    (moved to the end as the newest): a poller retrying a sick endpoint every second
+    shows one line, not sixty a minute. Listeners hear of the first occurrence only.
+    """
 
     def __init__(self, maxlen: int = 200, wall: Callable[[], float] = time.time) -> None:
         self._items: deque[LoggedError] = deque(maxlen=maxlen)
         self._wall = wall
         self._listeners: list[Callable[[LoggedError], None]] = []
+        self.version = 0  # bumps on every add, repeats included (for views to redraw)
 
     def add(self, topic: str, kind: str, message: str) -> LoggedError:
-        """Record an error and tell the listeners."""
-        item = LoggedError(self._wall(), topic, kind, message)
+        """Record an error (or count a repeat) and tell the listeners of new ones."""
+        now = self._wall()
+        item = LoggedError(now, topic, kind, message, first_at=now)
+        self.version += 1
+        for old in self._items:
+            if old.key == item.key:
+                self._items.remove(old)
+                item = replace(item, count=old.count + 1, first_at=old.first_at)
+                self._items.append(item)
+                return item
         self._items.append(item)
         for listener in list(self._listeners):
             listener(item)
@@ -114,6 +140,10 @@ class ErrorLog:
     def items(self) -> list[LoggedError]:
         """Oldest first."""
         return list(self._items)
+
+    def total(self) -> int:
+        """Errors met, repeats included."""
+        return sum(item.count for item in self._items)
 
     def __len__(self) -> int:
         return len(self._items)

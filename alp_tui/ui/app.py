@@ -325,9 +325,8 @@ class AlpApp(TradingActions, App[int]):
         if not self.screen_stack:
             return  # shutting down
         header = self.header_pane
-        word, age = connection_summary(self.topic_states, self._clock())
-        if self.stream_feed is not None:
-            word = self.stream_feed.badge().value  # STREAM / POLLING / OFFLINE
+        badge = self.stream_feed.badge().value if self.stream_feed is not None else None
+        word, age = connection_summary(self.topic_states, self._clock(), badge)
         header.connection = word
         header.data_age = age
 

@@ -514,17 +514,36 @@ async def test_401_on_a_public_path_says_no_key_was_sent() -> None:
 
 
 async def test_writes_are_refused_not_held_during_a_long_pause() -> None:
+    # Two endpoints limited within the escalation window: the whole client pauses.
     fake = FakeExchange()
     fake.on("GET", "/ticker", httpx.Response(429, headers={"Retry-After": "30"}))
+    fake.on("GET", "/currencies", httpx.Response(429, headers={"Retry-After": "30"}))
     fake.on("POST", "/trading/order", [1])
     async with fake.client() as client:
         install_fake_time(client)
-        with pytest.raises(RateLimitedError):
-            await client.tickers()
+        for call in (client.tickers, client.currencies):
+            with pytest.raises(RateLimitedError):
+                await call()
         with pytest.raises(RateLimitedError, match="was not sent") as info:
             await client.place_order("BTC_USDT", "BUY", "MARKET", base_amount="1")
         assert info.value.retry_after == pytest.approx(30)
     assert not fake.sent("POST", "/trading/order")
+
+
+async def test_one_endpoints_429_pauses_only_that_endpoint() -> None:
+    fake = FakeExchange()
+    fake.on("GET", "/ticker", httpx.Response(429, headers={"Retry-After": "30"}))
+    fake.on("GET", "/currencies", [])
+    fake.on("POST", "/trading/order", [1])
+    async with fake.client() as client:
+        ft = install_fake_time(client)
+        with pytest.raises(RateLimitedError):
+            await client.tickers()
+        await client.currencies()
+        await client.place_order("BTC_USDT", "BUY", "MARKET", base_amount="1")
+        assert ft.now == 0.0  # nobody else waited
+        assert client._gate.paused_endpoints() == {"GET /ticker": pytest.approx(30)}
+    assert fake.sent("POST", "/trading/order")
 
 
 async def test_real_dns_failure_is_network_error() -> None:

@@ -1,10 +1,12 @@
 """Matrix rows: 100 concurrent requests from all panes stay within the client's request
-budget and a 429 pauses every caller sharing it; the server restarts (state reloaded) and
+budget, a 429 pauses the endpoint that answered it (everyone when two endpoints
+answer 429); the server restarts (state reloaded) and
 the app reconnects, re-authenticates and shows the same orders and balances."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from pathlib import Path
 from typing import Any
 
@@ -63,7 +65,16 @@ async def test_100_concurrent_requests_keep_within_the_budget(sim_server: SimSer
         assert timeline[i + BUDGET] - timeline[i] >= 1.0, i
 
 
-async def test_a_429_pauses_every_caller_sharing_the_client(sim_server: SimServer) -> None:
+async def _limited(client: AlpClient, recorder: Recorder, call: Any, path: str) -> float:
+    """Call ``call`` once (it answers 429); returns when that answer arrived (wall)."""
+    with contextlib.suppress(RateLimitedError):
+        await call()
+    limited = recorder.to(path)[-1]
+    assert limited.status == 429
+    return limited.started_at + limited.latency_s
+
+
+async def test_a_429_pauses_only_the_endpoint_that_answered_it(sim_server: SimServer) -> None:
     recorder = Recorder()
     async with AlpClient(sim_server.base_url, sim_server.api_key, sim_server.api_secret,
                          timeout_s=10, max_requests_per_s=BUDGET) as client:
@@ -71,16 +82,33 @@ async def test_a_429_pauses_every_caller_sharing_the_client(sim_server: SimServe
         await client.bearer_token()
         sim_server.faults.add(FaultRule(kind="rate_limit", path="/api/v3/ticker",
                                         retry_after=1, count=1))
-        try:
-            await client.tickers()
-        except RateLimitedError:
-            pass
-        limited = recorder.to("/ticker")[-1]
-        assert limited.status == 429
-        answered = limited.started_at + limited.latency_s
+        answered = await _limited(client, recorder, client.tickers, "/ticker")
+        mark = len(recorder.records)
         results = await asyncio.gather(*_pane_calls(client, 30), return_exceptions=True)
     assert not [r for r in results if isinstance(r, BaseException)]
-    later = [r for r in recorder.records if r.started_at > limited.started_at]
+    later = recorder.records[mark:]
+    assert len(later) == 30
+    tickers = [r for r in later if r.path == "/ticker"]
+    others = [r for r in later if r.path != "/ticker"]
+    assert min(r.started_at for r in tickers) >= answered + 1.0 - 0.01  # /ticker waited
+    assert min(r.started_at for r in others) < answered + 1.0 - 0.01  # the rest did not
+
+
+async def test_429s_from_two_endpoints_pause_every_caller(sim_server: SimServer) -> None:
+    recorder = Recorder()
+    async with AlpClient(sim_server.base_url, sim_server.api_key, sim_server.api_secret,
+                         timeout_s=10, max_requests_per_s=BUDGET) as client:
+        client.add_observer(recorder)
+        await client.bearer_token()
+        for path in ("/api/v3/ticker", "/api/v3/currencies"):
+            sim_server.faults.add(FaultRule(kind="rate_limit", path=path, retry_after=1,
+                                            count=1))
+        await _limited(client, recorder, client.tickers, "/ticker")
+        answered = await _limited(client, recorder, client.currencies, "/currencies")
+        mark = len(recorder.records)
+        results = await asyncio.gather(*_pane_calls(client, 30), return_exceptions=True)
+    assert not [r for r in results if isinstance(r, BaseException)]
+    later = recorder.records[mark:]
     assert len(later) == 30
     assert min(r.started_at for r in later) >= answered + 1.0 - 0.01  # every path waited
 

@@ -88,3 +88,7 @@ def test_connection_summary():
     assert connection_summary({"a": offline}, 100.0)[0] == "offline"
     assert connection_summary({"a": FeedState()}, 100.0) == ("connecting", None)
     assert connection_summary({"a": fresh.failed(Freshness.PAUSED, "429")}, 100.0)[0] == "paused"
+    # one topic waiting out its own 429 is named; the rest stay live
+    both = {"orders": fresh.failed(Freshness.PAUSED, "429"), "book": fresh}
+    assert connection_summary(both, 100.0)[0] == "live · 429 orders"
+    assert connection_summary(both, 100.0, "STREAM")[0] == "STREAM · 429 orders"

@@ -103,7 +103,7 @@ async def test_errors_back_off_then_recover():
     assert poller.state.kind is Freshness.FRESH and poller.failures == 0
 
 
-async def test_rate_limit_pauses_every_poller_by_retry_after():
+async def test_rate_limit_pauses_its_topic_by_retry_after():
     calls = 0
 
     async def fetch(params):
@@ -117,7 +117,8 @@ async def test_rate_limit_pauses_every_poller_by_retry_after():
     start = ft.now
     assert await poller.poll_once() == 0.0
     assert poller.state.kind is Freshness.PAUSED
-    assert poller.gate.pause_left() == pytest.approx(7)
+    assert poller.gate.pause_left("book") == pytest.approx(7)
+    assert poller.gate.pause_left("trades") == 0  # other topics keep going
     assert "rate limited, resuming in 7s" in poller.state.describe(ft.now)
     # the next poll waits out the pause before asking again
     await poller.poll_once()
@@ -131,7 +132,7 @@ async def test_rate_limit_without_retry_after_still_pauses():
 
     poller, _ft, _rec = make_poller(fetch)
     await poller.poll_once()
-    assert poller.gate.pause_left() >= 10
+    assert poller.gate.pause_left("book") >= 10
 
 
 async def test_two_private_401s_stop_private_polling_until_retry():

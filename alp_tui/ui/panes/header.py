@@ -21,20 +21,27 @@ _CONN_STYLE = {
     "offline": "bold red",
     "error": "red",
     "STREAM": "green",  # the stream feed's badge (alp_tui/feed/stream_feed.py)
+    "STREAM·POLL": "green",  # public data streamed, private data polled
     "POLLING": "yellow",
     "OFFLINE": "bold red",
 }
 
 
-def connection_summary(states: dict[str, FeedState], now: float) -> tuple[str, float | None]:
-    """Overall connection word and the age of the freshest data among ``states``."""
+def connection_summary(states: dict[str, FeedState], now: float,
+                       badge: str | None = None) -> tuple[str, float | None]:
+    """Overall connection word and the age of the freshest data among ``states``.
+
+    ``badge`` (the stream feed's STREAM / STREAM·POLL / POLLING / OFFLINE) replaces the
+    word; topics waiting out their own 429 are named after it (``live · 429 orders``)."""
     ages = [a for s in states.values() if (a := s.age(now)) is not None]
     kinds = {s.effective(now) for s in states.values() if s.kind is not Freshness.DISABLED}
+    paused = sorted(t for t, s in states.items() if s.effective(now) is Freshness.PAUSED)
     freshest = min(ages) if ages else None
     if Freshness.OFFLINE in kinds and Freshness.FRESH not in kinds:
         word = "offline"
-    elif Freshness.PAUSED in kinds:
-        word = "paused"
+    elif paused and len(paused) == sum(s.kind is not Freshness.DISABLED
+                                       for s in states.values()):
+        word = "paused"  # everything waits out a 429
     elif Freshness.FRESH in kinds:
         word = "live"
     elif Freshness.STALE in kinds:
@@ -43,6 +50,9 @@ def connection_summary(states: dict[str, FeedState], now: float) -> tuple[str, f
         word = "error"
     else:
         word = "connecting"
+    word = badge or word
+    if paused and word != "paused":
+        word = f"{word} · 429 {','.join(paused)}"
     return word, freshest
 
 
@@ -142,9 +152,10 @@ class HeaderPane(Horizontal):
         if widget is None:
             return
         word = self.connection
+        style = _CONN_STYLE.get(word.split(" ")[0], "")
         text = Text()
-        text.append("● ", style=_CONN_STYLE.get(word, ""))
-        text.append(word, style=_CONN_STYLE.get(word, ""))
+        text.append("● ", style=style)
+        text.append(word, style=style)
         if self.data_age is not None:
             text.append(f" {format_age(self.data_age)}", style="dim")
         if self.error_count:

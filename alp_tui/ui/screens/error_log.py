@@ -15,7 +15,7 @@ from alp_tui.feed.stats import ErrorLog
 
 
 class ErrorLogScreen(ModalScreen[None]):
-    """A table of (time, pane, kind, message)."""
+    """A table of (time, pane, kind, count, message); time is the last occurrence."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,q,f3", "dismiss", "Close", id="errors.close",
@@ -25,6 +25,7 @@ class ErrorLogScreen(ModalScreen[None]):
     def __init__(self, log: ErrorLog) -> None:
         super().__init__()
         self.log_ = log
+        self._shown = -1
 
     def compose(self) -> ComposeResult:
         """One table."""
@@ -35,7 +36,8 @@ class ErrorLogScreen(ModalScreen[None]):
     def on_mount(self) -> None:
         """Fill from the log, newest at the bottom, and follow new entries."""
         table = self.query_one(DataTable)
-        table.add_columns("time", "pane", "kind", "message")
+        table.add_columns("time", "pane", "kind", "count", "message")
+        self._shown = -1
         self.refresh_table()
         self.set_interval(1.0, self.refresh_table)
 
@@ -43,14 +45,18 @@ class ErrorLogScreen(ModalScreen[None]):
         """Re-read the log."""
         table = self.query_one(DataTable)
         items = self.log_.items()
-        if table.row_count == len(items) and items:
+        version = getattr(self.log_, "version", len(items))
+        if version == self._shown and items:
             return
+        self._shown = version
         table.clear()
         for item in items:
+            # A repeating error is one row: its count and the last time it happened.
             stamp = time.strftime("%H:%M:%S", time.localtime(item.at))
-            table.add_row(stamp, item.topic, item.kind, item.message)
+            count = f"×{item.count}" if item.count > 1 else ""
+            table.add_row(stamp, item.topic, item.kind, count, item.message)
         if not items:
-            table.add_row("", "", "", "no errors so far")
+            table.add_row("", "", "", "", "no errors so far")
         table.move_cursor(row=max(0, table.row_count - 1), animate=False)
 
     async def action_dismiss(self, result: None = None) -> None:

@@ -51,10 +51,17 @@ class HealthScreen(ModalScreen[None]):
     def refresh_tables(self) -> None:
         """Re-read the stats."""
         now = self.stats.now()
-        left = self.feed.gate.pause_left()
+        gate = self.feed.gate
+        paused = gate.paused_topics()
         pause = self.query_one("#health-pause", Static)
-        if left > 0:
-            pause.update(f"[b yellow]Rate-limit pause in progress: {left:.0f}s left[/]")
+        if "*" in paused:
+            left = gate.pause_left()
+            pause.update(f"[b yellow]Rate-limit pause in progress (every pane): "
+                         f"{left:.0f}s left[/]")
+        elif paused:
+            # Only the topics whose endpoint answered 429 wait; the rest keep polling.
+            parts = ", ".join(f"{t} {gate.pause_left(t):.0f}s" for t in paused)
+            pause.update(f"[b yellow]Rate-limit pause in progress for {parts}[/]")
         else:
             pause.update(f"No rate-limit pause. 429s so far: {self.feed.gate.rate_limits}")
         endpoints = self.query_one("#health-endpoints", DataTable)
