@@ -16,6 +16,7 @@ import contextlib
 import csv
 import io
 import json
+import logging
 import os
 import sqlite3
 import threading
@@ -27,6 +28,8 @@ from pathlib import Path
 from typing import Any
 
 from platformdirs import user_data_dir
+
+log = logging.getLogger(__name__)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS entries (
@@ -97,34 +100,114 @@ def _dumps(value: Any) -> str:
 
 
 class Journal:
-    """The action journal. Thread-safe; every write is committed before it returns."""
+    """The action journal. Thread-safe; every write is committed before it returns.
+
+    A journal file that cannot be used (not a database, truncated, a corrupt header, a
+    directory, not writable) never stops the app: it is moved aside to
+    ``journal.sqlite3.corrupt-<UTC time>`` and a new journal is started in its place (in
+    memory when even that fails). :attr:`notice` then says what happened, in one sentence
+    for the UI to show once.
+    """
 
     def __init__(self, path: str | Path | None = None, *, clock: Any = time.time) -> None:
         self.path = Path(path) if path is not None else default_journal_path()
         self._clock = clock
         self._lock = threading.Lock()
-        memory = str(self.path) == ":memory:"
+        self.notice: str | None = None
+        self.moved_to: Path | None = None
+        if str(self.path) == ":memory:":
+            self._db = self._open(self.path)
+            return
+        try:
+            self._db = self._open(self.path)
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) and "busy" not in str(exc):
+                self._db = self._recover(exc)
+                return
+            # Another alp-tui holds it: the file is fine, never move it aside.
+            self.notice = ("The trading journal is in use by another alp-tui; this "
+                           "session's actions are journaled in memory only.")
+            self.path = Path(":memory:")
+            self._db = self._open(self.path)
+        except (sqlite3.DatabaseError, OSError) as exc:
+            self._db = self._recover(exc)
+
+    def _open(self, path: Path) -> sqlite3.Connection:
+        """Open (creating if needed) and check the journal at ``path``; raises on a file
+        that is not a usable journal."""
+        memory = str(path) == ":memory:"
         if not memory:
-            self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            if not self.path.exists():
-                fd = os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600)
+            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            if not path.exists():
+                fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
                 os.close(fd)
+            if not path.is_file():
+                raise IsADirectoryError(f"{path} is not a file")
             with contextlib.suppress(OSError):
-                os.chmod(self.path, 0o600)
-        self._db = sqlite3.connect(str(self.path), check_same_thread=False,
-                                   isolation_level=None)
-        if not memory:
-            self._db.execute("PRAGMA journal_mode=WAL")
-            # WAL + NORMAL: each commit is in the WAL file before it returns, so it survives
-            # the app crashing or being killed (an OS crash may lose the last entries).
-            self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.executescript(_SCHEMA)
+                os.chmod(path, 0o600)
+        db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
+        try:
+            if not memory:
+                db.execute("PRAGMA journal_mode=WAL")
+                # WAL + NORMAL: each commit is in the WAL file before it returns, so it
+                # survives the app crashing or being killed (an OS crash may lose the last
+                # entries).
+                db.execute("PRAGMA synchronous=NORMAL")
+                # A truncated file opens fine and fails on the first read of a missing page:
+                # read every page now rather than in the middle of placing an order.
+                check = db.execute("PRAGMA quick_check").fetchone()
+                if check is None or check[0] != "ok":
+                    raise sqlite3.DatabaseError(f"integrity check failed: {check}")
+            db.executescript(_SCHEMA)
+            db.execute("SELECT id, ts, venue, kind, request, client_order_id, state, response,"
+                       " error, updated_ts FROM entries LIMIT 1").fetchall()
+            if not memory:
+                # Prove the file takes writes (a read-only file fails here, not later).
+                db.execute("BEGIN IMMEDIATE")
+                db.execute("ROLLBACK")
+        except BaseException:
+            db.close()
+            raise
         if not memory:
             for suffix in ("-wal", "-shm"):
-                side = Path(str(self.path) + suffix)
+                side = Path(str(path) + suffix)
                 if side.exists():
                     with contextlib.suppress(OSError):
                         os.chmod(side, 0o600)
+        return db
+
+    def _recover(self, exc: BaseException) -> sqlite3.Connection:
+        """Move the unusable journal aside and start a new one (in memory as a last
+        resort); sets :attr:`notice`."""
+        why = _reason(exc)
+        stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(self._clock()))
+        aside = self.path.with_name(f"{self.path.name}.corrupt-{stamp}")
+        n = 1
+        while aside.exists() or aside.is_symlink():
+            n += 1
+            aside = self.path.with_name(f"{self.path.name}.corrupt-{stamp}-{n}")
+        try:
+            os.replace(self.path, aside)
+            for suffix in ("-wal", "-shm"):
+                side = Path(str(self.path) + suffix)
+                if side.exists():
+                    os.replace(side, Path(str(aside) + suffix))
+            self.moved_to = aside
+            db = self._open(self.path)
+        except (sqlite3.DatabaseError, OSError) as again:
+            log.warning("journal: %s unusable (%s), and no new one could be started there "
+                        "(%s)", self.path, why, _reason(again))
+            self.notice = (
+                f"The trading journal {self.path} could not be used ({why})"
+                + (f"; it was moved to {aside.name}" if self.moved_to else "")
+                + ". This session's actions are journaled in memory only."
+            )
+            self.path = Path(":memory:")
+            return self._open(self.path)
+        log.warning("journal: %s unusable (%s); moved to %s", self.path, why, aside)
+        self.notice = (f"The trading journal could not be read ({why}); it was moved to "
+                       f"{aside} and a new journal was started.")
+        return db
 
     def close(self) -> None:
         """Close the database."""
@@ -242,6 +325,13 @@ class Journal:
         text = entries_to_csv(rows)
         Path(path).write_text(text, encoding="utf-8")
         return len(rows)
+
+
+def _reason(exc: BaseException) -> str:
+    """A short, secret-free reason for a journal that cannot be used."""
+    if isinstance(exc, OSError):
+        return exc.strerror or type(exc).__name__
+    return str(exc) or type(exc).__name__
 
 
 def _order_ids(response: Any) -> list[int]:
