@@ -7,14 +7,19 @@ Textual-free (``tests/test_layering.py``): the services and the UI both use it.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
+from typing import Any
 
 __all__ = [
+    "currency_places",
     "format_compact",
     "format_decimal",
+    "format_exact",
     "format_mid",
     "format_percent",
     "format_signed_percent",
+    "format_significant",
     "quantum",
     "typed_matches",
 ]
@@ -47,6 +52,43 @@ def format_decimal(value: Decimal | None, places: int, *, thousands: bool = True
     if rounded.is_zero():
         rounded = abs(rounded)
     return format(rounded, f"{',' if thousands else ''}.{places}f")
+
+
+def format_exact(value: Decimal | None, max_places: int = 8, *,
+                 thousands: bool = True) -> str:
+    """An amount as it is, to at most ``max_places`` decimals, without trailing zeros.
+
+    For amounts on an exchange grid finer than any pair's (withdrawals, loans: 8 decimals):
+    ``format_exact(Decimal("5342.65496021"))`` is ``"5,342.65496021"``, ``Decimal("25.00")``
+    is ``"25"``. ``None`` shows as ``"—"``.
+    """
+    if value is None or not value.is_finite():
+        return "—"
+    text = format_decimal(value, max_places, thousands=thousands)
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def format_significant(value: Decimal | None) -> str:
+    """A price of unknown precision: two decimals from 10 up, enough to keep four
+    significant digits below (``41,250.00``, ``1.2346``, ``0.00012346``)."""
+    if value is None or not value.is_finite():
+        return "—"
+    exp = value.adjusted()
+    places = 2 if exp >= 1 else max(2, 4 - exp)
+    return format_decimal(value, min(places, 10))
+
+
+def currency_places(pairs: Iterable[Any], default: int = 8) -> dict[str, int]:
+    """Display decimals per currency, learned from the pairs: a base currency at its pair's
+    amount precision, a quote currency at its price precision (at least 2). The finest wins
+    when a currency is listed by several pairs. ``default`` is for currencies in no pair."""
+    places: dict[str, int] = {}
+    for p in pairs:
+        for code, prec in ((p.base, p.amount_precision), (p.quote, max(p.price_precision, 2))):
+            places[code] = max(places.get(code, 0), prec)
+    return places
 
 
 def format_mid(value: Decimal | None, places: int) -> str:

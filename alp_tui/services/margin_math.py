@@ -18,6 +18,7 @@ from enum import StrEnum
 
 from alp_tui.api.enums import WalletType, normalize_pair
 from alp_tui.api.models import Balance, Loan, Ticker
+from alp_tui.services.format import format_exact, format_significant
 from alp_tui.services.margin_alerts import WalletKey
 
 USDT = "USDT"
@@ -131,10 +132,7 @@ class LiquidationDistance:
         )
 
 
-def _fmt(value: Decimal) -> str:
-    exp = value.adjusted()
-    places = 2 if exp >= 1 else max(2, 4 - exp)
-    return f"{value:,.{min(places, 10)}f}"
+_fmt = format_significant
 
 
 def _add(target: dict[str, Decimal], currency: str, amount: Decimal) -> None:
@@ -336,19 +334,29 @@ class CloseLeg:
     pair: str | None = None
 
     @property
+    def buys_debt(self) -> bool:
+        """True when the trade is a BUY of the debt currency (it is the base of the market
+        it trades on); False when it SELLs a holding for a debt in the quote currency."""
+        if self.pair:
+            return self.pair.partition("_")[0] == self.get_currency
+        # Cross margin names no pair: a debt in a quote currency is got by selling;
+        # any other debt is bought with what the wallet holds.
+        return self.get_currency not in QUOTE_CURRENCIES
+
+    @property
     def describe(self) -> str:
-        """``BUY 0.0123 BTC with ≈ 530.10 USDT`` when the debt is the pair's base,
-        else ``SELL 0.0123 BTC for ≈ 530.10 USDT``."""
-        base = self.pair.partition("_")[0] if self.pair else None
-        if base == self.get_currency:
-            return (f"BUY {_plain(self.get)} {self.get_currency} with ≈ "
-                    f"{_fmt(self.sell)} {self.sell_currency}")
-        return (f"SELL {_plain(self.sell)} {self.sell_currency} for ≈ "
-                f"{_fmt(self.get)} {self.get_currency}")
+        """The trade as it is: ``BUY 0.15 BTC to repay (≈ 13,699.69 USDT)`` for a debt in
+        the base currency, ``SELL 0.0123 BTC for ≈ 530.10 USDT to repay`` for one in the
+        quote currency."""
+        if self.buys_debt:
+            return (f"BUY {format_exact(self.get)} {self.get_currency} to repay "
+                    f"(≈ {_fmt(self.sell)} {self.sell_currency})")
+        return (f"SELL {format_exact(self.sell)} {self.sell_currency} for ≈ "
+                f"{_fmt(self.get)} {self.get_currency} to repay")
 
 
-def _plain(value: Decimal) -> str:
-    return f"{value.normalize():f}"
+# The currencies markets are quoted in: a debt in one of them is covered by selling.
+QUOTE_CURRENCIES = frozenset({"USDT", "USDC", "USD", "EUR"})
 
 
 @dataclass(frozen=True, slots=True)

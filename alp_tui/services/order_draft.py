@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from alp_tui.api.enums import (
@@ -26,6 +26,7 @@ from alp_tui.api.enums import (
     WalletType,
 )
 from alp_tui.api.models import Balance, FeeInfo, OrderBook, PairInfo
+from alp_tui.services.format import format_decimal, format_exact, quantum
 
 # Form field names (the keys of DraftResult.errors).
 AMOUNT = "amount"
@@ -68,6 +69,7 @@ FORM_TIFS = (TimeInForce.GTC, TimeInForce.IOC, TimeInForce.FOK, TimeInForce.AON)
 STOP_MARKET_HOLD = Decimal("1.05")
 _NUMBER = re.compile(r"^(?:\d+(?:\.\d*)?|\.\d+)$")
 _MAX_INTEGER_DIGITS = 15
+WITHDRAW_PRECISION = 8
 
 
 @dataclass(frozen=True)
@@ -250,30 +252,26 @@ class DraftResult:
 # --- formatting ---------------------------------------------------------------------------
 
 
-def quantum(precision: int) -> Decimal:
-    """``Decimal`` step for ``precision`` decimals (2 → 0.01)."""
-    return Decimal(1).scaleb(-precision)
-
-
 def fmt(value: Decimal | None, precision: int, *, grouping: bool = False) -> str:
-    """``value`` rounded to ``precision`` decimals (half-even), or ``—`` when None."""
-    if value is None:
-        return "—"
-    try:
-        q = value.quantize(quantum(precision))
-    except InvalidOperation:
-        q = value
-    return f"{q:,f}" if grouping else f"{q:f}"
+    """``value`` at ``precision`` decimals without separators: the text a form field is
+    prefilled with (it must parse back). On screen, numbers go through
+    :func:`~alp_tui.services.format.format_decimal` with separators."""
+    return format_decimal(value, precision, thousands=grouping)
 
 
 def fmt_price(pair: PairInfo, value: Decimal | None) -> str:
-    """A price at the pair's price precision."""
-    return fmt(value, pair.price_precision)
+    """A price at the pair's price precision, with thousands separators (messages)."""
+    return format_decimal(value, pair.price_precision)
 
 
 def fmt_amount(pair: PairInfo, value: Decimal | None) -> str:
-    """A base amount at the pair's amount precision."""
-    return fmt(value, pair.amount_precision)
+    """A base amount at the pair's amount precision, with thousands separators."""
+    return format_decimal(value, pair.amount_precision)
+
+
+def plain(value: Decimal) -> str:
+    """An exact amount on the 8-decimal grid, trailing zeros trimmed (``25``, ``1,250.5``)."""
+    return format_exact(value, WITHDRAW_PRECISION)
 
 
 def _split(name: str, pair: PairInfo | None) -> tuple[str, str]:
@@ -659,12 +657,15 @@ def form_errors_from_server(field_errors: dict[str, str]) -> dict[str, str]:
 
 # --- withdrawals --------------------------------------------------------------------------
 
-WITHDRAW_PRECISION = 8
-
 
 @dataclass(frozen=True)
 class WithdrawDraft:
-    """A validated withdrawal: what will be sent, and what it costs."""
+    """A validated withdrawal: what will be sent, and what it costs.
+
+    ``fee_included``: the network takes its fee out of the amount (the address receives
+    amount − fee and the balance loses the amount) instead of on top of it (the address
+    receives the amount and the balance loses amount + fee, the simulator's way).
+    """
 
     method_id: int
     currency: str
@@ -672,17 +673,30 @@ class WithdrawDraft:
     amount: Decimal
     fee: Decimal
     attributes: dict[str, str]
+    fee_included: bool = False
 
     @property
     def total(self) -> Decimal:
-        """Amount plus fee: what leaves the balance."""
-        return self.amount + self.fee
+        """What leaves the balance: the amount, plus the fee when it comes on top."""
+        return self.amount if self.fee_included else self.amount + self.fee
+
+    @property
+    def received(self) -> Decimal:
+        """What arrives at the address."""
+        return self.amount - self.fee if self.fee_included else self.amount
+
+    def balance_after(self, available_amount: Decimal) -> Decimal:
+        """The available balance once the withdrawal is requested."""
+        return available_amount - self.total
 
 
-def plain(value: Decimal) -> str:
-    """An exact amount without trailing zeros (25, 0.5, 1.25)."""
-    text = f"{value:f}"
-    return text.rstrip("0").rstrip(".") if "." in text else text
+def fee_is_included(method: Any) -> bool:
+    """True when ``method`` (a ``WithdrawMethod``) takes its fee out of the amount: the
+    exchange says so with a ``fee_included`` flag; without one the fee comes on top."""
+    flag = getattr(method, "fee_included", False)
+    if isinstance(flag, str):
+        return flag.strip().lower() in ("1", "true", "yes")
+    return bool(flag)
 
 
 def withdraw_fee(fee_amount: Decimal, fee_rate: Decimal, amount: Decimal) -> Decimal:
@@ -696,7 +710,8 @@ def build_withdraw(method: Any, amount_text: str, attributes: dict[str, str],
     """Validate a withdrawal form against its method (a ``WithdrawMethod``).
 
     Errors are keyed ``amount``, ``method`` or ``attr-<key>``; every attribute the method
-    lists is required. The fee comes on top of the amount.
+    lists is required. The fee comes on top of the amount unless the method includes it
+    (:func:`fee_is_included`).
     """
     errors: dict[str, str] = {}
     if method is None:
@@ -706,18 +721,24 @@ def build_withdraw(method: Any, amount_text: str, attributes: dict[str, str],
     parsed = parse_decimal(amount_text, WITHDRAW_PRECISION, label="Amount")
     amount: Decimal | None = None
     fee = Decimal(0)
+    included = fee_is_included(method)
     if isinstance(parsed, str):
         errors["amount"] = parsed
     else:
         amount = parsed
         fee = withdraw_fee(method.fee_amount, method.fee_rate, amount)
+        debit = amount if included else amount + fee
         if method.min_withdraw is not None and amount < method.min_withdraw:
             errors["amount"] = f"Minimum is {plain(method.min_withdraw)} {method.currency}"
         elif method.max_withdraw is not None and amount > method.max_withdraw:
             errors["amount"] = f"Maximum is {plain(method.max_withdraw)} {method.currency}"
-        elif available_amount is not None and amount + fee > available_amount:
-            errors["amount"] = (f"Needs {plain(amount + fee)} {method.currency} with the fee "
-                                f"{plain(fee)}; {plain(available_amount)} available")
+        elif included and amount <= fee:
+            errors["amount"] = (f"The fee {plain(fee)} {method.currency} comes out of the "
+                                "amount: nothing would arrive")
+        elif available_amount is not None and debit > available_amount:
+            with_fee = "" if included else f" with the fee {plain(fee)}"
+            errors["amount"] = (f"Needs {plain(debit)} {method.currency}{with_fee}; "
+                                f"{plain(available_amount)} available")
     clean: dict[str, str] = {}
     for attr in method.attributes:
         value = attributes.get(attr.key, "").strip()
@@ -729,4 +750,5 @@ def build_withdraw(method: Any, amount_text: str, attributes: dict[str, str],
             clean[attr.key] = value
     if errors or amount is None:
         return None, errors
-    return WithdrawDraft(method.id, method.currency, method.network, amount, fee, clean), {}
+    return WithdrawDraft(method.id, method.currency, method.network, amount, fee, clean,
+                         fee_included=included), {}

@@ -105,9 +105,20 @@ def test_close_preview_buys_what_is_short() -> None:
     (leg,) = prev.legs
     assert (leg.sell, leg.sell_currency, leg.get, leg.get_currency) == (
         D("3200"), "USDT", D("0.08"), "BTC")
-    assert leg.describe.startswith("BUY 0.08 BTC with ≈ 3,200.00 USDT")
+    assert leg.describe == "BUY 0.08 BTC to repay (≈ 3,200.00 USDT)"
     assert prev.repays == {"BTC": D("0.1")}
     assert not prev.uncovered
+
+
+def test_cross_close_reads_as_the_trade_it_is() -> None:
+    """Cross margin names no pair: a BTC debt covered from USDT is a BUY of BTC (it read
+    ``SELL 13699.686 USDT for ≈ 0.15 BTC``), a USDT debt covered from BTC a SELL of BTC."""
+    from alp_tui.services.margin_math import CloseLeg
+
+    buy = CloseLeg(D("13699.686"), "USDT", D("0.15"), "BTC")
+    assert buy.describe == "BUY 0.15 BTC to repay (≈ 13,699.69 USDT)"
+    sell = CloseLeg(D("0.05860001050996489366147802434"), "BTC", D("5342.65496021"), "USDT")
+    assert sell.describe == "SELL 0.05860001 BTC for ≈ 5,342.65 USDT to repay"
 
 
 def test_request_validation_reports_every_field() -> None:

@@ -87,7 +87,7 @@ async def test_transfer_borrow_repay_close_and_histories(
 
         screen = await _open(pilot, app, "t", MarginTransferModal)
         await _fill(pilot, screen, wallet=ISO, currency="USDT", amount="1000")
-        assert "Available in spot: 100000 USDT" in _text(app, "#margin-preview")
+        assert "Available in spot: 100,000 USDT" in _text(app, "#margin-preview")
         await _send(pilot, app)
         assert not isinstance(app.screen, MarginTransferModal), _text(app, "#form-error")
         await _refresh(app, service)

@@ -56,7 +56,7 @@ async def test_limit_buy_through_form_shows_in_open_orders(harness: Any) -> None
         await pilot.pause()
         assert isinstance(pilot.app.screen, ConfirmModal)
         body = str(pilot.app.screen.query_one("#confirm-body", Static).render())
-        assert "BUY" in body and "0.010000 BTC" in body and "90000.00 USDT" in body
+        assert "BUY" in body and "0.010000 BTC" in body and "90,000.00 USDT" in body
         await pilot.press("enter")
         await settle(pilot)
         assert not isinstance(pilot.app.screen, OrderFormModal | ConfirmModal)

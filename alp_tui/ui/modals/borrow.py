@@ -10,7 +10,7 @@ from textual.widget import Widget
 from textual.widgets import Input, Select
 
 from alp_tui.services.margin import LoanRequest, MarginActionResult, parse_amount
-from alp_tui.ui.modals.margin_form import MarginFormModal, fmt_amount, parse_wallet_value
+from alp_tui.ui.modals.margin_form import MarginFormModal, parse_wallet_value
 
 
 class BorrowModal(MarginFormModal):
@@ -59,7 +59,7 @@ class BorrowModal(MarginFormModal):
             return ""
         owed = sum((loan.borrowed + loan.interest for loan in snap.loans_of(wallet, currency)),
                    Decimal(0))
-        lines = [f"Owed now: {fmt_amount(owed)} {currency}"]
+        lines = [f"Owed now: {self.money(owed, currency)} {currency}"]
         pos = snap.positions().get(wallet)
         rate = snap.prices.rate(currency)
         raw = self.query_one("#amount", Input).value

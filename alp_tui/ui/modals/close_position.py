@@ -8,7 +8,7 @@ from textual.widget import Widget
 from textual.widgets import Select
 
 from alp_tui.services.margin import MarginActionResult, MarginRequestError, preview_close
-from alp_tui.ui.modals.margin_form import MarginFormModal, fmt_amount
+from alp_tui.ui.modals.margin_form import MarginFormModal
 
 
 class ClosePositionModal(MarginFormModal):
@@ -48,10 +48,10 @@ class ClosePositionModal(MarginFormModal):
         lines.extend(f"  {leg.describe}" for leg in plan.legs)
         if not plan.legs:
             lines.append("  trade nothing (the wallet holds what it owes)")
-        lines.extend(f"  repay {fmt_amount(amount)} {currency}"
+        lines.extend(f"  repay {self.money(amount, currency)} {currency}"
                      for currency, amount in sorted(plan.repays.items()))
         for currency, amount in sorted(plan.uncovered.items()):
-            lines.append(f"  (the wallet cannot cover {fmt_amount(amount)} {currency})")
+            lines.append(f"  (the wallet cannot cover {self.money(amount, currency)} {currency})")
         lines.append("Amounts are estimates at the last price; the exchange fills at market.")
         return "\n".join(lines)
 

@@ -25,6 +25,7 @@ from textual.widget import Widget
 from textual.widgets import Button, Input, Label, Select, Static
 
 from alp_tui.api.enums import WalletType, normalize_pair
+from alp_tui.services.format import currency_places, format_decimal, format_exact
 from alp_tui.services.margin import (
     MarginActionResult,
     MarginRequestError,
@@ -62,12 +63,6 @@ def wallet_title(key: WalletKey) -> str:
     if key.wallet_type is WalletType.ISOLATED_MARGIN:
         return f"Isolated {key.pair}"
     return "Cross margin"
-
-
-def fmt_amount(value: Decimal) -> str:
-    """An amount without trailing zeros or exponent."""
-    text = f"{value.normalize():f}"
-    return text
 
 
 class MarginFormModal(ModalScreen[MarginActionResult | None]):
@@ -131,6 +126,15 @@ class MarginFormModal(ModalScreen[MarginActionResult | None]):
     def on_mount(self) -> None:
         """Fill pickers that depend on the snapshot and draw the first preview."""
         self.refresh_preview()
+
+    # --- numbers -----------------------------------------------------------------------
+    def money(self, value: Decimal, currency: str) -> str:
+        """``value`` at ``currency``'s display precision (learned from the app's pairs),
+        with separators; exact to 8 decimals when no pair lists the currency."""
+        market = getattr(self.app, "market", None)
+        pairs = getattr(market, "pairs", None) or {}
+        places = currency_places(pairs.values()).get(currency)
+        return format_exact(value) if places is None else format_decimal(value, places)
 
     # --- wallet / currency helpers -------------------------------------------------------
     def wallet_choices(self, *, with_debt_only: bool = False) -> list[tuple[str, str]]:

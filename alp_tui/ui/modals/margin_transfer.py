@@ -10,8 +10,9 @@ from textual.widget import Widget
 from textual.widgets import Button, Input, Select
 
 from alp_tui.api.enums import MarginDirection
+from alp_tui.services.format import format_exact
 from alp_tui.services.margin import MarginActionResult, TransferRequest
-from alp_tui.ui.modals.margin_form import MarginFormModal, fmt_amount, parse_wallet_value
+from alp_tui.ui.modals.margin_form import MarginFormModal, parse_wallet_value
 
 
 class MarginTransferModal(MarginFormModal):
@@ -63,7 +64,7 @@ class MarginTransferModal(MarginFormModal):
     def _fill_max(self) -> None:
         have = self.available_now()
         if have is not None and have > 0:
-            self.query_one("#amount", Input).value = fmt_amount(have)
+            self.query_one("#amount", Input).value = format_exact(have, thousands=False)
 
     def build(self) -> TransferRequest:
         """The validated request (raises MarginRequestError)."""
@@ -88,9 +89,10 @@ class MarginTransferModal(MarginFormModal):
         currency = self.value_of(self.query_one("#currency", Select))
         if have is None or wallet is None:
             return ""
+        amount = f"{self.money(have, currency or '')} {currency}"
         if self.value_of(self.query_one("#direction", Select)) == MarginDirection.SUB.value:
-            return f"Available in the {wallet.label} wallet: {fmt_amount(have)} {currency}"
-        return f"Available in spot: {fmt_amount(have)} {currency}"
+            return f"Available in the {wallet.label} wallet: {amount}"
+        return f"Available in spot: {amount}"
 
     async def send(self) -> MarginActionResult:
         """Send the transfer."""

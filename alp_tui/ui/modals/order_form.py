@@ -20,7 +20,7 @@ from textual.widgets import Button, Input, Label, Select, Static
 
 from alp_tui.api.enums import OrderSide, OrderType
 from alp_tui.api.models import PairInfo
-from alp_tui.services.format import format_decimal
+from alp_tui.services.format import format_decimal, format_exact, quantum
 from alp_tui.services.order_draft import (
     AMOUNT,
     FORM_FIELDS,
@@ -39,7 +39,6 @@ from alp_tui.services.order_draft import (
     best_price,
     build_draft,
     fmt,
-    quantum,
 )
 from alp_tui.services.trading import AccountChange, Outcome, PlaceResult, TradingService
 from alp_tui.ui.modals.confirm import TRADING_CSS, ConfirmModal
@@ -369,17 +368,17 @@ class OrderFormModal(ModalScreen[PlaceResult | None]):
         p, pv = self.pair, result.preview
         lines = Text()
         if pv.total is not None:
-            lines.append(f"Total ≈ {fmt(pv.total, p.price_precision)} {p.quote}")
+            lines.append(f"Total ≈ {format_decimal(pv.total, p.price_precision)} {p.quote}")
         if pv.fee is not None and pv.fee_rate is not None:
             kind = "maker" if pv.is_maker else "taker"
-            lines.append(f"   fee ≈ {fmt(pv.fee, p.price_precision)} {p.quote} "
+            lines.append(f"   fee ≈ {format_decimal(pv.fee, p.price_precision)} {p.quote} "
                          f"({kind} {pv.fee_rate * 100:.3f}%)")
         if pv.avg_price is not None:
-            lines.append(f"\nAvg price ≈ {fmt(pv.avg_price, p.price_precision)}")
+            lines.append(f"\nAvg price ≈ {format_decimal(pv.avg_price, p.price_precision)}")
             if pv.slippage_pct is not None:
                 lines.append(f"   slippage ≈ {pv.slippage_pct:.2f}%")
         if pv.est_base is not None and result.draft and result.draft.quote_amount is not None:
-            lines.append(f"\n≈ {fmt(pv.est_base, p.amount_precision)} {p.base}")
+            lines.append(f"\n≈ {format_decimal(pv.est_base, p.amount_precision)} {p.base}")
         self._update("#preview", lines)
         warn = Text("\n".join(f"⚠ {w}" for w in pv.warnings), style="bold yellow")
         self._update("#warnings", warn)
@@ -493,8 +492,8 @@ class OrderFormModal(ModalScreen[PlaceResult | None]):
         """What a flagged order asks to be typed: its amount, as the confirm shows it."""
         p = self.pair
         if draft.base_amount is not None:
-            return fmt(draft.base_amount, p.amount_precision)
-        return fmt(draft.quote_amount, p.price_precision)
+            return format_exact(draft.base_amount, p.amount_precision)
+        return format_exact(draft.quote_amount, p.price_precision)
 
     def confirm_text(self, draft: OrderDraft, result: DraftResult) -> Text:
         """Exactly what will be sent, side in words and colour."""
@@ -505,17 +504,19 @@ class OrderFormModal(ModalScreen[PlaceResult | None]):
         text.append(f"{p.name}  {draft.order_type.value}\n\n")
         rows: list[tuple[str, str]] = []
         if draft.base_amount is not None:
-            rows.append(("Amount", f"{fmt(draft.base_amount, p.amount_precision)} {p.base}"))
+            amount = format_decimal(draft.base_amount, p.amount_precision)
+            rows.append(("Amount", f"{amount} {p.base}"))
         if draft.quote_amount is not None:
             rows.append(("Spend" if draft.side is OrderSide.BID else "Receive",
-                         f"{fmt(draft.quote_amount, p.price_precision)} {p.quote}"))
+                         f"{format_decimal(draft.quote_amount, p.price_precision)} {p.quote}"))
         if draft.limit_price is not None:
-            rows.append(("Limit price", f"{fmt(draft.limit_price, p.price_precision)} {p.quote}"))
+            price = format_decimal(draft.limit_price, p.price_precision)
+            rows.append(("Limit price", f"{price} {p.quote}"))
         else:
             rows.append(("Price", "market"))
         if draft.stop_price is not None and draft.stop_operator is not None:
             rows.append(("Stop", f"when last {'≥' if draft.stop_operator.value == 'GTE' else '≤'}"
-                                 f" {fmt(draft.stop_price, p.price_precision)} "
+                                 f" {format_decimal(draft.stop_price, p.price_precision)} "
                                  f"({draft.stop_operator.value})"))
         if draft.tif is not None:
             rows.append(("Time in force", draft.tif.value))
@@ -524,9 +525,9 @@ class OrderFormModal(ModalScreen[PlaceResult | None]):
             rows.append(("Side effect", draft.side_effect.value))
         pv = result.preview
         if pv.total is not None:
-            rows.append(("Total ≈", f"{fmt(pv.total, p.price_precision)} {p.quote}"))
+            rows.append(("Total ≈", f"{format_decimal(pv.total, p.price_precision)} {p.quote}"))
         if pv.fee is not None:
-            rows.append(("Fee ≈", f"{fmt(pv.fee, p.price_precision)} {p.quote}"))
+            rows.append(("Fee ≈", f"{format_decimal(pv.fee, p.price_precision)} {p.quote}"))
         for label, value in rows:
             text.append(f"{label:>14}  ", style="dim")
             text.append(f"{value}\n")

@@ -9,13 +9,14 @@ from textual import on
 from textual.widget import Widget
 from textual.widgets import Button, Input, Select
 
+from alp_tui.services.format import format_exact
 from alp_tui.services.margin import (
     LoanRequest,
     MarginActionResult,
     parse_amount,
     preview_repay,
 )
-from alp_tui.ui.modals.margin_form import MarginFormModal, fmt_amount, parse_wallet_value
+from alp_tui.ui.modals.margin_form import MarginFormModal, parse_wallet_value
 
 
 class RepayModal(MarginFormModal):
@@ -63,7 +64,8 @@ class RepayModal(MarginFormModal):
             return
         due = preview_repay(self.snapshot.loans_of(wallet, currency), Decimal(0))
         if due.total_due > 0:
-            self.query_one("#amount", Input).value = fmt_amount(due.total_due)
+            self.query_one("#amount", Input).value = format_exact(due.total_due,
+                                                                  thousands=False)
 
     def build(self) -> LoanRequest:
         """The validated request (raises MarginRequestError)."""
@@ -88,15 +90,15 @@ class RepayModal(MarginFormModal):
         loans = self.snapshot.loans_of(wallet, currency)
         raw = self.query_one("#amount", Input).value.strip()
         split = preview_repay(loans, parse_amount(raw) if raw else Decimal(0))
-        lines = [f"Owed: {fmt_amount(split.principal_due)} principal + "
-                 f"{fmt_amount(split.interest_due)} interest {currency}"]
+        lines = [f"Owed: {self.money(split.principal_due, currency)} principal + "
+                 f"{self.money(split.interest_due, currency)} interest {currency}"]
         if raw:
-            lines.append(f"Pays {fmt_amount(split.interest_paid)} interest first, then "
-                         f"{fmt_amount(split.principal_paid)} principal")
-            lines.append(f"Remains: {fmt_amount(split.principal_left)} principal + "
-                         f"{fmt_amount(split.interest_left)} interest")
+            lines.append(f"Pays {self.money(split.interest_paid, currency)} interest first, then "
+                         f"{self.money(split.principal_paid, currency)} principal")
+            lines.append(f"Remains: {self.money(split.principal_left, currency)} principal + "
+                         f"{self.money(split.interest_left, currency)} interest")
             if split.excess:
-                lines.append(f"{fmt_amount(split.excess)} {currency} more than owed")
+                lines.append(f"{self.money(split.excess, currency)} {currency} more than owed")
         return "\n".join(lines)
 
     async def send(self) -> MarginActionResult:

@@ -20,8 +20,8 @@ from textual.widgets import Button, Input, Label, Select, Static
 
 from alp_tui.api.errors import ForbiddenError
 from alp_tui.api.models import WithdrawMethod
-from alp_tui.services.order_draft import WithdrawDraft, build_withdraw
-from alp_tui.services.order_draft import plain as _num
+from alp_tui.services.format import format_exact
+from alp_tui.services.order_draft import WITHDRAW_PRECISION, WithdrawDraft, build_withdraw
 from alp_tui.services.trading import (
     WITHDRAW_PERMISSION_HELP,
     AccountChange,
@@ -106,12 +106,12 @@ class WithdrawModal(ModalScreen[WithdrawResult | None]):
             status.update(Text(f"{self.currency} cannot be withdrawn here.", style="yellow"))
 
     def _method_label(self, m: WithdrawMethod) -> str:
-        fee = f"{m.fee_amount:f}" + (f" + {m.fee_rate * 100:f}%" if m.fee_rate else "")
+        fee = _num(m.fee_amount) + (f" + {_num(m.fee_rate * 100)}%" if m.fee_rate else "")
         limits = []
         if m.min_withdraw is not None:
-            limits.append(f"min {m.min_withdraw:f}")
+            limits.append(f"min {_num(m.min_withdraw)}")
         if m.max_withdraw is not None:
-            limits.append(f"max {m.max_withdraw:f}")
+            limits.append(f"max {_num(m.max_withdraw)}")
         return f"{m.network} · fee {fee} · {' · '.join(limits)}"
 
     def method(self) -> WithdrawMethod | None:
@@ -167,11 +167,29 @@ class WithdrawModal(ModalScreen[WithdrawResult | None]):
             label.display = bool(message)
         note = self.query_one("#withdraw-note", Static)
         if draft is not None:
-            note.update(f"Fee {_num(draft.fee)} {draft.currency} · leaves your balance: "
-                        f"{_num(draft.total)} {draft.currency}")
+            line = (f"Fee {_num(draft.fee)} · arrives {_num(draft.received)} · "
+                    f"takes {_num(draft.total)} {draft.currency} from your balance")
+            if self.available is not None:
+                line += f" · {_num(draft.balance_after(self.available))} left"
+            note.update(line)
         elif self.available is not None:
-            note.update(f"Available {self.available:f} {self.currency}")
+            note.update(f"Available {_num(self.available)} {self.currency}")
         return draft, errors
+
+    def confirm_rows(self, draft: WithdrawDraft) -> list[tuple[str, str]]:
+        """Amount, fee, what arrives, what the balance loses and keeps: in that order."""
+        c = draft.currency
+        fee_note = " (taken out of the amount)" if draft.fee_included else " (on top)"
+        rows = [("Amount", f"{_num(draft.amount)} {c}"),
+                ("Fee", f"{_num(draft.fee)} {c}{fee_note}"),
+                ("Arrives", f"{_num(draft.received)} {c}"),
+                ("Balance pays", f"{_num(draft.total)} {c}")]
+        if self.available is not None:
+            rows.append(("Balance after",
+                         f"{_num(draft.balance_after(self.available))} {c}"))
+        rows.append(("Network", draft.network))
+        rows += [(k.capitalize(), v) for k, v in draft.attributes.items()]
+        return rows
 
     # --- actions ----------------------------------------------------------------------
 
@@ -206,10 +224,7 @@ class WithdrawModal(ModalScreen[WithdrawResult | None]):
         body = Text()
         body.append("WITHDRAW ", style="bold red")
         body.append(f"{_num(draft.amount)} {draft.currency}\n\n")
-        rows = [("Network", draft.network), ("Fee", f"{_num(draft.fee)} {draft.currency}"),
-                ("Leaves balance", f"{_num(draft.total)} {draft.currency}")]
-        rows += [(k.capitalize(), v) for k, v in draft.attributes.items()]
-        for label, value in rows:
+        for label, value in self.confirm_rows(draft):
             body.append(f"{label:>15}  ", style="dim")
             body.append(f"{value}\n", style="bold" if label == "Address" else "")
         body.append("\nWithdrawals cannot be undone. Check the address.", style="yellow")
@@ -255,6 +270,11 @@ class WithdrawModal(ModalScreen[WithdrawResult | None]):
                            else "bold yellow"))
         if result.outcome is not Outcome.UNKNOWN:
             self.query_one("#submit", Button).disabled = False
+
+
+def _num(value: Decimal) -> str:
+    """A withdrawal number: the exchange's 8-decimal grid, separators, no trailing zeros."""
+    return format_exact(value, WITHDRAW_PRECISION)
 
 
 def _hidden(widget: Static) -> Static:

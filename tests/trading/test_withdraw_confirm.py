@@ -1,0 +1,101 @@
+"""The withdrawal confirm says what the trader needs before an irreversible action: the
+amount, the fee, what arrives and the balance after, right whether the network's fee comes
+on top of the amount (the simulator's methods) or out of it (a ``fee_included`` method)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from textual.app import App
+from textual.widgets import Input, Select, Static
+
+from alp_tui.api.enums import WalletType
+from alp_tui.api.models import MethodAttribute, WithdrawMethod
+from alp_tui.services.order_draft import build_withdraw
+from alp_tui.services.trading import TradingService
+from alp_tui.ui.modals.confirm import ConfirmModal
+from alp_tui.ui.modals.withdraw import WithdrawModal
+
+BTC_ADDRESS = "bc1q" + "a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6e7f8a9"  # 42 characters
+
+
+class Host(App[None]):
+    def __init__(self, service: TradingService, currency: str,
+                 available: Decimal | None) -> None:
+        super().__init__()
+        self.service, self.currency, self.available = service, currency, available
+
+    def on_mount(self) -> None:
+        self.push_screen(WithdrawModal(self.service, self.currency, available=self.available))
+
+
+async def settle(pilot: Any) -> None:
+    for _ in range(2):
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+
+
+async def _btc_available(service: TradingService) -> Decimal:
+    return sum((b.available for b in await service.balances()
+                if b.currency == "BTC" and b.wallet_type is WalletType.SPOT), Decimal(0))
+
+
+def _rows(body: str) -> dict[str, str]:
+    out = {}
+    for line in body.splitlines():
+        label, _, value = line.strip().partition("  ")
+        if value:
+            out[label.strip()] = value.strip()
+    return out
+
+
+async def test_fee_on_top_confirm_matches_the_simulators_balance(
+        service: TradingService) -> None:
+    available = await _btc_available(service)
+    amount = (available - Decimal("0.00499")).quantize(Decimal("1e-8"))
+    app = Host(service, "BTC", available)
+    async with app.run_test(size=(120, 50)) as pilot:
+        await settle(pilot)
+        modal = app.screen
+        assert isinstance(modal, WithdrawModal)
+        modal.query_one("#method", Select).value = 1  # BTC network, fee 0.0002 on top
+        await settle(pilot)
+        modal.query_one("#amount", Input).value = str(amount)
+        modal.query_one("#attr-address", Input).value = BTC_ADDRESS
+        await pilot.pause()
+        modal.review()
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmModal)
+        rows = _rows(str(app.screen.query_one("#confirm-body", Static).render()))
+        fee = Decimal("0.0002")
+        after = available - amount - fee  # 0.00479, not "0.0102" (amount + fee)
+        assert rows["Fee"].startswith("0.0002 BTC")
+        assert rows["Arrives"].replace(",", "") == f"{amount.normalize():f} BTC"
+        assert rows["Balance pays"].replace(",", "") == f"{(amount + fee).normalize():f} BTC"
+        assert rows["Balance after"] == f"{after.normalize():f} BTC"
+        await pilot.press("enter")
+        await settle(pilot)
+    assert await _btc_available(service) == after  # what the confirm said is what happened
+
+
+def test_fee_included_and_fee_on_top_drafts() -> None:
+    attrs = [MethodAttribute(key="address")]
+    on_top = WithdrawMethod(id=1, network="BTC", currency="BTC", fee_amount=Decimal("0.0002"),
+                            attributes=attrs)
+    included = WithdrawMethod.model_validate({**on_top.model_dump(), "fee_included": True})
+    have = Decimal("2.00499")
+    draft, errors = build_withdraw(on_top, "2", {"address": "bc1qx"}, have)
+    assert draft is not None and not errors
+    assert (draft.total, draft.received, draft.balance_after(have)) == (
+        Decimal("2.0002"), Decimal("2"), Decimal("0.00479"))
+    draft, errors = build_withdraw(included, "2", {"address": "bc1qx"}, have)
+    assert draft is not None and not errors
+    assert (draft.total, draft.received, draft.balance_after(have)) == (
+        Decimal("2"), Decimal("1.9998"), Decimal("0.00499"))
+    # the whole balance can go out when the fee is included, not when it is on top
+    assert build_withdraw(included, "2.00499", {"address": "x"}, have)[0] is not None
+    assert "Needs 2.00519 BTC" in build_withdraw(on_top, "2.00499", {"address": "x"},
+                                                 have)[1]["amount"]
+    assert "nothing would arrive" in build_withdraw(included, "0.0002", {"address": "x"},
+                                                    have)[1]["amount"]
