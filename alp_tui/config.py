@@ -12,6 +12,7 @@ import stat
 import subprocess
 import tomllib
 from collections.abc import Mapping
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
@@ -188,6 +189,51 @@ class MarginConfig(_Section):
         return self
 
 
+DEFAULT_PAPER_BALANCES = {"USDT": "10000", "BTC": "0.1"}
+
+
+class PaperConfig(_Section):
+    """``[paper]``: the paper account of ``alp-tui --paper`` (live prices, local money)."""
+
+    balances: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_PAPER_BALANCES))
+    """Starting SPOT balances by currency, as decimal strings (used when the account is
+    created, and again after ``alp-tui paper reset``)."""
+    maker_fee: str = "0.0015"
+    """Fee rate of a fill that rested in the book (the reference's public tier)."""
+    taker_fee: str = "0.002"
+    """Fee rate of a fill that took liquidity."""
+
+    @field_validator("balances")
+    @classmethod
+    def _balances(cls, value: dict[str, str]) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for currency, amount in value.items():
+            code = currency.strip().upper()
+            if not code.isalnum() or len(code) > 16:
+                raise ValueError(f"{currency!r} is not a currency code like USDT")
+            out[code] = str(_decimal_text(str(amount), f"balance of {code}"))
+        return out
+
+    @field_validator("maker_fee", "taker_fee")
+    @classmethod
+    def _fee(cls, value: str) -> str:
+        rate = _decimal_text(str(value), "a fee rate")
+        if rate >= 1:
+            raise ValueError("a fee rate is a fraction below 1 (0.002 = 0.2 %)")
+        return str(rate)
+
+
+def _decimal_text(text: str, what: str) -> Decimal:
+    """A non-negative finite decimal from ``text`` (a string, so no float ever rounds it)."""
+    try:
+        value = Decimal(text.strip())
+    except InvalidOperation:
+        raise ValueError(f"{what} must be a decimal number like \"0.1\"") from None
+    if not value.is_finite() or value < 0:
+        raise ValueError(f"{what} must be a finite number >= 0")
+    return value
+
+
 class Config(_Section):
     """The whole config file. New sections ([alerts], [margin]...) are added as fields."""
 
@@ -196,6 +242,7 @@ class Config(_Section):
     polling: PollingConfig = Field(default_factory=PollingConfig)
     trading: TradingConfig = Field(default_factory=TradingConfig)
     margin: MarginConfig = Field(default_factory=MarginConfig)
+    paper: PaperConfig = Field(default_factory=PaperConfig)
 
     def to_toml_dict(self, *, include_secret: bool = True) -> dict[str, Any]:
         """Plain dict for tomli-w (the secret in clear only if ``include_secret``)."""
