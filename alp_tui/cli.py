@@ -1,5 +1,5 @@
-"""Command line: ``alp-tui [--demo] [--pair P] [--config PATH]``, ``alp-tui init``,
-``alp-tui sim ...``.
+"""Command line: ``alp-tui [--demo | --paper] [--pair P] [--config PATH]``, ``alp-tui init``,
+``alp-tui sim ...``, ``alp-tui paper reset``.
 
 Exit codes: 0 ok, 2 bad usage or bad config (one line naming file and key), 1 anything else.
 An expected failure never shows a traceback.
@@ -35,6 +35,8 @@ from alp_tui.config import (
 if TYPE_CHECKING:
     from textual.app import App
 
+    from alp_tui.paper.server import PaperServer
+
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 PAIR_RE = re.compile(r"^[A-Z0-9]{1,16}_[A-Z0-9]{1,16}$")
 
@@ -60,10 +62,15 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="alp-tui",
         description="Terminal dashboard for the ALP.COM exchange. "
-        "Subcommands: `alp-tui init` writes a config; `alp-tui sim` runs the simulator.",
+        "Subcommands: `alp-tui init` writes a config; `alp-tui sim` runs the simulator; "
+        "`alp-tui paper reset` starts the paper account over.",
     )
     parser.add_argument("--demo", action="store_true",
                         help="run against the built-in simulator with a demo account")
+    parser.add_argument("--paper", action="store_true",
+                        help="paper trading: live market data from the configured exchange, "
+                        "a local paper account for everything private (`alp-tui paper reset` "
+                        "starts it over)")
     parser.add_argument("--pair", help="pair selected at start, e.g. BTC_USDT")
     parser.add_argument("--no-stream", dest="stream", action="store_false",
                         help="poll over REST only, without the WebSocket feed")
@@ -91,8 +98,12 @@ def run_dashboard(args: argparse.Namespace) -> int:
     # on a dead terminal.
     if hasattr(signal, "SIGHUP"):  # not on Windows
         signal.signal(signal.SIGHUP, signal.SIG_DFL)
+    if args.demo and args.paper:
+        raise UsageError("--demo and --paper cannot be combined")
     if args.demo:
         return _run_demo(config, path, stream=args.stream)
+    if args.paper:
+        return _run_paper(config, path, stream=args.stream)
     from alp_tui.api.errors import RequestError
     from alp_tui.ui.app import create_app
 
@@ -209,6 +220,66 @@ def _run_demo(config: Config, path: Path, *, stream: bool = True) -> int:
         server.stop()
 
 
+def paper_server_for(config: Config, root: Path | None = None) -> PaperServer:
+    """The paper server the config asks for. The config's API keys are never passed: paper
+    mode reaches the exchange for public market data only."""
+    from decimal import Decimal
+
+    from alp_tui.paper.server import PaperServer
+
+    paper = config.paper
+    return PaperServer(
+        config.exchange.base_url, root=root,
+        balances={code: Decimal(amount) for code, amount in paper.balances.items()},
+        maker_fee=Decimal(paper.maker_fee), taker_fee=Decimal(paper.taker_fee),
+        timeout_s=config.exchange.timeout_s, allow_insecure=config.exchange.allow_insecure)
+
+
+def _run_paper(config: Config, path: Path, *, stream: bool = True) -> int:
+    from alp_tui.paper.server import PaperError
+    from alp_tui.ui.app import create_app
+
+    server = paper_server_for(config)
+    try:
+        base_url = server.start()
+    except PaperError as exc:
+        return _fail(f"paper mode: {exc}", EXIT_ERROR)
+    try:
+        app = create_app(
+            config,
+            base_url=base_url,
+            api_key=server.api_key,
+            api_secret=server.api_secret,
+            mode="paper",
+            config_path=path if path.exists() else None,
+            stream=stream,
+        )
+        # Paper actions go to their own journal, never into the live one.
+        app.journal_path = server.paths.journal
+        return run_app(app)
+    finally:
+        server.stop()
+
+
+def run_paper_command(argv: Sequence[str]) -> int:
+    """``alp-tui paper reset``: delete the paper account (balances, orders, history,
+    journal); the next ``--paper`` start funds a new one from ``[paper] balances``."""
+    parser = _Parser(prog="alp-tui paper",
+                     description="Manage the paper account of `alp-tui --paper`.")
+    parser.add_argument("action", choices=["reset"], help="reset: start the account over")
+    parser.parse_args(list(argv))
+    from alp_tui.paper.account import PaperPaths, default_paper_dir
+
+    paths = PaperPaths(default_paper_dir())
+    removed = paths.reset()
+    if removed:
+        print(f"Paper account reset ({paths.root}); the next `alp-tui --paper` starts "
+              "with the [paper] balances.")
+    else:
+        print(f"No paper account at {paths.root}; nothing to reset.")
+    return EXIT_OK
+
+
 def _ask(prompt: str, default: str = "", *, secret: bool = False) -> str:
     shown = f" [{default}]" if default and not secret else ""
     reader = getpass.getpass if secret else input
@@ -260,6 +331,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return sim_main(args_list[1:])
         if args_list and args_list[0] == "init":
             return run_init(args_list[1:])
+        if args_list and args_list[0] == "paper":
+            return run_paper_command(args_list[1:])
         return run_dashboard(build_parser().parse_args(args_list))
     except UsageError as exc:
         return _fail(f"error: {exc} (see alp-tui --help)", EXIT_USAGE)

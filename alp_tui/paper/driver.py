@@ -104,11 +104,15 @@ class MarketDriver:
 
     # --- upstream -> exchange -------------------------------------------------------------
     async def _apply_tickers(self) -> None:
-        for ticker in await self.client.tickers():
-            pair = str(ticker.pair)
-            last = Decimal(ticker.last)
-            if pair in self.ex.books and last > 0:
+        prices = [(str(t.pair), Decimal(t.last)) for t in await self.client.tickers()]
+        prices = [(pair, last) for pair, last in prices if pair in self.ex.books and last > 0]
+
+        def apply() -> None:
+            for pair, last in prices:
                 self.ex.apply_market_price(pair, last)
+
+        # One exchange call: one write to disk for the whole market, not one per pair.
+        self.ex.transact(apply)
 
     async def ensure(self, pair: str) -> None:
         """Make ``pair``'s mirrored book at most ``book_s`` old (before an order on it) and

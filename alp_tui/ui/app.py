@@ -43,7 +43,7 @@ from alp_tui.ui.screens.health import HealthScreen
 from alp_tui.ui.screens.help import HelpScreen
 from alp_tui.ui.trading_actions import TRADING_BINDINGS, TradingActions
 
-Mode = Literal["live", "demo"]
+Mode = Literal["live", "demo", "paper"]
 ClientFactory = Callable[[], Any]
 INTERVALS = [ChartInterval(v) for v in VALID_INTERVALS]
 FOCUS_TARGETS = {"markets": "Markets", "orderbook": "Order book", "chart": "Chart",
@@ -125,9 +125,11 @@ class AlpApp(TradingActions, App[int]):
         self._header: HeaderPane | None = None
         self._markets: MarketsPane | None = None
         self._stack = contextlib.AsyncExitStack()
-        self.set_class(mode == "demo", "-demo")
+        self.set_class(mode in ("demo", "paper"), "-demo")
         if mode == "demo":
             self.title = "alp-tui — DEMO (simulated exchange)"
+        elif mode == "paper":
+            self.title = "alp-tui — PAPER (live prices, paper money)"
 
     # --- composition ------------------------------------------------------------------
     def compose(self) -> ComposeResult:

@@ -60,7 +60,10 @@ class ConfirmModal(ModalScreen[bool]):
     def compose(self) -> ComposeResult:
         """Title, what will be sent, and the two buttons."""
         with Vertical(id="confirm-dialog", classes=f"dialog -{self._tone}"):
-            yield Static(self._title, id="confirm-title", classes="dialog-title")
+            title = self._title
+            if getattr(self.app, "mode", "live") == "paper" and isinstance(title, str | Text):
+                title = Text.assemble(title, ("  · paper", "bold"))  # no real money moves
+            yield Static(title, id="confirm-title", classes="dialog-title")
             yield Static(self._body, id="confirm-body")
             if self.type_to_confirm is not None:
                 yield Static(Text.assemble(("⚠ Unusual: type ", "bold yellow"),

@@ -165,6 +165,8 @@ class OrderFormModal(ModalScreen[PlaceResult | None]):
         if self._price is not None and otype in LIMIT_TYPES:
             title.append(f"  · price {format_decimal(self._price, self.pair.price_precision)}"
                          " from the book", style="dim")
+        if getattr(self.app, "mode", "live") == "paper":
+            title.append("  · paper order", style="bold")
         return title
 
     def _field(self, name: str, label: str, widget: Input | Select, *,

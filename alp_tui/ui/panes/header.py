@@ -95,7 +95,7 @@ class HeaderPane(Horizontal):
         self._paint_market()
 
     def watch_mode(self) -> None:
-        """LIVE / DEMO."""
+        """LIVE / DEMO / PAPER."""
         self._paint_badge()
 
     def watch_public_only(self) -> None:
@@ -172,5 +172,6 @@ class HeaderPane(Horizontal):
         if self.public_only:
             label += " · PUBLIC"
         badge.update(f" {label} ")
-        badge.set_class(self.mode == "demo", "-demo")
-        badge.set_class(self.mode != "demo", "-live")
+        # PAPER shares DEMO's colour: no real money either way.
+        badge.set_class(self.mode in ("demo", "paper"), "-demo")
+        badge.set_class(self.mode not in ("demo", "paper"), "-live")
