@@ -11,7 +11,6 @@ import argparse
 import asyncio
 import getpass
 import os
-import re
 import signal
 import sys
 import threading
@@ -25,6 +24,7 @@ from alp_tui import __version__
 from alp_tui.api.enums import normalize_pair
 from alp_tui.config import (
     DEFAULT_BASE_URL,
+    PAIR_RE,
     Config,
     ConfigError,
     default_config_path,
@@ -38,7 +38,6 @@ if TYPE_CHECKING:
     from alp_tui.paper.server import PaperServer
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
-PAIR_RE = re.compile(r"^[A-Z0-9]{1,16}_[A-Z0-9]{1,16}$")
 
 
 class UsageError(Exception):

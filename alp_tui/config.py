@@ -7,6 +7,7 @@ with one line naming the file, the key and the problem, so the CLI can print it 
 from __future__ import annotations
 
 import os
+import re
 import shlex
 import stat
 import subprocess
@@ -36,6 +37,18 @@ ENV_BASE_URL = "ALP_BASE_URL"
 ENV_API_KEY = "ALP_API_KEY"
 ENV_API_SECRET = "ALP_API_SECRET"
 VALID_INTERVALS = tuple(i.value for i in ChartInterval if i is not ChartInterval.ONE_MIN)
+# BASE_QUOTE of letters and digits: a pair name ends up in URLs and file names.
+PAIR_RE = re.compile(r"^[A-Z0-9]{1,16}_[A-Z0-9]{1,16}$")
+MAX_POLL_INTERVAL_S = 86_400.0
+
+
+def check_pair(value: str) -> str:
+    """``value`` as a canonical pair name (``btc/usdt`` → ``BTC_USDT``); ValueError when it
+    is not BASE_QUOTE of letters and digits."""
+    pair = normalize_pair(value)
+    if not PAIR_RE.match(pair):
+        raise ValueError(f"{value!r} is not a pair like BTC_USDT (letters and digits)")
+    return pair
 
 
 class ConfigError(Exception):
@@ -43,7 +56,8 @@ class ConfigError(Exception):
 
 
 class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    # No inf/nan anywhere: an interval of inf would fetch once and call it fresh forever.
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, allow_inf_nan=False)
 
 
 class ExchangeConfig(_Section):
@@ -116,17 +130,14 @@ class DashboardConfig(_Section):
     @field_validator("pair")
     @classmethod
     def _pair(cls, value: str) -> str:
-        value = normalize_pair(value)
-        if "_" not in value:
-            raise ValueError("must look like BTC_USDT")
-        return value
+        return check_pair(value)
 
     @field_validator("watchlist")
     @classmethod
     def _watchlist(cls, value: list[str]) -> list[str]:
         seen: list[str] = []
         for item in value:
-            name = normalize_pair(item)
+            name = check_pair(item)
             if name not in seen:
                 seen.append(name)
         return seen
@@ -142,14 +153,14 @@ class DashboardConfig(_Section):
 class PollingConfig(_Section):
     """``[polling]``: seconds between refreshes, per pane."""
 
-    tickers: float = Field(default=2, ge=0.2)
-    orderbook: float = Field(default=1, ge=0.2)
-    chart: float = Field(default=10, ge=0.5)
-    trades: float = Field(default=2, ge=0.2)
-    balances: float = Field(default=5, ge=0.5)
-    orders: float = Field(default=2, ge=0.5)
-    history: float = Field(default=10, ge=0.5)
-    margin: float = Field(default=10, ge=0.5)
+    tickers: float = Field(default=2, ge=0.2, le=MAX_POLL_INTERVAL_S)
+    orderbook: float = Field(default=1, ge=0.2, le=MAX_POLL_INTERVAL_S)
+    chart: float = Field(default=10, ge=0.5, le=MAX_POLL_INTERVAL_S)
+    trades: float = Field(default=2, ge=0.2, le=MAX_POLL_INTERVAL_S)
+    balances: float = Field(default=5, ge=0.5, le=MAX_POLL_INTERVAL_S)
+    orders: float = Field(default=2, ge=0.5, le=MAX_POLL_INTERVAL_S)
+    history: float = Field(default=10, ge=0.5, le=MAX_POLL_INTERVAL_S)
+    margin: float = Field(default=10, ge=0.5, le=MAX_POLL_INTERVAL_S)
 
     def interval(self, topic: str, default: float = 5.0) -> float:
         """Interval for ``topic``, or ``default`` for a topic this section does not name."""
@@ -298,6 +309,9 @@ def read_raw(path: Path) -> dict[str, Any]:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML ({exc})") from None
+    except (RecursionError, MemoryError, ValueError) as exc:
+        # e.g. arrays nested thousands deep: the parser gives up, the app must not.
+        raise ConfigError(f"{path}: cannot be read as TOML ({type(exc).__name__})") from None
 
 
 def load_config(
