@@ -14,8 +14,8 @@ from alp_tui.api.errors import (
     ServerError,
     ValidationError,
 )
+from alp_tui.api.request_gate import RequestRecord
 from alp_tui.api.token_cache import default_token_cache_dir
-from alp_tui.api.transport import RequestRecord
 
 __all__ = [
     "AlpClient",

@@ -1,48 +1,27 @@
-"""Wire plumbing for :class:`alp_tui.api.client.AlpClient`.
+"""Request-side wire plumbing for :class:`alp_tui.api.client.AlpClient`.
 
 - JSON request bodies with every ``Decimal`` written with its exact digits (never through a
   binary float), encoded once so the same bytes are signed and sent;
-- request-side value checks (money, times, the 30-day window, enums) that raise
+- request-side value checks (money, times, the 30-day window, enums, ids) that raise
   :class:`~alp_tui.api.errors.RequestError` before anything is sent;
-- response decoding (``parse_float=Decimal``) and the mapping of HTTP statuses to the typed
-  errors of :mod:`alp_tui.api.errors`;
-- :class:`RequestGate`: the per-client rate budget and the shared pause after a 429;
-- :class:`RequestRecord`: what observers (the API-health view) learn about each request.
+- the query string as the wire writes it.
 
-Nothing here imports textual.
+Answers are read in :mod:`alp_tui.api.responses`; the rate budget and the request records
+live in :mod:`alp_tui.api.request_gate`. Nothing here imports textual.
 """
 
 from __future__ import annotations
 
-import asyncio
-import math
 import re
-import time
-from collections import deque
-from collections.abc import Awaitable, Callable, Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
-from email.utils import parsedate_to_datetime
 from enum import Enum
-from http import HTTPStatus
 from typing import Any, TypeVar
 
-import httpx
-
 from alp_tui.api.enums import _WireEnum, normalize_pair
-from alp_tui.api.errors import (
-    AlpError,
-    AuthError,
-    BadResponseError,
-    ForbiddenError,
-    NotFoundError,
-    RateLimitedError,
-    RequestError,
-    ServerError,
-    ValidationError,
-)
-from alp_tui.api.jsonwire import dumps_exact, loads
+from alp_tui.api.errors import RequestError
+from alp_tui.api.jsonwire import dumps_exact
 
 MAX_WINDOW = timedelta(days=30)
 E = TypeVar("E", bound=_WireEnum)
@@ -80,8 +59,6 @@ def encode_json(value: Any) -> bytes:
 # --------------------------------------------------------------------------------------
 # Request-side checks
 # --------------------------------------------------------------------------------------
-
-MoneyIn = Decimal | str | int
 
 
 def to_money(value: Any, field: str, *, positive: bool = True) -> Decimal:
@@ -246,331 +223,27 @@ def build_query(params: Mapping[str, Any]) -> dict[str, str]:
     return {k: query_value(v) for k, v in params.items() if v is not None}
 
 
-# --------------------------------------------------------------------------------------
-# Responses
-# --------------------------------------------------------------------------------------
+def to_opt_bool(value: Any, field: str) -> bool | None:
+    """A filter flag: True, False or None (unset); RequestError for anything else."""
+    if value is None or isinstance(value, bool):
+        return value
+    raise RequestError(f"{field} must be True, False or None; got {value!r}.", field=field)
 
 
-def decode_json(raw: bytes, method: str, path: str) -> Any:
-    """Decode a 2xx body; BadResponseError naming the endpoint when it is not JSON."""
-    if not raw.strip():
-        raise BadResponseError(
-            f"The exchange sent an empty answer to {method} {path}.", endpoint=path
-        )
-    try:
-        return loads(raw)
-    except (ValueError, UnicodeDecodeError):
-        raise BadResponseError(
-            f"The exchange's answer to {method} {path} is not valid JSON.", endpoint=path
-        ) from None
+def to_client_order_id(value: Any) -> str:
+    """A client order id as given: a non-empty string of at most 64 characters."""
+    if not isinstance(value, str) or not value.strip() or len(value) > 64:
+        raise RequestError("client_order_id must be a non-empty string of at most 64 "
+                           "characters.", field="client_order_id")
+    return value
 
 
-def _server_message(raw: bytes, content_type: str) -> tuple[Any, str | None, str | None]:
-    """(decoded JSON or None, code, message) from an error body; HTML and text ignored."""
-    if "html" in content_type.lower():
-        return None, None, None
-    try:
-        data = loads(raw) if raw.strip() else None
-    except (ValueError, UnicodeDecodeError):
-        return None, None, None
-    code = message = None
-    if isinstance(data, dict):
-        c = data.get("code")
-        m = data.get("message") or data.get("error") or data.get("detail")
-        code = clean_text(c) if isinstance(c, str | int) else None
-        message = clean_text(m) if isinstance(m, str) else None
-    elif isinstance(data, str):
-        message = clean_text(data)
-    return data, code, message
-
-
-def clean_text(value: object, limit: int = 200) -> str:
-    """A server-provided string made safe to show in one line."""
-    text = re.sub(r"[\x00-\x1f\x7f]+", " ", str(value)).strip()
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def required_permission(path: str) -> str:
-    """The API-key flag a 403 on ``path`` points at."""
-    if path.startswith("/withdraw"):
-        return "Can Withdraw"
-    if path.startswith("/margin"):
-        return "Margin"
-    return "Trade"
-
-
-def parse_retry_after(
-    value: str | None, *, date_header: str | None = None, now: float | None = None
-) -> float | None:
-    """Seconds to wait from a Retry-After header (delta-seconds or an HTTP-date).
-
-    An HTTP-date is measured against the response's own ``Date`` header when there is one,
-    so a skewed local clock does not stretch or shrink the pause.
-    """
-    if not value:
-        return None
-    text = value.strip()
-    try:
-        seconds = float(text)
-    except ValueError:
-        seconds = None
-    if seconds is not None:
-        return max(0.0, seconds) if math.isfinite(seconds) else None
-    try:
-        when = parsedate_to_datetime(text).timestamp()
-    except (TypeError, ValueError, IndexError):
-        return None
-    reference = None
-    if date_header:
-        try:
-            reference = parsedate_to_datetime(date_header).timestamp()
-        except (TypeError, ValueError, IndexError):
-            reference = None
-    if reference is None:
-        reference = time.time() if now is None else now
-    return max(0.0, when - reference)
-
-
-def error_for_status(
-    status: int,
-    raw: bytes,
-    headers: httpx.Headers,
-    method: str,
-    path: str,
-    scrub: Callable[[str], str] = lambda s: s,
-) -> AlpError:
-    """The typed error for a non-2xx answer: one readable sentence, no body dumps."""
-    content_type = headers.get("content-type", "")
-    data, code, message = _server_message(raw, content_type)
-    detail = f": {scrub(message)}" if message else ""
-    where = f"{method} {path}"
-    try:
-        reason = HTTPStatus(status).phrase
-    except ValueError:
-        reason = "error"
-    if status == 400 or status == 422:
-        field_errors: dict[str, str] = {}
-        if isinstance(data, dict) and isinstance(data.get("formErrors"), dict):
-            for key, msg in data["formErrors"].items():
-                if isinstance(msg, list):
-                    msg = "; ".join(str(m) for m in msg)
-                field_errors[str(key)] = scrub(clean_text(msg))
-        if field_errors:
-            listed = "; ".join(f"{k}: {v}" for k, v in field_errors.items())
-            text = f"The exchange rejected {where}: {listed}."
-        elif message:
-            text = f"The exchange rejected {where}{detail}" + (f" ({code})." if code else ".")
-        else:
-            text = f"The exchange rejected {where} as invalid (HTTP {status})."
-        return ValidationError(text, field_errors=field_errors, code=code, endpoint=path,
-                               status=status)
-    if status == 401:
-        return AuthError(
-            f"The exchange refused authentication for {where} (HTTP 401){detail}; "
-            "check the API key and secret.",
-            endpoint=path, status=status,
-        )
-    if status == 403:
-        perm = required_permission(path)
-        return ForbiddenError(
-            f"The API key is not allowed to use {where}: it lacks the \"{perm}\" permission "
-            "(enable it for the key on the exchange).",
-            permission=perm, endpoint=path, status=status,
-        )
-    if status == 404:
-        return NotFoundError(f"The exchange has no such resource for {where} (HTTP 404){detail}.",
-                             endpoint=path, status=status)
-    if status == 429:
-        retry = parse_retry_after(headers.get("retry-after"), date_header=headers.get("date"))
-        when = f"; retry in {retry:.0f} s" if retry is not None else ""
-        return RateLimitedError(
-            f"The exchange is rate limiting requests (HTTP 429 on {where}){when}.",
-            retry_after=retry, endpoint=path, status=status,
-        )
-    if status >= 500:
-        return ServerError(
-            f"The exchange failed with HTTP {status} {reason} on {where}{detail}; "
-            "try again later.",
-            endpoint=path, status=status,
-        )
-    if 400 <= status < 500:
-        return ValidationError(
-            f"The exchange refused {where} with HTTP {status} {reason}{detail}.",
-            code=code, endpoint=path, status=status,
-        )
-    return BadResponseError(
-        f"The exchange answered {where} with an unexpected HTTP {status}.",
-        endpoint=path, status=status,
-    )
-
-
-# --------------------------------------------------------------------------------------
-# Rate budget and 429 pause
-# --------------------------------------------------------------------------------------
-
-
-class RequestGate:
-    """Admits requests: waits out a 429 pause, then keeps within the rate budget.
-
-    The budget is a sliding window: with ``max_per_s`` = r >= 1 at most ``floor(r)``
-    requests start in any ``floor(r)/r`` seconds; with r < 1 one request per ``1/r`` s.
-    Slots are reserved synchronously (no await between reading and appending), so
-    concurrent callers on one event loop are served first come, first served.
-
-    A 429 pauses only the endpoint that answered it (``"GET /accounts/order"``), so one
-    sick endpoint does not starve the others; when ``ESCALATE_ENDPOINTS`` distinct
-    endpoints answer 429 within ``ESCALATE_WINDOW_S`` the whole client pauses (the server
-    is limiting the account, not one route). ``pause(..., endpoint=None)`` pauses all.
-    """
-
-    DEFAULT_BACKOFF_S = 1.0
-    MAX_PAUSE_S = 300.0
-    ESCALATE_WINDOW_S = 10.0
-    ESCALATE_ENDPOINTS = 2
-
-    def __init__(
-        self,
-        max_per_s: float | None = None,
-        *,
-        clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
-    ) -> None:
-        if max_per_s is not None and not (max_per_s > 0 and math.isfinite(max_per_s)):
-            raise RequestError("max_requests_per_s must be a positive number.")
-        self.clock = clock
-        self.sleep = sleep
-        self.max_per_s = max_per_s
-        if max_per_s is None:
-            self._count, self._window = 0, 0.0
-        elif max_per_s >= 1:
-            self._count = int(max_per_s)
-            self._window = self._count / max_per_s
-        else:
-            self._count, self._window = 1, 1.0 / max_per_s
-        self._slots: deque[float] = deque(maxlen=max(self._count, 1))
-        self._paused_until = 0.0
-        self._strikes = 0  # consecutive 429s without Retry-After, for the default backoff
-        self._endpoint_until: dict[str, float] = {}
-        self._endpoint_strikes: dict[str, int] = {}
-        self._last_429: dict[str, float] = {}
-
-    def paused_for(self, endpoint: str | None = None) -> float:
-        """Seconds left of the pause ``endpoint`` waits for; without one, of the longest
-        pause in force (0 when not paused)."""
-        now = self.clock()
-        if endpoint is not None:
-            until = max(self._paused_until, self._endpoint_until.get(endpoint, 0.0))
-        else:
-            until = max([self._paused_until, *self._endpoint_until.values()])
-        return max(0.0, until - now)
-
-    def paused_endpoints(self) -> dict[str, float]:
-        """Endpoints under their own 429 pause, with the seconds left."""
-        now = self.clock()
-        return {e: u - now for e, u in sorted(self._endpoint_until.items()) if u > now}
-
-    def pause(self, retry_after: float | None, endpoint: str | None = None) -> float:
-        """Pause ``endpoint`` (every caller when None, or when several endpoints are
-        limited at once); without Retry-After back off 1, 2, 4... s. Returns the pause."""
-        strikes = self._strikes if endpoint is None else self._endpoint_strikes.get(endpoint, 0)
-        if retry_after is None:
-            seconds = min(self.DEFAULT_BACKOFF_S * (2 ** strikes), 60.0)
-            strikes += 1
-        else:
-            seconds = retry_after
-        seconds = min(max(seconds, 0.0), self.MAX_PAUSE_S)
-        now = self.clock()
-        if endpoint is None:
-            self._strikes = strikes
-            self._paused_until = max(self._paused_until, now + seconds)
-            return seconds
-        self._endpoint_strikes[endpoint] = strikes
-        until = max(self._endpoint_until.get(endpoint, 0.0), now + seconds)
-        self._endpoint_until[endpoint] = until
-        self._last_429[endpoint] = now
-        recent = {e for e, at in self._last_429.items() if now - at <= self.ESCALATE_WINDOW_S}
-        if len(recent) >= self.ESCALATE_ENDPOINTS:
-            self._paused_until = max(self._paused_until, until)
-        return seconds
-
-    def succeeded(self, endpoint: str | None = None) -> None:
-        """A request got through: reset the default backoff (of ``endpoint``)."""
-        self._strikes = 0
-        if endpoint is not None:
-            self._endpoint_strikes.pop(endpoint, None)
-            if self._endpoint_until.get(endpoint, 0.0) <= self.clock():
-                self._endpoint_until.pop(endpoint, None)
-
-    HOLD_WRITES_UP_TO_S = 1.0
-
-    def refuse_if_paused(self, what: str) -> None:
-        """Raise RateLimitedError when a pause on ``what`` (``"POST /order"``, or all) has
-        more than HOLD_WRITES_UP_TO_S to run."""
-        wait = max(self._paused_until, self._endpoint_until.get(what, 0.0)) - self.clock()
-        if wait > self.HOLD_WRITES_UP_TO_S:
-            raise RateLimitedError(
-                f"The exchange asked us to slow down; {what} was not sent "
-                f"(retry in {math.ceil(wait)} s).",
-                retry_after=wait,
-            )
-
-    async def acquire(self, *, hold: bool = True, what: str = "the request") -> None:
-        """Wait until this request (``what`` names its endpoint) may start.
-
-        ``hold=False`` is for requests that change something (orders, withdrawals): they
-        are refused with RateLimitedError rather than held through a pause longer than
-        ``HOLD_WRITES_UP_TO_S``, because an order sent a minute after the user confirmed
-        it, at another price, is worse than one not sent.
-        """
-        while (wait := max(self._paused_until, self._endpoint_until.get(what, 0.0))
-               - self.clock()) > 0:
-            if not hold:
-                self.refuse_if_paused(what)
-            await self.sleep(wait)
-        if not self._count:
-            return
-        now = self.clock()
-        slot = now
-        if len(self._slots) == self._count:
-            slot = max(now, self._slots[0] + self._window)
-        self._slots.append(slot)
-        if slot > now:
-            await self.sleep(slot - now)
-
-
-# --------------------------------------------------------------------------------------
-# Observability
-# --------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class RequestRecord:
-    """One HTTP attempt as the API-health view sees it. Never holds a secret.
-
-    ``path`` is the endpoint path without base URL or query (``/accounts/balances``);
-    ``status`` is None when no answer came; ``error`` the raised error's class name.
-    """
-
-    method: str
-    path: str
-    status: int | None
-    latency_s: float
-    error: str | None
-    attempt: int = 1
-    started_at: float = 0.0  # wall clock (time.time()) when the attempt started
-
-    @property
-    def endpoint(self) -> str:
-        """Same as ``path`` (the name the brief and the stats use)."""
-        return self.path
-
-
-Observer = Callable[[RequestRecord], None]
-
-
-def first_validation_problem(errors: Iterable[Mapping[str, Any]]) -> str:
-    """Describe pydantic's first error without echoing the input values."""
-    for err in errors:
-        loc = ".".join(str(p) for p in err.get("loc", ())) or "body"
-        return f"{loc}: {err.get('msg', 'invalid')}"
-    return "unexpected shape"
+def currency_window(currency: str | None, start_time: Any, end_time: Any) -> dict[str, Any]:
+    """Query of the currency-filtered history endpoints (activity, deposits, withdrawals):
+    the currency checked and the 30-day window resolved before anything is sent."""
+    start, end = time_window(start_time, end_time)
+    return {
+        "currency": None if currency is None else to_currency(currency),
+        "start_time": start,
+        "end_time": end,
+    }

@@ -28,7 +28,8 @@ from alp_tui.api import (
     ServerError,
     ValidationError,
 )
-from alp_tui.api.transport import RequestGate, parse_retry_after
+from alp_tui.api.request_gate import RequestGate
+from alp_tui.api.responses import parse_retry_after
 
 pytestmark = pytest.mark.timeout(30)
 HTML = (b"<html><body><h1>502 Bad Gateway</h1>"

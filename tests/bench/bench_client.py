@@ -40,7 +40,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from alp_tui.api import AlpClient
-from alp_tui.api.client import _adapter
+from alp_tui.api.client_engine import _adapter
 from alp_tui.api.models import OrderBook, loads
 
 KEY, SECRET = "bench-key", "bench-secret-0123456789"

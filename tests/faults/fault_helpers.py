@@ -18,7 +18,7 @@ from typing import Any
 
 from alp_tui.api.client import AlpClient
 from alp_tui.api.enums import OrderSide, OrderType, TimeInForce
-from alp_tui.api.transport import RequestRecord
+from alp_tui.api.request_gate import RequestRecord
 from alp_tui.config import Config, ExchangeConfig, PollingConfig
 from alp_tui.feed.poller import event_sleep
 from alp_tui.feed.state import Freshness

@@ -15,7 +15,7 @@ from fault_helpers import SIZE, Recorder, dashboard, kind_of, wait_until
 from alp_tui.api.client import AlpClient
 from alp_tui.api.errors import RateLimitedError
 from alp_tui.api.models import Balance, Order
-from alp_tui.api.transport import RequestGate
+from alp_tui.api.request_gate import RequestGate
 from alp_tui.feed.state import Freshness
 from alp_tui.sim.auth import Authenticator
 from alp_tui.sim.faults import FaultRule

@@ -111,7 +111,7 @@ async def test_429_pauses_the_panes_and_says_so(sim_server: SimServer, fmt: str)
 
 
 def test_retry_after_http_date_measured_on_the_servers_clock() -> None:
-    from alp_tui.api.transport import parse_retry_after
+    from alp_tui.api.responses import parse_retry_after
 
     date = "Wed, 25 Nov 2026 23:00:00 GMT"
     until = "Wed, 25 Nov 2026 23:00:07 GMT"

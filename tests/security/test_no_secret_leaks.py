@@ -193,7 +193,7 @@ async def test_a_crash_report_shows_no_secret(make_sim_server: Any,
     config = Config(exchange=ExchangeConfig(base_url=server.base_url))
     app = create_app(config, api_key=server.api_key, api_secret=server.api_secret,
                      mode="demo", start_feed=False)
-    from alp_tui.api import client as client_module
+    from alp_tui.api import client_engine as client_module
 
     def broken(value: Any) -> bytes:
         raise RuntimeError("a bug while encoding the request")
