@@ -1,7 +1,7 @@
 """The headless core never imports textual.
 
-Covered: every module of ``alp_tui.api``, ``alp_tui.sim``, ``alp_tui.feed`` and
-``alp_tui.services`` (found on disk, so a new module is covered the day it lands),
+Covered: every module of ``alp_tui.api``, ``alp_tui.sim``, ``alp_tui.paper``, ``alp_tui.feed``
+and ``alp_tui.services`` (found on disk, so a new module is covered the day it lands),
 ``alp_tui.config``, and the pure UI helpers that say they are textual-free. One more case
 runs the exchange core for a step, so a lazy import at run time is caught too.
 
@@ -23,7 +23,7 @@ import pytest
 
 import alp_tui
 
-PACKAGES = ("api", "sim", "feed", "services")
+PACKAGES = ("api", "sim", "feed", "services", "paper")
 EXTRA = ("alp_tui.config", "alp_tui.ui.book_model",
          "alp_tui.ui.chart_render")
 RUN_EXCHANGE = "run: alp_tui.sim.exchange.Exchange.step"
