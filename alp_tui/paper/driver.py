@@ -19,7 +19,6 @@ Upstream failures are logged and retried on the next tick; they never stop the d
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections.abc import Callable
@@ -140,15 +139,3 @@ class MarketDriver:
                                    [(lv.price, lv.amount) for lv in book.sell])
             self._seen[pair] = self._clock()
 
-
-def start_in_loop(driver: MarketDriver) -> asyncio.Task[None]:
-    """Start ``driver.run()`` as a task of the running loop; it closes its client when
-    cancelled (the server's loop cancels it on shutdown)."""
-    async def runner() -> None:
-        try:
-            await driver.run()
-        finally:
-            with contextlib.suppress(Exception):
-                await driver.client.aclose()
-
-    return asyncio.get_running_loop().create_task(runner(), name="alp-paper:driver")

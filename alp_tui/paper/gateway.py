@@ -14,6 +14,7 @@ the order meets the market as it is now.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import time
@@ -24,7 +25,7 @@ from typing import Any
 import httpx
 
 from alp_tui.api.enums import normalize_pair
-from alp_tui.paper.driver import MarketDriver, start_in_loop
+from alp_tui.paper.driver import MarketDriver
 
 log = logging.getLogger(__name__)
 
@@ -133,8 +134,21 @@ class PaperGateway:
         if self._loop is loop:
             return
         self._loop = loop
-        if self.run_driver:
-            self._task = start_in_loop(self.driver)
+        self._task = loop.create_task(self._lifetime(), name="alp-paper:driver")
+
+    async def _lifetime(self) -> None:
+        """The driver's run, then (when the serving loop ends and cancels it) the upstream
+        clients closed in the loop they belong to."""
+        try:
+            if self.run_driver:
+                await self.driver.run()
+            else:
+                await asyncio.Event().wait()
+        finally:
+            with contextlib.suppress(Exception):
+                await self.forwarder.aclose()
+            with contextlib.suppress(Exception):
+                await self.driver.client.aclose()
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] not in ("http", "websocket"):
