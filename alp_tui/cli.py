@@ -1,5 +1,6 @@
 """Command line: ``alp-tui [--demo | --paper] [--pair P] [--config PATH]``, ``alp-tui init``,
-``alp-tui sim ...``, ``alp-tui paper reset``.
+``alp-tui sim ...``, ``alp-tui paper reset``, ``alp-tui serve ...`` (the dashboard in a
+browser).
 
 Exit codes: 0 ok, 2 bad usage or bad config (one line naming file and key), 1 anything else.
 An expected failure never shows a traceback.
@@ -62,7 +63,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="alp-tui",
         description="Terminal dashboard for the ALP.COM exchange. "
         "Subcommands: `alp-tui init` writes a config; `alp-tui sim` runs the simulator; "
-        "`alp-tui paper reset` starts the paper account over.",
+        "`alp-tui paper reset` starts the paper account over; "
+        "`alp-tui serve` serves the dashboard to a browser.",
     )
     parser.add_argument("--demo", action="store_true",
                         help="run against the built-in simulator with a demo account")
@@ -328,6 +330,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from alp_tui.sim.cli import main as sim_main
 
             return sim_main(args_list[1:])
+        if args_list and args_list[0] == "serve":
+            from alp_tui.web.serve import main as serve_main
+
+            return serve_main(args_list[1:])
         if args_list and args_list[0] == "init":
             return run_init(args_list[1:])
         if args_list and args_list[0] == "paper":

@@ -1,0 +1,319 @@
+"""``alp-tui serve``: the same dashboard in a browser, through textual-serve.
+
+Each browser tab that opens the page gets its own ``python -m alp_tui ...`` process (run
+with Textual's web driver) whose terminal xterm.js draws in the page. The dashboard options
+(``--demo``, ``--pair``, ``--config``, ``--no-stream``) are handed to that process as they
+are; keys and secrets are not: the process reads them from the config file and the
+environment, as ``alp-tui`` does, so they never appear on a command line, in the page, its
+URL or this server's log.
+
+Exit codes: 0 stopped by Ctrl+C/SIGTERM, 2 bad usage or config (including a non-loopback
+``--host`` without ``--allow-remote``), 1 anything else (e.g. the port is taken).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+import socket
+import sys
+from asyncio.subprocess import PIPE, Process
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+from textual_serve.app_service import AppService
+from textual_serve.server import Server
+
+from alp_tui.cli import EXIT_ERROR, EXIT_OK, EXIT_USAGE, _check_pair, _Parser
+from alp_tui.config import default_config_path, load_config
+from alp_tui.web.guard import (
+    is_loopback,
+    refusal_reason,
+    remote_refusal,
+    remote_warning,
+    url_host,
+)
+
+log = logging.getLogger("alp_tui.serve")
+
+# How long a dashboard may take to quit once told to (its demo simulator stops too), then
+# how long after SIGTERM before SIGKILL.
+QUIT_GRACE_S = 5.0
+KILL_GRACE_S = 2.0
+# Each tab is a whole dashboard process; past this many the page is refused rather than
+# letting a reload loop (or a stranger with --allow-remote) fill the machine.
+MAX_TABS = 16
+# Terminal sizes a tab may ask for at connect time (cells).
+MIN_CELLS, MAX_CELLS = 10, 1000
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"port must be 0-65535, got {value}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``alp-tui serve`` parser; the dashboard options mean what they mean for alp-tui."""
+    parser = _Parser(
+        prog="alp-tui serve",
+        description="Serve the dashboard to a browser (one dashboard process per tab). "
+        "Anyone who reaches the page can trade with the configured keys: it listens on "
+        "loopback; reach it from elsewhere through an SSH tunnel.",
+    )
+    parser.add_argument("--host", default="127.0.0.1",
+                        help="address to listen on (default: %(default)s)")
+    parser.add_argument("--port", type=_port, default=8000,
+                        help="port to listen on, 0 for any free one (default: %(default)s)")
+    parser.add_argument("--allow-remote", action="store_true",
+                        help="allow a non-loopback --host (no login: anyone who reaches it "
+                        "can trade)")
+    parser.add_argument("--demo", action="store_true",
+                        help="each tab runs its own built-in simulator with a demo account")
+    parser.add_argument("--pair", help="pair selected at start, e.g. BTC_USDT")
+    parser.add_argument("--no-stream", dest="stream", action="store_false",
+                        help="poll over REST only, without the WebSocket feed")
+    parser.add_argument("--config", type=Path, default=None,
+                        help="config file (default: the one alp-tui reads)")
+    return parser
+
+
+def dashboard_argv(args: argparse.Namespace) -> list[str]:
+    """The command line of one tab's dashboard: ``python -m alp_tui`` and its options.
+
+    Only options go here, never keys: the process reads those from the config and the
+    environment it inherits.
+    """
+    argv = [sys.executable, "-m", "alp_tui"]
+    if args.demo:
+        argv.append("--demo")
+    if args.pair:
+        argv += ["--pair", args.pair]
+    if args.config is not None:
+        # Absolute, so the dashboard reads the same file whatever its working directory.
+        argv += ["--config", str(args.config.expanduser().resolve())]
+    if not args.stream:
+        argv.append("--no-stream")
+    return argv
+
+
+async def end_process(process: Process) -> None:
+    """Make sure ``process`` has ended: SIGTERM, then SIGKILL if it lingers."""
+    if process.returncode is not None:
+        return
+    for stop in (process.terminate, process.kill):
+        try:
+            stop()
+        except ProcessLookupError:
+            break
+        try:
+            await asyncio.wait_for(process.wait(), KILL_GRACE_S)
+            return
+        except TimeoutError:
+            continue
+    await process.wait()
+
+
+class TabProcess(AppService):
+    """The dashboard process behind one browser tab.
+
+    textual-serve's service, started without a shell (no quoting, and the pid we track is
+    the dashboard itself), recorded in the server's ``processes`` so a stopping server can
+    end every one, and stopped for sure: asked to quit, then signalled.
+    """
+
+    def __init__(self, argv: list[str], processes: set[Process], **kwargs: Any) -> None:
+        super().__init__(" ".join(argv), **kwargs)
+        self.argv = argv
+        self.processes = processes
+
+    @property
+    def pid(self) -> int | None:
+        """The dashboard's process id (None before it started)."""
+        return self._process.pid if self._process is not None else None
+
+    async def _open_app_process(self, width: int = 80, height: int = 24) -> Process:
+        environment = self._build_environment(width=width, height=height)
+        process = await asyncio.create_subprocess_exec(
+            *self.argv, stdin=PIPE, stdout=PIPE, stderr=PIPE, env=environment)
+        self._process = process
+        self._stdin = process.stdin
+        self.processes.add(process)
+        return process
+
+    async def stop(self) -> None:
+        """Ask the dashboard to quit; signal it if it has not ended in time."""
+        try:
+            await asyncio.wait_for(super().stop(), QUIT_GRACE_S)
+        except TimeoutError:
+            log.warning("dashboard process %s did not quit in time; stopping it", self.pid)
+        finally:
+            if self._process is not None:
+                await end_process(self._process)
+                self.processes.discard(self._process)
+
+
+def _cells(value: str | None, default: int) -> int:
+    try:
+        number = int(value or default)
+    except ValueError:
+        number = default
+    return max(MIN_CELLS, min(MAX_CELLS, number))
+
+
+class DashboardServer(Server):
+    """textual-serve's server with alp-tui's rules: requests checked against the Host and
+    Origin rules of :mod:`alp_tui.web.guard`, page URLs that follow the address the browser
+    used, a bounded number of tabs, and every dashboard process ended on the way out."""
+
+    def __init__(self, argv: list[str], host: str, port: int, *, loopback_only: bool,
+                 title: str) -> None:
+        super().__init__(" ".join(argv), host=host, port=port, title=title)
+        self.argv = argv
+        self.loopback_only = loopback_only
+        self.processes: set[Process] = set()
+        self.sockets: set[web.WebSocketResponse] = set()
+
+    async def on_startup(self, app: web.Application) -> None:
+        """Nothing to print: :func:`serve` prints the URL once it is listening."""
+
+    async def on_shutdown(self, app: web.Application) -> None:
+        """Close every tab's socket, which stops its dashboard (see handle_websocket)."""
+        for ws in list(self.sockets):
+            await ws.close(code=1001, message=b"alp-tui serve is stopping")
+
+    def _check(self, request: web.Request) -> None:
+        reason = refusal_reason(request.headers.get("Host"), request.headers.get("Origin"),
+                                loopback_only=self.loopback_only)
+        if reason is not None:
+            log.warning("refused %s %s from %s: %s", request.method, request.path,
+                        request.remote, reason)
+            raise web.HTTPForbidden(text=f"alp-tui serve: refused: {reason}\n")
+
+    async def handle_index(self, request: web.Request) -> Any:
+        """The page (xterm.js and the socket's URL), after the Host/Origin check."""
+        self._check(request)
+        # The page's static and socket URLs follow the address the browser used: through
+        # an SSH tunnel it may be another port, and 0.0.0.0 is no address to connect to.
+        # The Host header was checked to be a plain host[:port] above.
+        self.public_url = f"http://{request.host}"
+        return await super().handle_index(request)
+
+    async def handle_websocket(self, request: web.Request) -> web.WebSocketResponse:
+        """One tab: start its dashboard process and relay input, output and resizes."""
+        self._check(request)
+        if len(self.sockets) >= MAX_TABS:
+            log.warning("refused a tab from %s: %d tabs already open", request.remote, MAX_TABS)
+            raise web.HTTPServiceUnavailable(text=f"alp-tui serve: {MAX_TABS} tabs open\n")
+        ws = web.WebSocketResponse(heartbeat=15)
+        await ws.prepare(request)
+        tab = TabProcess(self.argv, self.processes, write_bytes=ws.send_bytes,
+                         write_str=ws.send_str, close=ws.close,
+                         download_manager=self.download_manager)
+        self.sockets.add(ws)
+        try:
+            await tab.start(_cells(request.query.get("width"), 80),
+                            _cells(request.query.get("height"), 24))
+            log.info("tab opened from %s: dashboard process %s", request.remote, tab.pid)
+            await self._process_messages(ws, tab)
+        except Exception as exc:  # one line, never a traceback with locals
+            log.warning("tab from %s ended on an error: %s: %s", request.remote,
+                        type(exc).__name__, exc)
+        finally:
+            self.sockets.discard(ws)
+            await tab.stop()
+            await ws.close()
+            log.info("tab closed: dashboard process %s ended", tab.pid)
+        return ws
+
+    async def run(self, ready: Callable[[str], None]) -> None:
+        """Listen until SIGINT, SIGTERM or SIGHUP; ``ready(url)`` once listening."""
+        loop = asyncio.get_running_loop()
+        stop = asyncio.Event()
+        signals = [signal.SIGINT, signal.SIGTERM]
+        if hasattr(signal, "SIGHUP"):  # not on Windows
+            signals.append(signal.SIGHUP)
+        for signum in signals:
+            try:
+                loop.add_signal_handler(signum, stop.set)
+            except NotImplementedError:  # Windows: Ctrl+C raises KeyboardInterrupt instead
+                break
+        runner = web.AppRunner(await self._make_app(), access_log=None, handle_signals=False,
+                               shutdown_timeout=QUIT_GRACE_S + 2 * KILL_GRACE_S + 1)
+        await runner.setup()
+        try:
+            site = web.TCPSite(runner, self.host, self.port)
+            await site.start()
+            self.port = _bound_port(runner, self.port)
+            ready(_browser_url(self.host, self.port))
+            await stop.wait()
+            log.info("stopping: ending %d dashboard process(es)", len(self.processes))
+        finally:
+            await runner.cleanup()
+            # Whatever a cancelled tab handler left behind.
+            await asyncio.gather(*(end_process(p) for p in list(self.processes)))
+
+
+def _bound_port(runner: web.AppRunner, asked: int) -> int:
+    for address in runner.addresses:
+        if isinstance(address, tuple) and len(address) >= 2:
+            return int(address[1])
+    return asked
+
+
+def _browser_url(host: str, port: int) -> str:
+    if host in ("0.0.0.0", "::", ""):
+        host = socket.gethostname()  # "every interface" is no address to open
+    return f"http://{url_host(host)}:{port}"
+
+
+def _setup_logging() -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s alp-tui serve: %(message)s",
+                                           datefmt="%H:%M:%S"))
+    for name in ("alp_tui.serve", "textual-serve"):
+        logger = logging.getLogger(name)
+        logger.handlers[:] = [handler]
+        logger.setLevel(logging.INFO)
+        logger.propagate = False
+
+
+def main(argv: Sequence[str]) -> int:
+    """``alp-tui serve [options]``; returns the exit code (UsageError/ConfigError propagate
+    to :func:`alp_tui.cli.main`, which prints them as one line with exit 2)."""
+    args = build_parser().parse_args(list(argv))
+    if not is_loopback(args.host) and not args.allow_remote:
+        print(f"alp-tui: {remote_refusal(args.host, args.port)}", file=sys.stderr)
+        return EXIT_USAGE
+    if args.pair:
+        args.pair = _check_pair(args.pair)
+    # Check the config here, once, so a bad file is one line now rather than a blank
+    # page in every tab; the dashboards read it again themselves.
+    load_config(args.config or default_config_path(), required=args.config is not None)
+    _setup_logging()
+    if not is_loopback(args.host):
+        print(f"alp-tui: {remote_warning(args.host)}", file=sys.stderr, flush=True)
+    server = DashboardServer(dashboard_argv(args), args.host, args.port,
+                             loopback_only=is_loopback(args.host),
+                             title="alp-tui (demo)" if args.demo else "alp-tui")
+
+    def ready(url: str) -> None:
+        print(f"alp-tui serve: open {url} in a browser (each tab runs its own dashboard; "
+              f"Ctrl+C stops)", flush=True)
+
+    try:
+        asyncio.run(server.run(ready))
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        print(f"alp-tui: cannot listen on {url_host(args.host)}:{args.port}: {reason}",
+              file=sys.stderr)
+        return EXIT_ERROR
+    return EXIT_OK
