@@ -2,8 +2,8 @@
 
 Each browser tab that opens the page gets its own ``python -m alp_tui ...`` process (run
 with Textual's web driver) whose terminal xterm.js draws in the page. The dashboard options
-(``--demo``, ``--pair``, ``--config``, ``--no-stream``) are handed to that process as they
-are; keys and secrets are not: the process reads them from the config file and the
+(``--demo``, ``--paper``, ``--pair``, ``--config``, ``--no-stream``) are handed to that
+process as they are; keys and secrets are not: the process reads them from the config file and the
 environment, as ``alp-tui`` does, so they never appear on a command line, in the page, its
 URL or this server's log.
 
@@ -28,7 +28,7 @@ from aiohttp import web
 from textual_serve.app_service import AppService
 from textual_serve.server import Server
 
-from alp_tui.cli import EXIT_ERROR, EXIT_OK, EXIT_USAGE, _check_pair, _Parser
+from alp_tui.cli import EXIT_ERROR, EXIT_OK, EXIT_USAGE, UsageError, _check_pair, _Parser
 from alp_tui.config import default_config_path, load_config
 from alp_tui.web.guard import (
     is_loopback,
@@ -47,6 +47,11 @@ KILL_GRACE_S = 2.0
 # Each tab is a whole dashboard process; past this many the page is refused rather than
 # letting a reload loop (or a stranger with --allow-remote) fill the machine.
 MAX_TABS = 16
+# A paper account lives in one process (its state in memory, saved to one SQLite file): two
+# tabs would be two exchanges overwriting each other's account, so paper is one tab at a time.
+PAPER_TABS = 1
+PAPER_FULL = ("The paper dashboard is already open in another tab (the paper account lives "
+              "in one process). Close that tab, then reload this one.")
 # Terminal sizes a tab may ask for at connect time (cells).
 MIN_CELLS, MAX_CELLS = 10, 1000
 
@@ -78,6 +83,9 @@ def build_parser() -> argparse.ArgumentParser:
                         "can trade)")
     parser.add_argument("--demo", action="store_true",
                         help="each tab runs its own built-in simulator with a demo account")
+    parser.add_argument("--paper", action="store_true",
+                        help="paper trading, as `alp-tui --paper` (one tab at a time: the "
+                        "paper account lives in one process)")
     parser.add_argument("--pair", help="pair selected at start, e.g. BTC_USDT")
     parser.add_argument("--no-stream", dest="stream", action="store_false",
                         help="poll over REST only, without the WebSocket feed")
@@ -95,6 +103,8 @@ def dashboard_argv(args: argparse.Namespace) -> list[str]:
     argv = [sys.executable, "-m", "alp_tui"]
     if args.demo:
         argv.append("--demo")
+    if args.paper:
+        argv.append("--paper")
     if args.pair:
         argv += ["--pair", args.pair]
     if args.config is not None:
@@ -175,10 +185,14 @@ class DashboardServer(Server):
     used, a bounded number of tabs, and every dashboard process ended on the way out."""
 
     def __init__(self, argv: list[str], host: str, port: int, *, loopback_only: bool,
-                 title: str) -> None:
+                 title: str, max_tabs: int = MAX_TABS, full_message: str = "") -> None:
         super().__init__(" ".join(argv), host=host, port=port, title=title)
         self.argv = argv
         self.loopback_only = loopback_only
+        self.max_tabs = max_tabs
+        self.tabs = 0
+        self.full_message = full_message or (
+            f"{max_tabs} dashboards are open already. Close one, then reload this tab.")
         self.processes: set[Process] = set()
         self.sockets: set[web.WebSocketResponse] = set()
 
@@ -210,11 +224,31 @@ class DashboardServer(Server):
     async def handle_websocket(self, request: web.Request) -> web.WebSocketResponse:
         """One tab: start its dashboard process and relay input, output and resizes."""
         self._check(request)
-        if len(self.sockets) >= MAX_TABS:
-            log.warning("refused a tab from %s: %d tabs already open", request.remote, MAX_TABS)
-            raise web.HTTPServiceUnavailable(text=f"alp-tui serve: {MAX_TABS} tabs open\n")
         ws = web.WebSocketResponse(heartbeat=15)
         await ws.prepare(request)
+        if self.tabs >= self.max_tabs:
+            log.warning("refused a tab from %s: %d already open", request.remote, self.tabs)
+            return await self._say_no(ws, self.full_message)
+        self.tabs += 1
+        try:
+            return await self._run_tab(request, ws)
+        finally:
+            self.tabs -= 1
+
+    async def _say_no(self, ws: web.WebSocketResponse, message: str) -> web.WebSocketResponse:
+        """Show ``message`` in the tab's terminal and keep it there until the tab closes
+        (closing the socket would cover it with the page's "Session ended" dialog)."""
+        self.sockets.add(ws)
+        try:
+            await ws.send_bytes(f"\r\n  alp-tui serve: {message}\r\n".encode())
+            async for _message in ws:
+                pass  # input is ignored; the loop ends when the tab or the server closes
+        finally:
+            self.sockets.discard(ws)
+        return ws
+
+    async def _run_tab(self, request: web.Request,
+                       ws: web.WebSocketResponse) -> web.WebSocketResponse:
         tab = TabProcess(self.argv, self.processes, write_bytes=ws.send_bytes,
                          write_str=ws.send_str, close=ws.close,
                          download_manager=self.download_manager)
@@ -275,6 +309,11 @@ def _browser_url(host: str, port: int) -> str:
     return f"http://{url_host(host)}:{port}"
 
 
+def _title(args: argparse.Namespace) -> str:
+    mode = "demo" if args.demo else "paper" if args.paper else ""
+    return f"alp-tui ({mode})" if mode else "alp-tui"
+
+
 def _setup_logging() -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(asctime)s alp-tui serve: %(message)s",
@@ -290,6 +329,8 @@ def main(argv: Sequence[str]) -> int:
     """``alp-tui serve [options]``; returns the exit code (UsageError/ConfigError propagate
     to :func:`alp_tui.cli.main`, which prints them as one line with exit 2)."""
     args = build_parser().parse_args(list(argv))
+    if args.demo and args.paper:
+        raise UsageError("--demo and --paper cannot be combined")
     if not is_loopback(args.host) and not args.allow_remote:
         print(f"alp-tui: {remote_refusal(args.host, args.port)}", file=sys.stderr)
         return EXIT_USAGE
@@ -303,7 +344,9 @@ def main(argv: Sequence[str]) -> int:
         print(f"alp-tui: {remote_warning(args.host)}", file=sys.stderr, flush=True)
     server = DashboardServer(dashboard_argv(args), args.host, args.port,
                              loopback_only=is_loopback(args.host),
-                             title="alp-tui (demo)" if args.demo else "alp-tui")
+                             title=_title(args),
+                             max_tabs=PAPER_TABS if args.paper else MAX_TABS,
+                             full_message=PAPER_FULL if args.paper else "")
 
     def ready(url: str) -> None:
         print(f"alp-tui serve: open {url} in a browser (each tab runs its own dashboard; "

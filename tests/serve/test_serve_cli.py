@@ -51,9 +51,11 @@ def test_bad_options_are_one_line_and_exit_2(capsys: pytest.CaptureFixture[str],
     assert main(["serve", "--pair", "not a pair"]) == 2
     assert main(["serve", "--port", "70000"]) == 2
     assert main(["serve", "--config", str(tmp_path / "missing.toml")]) == 2
+    assert main(["serve", "--demo", "--paper"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 3 and all(line.startswith("alp-tui: ") for line in err)
+    assert len(err) == 4 and all(line.startswith("alp-tui: ") for line in err)
     assert "missing.toml" in err[2]
+    assert "--demo and --paper cannot be combined" in err[3]
 
 
 def test_a_taken_port_is_one_line_and_exit_1(capsys: pytest.CaptureFixture[str]) -> None:
@@ -68,13 +70,16 @@ def test_a_taken_port_is_one_line_and_exit_1(capsys: pytest.CaptureFixture[str])
 
 
 def test_the_dashboard_options_are_handed_to_each_tab(tmp_path: Path) -> None:
+    paper = build_parser().parse_args(["--paper", "--no-stream"])
+    assert dashboard_argv(paper)[3:] == ["--paper", "--no-stream"]
     args = build_parser().parse_args(["--demo", "--pair", "ETH_USDT", "--no-stream",
                                       "--config", str(tmp_path / "c.toml")])
     argv = dashboard_argv(args)
     assert argv[:3] == [sys.executable, "-m", "alp_tui"]
     assert argv[3:] == ["--demo", "--pair", "ETH_USDT", "--config",
                         str(tmp_path / "c.toml"), "--no-stream"]
-    plain = dashboard_argv(argparse.Namespace(demo=False, pair=None, config=None, stream=True))
+    plain = dashboard_argv(argparse.Namespace(demo=False, paper=False, pair=None, config=None,
+                                              stream=True))
     assert plain[3:] == []
 
 

@@ -107,3 +107,22 @@ async def test_keys_reach_the_dashboard_but_not_the_page_url_log_or_command_line
     for where in (page, url, served.url, served.stdout, served.stderr, cmdline):
         assert secret not in where
     assert re.search(r"--pair\x00ETH_USDT\x00--config\x00", cmdline)
+
+
+@pytest.mark.slow
+async def test_paper_is_served_to_one_tab_at_a_time(sim_server: SimServer,
+                                                    tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text(f'[exchange]\nbase_url = "{sim_server.base_url}"\n')
+    env = {"XDG_DATA_HOME": str(tmp_path / "data")}  # the paper account, away from the user's
+    with Served(["--paper", "--config", str(config)], env=env) as served:
+        url = socket_url(served.url)
+        async with websockets.connect(f"{url}?width=140&height=40") as first:
+            await read_until(first, b"BTC_USDT", b"PAPER")
+            # A second tab would be a second paper exchange over the same account file.
+            async with websockets.connect(f"{url}?width=140&height=40") as second:
+                said = await read_until(second, b"already open in another tab")
+                assert b"Close that tab, then reload" in said
+            [pid] = served.dashboard_pids()
+        assert wait_ended([pid]) == []
+        assert served.stop() == 0
