@@ -15,13 +15,13 @@ from typing import Any
 
 from alp_tui.services.journal import EntryKind, JournalEntry
 from alp_tui.services.order_draft import OrderDraft
-from alp_tui.services.trading import (
+from alp_tui.services.trade_results import (
     Outcome,
-    TradingService,
     cancel_summary,
     describe_error,
     plain_statuses,
 )
+from alp_tui.services.trading import TradingService
 
 
 @dataclass(frozen=True)

@@ -8,28 +8,22 @@ reply) the request is *never* sent again: the service looks at the exchange inst
 by ``client_order_id`` where the order list carries it, else by pair, side, type, amount,
 price and creation time since the send — and reports placed / not placed / unknown.
 
-Textual-free; results are plain dataclasses the UI renders.
+Textual-free; results are plain dataclasses the UI renders
+(:mod:`alp_tui.services.trade_results`); the withdrawal flow is
+:mod:`alp_tui.services.withdrawals`, which this service inherits.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
-from enum import StrEnum
 from typing import Any, Literal
 
 from alp_tui.api.enums import OrderStatus, OrderType, SideEffect, TimeInForce
-from alp_tui.api.errors import (
-    AlpError,
-    ForbiddenError,
-    ValidationError,
-    answer_may_be_lost,
-)
+from alp_tui.api.errors import AlpError, ValidationError, answer_may_be_lost
 from alp_tui.api.models import (
     Balance,
     FeeInfo,
@@ -37,139 +31,54 @@ from alp_tui.api.models import (
     OrderBook,
     PairInfo,
     Ticker,
-    Withdrawal,
     WithdrawMethod,
 )
-from alp_tui.services.journal import EntryKind, EntryState, Journal
+from alp_tui.services.journal import EntryKind, Journal
 from alp_tui.services.order_draft import (
     GENERAL,
     MarketContext,
     OrderDraft,
     form_errors_from_server,
 )
-
-WITHDRAW_PERMISSION_HELP = (
-    "This API key lacks the “Can Withdraw” permission, so the exchange refused the "
-    "withdrawal. Create a key with “Can Withdraw” ticked at alp.com/en/profile/api and put "
-    "it in the config; trading keys never need it."
+from alp_tui.services.trade_results import (
+    WITHDRAW_PERMISSION_HELP,
+    AccountChange,
+    CancelResult,
+    Outcome,
+    PlaceResult,
+    ReplaceResult,
+    WithdrawResult,
+    cancel_summary,
+    describe_error,
+    mask_address,
+    new_client_order_id,
+    plain_statuses,
 )
+from alp_tui.services.withdrawals import WithdrawalActions
 
-
-class Outcome(StrEnum):
-    """How an action ended, as far as anyone can tell."""
-
-    DONE = "done"  # the exchange answered yes
-    REJECTED = "rejected"  # the exchange answered no (400, 403...): nothing happened
-    NOT_PLACED = "not placed"  # no answer, and the lookup shows it did not happen
-    UNKNOWN = "unknown"  # no answer, and the lookup could not tell
-
-
-def new_client_order_id() -> str:
-    """A fresh, unique client order id."""
-    return f"tui-{uuid.uuid4().hex[:20]}"
-
-
-def mask_address(text: str) -> str:
-    """Show the start and end of an address only: ``0x1234…cdef``."""
-    text = str(text)
-    return text if len(text) <= 12 else f"{text[:6]}…{text[-4:]}"
-
-
-def describe_error(exc: BaseException) -> str:
-    """One sentence for the user; never a traceback."""
-    if isinstance(exc, ForbiddenError):
-        return f"Forbidden: {exc}"
-    if isinstance(exc, AlpError):
-        return str(exc) or type(exc).__name__
-    return f"Unexpected error: {type(exc).__name__}"
-
-
-# --- result objects -----------------------------------------------------------------------
-
-
-@dataclass
-class PlaceResult:
-    """What came of placing one order."""
-
-    outcome: Outcome
-    message: str
-    client_order_id: str
-    order_ids: list[int] = field(default_factory=list)
-    orders: list[Order] = field(default_factory=list)  # the new orders as the exchange lists them
-    field_errors: dict[str, str] = field(default_factory=dict)  # form field → message
-    candidates: list[Order] = field(default_factory=list)  # possible matches when unknown
-    by_lookup: bool = False
-    entry_id: int = 0
-
-    @property
-    def placed(self) -> bool:
-        """True when the order exists on the exchange."""
-        return self.outcome is Outcome.DONE
-
-
-@dataclass
-class CancelResult:
-    """What came of a cancel: each order id and its status now (None: not found)."""
-
-    outcome: Outcome
-    message: str
-    statuses: dict[int, OrderStatus | None] = field(default_factory=dict)
-    by_lookup: bool = False
-    entry_id: int = 0
-
-    @property
-    def cancelled_ids(self) -> list[int]:
-        """Ids whose status is now (partially) cancelled."""
-        return [i for i, s in self.statuses.items()
-                if s in (OrderStatus.CANCELLED, OrderStatus.PARTIAL_CANCELLED)]
-
-    def lines(self) -> list[str]:
-        """One line per order id, e.g. ``#12 CANCELLED``."""
-        return [f"#{i} {s.value if s else 'not found'}" for i, s in sorted(self.statuses.items())]
-
-
-@dataclass
-class ReplaceResult:
-    """What came of moving an order: the cancel, then (only if it cancelled) the place."""
-
-    cancel: CancelResult
-    place: PlaceResult | None
-    message: str
-
-    @property
-    def replaced(self) -> bool:
-        """True when the old order is gone and the new one exists."""
-        return self.place is not None and self.place.placed
-
-
-@dataclass
-class WithdrawResult:
-    """What came of a withdrawal request."""
-
-    outcome: Outcome
-    message: str
-    client_order_id: str
-    withdrawal_id: int | None = None
-    field_errors: dict[str, str] = field(default_factory=dict)
-    forbidden: bool = False
-    candidates: list[Withdrawal] = field(default_factory=list)
-    entry_id: int = 0
-
-
-@dataclass(frozen=True)
-class AccountChange:
-    """Told to listeners after anything that changes orders or balances."""
-
-    kind: str
-    pair: str | None = None
-    orders: tuple[Order, ...] = ()  # orders now known to exist
-    gone_ids: tuple[int, ...] = ()  # orders no longer open
+# The result types live in trade_results; they are re-exported here for the callers that
+# import them with the service.
+__all__ = [
+    "WITHDRAW_PERMISSION_HELP",
+    "AccountChange",
+    "CancelResult",
+    "Outcome",
+    "PlaceResult",
+    "ReplaceResult",
+    "TradingService",
+    "WithdrawResult",
+    "cancel_summary",
+    "describe_error",
+    "mask_address",
+    "new_client_order_id",
+    "plain_statuses",
+]
 
 
 # --- the service --------------------------------------------------------------------------
 
 
-class TradingService:
+class TradingService(WithdrawalActions):
     """Places, cancels, replaces and withdraws through ``client``, journaling each action."""
 
     def __init__(
@@ -522,101 +431,6 @@ class TradingService:
             return None
         return next((o for o in orders if o.id == order.id), None)
 
-    # --- withdraw -----------------------------------------------------------------------
-
-    async def withdraw(self, method: WithdrawMethod, amount: Decimal,
-                       attributes: dict[str, str]) -> WithdrawResult:
-        """Request a withdrawal once; on a lost answer look it up, never resend."""
-        coid = new_client_order_id()
-        summary = {"currency": method.currency, "network": method.network,
-                   "method": method.id, "amount": str(amount),
-                   "attributes": {k: mask_address(v) for k, v in attributes.items()}}
-        sent_at = self._clock()
-        entry = self.journal.begin(EntryKind.WITHDRAW, summary, client_order_id=coid,
-                                   venue=self.venue)
-        try:
-            answer = await self.client.withdraw(amount=amount, method=method.id,
-                                                attributes=attributes, client_order_id=coid)
-        except ForbiddenError as exc:
-            self.journal.failed(entry, describe_error(exc))
-            return WithdrawResult(Outcome.REJECTED, WITHDRAW_PERMISSION_HELP, coid,
-                                  forbidden=True, entry_id=entry)
-        except ValidationError as exc:
-            self.journal.failed(entry, str(exc), response={"field_errors": exc.field_errors})
-            errors = {(k if k in ("amount", "method", "attributes") else GENERAL): str(v)
-                      for k, v in exc.field_errors.items()} or {GENERAL: str(exc)}
-            return WithdrawResult(Outcome.REJECTED, f"Refused: {exc}", coid,
-                                  field_errors=errors, entry_id=entry)
-        except AlpError as exc:
-            why = describe_error(exc)
-            if not answer_may_be_lost(exc):
-                self.journal.failed(entry, why)
-                return WithdrawResult(Outcome.REJECTED, f"Not requested: {why}", coid,
-                                      entry_id=entry)
-            outcome, found, candidates, note = await self.find_withdrawal(
-                method.currency, amount, coid, sent_at)
-            if outcome is Outcome.DONE:
-                self.journal.done(entry, {"withdrawal_id": found, "by_lookup": True})
-                self._notify(AccountChange("withdraw"))
-                return WithdrawResult(Outcome.DONE, f"{why} — but the withdrawal was "
-                                      f"requested (#{found}, {note}). Not resent.", coid,
-                                      withdrawal_id=found, entry_id=entry)
-            if outcome is Outcome.NOT_PLACED:
-                self.journal.failed(entry, f"{why}; lookup: not requested")
-                return WithdrawResult(Outcome.NOT_PLACED, f"{why} — no such withdrawal on "
-                                      "the exchange: not requested. Nothing was resent.", coid,
-                                      entry_id=entry)
-            self.journal.unknown(entry, f"{why}; lookup: {note}")
-            return WithdrawResult(Outcome.UNKNOWN, f"{why} — cannot tell whether the "
-                                  f"withdrawal was requested ({note}). Check the withdrawals "
-                                  "history; nothing was resent.", coid,
-                                  candidates=candidates, entry_id=entry)
-        wid = _withdrawal_id(answer)
-        self.journal.done(entry, {"withdrawal_id": wid, "answer": _jsonable(answer)})
-        self._notify(AccountChange("withdraw"))
-        shown = f" #{wid}" if wid is not None else ""
-        return WithdrawResult(Outcome.DONE, f"Withdrawal{shown} requested: {amount} "
-                              f"{method.currency} via {method.network}.", coid,
-                              withdrawal_id=wid, entry_id=entry)
-
-    async def find_withdrawal(self, currency: str, amount: Decimal, coid: str, sent_at: float,
-                              *, delays: Sequence[float] | None = None
-                              ) -> tuple[Outcome, int | None, list[Withdrawal], str]:
-        """Look for the withdrawal sent at ``sent_at``: (outcome, id, candidates, note)."""
-        since = datetime.fromtimestamp(sent_at - self.clock_skew_s, tz=UTC)
-        claimed = self._claimed_withdrawals()
-        queried = False
-        last_error = ""
-        for delay in self.lookup_delays if delays is None else delays:
-            if delay:
-                await asyncio.sleep(delay)
-            try:
-                rows = list(await self.client.withdrawals(currency=currency, start_time=since))
-            except AlpError as exc:
-                last_error = describe_error(exc)
-                continue
-            queried = True
-            by_coid = [w for w in rows if getattr(w, "client_order_id", None) == coid]
-            if by_coid:
-                return Outcome.DONE, by_coid[0].id, by_coid, "found by client order id"
-            matches = [w for w in rows if w.amount == amount and w.id not in claimed
-                       and (w.date is None or w.date >= since)]
-            if len(matches) == 1:
-                return Outcome.DONE, matches[0].id, matches, "matched by amount and time"
-            if len(matches) > 1:
-                return Outcome.UNKNOWN, None, matches, f"{len(matches)} withdrawals match"
-        if not queried:
-            return Outcome.UNKNOWN, None, [], f"the history could not be read ({last_error})"
-        return Outcome.NOT_PLACED, None, [], "no matching withdrawal"
-
-    def _claimed_withdrawals(self) -> set[int]:
-        ids: set[int] = set()
-        for e in self.journal.entries(venue=self.venue):
-            if e.kind == EntryKind.WITHDRAW and e.state is EntryState.DONE and isinstance(
-                    e.response, dict) and isinstance(e.response.get("withdrawal_id"), int):
-                ids.add(e.response["withdrawal_id"])
-        return ids
-
 
 # --- helpers ------------------------------------------------------------------------------
 
@@ -650,41 +464,3 @@ def _placed_message(ids: Sequence[int]) -> str:
     shown = ", ".join(f"#{i}" for i in ids)
     return f"Order {shown} placed" if len(ids) == 1 else f"Orders {shown} placed"
 
-
-def cancel_summary(statuses: dict[int, OrderStatus | None]) -> str:
-    if not statuses:
-        return "No open orders to cancel."
-    done = sum(1 for s in statuses.values()
-               if s in (OrderStatus.CANCELLED, OrderStatus.PARTIAL_CANCELLED))
-    rest = len(statuses) - done
-    text = f"{done} cancelled"
-    if rest:
-        others = ", ".join(f"#{i} {s.value if s else 'not found'}" for i, s in
-                           sorted(statuses.items())
-                           if s not in (OrderStatus.CANCELLED, OrderStatus.PARTIAL_CANCELLED))
-        text += f"; {rest} not: {others}"
-    return text + "."
-
-
-def plain_statuses(statuses: dict[int, OrderStatus | None]) -> dict[str, str | None]:
-    return {str(k): (v.value if v else None) for k, v in statuses.items()}
-
-
-def _withdrawal_id(answer: Any) -> int | None:
-    if isinstance(answer, bool):
-        return None
-    if isinstance(answer, int):
-        return answer
-    if isinstance(answer, list) and answer and isinstance(answer[0], int):
-        return answer[0]
-    if isinstance(answer, dict):
-        value = answer.get("id")
-        return value if isinstance(value, int) else None
-    value = getattr(answer, "id", None)
-    return value if isinstance(value, int) else None
-
-
-def _jsonable(value: Any) -> Any:
-    if hasattr(value, "model_dump"):
-        return value.model_dump(mode="json")
-    return value if isinstance(value, int | str | list | dict | None) else str(value)
