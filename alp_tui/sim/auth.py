@@ -27,8 +27,8 @@ from typing import Any
 
 import jwt
 
+from alp_tui.sim.accounts import ApiKeyRecord
 from alp_tui.sim.errors import SimError
-from alp_tui.sim.exchange import ApiKeyRecord
 
 TRADE = "Trade"
 WITHDRAW = "Can Withdraw"

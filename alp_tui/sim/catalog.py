@@ -5,6 +5,7 @@ deposit / withdrawal methods. Static data plus small helpers; no state.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -231,3 +232,19 @@ NETWORK_BY_ID = {n.method_id: n for n in NETWORKS}
 def networks_for(currency: str) -> list[NetworkSpec]:
     """The networks ``currency`` can be deposited or withdrawn on."""
     return [n for n in NETWORKS if n.currency == currency]
+
+
+class Listing:
+    """What an exchange lists: its pairs, currencies and fee schedule (the catalog's unless
+    given; paper mode lists the live exchange's)."""
+
+    def __init__(self, pairs: Sequence[PairSpec] | None = None,
+                 currencies: Sequence[CurrencySpec] | None = None,
+                 fee_schedule: Sequence[FeeEntry] | None = None) -> None:
+        self.pairs: tuple[PairSpec, ...] = tuple(PAIRS if pairs is None else pairs)
+        self.pair_by_name = {p.name: p for p in self.pairs}
+        self.currencies: tuple[CurrencySpec, ...] = tuple(
+            CURRENCIES if currencies is None else currencies)
+        self.currency_by_name = {c.short_name: c for c in self.currencies}
+        self.fee_schedule: tuple[FeeEntry, ...] = tuple(
+            FEE_SCHEDULE if fee_schedule is None else fee_schedule)

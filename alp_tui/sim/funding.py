@@ -17,16 +17,16 @@ APPROVED stage instead, and its hold is released — a hook for tests and demos.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Collection
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from alp_tui.api.enums import DepositStatus, WalletType, WithdrawalStatus
 from alp_tui.sim.catalog import NETWORK_BY_ID, NetworkSpec, networks_for
 from alp_tui.sim.errors import SimError
-from alp_tui.sim.ledger import HOUSE_ID, Record, rfc3339
-
-if TYPE_CHECKING:
-    from alp_tui.sim.exchange import Exchange
+from alp_tui.sim.journal import Journal
+from alp_tui.sim.ledger import HOUSE_ID, Ledger, Record, rfc3339
+from alp_tui.sim.ports import Clock
 
 ZERO = Decimal(0)
 STAGE_SECONDS = 5.0
@@ -46,12 +46,16 @@ def _tx_hash(*parts: object) -> str:
 class Funding:
     """Deposit and withdrawal flows of every account."""
 
-    def __init__(self, exchange: Exchange) -> None:
-        self.ex = exchange
+    def __init__(self, ledger: Ledger, journal: Journal, clock: Clock,
+                 currencies: Collection[str]) -> None:
+        self.ledger = ledger
+        self._currencies = currencies  # the listed currency codes
+        self.journal = journal
+        self._clock = clock
         # Deposits and withdrawals still moving, so a tick does not scan all history.
         self.moving: dict[tuple[str, int], Record] = {}
         for kind in ("deposit", "withdrawal"):
-            for records in exchange.records.get(kind, {}).values():
+            for records in journal.records.get(kind, {}).values():
                 for record in records:
                     if record.data["status"] not in FINAL[kind]:
                         self.moving[(kind, record.id)] = record
@@ -59,7 +63,7 @@ class Funding:
     # --- methods -----------------------------------------------------------------------
     def _currency(self, currency: str) -> str:
         code = (currency or "").upper()
-        if code not in self.ex.currency_by_name:
+        if code not in self._currencies:
             raise SimError.field("currency", f"unknown currency {currency!r}")
         return code
 
@@ -106,7 +110,7 @@ class Funding:
         status = DepositStatus.PENDING
         if amount < net.min_deposit or amount > net.max_deposit:
             status = DepositStatus.REJECTED
-        record = self.ex._add_record("deposit", account_id, now, {
+        record = self.journal.add_record("deposit", account_id, now, {
             "id": 0, "amount": amount, "currency": code, "status": status.value,
             "tx_hash": _tx_hash("deposit", account_id, code, amount, now),
             "date": rfc3339(now), "network": net.network, "method": net.method_id,
@@ -134,11 +138,12 @@ class Funding:
                 changed = True
             elif status is DepositStatus.PENDING or elapsed >= wait + 30:
                 data["status"] = DepositStatus.CONFIRMED.value
-                self.ex._credit_external(record.account_id, data["currency"], data["amount"],
-                                         "DEPOSIT", now)
+                wallet = self.ledger.get(record.account_id, WalletType.SPOT,
+                                         data["currency"], now=now)
+                self.ledger.apply(wallet, data["amount"], ZERO, "DEPOSIT", now)
                 changed = True
         if changed:
-            self.ex._mark("deposit", record.id, record)
+            self.journal.mark("deposit", record.id, record)
 
     # --- withdrawals -------------------------------------------------------------------
     def withdraw(self, account_id: int, amount: Decimal, method: int,
@@ -172,17 +177,17 @@ class Funding:
         if net.memo and not str(attributes.get("memo") or "").strip():
             raise SimError.field("attributes", "memo is required on this network")
         fee = self.fee_for(net, amount)
-        wallet = self.ex.ledger.get(account_id, WalletType.SPOT, net.currency, now=now)
+        wallet = self.ledger.get(account_id, WalletType.SPOT, net.currency, now=now)
         if amount + fee > wallet.available:
             raise SimError.field(
                 "amount", f"insufficient balance: {amount + fee} {net.currency} needed "
                           f"(fee {fee}), {wallet.available} available")
         if client_order_id:
-            for other in self.ex._records("withdrawal", account_id):
+            for other in self.journal.records_of("withdrawal", account_id):
                 if other.data.get("client_order_id") == client_order_id:
                     raise SimError.field("client_order_id", "already used")
-        self.ex.ledger.apply(wallet, ZERO, amount + fee, "WITHDRAW_HOLD", now)
-        record = self.ex._add_record("withdrawal", account_id, now, {
+        self.ledger.apply(wallet, ZERO, amount + fee, "WITHDRAW_HOLD", now)
+        record = self.journal.add_record("withdrawal", account_id, now, {
             "id": 0, "amount": amount, "fee_amount": fee, "currency": net.currency,
             "fee_currency": net.currency, "status": WithdrawalStatus.NEW.value,
             "tx_hash": None, "date": rfc3339(now), "network": net.network,
@@ -208,24 +213,24 @@ class Funding:
             return
         net = NETWORK_BY_ID[data["method"]]
         refuse = data["address"][len(net.address_prefix):].lower().startswith("refuse")
-        wallet = self.ex.ledger.get(record.account_id, WalletType.SPOT, data["currency"],
+        wallet = self.ledger.get(record.account_id, WalletType.SPOT, data["currency"],
                                     now=now)
         held = data["amount"] + data["fee_amount"]
         if target is WithdrawalStatus.DONE and refuse:
-            self.ex.ledger.apply(wallet, ZERO, -held, "WITHDRAW_REFUSED", now)
+            self.ledger.apply(wallet, ZERO, -held, "WITHDRAW_REFUSED", now)
             data["status"] = WithdrawalStatus.REFUSED.value
         elif target is WithdrawalStatus.DONE:
             # The amount leaves the exchange; the fee stays, with the house.
-            self.ex.ledger.apply(wallet, -held, -held, "WITHDRAW", now)
+            self.ledger.apply(wallet, -held, -held, "WITHDRAW", now)
             if data["fee_amount"]:
-                house = self.ex.ledger.get(HOUSE_ID, WalletType.SPOT,
+                house = self.ledger.get(HOUSE_ID, WalletType.SPOT,
                                            data["currency"], now=now)
-                self.ex.ledger.apply(house, data["fee_amount"], ZERO, "FEE", now)
+                self.ledger.apply(house, data["fee_amount"], ZERO, "FEE", now)
             data["status"] = WithdrawalStatus.DONE.value
             data["tx_hash"] = _tx_hash("withdraw", record.id, data["address"])
         else:
             data["status"] = target.value
-        self.ex._mark("withdrawal", record.id, record)
+        self.journal.mark("withdrawal", record.id, record)
 
 
     # --- life --------------------------------------------------------------------------
@@ -241,8 +246,8 @@ class Funding:
 
     def seed_demo_history(self, account_id: int) -> None:
         """Give a demo account one confirmed deposit in its history."""
-        now = self.ex._now()
-        record = self.ex._add_record("deposit", account_id, now - 3600, {
+        now = self._clock()
+        record = self.journal.add_record("deposit", account_id, now - 3600, {
             "id": 0, "amount": Decimal(100_000), "currency": "USDT",
             "status": DepositStatus.CONFIRMED.value,
             "tx_hash": _tx_hash("deposit", account_id, "demo"),

@@ -27,6 +27,9 @@ LENDER_ID = 2
 MAKER_ID = 3
 TAKER_ID = 4
 USER_ID_START = 1001
+SYSTEM_ACCOUNTS = frozenset({HOUSE_ID, LENDER_ID, MAKER_ID, TAKER_ID})
+# Market life's accounts are refunded on every start and never stored.
+EPHEMERAL_ACCOUNTS = frozenset({MAKER_ID, TAKER_ID})
 
 WalletKey = tuple[int, WalletType, str, str | None]
 

@@ -26,16 +26,18 @@ Terms (documented decisions):
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from decimal import ROUND_CEILING, ROUND_DOWN, Decimal
 from typing import TYPE_CHECKING, Any
 
 from alp_tui.api.enums import LoanType, MarginDirection, WalletType
 from alp_tui.sim.errors import SimError
-from alp_tui.sim.ledger import HOUSE_ID, LENDER_ID, Record, Wallet, rfc3339
+from alp_tui.sim.journal import Journal
+from alp_tui.sim.ledger import HOUSE_ID, LENDER_ID, Ledger, Record, Wallet, rfc3339
+from alp_tui.sim.ports import OrderPort, Prices
 
 if TYPE_CHECKING:
     from alp_tui.sim.engine import Order
-    from alp_tui.sim.exchange import Exchange
 
 ZERO = Decimal(0)
 Q8 = Decimal("1e-8")
@@ -58,11 +60,16 @@ def hourly_rate(currency: str) -> Decimal:
 class MarginDesk:
     """Cross and isolated margin for every account."""
 
-    def __init__(self, exchange: Exchange) -> None:
-        self.ex = exchange
+    def __init__(self, ledger: Ledger, journal: Journal, prices: Prices,
+                 orders: OrderPort, currencies: Collection[str]) -> None:
+        self.ledger = ledger
+        self._currencies = currencies  # the listed currency codes
+        self.journal = journal
+        self.prices = prices
+        self.orders = orders
         # Open borrows (principal or interest outstanding) by group.
         self.open: dict[Group, list[Record]] = {}
-        for records in exchange.records.get("borrow", {}).values():
+        for records in journal.records.get("borrow", {}).values():
             for record in records:
                 if record.data.get("status") == "OPEN":
                     self.open.setdefault(self._group_of(record), []).append(record)
@@ -82,13 +89,13 @@ class MarginDesk:
         if not wtype.is_margin:
             raise SimError.field("wallet_type", "must be CROSS_MARGIN or ISOLATED_MARGIN")
         code = (currency or "").upper()
-        if code not in self.ex.currency_by_name:
+        if code not in self._currencies:
             raise SimError.field("currency", f"unknown currency {currency!r}")
         pair_name = None
         if wtype is WalletType.ISOLATED_MARGIN:
             if not pair:
                 raise SimError.field("pair", "required for ISOLATED_MARGIN")
-            spec = self.ex._spec(pair)
+            spec = self.prices.spec(pair)
             if code not in (spec.base, spec.quote):
                 raise SimError.field("currency", f"{code} is not a currency of {spec.name}")
             pair_name = spec.name
@@ -108,11 +115,11 @@ class MarginDesk:
 
     def _wallets(self, group: Group) -> list[Wallet]:
         account_id, wtype, pair = group
-        return [w for w in self.ex.ledger.by_account.get(account_id, [])
+        return [w for w in self.ledger.by_account.get(account_id, [])
                 if w.wallet_type is wtype and w.pair == pair]
 
     def _rate(self, currency: str) -> Decimal:
-        rate = self.ex._rate(currency)
+        rate = self.prices.rate(currency)
         return rate if rate is not None else ZERO
 
     # --- valuation ---------------------------------------------------------------------
@@ -166,7 +173,7 @@ class MarginDesk:
         except ValueError as exc:
             raise SimError.field("direction", str(exc)) from None
         amount = self._amount(amount, "amount")
-        ledger = self.ex.ledger
+        ledger = self.ledger
         spot = ledger.get(account_id, WalletType.SPOT, code, now=now)
         margin = ledger.get(account_id, wtype, code, pair_name, now)
         group = (account_id, wtype, pair_name)
@@ -182,7 +189,7 @@ class MarginDesk:
             if self.open.get(group):
                 self._check_limit(group, ZERO, "amount", -amount * self._rate(code))
             ledger.move(margin, spot, amount, "MARGIN_TRANSFER", now)
-        record = self.ex._add_record("margin_transfer", account_id, now, {
+        record = self.journal.add_record("margin_transfer", account_id, now, {
             "id": 0, "account_id": account_id, "amount": amount, "currency": code,
             "date": rfc3339(now), "direction": direction.value, "wallet_type": wtype.value,
             "note": note, "pair": pair_name})
@@ -203,13 +210,13 @@ class MarginDesk:
         if rate <= 0:
             raise SimError.field("currency", f"{code} has no price to value a loan")
         self._check_limit(group, amount * rate, field)
-        ledger = self.ex.ledger
+        ledger = self.ledger
         lender = ledger.get(LENDER_ID, WalletType.SPOT, code, now=now)
         if amount > lender.available:
             raise SimError.field(field, "the lending pool cannot lend that much")
         target = ledger.get(account_id, wtype, code, pair_name, now)
         ledger.move(lender, target, amount, "BORROW", now)
-        record = self.ex._add_record("borrow", account_id, now, {
+        record = self.journal.add_record("borrow", account_id, now, {
             "id": 0, "account_id": account_id, "borrowed": amount, "currency": code,
             "date": rfc3339(now), "interest_accrued": ZERO, "interest_paid": ZERO,
             "interest_rate": hourly_rate(code), "repaid": ZERO, "last_interest_at": None,
@@ -232,7 +239,7 @@ class MarginDesk:
         owed = self._debt_by_currency(group).get(currency, ZERO)
         if owed <= 0:
             return
-        wallet = self.ex.ledger.get(order.account_id, order.wallet_type, currency,
+        wallet = self.ledger.get(order.account_id, order.wallet_type, currency,
                                     order.wallet_pair, now)
         amount = min(owed, wallet.available)
         if amount > 0:
@@ -242,7 +249,7 @@ class MarginDesk:
              loan_type: LoanType, now: float, payer: Wallet | None = None) -> Record | None:
         """Pay ``amount`` of ``currency`` debt (interest first, oldest first) from
         ``source`` (or from ``payer``, e.g. the house); returns the repay record."""
-        ledger = self.ex.ledger
+        ledger = self.ledger
         lender = ledger.get(LENDER_ID, WalletType.SPOT, currency, now=now)
         wallet = payer or source
         left = amount
@@ -255,7 +262,7 @@ class MarginDesk:
                 d["interest_paid"] += part
                 interest_paid += part
                 left -= part
-                self.ex._mark("borrow", record.id, record)
+                self.journal.mark("borrow", record.id, record)
         for record in borrows:
             d = record.data
             part = min(left, d["borrowed"] - d["repaid"])
@@ -263,7 +270,7 @@ class MarginDesk:
                 d["repaid"] += part
                 principal_paid += part
                 left -= part
-                self.ex._mark("borrow", record.id, record)
+                self.journal.mark("borrow", record.id, record)
         paid = interest_paid + principal_paid
         if paid <= 0:
             return None
@@ -274,10 +281,10 @@ class MarginDesk:
                 d["status"] = "CLOSED"
                 d["closed_at"] = rfc3339(now)
                 self.open[group].remove(record)
-                self.ex._mark("borrow", record.id, record)
+                self.journal.mark("borrow", record.id, record)
         if not self.open.get(group):
             self.open.pop(group, None)
-        return self.ex._add_record("repay", group[0], now, {
+        return self.journal.add_record("repay", group[0], now, {
             "id": 0, "account_id": group[0], "interest_amount": interest_paid,
             "principal_amount": principal_paid, "currency": currency, "date": rfc3339(now),
             "type": loan_type.value, "wallet_type": group[1].value, "pair": group[2]})
@@ -292,7 +299,7 @@ class MarginDesk:
         if owed <= 0:
             raise SimError.field("currency", f"no {code} loan to repay")
         amount = min(amount, owed)
-        source = self.ex.ledger.get(account_id, wtype, code, pair_name, now)
+        source = self.ledger.get(account_id, wtype, code, pair_name, now)
         if amount > source.available:
             raise SimError.field("amount", f"insufficient {wtype.value} balance: "
                                            f"{source.available} {code} available")
@@ -329,10 +336,10 @@ class MarginDesk:
     def _cancel_group_orders(self, group: Group, now: float) -> list[int]:
         account_id, wtype, pair = group
         closed = []
-        for order in list(self.ex.orders_by_account.get(account_id, [])):
+        for order in list(self.orders.orders_of(account_id)):
             if order.status.is_open and order.wallet_type is wtype and \
                     order.wallet_pair == pair:
-                self.ex._cancel(order, now)
+                self.orders.cancel(order, now)
                 closed.append(order.id)
         return closed
 
@@ -341,7 +348,7 @@ class MarginDesk:
         """Repay every debt of ``group``: own balance first, then its other assets sold to
         the house at last prices (plus ``fee``), then the house covers what is left.
         Returns the repay records and, per debt currency, the USDT value seized."""
-        ledger = self.ex.ledger
+        ledger = self.ledger
         account_id, wtype, pair = group
         repays: list[Record] = []
         seized: dict[str, Decimal] = {}
@@ -391,7 +398,7 @@ class MarginDesk:
         """Cancel the wallet's orders and repay all its debt (selling other assets at
         last prices if needed); returns the repay ids."""
         wtype, pair_name, _ = self._target(
-            wallet_type, pair, "USDT" if not pair else self.ex._spec(pair).quote)
+            wallet_type, pair, "USDT" if not pair else self.prices.spec(pair).quote)
         group = (account_id, wtype, pair_name)
         self._cancel_group_orders(group, now)
         repays, _ = self._settle_debts(group, ZERO, now, LoanType.LOAN_MANUAL)
@@ -404,7 +411,7 @@ class MarginDesk:
         orders = self._cancel_group_orders(group, now)
         repays, seized = self._settle_debts(group, LIQUIDATION_FEE, now, LoanType.LOAN_AUTO)
         for currency, owed in sorted(debts.items()):
-            self.ex._add_record("liquidation", group[0], now, {
+            self.journal.add_record("liquidation", group[0], now, {
                 "id": 0, "account_id": group[0], "created_at": rfc3339(now),
                 "wallet_type": group[1].value, "margin_level": level,
                 "closed_at": rfc3339(now), "amount": owed,
@@ -430,7 +437,7 @@ class MarginDesk:
                         Q8, rounding=ROUND_CEILING), Q8)
                     d["interest_accrued"] += charge
                     d["last_interest_at"] = rfc3339(start)
-                    self.ex._add_record("interest", group[0], start, {
+                    self.journal.add_record("interest", group[0], start, {
                         "id": 0, "account_id": group[0], "borrow_id": record.id,
                         "currency": d["currency"], "interest_accrued": charge,
                         "interest_paid": ZERO, "interest_rate": d["interest_rate"],
@@ -438,7 +445,7 @@ class MarginDesk:
                         "pair": group[2]})
                 if start != d["interest_from"]:
                     d["interest_from"] = start
-                    self.ex._mark("borrow", record.id, record)
+                    self.journal.mark("borrow", record.id, record)
             level = self.level(group[0], group[1], group[2])
             if level is not None and level < MAINTENANCE_LEVEL:
                 self.liquidate(group, level, now)

@@ -15,14 +15,11 @@ from __future__ import annotations
 import math
 import random
 from decimal import ROUND_CEILING, ROUND_DOWN, ROUND_FLOOR, Decimal
-from typing import TYPE_CHECKING
 
 from alp_tui.api.enums import OrderType
 from alp_tui.sim.catalog import PairSpec
 from alp_tui.sim.engine import Order
-
-if TYPE_CHECKING:
-    from alp_tui.sim.exchange import Exchange
+from alp_tui.sim.ports import MarketPort
 
 LEVELS = 40  # maker levels per side (the book API serves up to 100 rows)
 HALF_SPREAD = 0.0003  # relative distance of the best quotes from the fair price
@@ -66,7 +63,7 @@ class PairLife:
 class MarketLife:
     """Drives market makers and takers on every listed pair."""
 
-    def __init__(self, exchange: Exchange, maker_id: int, taker_id: int, seed: int) -> None:
+    def __init__(self, exchange: MarketPort, maker_id: int, taker_id: int, seed: int) -> None:
         self.exchange = exchange
         self.maker_id = maker_id
         self.taker_id = taker_id

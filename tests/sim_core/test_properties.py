@@ -144,24 +144,27 @@ def make(market_life: bool, depth: int = 5) -> tuple[Exchange, list[int], FakeCl
 def test_random_streams_keep_invariants(actions: list[tuple[Any, ...]]) -> None:
     ex, accounts, _ = make(market_life=False)
     totals = ex.totals()
-    trades: list[dict] = []
-    ex.add_listener(lambda e: trades.append(e) if e["type"] == "trade" else None)
+    fills: list[dict] = []
+    ex.add_listener(lambda e: fills.append(e["trade"])
+                    if e["type"] == "account_trade" and not e["trade"]["is_maker"] else None)
     for action in actions:
-        trades.clear()
+        fills.clear()
         best_before = (best_plain(ex, True), best_plain(ex, False))
         do(ex, accounts, action)
         check_invariants(ex, totals)
         # Price priority: one taker's fills walk away from the best price, never back.
-        if action[0] in ("limit", "market") and trades:
-            prices = [t["price"] for t in trades]
-            buy = trades[0]["side"] == "buy"
-            if all(t["side"] == trades[0]["side"] for t in trades):
-                assert prices == sorted(prices, reverse=not buy)
-                best = best_before[1] if buy else best_before[0]
-                if best is not None:
-                    # Never worse than the best plain order (an AON may be taken whole
-                    # at a better price first).
-                    assert prices[0] <= best if buy else prices[0] >= best
+        # Only the action's own order counts: stops it triggers trade after it, as
+        # takers of their own, and may take an all-or-none order the first one skipped.
+        if action[0] in ("limit", "market") and fills:
+            first = fills[0]["order_id"]
+            prices = [t["price"] for t in fills if t["order_id"] == first]
+            buy = fills[0]["side"] == "BID"
+            assert prices == sorted(prices, reverse=not buy)
+            best = best_before[1] if buy else best_before[0]
+            if best is not None:
+                # Never worse than the best plain order (an AON may be taken whole
+                # at a better price first).
+                assert prices[0] <= best if buy else prices[0] >= best
 
 
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])

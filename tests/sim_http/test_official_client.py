@@ -20,6 +20,7 @@ import hmac
 import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 import httpx
@@ -35,6 +36,7 @@ REQUIRED = {
               "maximum_order_size", "minimum_order_size", "minimum_order_value"},
     "ticker": {"pair", "last", "vol", "buy", "sell", "high", "low", "diff", "timestamp"},
     "candle": {"open", "close", "high", "low", "volume", "time"},
+    "trade": {"id", "account_id", "pair", "amount", "price", "timestamp", "type"},
     "account": {"id", "email", "name"},
     "balance": {"balance", "reserve", "currency", "wallet_type", "last_update_at",
                 "account_id"},
@@ -104,7 +106,17 @@ def _has(row: dict[str, Any], kind: str) -> None:
     assert not missing, (kind, missing)
 
 
-def test_public_api(official: Official) -> None:
+def test_public_api(official: Official, sim_server: SimServer) -> None:
+    # One trade on the tape (the server runs without market life): a resting sell taken
+    # by a market buy, both sent as the official client sends them.
+    ex = sim_server.exchange
+    seller = ex.create_account(email="s@t", name="s", funds={"BTC": Decimal(1)})
+    ex.place_order(seller, {"pair": "BTC_USDT", "order_type": "LIMIT", "order_side": "ASK",
+                            "base_amount": Decimal("0.01"), "limit_price": Decimal(50000)})
+    official.json("trading/order", {
+        "pair": "BTC_USDT", "order_side": "BID", "client_order_id": "1", "wallet_type": "SPOT",
+        "side_effect": "NO_SIDE_EFFECT", "expire_after": "3000-01-01T00:00:00Z",
+        "base_amount": 0.01, "order_type": "MARKET"})
     for row in official.get("currencies"):
         _has(row, "currencies")
     for row in official.get("pairs", currency1=None, currency2=None):
@@ -117,7 +129,10 @@ def test_public_api(official: Official) -> None:
     since = int((datetime.now(UTC) - timedelta(days=10)).timestamp())
     for row in official.get("charts", pair="BTC_USDT", interval=1440, since=since):
         _has(row, "candle")
-    assert isinstance(official.get("trades", pair="BTC_USDT", limit=10), list)
+    trades = official.get("trades", pair="BTC_USDT", limit=10)
+    assert trades
+    for row in trades:
+        _has(row, "trade")
 
 
 def test_accounts_api(official: Official) -> None:
