@@ -10,7 +10,9 @@ the dashboard against it unchanged, as ``--demo`` does with the simulator:
 - the upstream book is mirrored into that exchange by a market account, and upstream trade
   prints cross the paper account's resting orders (:mod:`.mirror`), driven every second
   for the pairs that matter by :mod:`.driver`, which also feeds live last prices (stops,
-  margin valuation and liquidation) and steps interest and expiry.
+  margin valuation and liquidation) and steps interest and expiry;
+- the WebSocket feed serves the paper account's events, with the upstream feed's market
+  frames relayed into the same connection (:mod:`.relay`).
 
 Nothing private ever goes upstream: the upstream client is built without credentials.
 """

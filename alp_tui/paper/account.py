@@ -76,8 +76,7 @@ class PaperPaths:
 class PaperExchange(Exchange):
     """The simulator's exchange with only private events for listeners: its book is a
     mirror of the upstream's and its trades are paper fills, so the WebSocket feed must not
-    publish them as market data (public topics stay silent and the dashboard polls the
-    upstream for them through the gateway)."""
+    publish them as market data (the gateway relays the upstream's market frames instead)."""
 
     def add_listener(self, listener: Callable[[dict[str, Any]], None]) -> None:
         """Register ``listener`` for order, wallet and account-trade events only."""

@@ -26,6 +26,7 @@ import httpx
 
 from alp_tui.api.enums import normalize_pair
 from alp_tui.paper.driver import MarketDriver
+from alp_tui.paper.relay import UpstreamFeed
 
 log = logging.getLogger(__name__)
 
@@ -121,10 +122,11 @@ class PaperGateway:
     """ASGI app: public GETs forwarded upstream, the rest to the local paper exchange."""
 
     def __init__(self, inner: Any, forwarder: UpstreamForwarder, driver: MarketDriver,
-                 *, run_driver: bool = True) -> None:
+                 *, feed: UpstreamFeed | None = None, run_driver: bool = True) -> None:
         self.inner = inner
         self.forwarder = forwarder
         self.driver = driver
+        self.feed = feed
         self.run_driver = run_driver
         self._loop: asyncio.AbstractEventLoop | None = None
         self._task: asyncio.Task[None] | None = None
@@ -147,6 +149,9 @@ class PaperGateway:
         finally:
             with contextlib.suppress(Exception):
                 await self.forwarder.aclose()
+            if self.feed is not None:
+                with contextlib.suppress(Exception):
+                    await self.feed.aclose()
             with contextlib.suppress(Exception):
                 await self.driver.client.aclose()
 
@@ -155,6 +160,9 @@ class PaperGateway:
             await self.inner(scope, receive, send)
             return
         self._ensure_started()
+        if scope["type"] == "websocket" and self.feed is not None:
+            await self._websocket(scope, receive, send)
+            return
         path = scope.get("path", "")
         method = scope.get("method", "GET")
         if scope["type"] == "http" and path.startswith(PREFIX):
@@ -208,6 +216,66 @@ class PaperGateway:
             return await receive()  # type: ignore[no-any-return]
 
         return replay
+
+
+    async def _websocket(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        """The local feed (paper account events) with the upstream's market frames merged
+        into the same connection for the market topics it subscribes to."""
+        assert self.feed is not None
+        feed = self.feed
+        lock = asyncio.Lock()  # one frame at a time on the socket, whoever sends it
+        state = {"open": False}
+        pending: set[asyncio.Task[None]] = set()
+
+        async def push(text: str) -> None:
+            async with lock:
+                if state["open"]:
+                    with contextlib.suppress(Exception):
+                        await send({"type": "websocket.send", "text": text})
+
+        def deliver(text: str) -> None:
+            task = asyncio.get_running_loop().create_task(push(text))
+            pending.add(task)
+            task.add_done_callback(pending.discard)
+
+        async def relay_receive() -> dict[str, Any]:
+            message: dict[str, Any] = await receive()
+            if message["type"] == "websocket.receive":
+                command, topics = _command_of(message.get("text"))
+                if command == "subscribe":
+                    feed.subscribe(deliver, topics)
+                elif command == "unsubscribe":
+                    feed.unsubscribe(deliver, topics)
+            return message
+
+        async def relay_send(message: dict[str, Any]) -> None:
+            async with lock:
+                if message["type"] == "websocket.accept":
+                    state["open"] = True
+                elif message["type"] == "websocket.close":
+                    state["open"] = False
+                await send(message)
+
+        try:
+            await self.inner(scope, relay_receive, relay_send)
+        finally:
+            state["open"] = False
+            feed.unsubscribe(deliver)
+            for task in list(pending):
+                task.cancel()
+
+
+def _command_of(text: Any) -> tuple[str | None, list[str]]:
+    """``("subscribe", [topics])`` from a client frame; (None, []) for anything else."""
+    if not isinstance(text, str) or len(text) > 4096:
+        return None, []
+    try:
+        frame = json.loads(text)
+    except ValueError:
+        return None, []
+    if not isinstance(frame, list) or not frame or not isinstance(frame[0], str):
+        return None, []
+    return frame[0], [t for t in frame[1:] if isinstance(t, str)]
 
 
 def _pair_of(body: bytes) -> str | None:

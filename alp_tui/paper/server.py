@@ -38,6 +38,7 @@ from alp_tui.paper.listing import (
     run_blocking,
     save_listing,
 )
+from alp_tui.paper.relay import UpstreamFeed, ws_url_for
 from alp_tui.sim.server import SimServer
 
 log = logging.getLogger(__name__)
@@ -137,8 +138,9 @@ class PaperServer:
             sim = SimServer(host=self.host, port=self.port, api_key=self.api_key,
                             api_secret=self.api_secret, market_life=False,
                             exchange_factory=factory)
-            self.gateway = PaperGateway(sim.asgi(), UpstreamForwarder(
-                self.upstream_url, timeout_s=self.timeout_s), self.driver)
+            self.gateway = PaperGateway(
+                sim.asgi(), UpstreamForwarder(self.upstream_url, timeout_s=self.timeout_s),
+                self.driver, feed=UpstreamFeed(ws_url_for(self.upstream_url)))
             sim.app = self.gateway
             self._sim = sim
             return sim.start()

@@ -24,12 +24,21 @@ class Recorder:
     def __init__(self, app: Any) -> None:
         self.app = app
         self.requests: list[tuple[str, str, str, bool]] = []
+        self.ws_frames: list[str] = []  # every text frame a WebSocket client sent
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] in ("http", "websocket"):
             headers = {k.lower() for k, _ in scope.get("headers", [])}
             self.requests.append((scope["type"], scope.get("method", ""), scope["path"],
                                   b"authorization" in headers or b"x-sign" in headers))
+        if scope["type"] == "websocket":
+            inner_receive = receive
+
+            async def receive() -> Any:
+                message = await inner_receive()
+                if message.get("text"):
+                    self.ws_frames.append(message["text"])
+                return message
         await self.app(scope, receive, send)
 
 
