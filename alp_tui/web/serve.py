@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import signal
 import socket
 import sys
@@ -153,7 +154,8 @@ class TabProcess(AppService):
     async def _open_app_process(self, width: int = 80, height: int = 24) -> Process:
         environment = self._build_environment(width=width, height=height)
         process = await asyncio.create_subprocess_exec(
-            *self.argv, stdin=PIPE, stdout=PIPE, stderr=PIPE, env=environment)
+            *self.argv, stdin=PIPE, stdout=PIPE, stderr=PIPE, env=environment,
+            preexec_fn=_end_with_parent())
         self._process = process
         self._stdin = process.stdin
         self.processes.add(process)
@@ -169,6 +171,32 @@ class TabProcess(AppService):
             if self._process is not None:
                 await end_process(self._process)
                 self.processes.discard(self._process)
+
+
+def _end_with_parent() -> Callable[[], None] | None:
+    """What a tab's process runs before it starts (Linux): ask the kernel to send it SIGTERM
+    when this server dies, even by SIGKILL, so no dashboard that can trade outlives it.
+
+    None elsewhere (there, a server killed outright leaves its dashboards running).
+    """
+    if not sys.platform.startswith("linux"):
+        return None
+    import ctypes
+
+    try:
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+    server, sigterm = os.getpid(), int(signal.SIGTERM)
+    pr_set_pdeathsig = 1
+
+    def in_child() -> None:
+        # Between fork and exec: only a system call, nothing that could need a lock.
+        prctl(pr_set_pdeathsig, sigterm)
+        if os.getppid() != server:  # the server died before the request took effect
+            os.kill(os.getpid(), sigterm)
+
+    return in_child
 
 
 def _cells(value: str | None, default: int) -> int:
