@@ -194,6 +194,11 @@ class RequestEngine:
             raise AuthError("A token needs an API key and secret, and none are configured.")
         return await self._tokens.get()
 
+    def invalidate_token(self, token: str) -> None:
+        """Forget ``token`` after a server refused it (the WebSocket feed's ``auth``): the
+        next :meth:`bearer_token` fetches a new one. A newer token is left alone."""
+        self._tokens.invalidate(token)
+
     @staticmethod
     def new_client_order_id() -> str:
         """A fresh client order id; callers that journal orders pass it to place_order."""

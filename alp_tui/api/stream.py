@@ -1,4 +1,5 @@
-"""Streaming client for the ALP.COM WebSocket feed (the ``websockets`` library).
+"""Streaming client for the ALP.COM WebSocket feed (the ``websockets`` library; one
+connection's work is in :mod:`alp_tui.api.stream_shard`).
 
 :class:`StreamClient` keeps a set of topics subscribed across as many connections
 ("shards") as the per-connection limit requires (20 topics each), and
@@ -6,6 +7,9 @@
 * reconnects after any failure with exponential backoff and full jitter, then
   resubscribes every topic of that shard and re-authenticates (a fresh JWT from
   ``token_provider`` on each connect) — private updates ride on shard 0;
+* when the server refuses ``auth`` (e.g. it restarted with a new signing key), tells
+  ``token_refused`` (the client forgets that token) and re-authenticates with a new token,
+  with exponential backoff and jitter while refusals repeat;
 * declares a connection dead after ``dead_timeout_s`` (45 s by default) without any frame
   or protocol ping from the server, and reconnects;
 * answers a text ``1`` with ``2`` and never sends ``2`` otherwise (the live server
@@ -20,300 +24,40 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import ipaddress
-import json
 import logging
 import random
 import time
 from collections.abc import Awaitable, Callable, Iterable
-from enum import StrEnum
-from typing import Any
-from urllib.parse import urlsplit
 
-from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import WebSocketException
-from websockets.frames import Frame, Opcode
-
-from alp_tui.api.errors import AlpError
-from alp_tui.api.stream_events import (
-    AccountTradeEvent,
-    AnyEvent,
-    AuthAck,
-    DepthEvent,
-    DiffEvent,
-    ErrorEvent,
-    OrderEvent,
-    RatesEvent,
-    SubscribeAck,
-    TickerEvent,
-    TradeEvent,
-    WalletEvent,
-    Welcome,
-    parse_frame,
+from alp_tui.api.stream_events import AnyEvent
+from alp_tui.api.stream_shard import (
+    MAX_COMMAND_BYTES,
+    MAX_TOPICS_PER_CONNECTION,
+    PRIVATE_TOPIC,
+    StreamError,
+    StreamState,
+    _chunks,
+    _Shard,
+    topics_of,
 )
+
+__all__ = [
+    "MAX_COMMAND_BYTES",
+    "MAX_TOPICS_PER_CONNECTION",
+    "PRIVATE_TOPIC",
+    "Listener",
+    "StreamClient",
+    "StreamError",
+    "StreamState",
+    "TokenProvider",
+    "_chunks",
+    "topics_of",
+]
 
 log = logging.getLogger(__name__)
 
-MAX_TOPICS_PER_CONNECTION = 20
-MAX_COMMAND_BYTES = 700  # the live server closes on inbound frames over ~800 bytes
-PRIVATE_TOPIC = "private"  # pseudo-topic under which o/w/ta events are reported
-
 TokenProvider = Callable[[], Awaitable[str]]
 Listener = Callable[[AnyEvent], None]
-
-
-class StreamState(StrEnum):
-    """Where one connection (or the whole client) stands."""
-
-    IDLE = "idle"
-    CONNECTING = "connecting"
-    CONNECTED = "connected"
-    BACKOFF = "backoff"
-    CLOSED = "closed"
-
-
-class StreamError(AlpError):
-    """A feed-level failure (refused subscription, dead connection...)."""
-
-
-class _TrackingConnection(ClientConnection):
-    """A client connection that remembers when the server last pinged."""
-
-    last_ping_at: float = 0.0
-
-    def process_event(self, event: Any) -> None:
-        if isinstance(event, Frame) and event.opcode is Opcode.PING:
-            self.last_ping_at = time.monotonic()
-        super().process_event(event)
-
-
-def _is_loopback(url: str) -> bool:
-    """True for ws://127.x / [::1] / localhost URLs (never routed through a proxy)."""
-    host = urlsplit(url).hostname or ""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def topics_of(event: AnyEvent) -> list[str]:
-    """The subscription topics an event answers (``private`` for o/w/ta)."""
-    if isinstance(event, TradeEvent):
-        return ["trade.*", f"trade.{event.pair}"]
-    if isinstance(event, TickerEvent):
-        return ["ticker.*", *(f"ticker.{item.pair}" for item in event.items)]
-    if isinstance(event, DiffEvent):
-        return [f"diff.{event.pair}"]
-    if isinstance(event, DepthEvent):
-        return [f"market_depth.{event.pair}"]
-    if isinstance(event, RatesEvent):
-        return ["rates.*", *(f"rates.{r.base}_{r.quote}" for r in event.rates)]
-    if isinstance(event, OrderEvent | WalletEvent | AccountTradeEvent):
-        return [PRIVATE_TOPIC]
-    return []
-
-
-def _chunks(command: str, topics: list[str], limit: int) -> list[str]:
-    """``[command, topic, ...]`` frames, each at most ``limit`` bytes."""
-    frames: list[str] = []
-    batch: list[str] = []
-    for topic in topics:
-        candidate = json.dumps([command, *batch, topic])
-        if batch and len(candidate.encode()) > limit:
-            frames.append(json.dumps([command, *batch]))
-            batch = []
-        batch.append(topic)
-    if batch:
-        frames.append(json.dumps([command, *batch]))
-    return frames
-
-
-class _Shard:
-    """One connection and the topics it carries."""
-
-    def __init__(self, client: StreamClient, index: int) -> None:
-        self.client = client
-        self.index = index
-        self.topics: list[str] = []
-        self.acked: set[str] = set()
-        self.refused: dict[str, str] = {}
-        self.state = StreamState.IDLE
-        self.ws: _TrackingConnection | None = None
-        self.task: asyncio.Task[None] | None = None
-        self.last_frame_at = 0.0
-        self.connects = 0
-        self.authed = False
-        self.auth_sent_at: float | None = None
-        self.auth_refused = False
-        self._pending: list[list[str]] = []  # subscribe batches awaiting their ack
-        self.wake = asyncio.Event()
-
-    @property
-    def wants_auth(self) -> bool:
-        return self.index == 0 and self.client.token_provider is not None
-
-    def __repr__(self) -> str:
-        return f"_Shard({self.index}, {self.state.value}, topics={len(self.topics)})"
-
-    def _set_state(self, state: StreamState) -> None:
-        if state is not self.state:
-            self.state = state
-            self.client._state_changed()
-
-    async def run(self) -> None:
-        attempt = 0
-        client = self.client
-        while not client.closed:
-            self._set_state(StreamState.CONNECTING)
-            welcomed = False
-            try:
-                async with connect(
-                    client.url,
-                    create_connection=_TrackingConnection,
-                    open_timeout=client.open_timeout_s,
-                    ping_interval=None,
-                    close_timeout=1,
-                    max_size=2**22,
-                    max_queue=None,
-                    proxy=None if _is_loopback(client.url) else True,
-                ) as ws:
-                    self.ws = ws  # type: ignore[assignment]
-                    self.last_frame_at = time.monotonic()
-                    watchdog = asyncio.get_running_loop().create_task(self._watchdog(ws))
-                    try:
-                        self.connects += 1
-                        await self._on_open(ws)
-                        self._set_state(StreamState.CONNECTED)
-                        async for raw in ws:
-                            self.last_frame_at = time.monotonic()
-                            if isinstance(raw, bytes):
-                                raw = raw.decode("utf-8", "replace")
-                            if raw == "1":
-                                await ws.send("2")
-                                continue
-                            try:
-                                event = parse_frame(raw)
-                            except AlpError as exc:
-                                log.info("feed frame dropped: %s", exc)
-                                continue
-                            if isinstance(event, Welcome):
-                                welcomed = True
-                                attempt = 0
-                            self._track(event)
-                            client._dispatch(event)
-                    finally:
-                        watchdog.cancel()
-                        with contextlib.suppress(asyncio.CancelledError):
-                            await watchdog
-            except asyncio.CancelledError:
-                raise
-            except (OSError, WebSocketException, TimeoutError, AlpError) as exc:
-                log.info("feed connection %d lost: %s", self.index, type(exc).__name__)
-            except Exception:
-                log.exception("feed connection %d failed", self.index)
-            finally:
-                self.ws = None
-                self.acked.clear()
-                self.authed = False
-                self.auth_sent_at = None
-                self.auth_refused = False
-                self._pending.clear()
-            if client.closed:
-                break
-            if welcomed:
-                attempt = 0
-            delay = client.backoff_delay(attempt)
-            attempt += 1
-            self._set_state(StreamState.BACKOFF)
-            self.wake.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.wake.wait(), timeout=delay)
-        self._set_state(StreamState.CLOSED)
-
-    async def _watchdog(self, ws: _TrackingConnection) -> None:
-        timeout = self.client.dead_timeout_s
-        while True:
-            seen = max(self.last_frame_at, ws.last_ping_at)
-            remaining = seen + timeout - time.monotonic()
-            if remaining <= 0:
-                log.info("feed connection %d silent for %.0fs, reconnecting", self.index, timeout)
-                self.client.dead_detections += 1
-                ws.transport.abort()
-                return
-            await asyncio.sleep(remaining)
-
-    async def _on_open(self, ws: _TrackingConnection) -> None:
-        if self.wants_auth:
-            await self.send_auth()
-        # Topics added while this ran are picked up too: the state turns CONNECTED right
-        # after the last check, with no await in between, so none can slip through.
-        sent: set[str] = set()
-        while missing := [t for t in self.topics if t not in sent]:
-            sent.update(missing)
-            await self.send_subscribe(missing)
-
-    async def send_subscribe(self, topics: list[str]) -> None:
-        ws = self.ws
-        if ws is None:
-            return
-        for frame in _chunks("subscribe", topics, MAX_COMMAND_BYTES):
-            self._pending.append(json.loads(frame)[1:])
-            await ws.send(frame)
-
-    async def send_unsubscribe(self, topics: list[str]) -> None:
-        ws = self.ws
-        if ws is None:
-            return
-        for frame in _chunks("unsubscribe", topics, MAX_COMMAND_BYTES):
-            await ws.send(frame)
-
-    async def send_auth(self) -> None:
-        ws = self.ws
-        provider = self.client.token_provider
-        if ws is None or provider is None:
-            return
-        try:
-            token = await provider()
-        except Exception as exc:
-            log.info("feed: no token for auth (%s)", type(exc).__name__)
-            return
-        await ws.send(json.dumps(["auth", token]))
-        self.auth_sent_at = time.monotonic()
-
-    def _track(self, event: AnyEvent) -> None:
-        if isinstance(event, SubscribeAck):
-            self.acked.update(event.topics)
-            for topic in event.topics:
-                self.refused.pop(topic, None)
-            if self._pending:
-                self._pending.pop(0)
-        elif isinstance(event, AuthAck):
-            self.authed = True
-        elif isinstance(event, ErrorEvent):
-            if event.command in ("subscribe", None) and self._pending:
-                batch = self._pending.pop(0)
-                log.info("feed refused a subscription: %s", event.message)
-                prefix = "Invalid topic: "
-                bad = event.message[len(prefix):] if event.message.startswith(prefix) else None
-                if bad is not None and bad in batch:
-                    # The command is refused whole: keep the bad topic out, retry the rest.
-                    self.refused[bad] = event.message
-                    rest = [t for t in batch if t != bad and t in self.topics]
-                    if rest:
-                        task = asyncio.get_running_loop().create_task(self.send_subscribe(rest))
-                        _background.add(task)
-                        task.add_done_callback(_background.discard)
-                else:
-                    for topic in batch:
-                        self.refused[topic] = event.message
-            elif event.command == "auth":
-                self.auth_refused = True
-                log.info("feed refused authentication")
-
-
-_background: set[asyncio.Task[None]] = set()
 
 
 class StreamClient:
@@ -328,16 +72,21 @@ class StreamClient:
         url: str,
         *,
         token_provider: TokenProvider | None = None,
+        token_refused: Callable[[str], None] | None = None,
         max_topics: int = MAX_TOPICS_PER_CONNECTION,
         dead_timeout_s: float = 45.0,
         backoff_initial_s: float = 0.5,
         backoff_max_s: float = 30.0,
         open_timeout_s: float = 10.0,
         auth_grace_s: float = 3.0,
+        auth_backoff_max_s: float = 60.0,
         rng: random.Random | None = None,
     ) -> None:
         self.url = url
         self.token_provider = token_provider
+        self.token_refused = token_refused
+        self.auth_backoff_max_s = auth_backoff_max_s
+        self.auth_refusals = 0
         self.max_topics = max_topics
         self.dead_timeout_s = dead_timeout_s
         self.backoff_initial_s = backoff_initial_s
@@ -487,6 +236,23 @@ class StreamClient:
     def refused(self) -> dict[str, str]:
         """Topics the server refused, with its message."""
         return {t: m for s in self._shards for t, m in s.refused.items()}
+
+    def last_data_at(self, topic: str = PRIVATE_TOPIC) -> float:
+        """``time.monotonic()`` of the last data frame (any topic) on the connection that
+        carries ``topic`` (private updates ride on the first), 0 when it is not connected:
+        while data flows on it, that topic's updates would have arrived too. Pings do not
+        count: they prove the socket, not the server's publishing."""
+        shard = self._shards[0] if topic == PRIVATE_TOPIC and self._shards else next(
+            (s for s in self._shards if topic in s.topics), None)
+        if shard is None or shard.state is not StreamState.CONNECTED:
+            return 0.0
+        return shard.last_data_at
+
+    def auth_backoff_delay(self, attempt: int) -> float:
+        """Wait before re-sending ``auth``: 0.5-1 s, then doubling (jittered) up to
+        ``auth_backoff_max_s``."""
+        base = min(self.auth_backoff_max_s, 1.0 * (2 ** min(attempt, 30)))
+        return base * (0.5 + 0.5 * self._rng.random())
 
     def backoff_delay(self, attempt: int) -> float:
         """Full-jitter exponential backoff: uniform in [base/2, base]."""

@@ -51,6 +51,15 @@ def backoff_delay(interval_s: float, failures: int, rng: Callable[[], float]) ->
 
 
 @dataclass(frozen=True, slots=True)
+class Confirmed:
+    """A fetch's answer given from memory (e.g. the stream's), not fetched just now: the
+    data was last confirmed ``age_s`` seconds ago, and the pane's age says so."""
+
+    data: Any
+    age_s: float
+
+
+@dataclass(frozen=True, slots=True)
 class FeedParams:
     """What pair-scoped topics are about: pair, chart interval, book grouping."""
 
@@ -307,7 +316,11 @@ class TopicPoller:
         self.rate_strikes = 0
         if self.spec.private:
             self.gate.auth_ok()
-        self._set_state(self.state.fresh(self._clock()))
+        confirmed_at = self._clock()
+        if isinstance(data, Confirmed):
+            confirmed_at -= max(0.0, data.age_s)
+            data = data.data
+        self._set_state(self.state.fresh(confirmed_at))
         self.on_update(self.name, params, data)
         return self.spec.interval_s
 

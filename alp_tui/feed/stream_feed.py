@@ -11,8 +11,17 @@ without changing it, by wrapping each topic's ``fetch``:
   wrapped fetch calls REST as before — the user notices nothing but the badge;
 * open orders and balances follow ``o`` / ``w`` events at once, and are still reconciled
   from REST every ``reconcile_s`` (30 s) so a missed event never leaves a wrong number;
-* :meth:`badge` is ``STREAM`` (stream connected), ``POLLING`` (stream down, REST working)
-  or ``OFFLINE`` (neither).
+* every streamed topic has a silence limit (at most two of its polling intervals): without
+  a frame confirming it for that long, a poll runs, and the pane's age is the age of the
+  last confirmation (a frozen server shows stale data as stale, never "fresh 1ms");
+* the order book is one book whatever feeds it: grouped by price, the stream serves it
+  (seeded from REST with the same grouping and depth as the poller asks for); ungrouped (one
+  row per resting order, which the stream's per-price diffs cannot give) it is polled;
+* a refused ``auth`` drops the stream's private data at once and re-authenticates with a
+  new token (see :mod:`alp_tui.api.stream`); private topics are polled meanwhile;
+* :meth:`badge` tells the truth per side: ``STREAM`` (all streamed), ``STREAM·POLL``
+  (public streamed, private polled), ``POLLING`` (stream down, REST working) or
+  ``OFFLINE`` (neither).
 
 Wiring (see the module's report): ``stream = StreamFeed(client, on_update=...)``,
 ``Feed(stream.wrap(default_topics(client, polling)), on_update=..., ...)``,
@@ -26,39 +35,57 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
-from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
 from alp_tui.api.errors import NetworkError
 from alp_tui.api.local_book import BookSync, LocalBook
-from alp_tui.api.models import Balance, Order, OrderBook, PublicTrade, Ticker
-from alp_tui.api.stream import PRIVATE_TOPIC, StreamClient, StreamState, TokenProvider
+from alp_tui.api.models import OrderBook
+from alp_tui.api.stream import PRIVATE_TOPIC, StreamClient, StreamState
 from alp_tui.api.stream_events import (
     AnyEvent,
+    AuthAck,
+    ErrorEvent,
     OrderEvent,
     SubscribeAck,
-    TickerEvent,
-    TickerItem,
-    TradeEvent,
     WalletEvent,
 )
-from alp_tui.services.market import MarketSnapshot
+from alp_tui.feed.poller import Confirmed
+from alp_tui.feed.stream_memory import (
+    StreamMemory,
+    balance_from_event,
+    order_from_event,
+    ticker_from_item,
+    token_provider_for,
+    token_refused_for,
+    topic_of,
+    trade_from_event,
+    ws_url_for,
+)
+from alp_tui.feed.topics import BOOK_DEPTH
+
+__all__ = [  # the converters moved to stream_memory; these names stay importable here
+    "Badge", "StreamFeed", "StreamTimings", "balance_from_event", "make_stream_feed",
+    "order_from_event", "ticker_from_item", "token_provider_for", "trade_from_event",
+    "ws_url_for",
+]
 
 log = logging.getLogger(__name__)
 
 UpdateFn = Callable[[str, Any, Any], None]
-BOOK_LEVELS = 50
-TRADES_KEPT = 50
+# The exchange's REST book and its ``p`` frames both stop at 20 levels a side (wire
+# notes), whatever depth is asked: the stream's book is cut to what REST gives (at least 20).
+BOOK_WIRE_LEVELS = 20
+PRIVATE = ("orders", "balances")
 
 
 class Badge(StrEnum):
     """The header's connection badge."""
 
     STREAM = "STREAM"
+    STREAM_POLL = "STREAM·POLL"  # public data streamed, private data polled
     POLLING = "POLLING"
     OFFLINE = "OFFLINE"
 
@@ -70,6 +97,9 @@ class StreamTimings:
     book_silence_s: float = 5.0
     trades_silence_s: float = 10.0
     tickers_silence_s: float = 10.0
+    # Private updates come only when something changes; any data frame on the connection
+    # (e.g. tickers) proves it alive, so the private data is still right.
+    private_silence_s: float = 10.0
     reconcile_s: float = 30.0
     book_verify_s: float = 30.0
     min_emit_interval_s: float = 1 / 60
@@ -78,79 +108,14 @@ class StreamTimings:
     tickers_emit_interval_s: float = 1.0
 
 
-def ws_url_for(base_url: str) -> str:
-    """The feed URL beside a REST base: ``https://h/api/v3`` → ``wss://h/ws``."""
-    url = base_url.rstrip("/")
-    for suffix in ("/api/v3", "/api"):
-        if url.endswith(suffix):
-            url = url[: -len(suffix)]
-            break
-    if url.startswith("https://"):
-        url = "wss://" + url[len("https://"):]
-    elif url.startswith("http://"):
-        url = "ws://" + url[len("http://"):]
-    return url + "/ws"
-
-
-def token_provider_for(client: Any) -> TokenProvider | None:
-    """A JWT source from an :class:`~alp_tui.api.client.AlpClient` with credentials."""
-    if not getattr(client, "has_credentials", False):
-        return None
-    return client.bearer_token  # type: ignore[no-any-return]
-
-
-def order_from_event(event: OrderEvent, previous: Order | None = None) -> Order:
-    """The order list's model from an ``o`` frame (keeping fields only REST carries)."""
-    fields: dict[str, Any] = {
-        "id": event.order_id, "pair": event.pair, "side": event.side, "type": event.type,
-        "status": event.status, "wallet_type": event.wallet_type,
-        "amount": event.base_amount if event.base_amount is not None else Decimal(0),
-        "price": event.limit_price, "amount_filled": event.amount_filled or Decimal(0),
-        "amount_canceled": event.amount_cancelled or Decimal(0),
-        "stop_price": event.stop_price, "stop_operator": event.stop_operator,
-    }
-    if previous is not None:
-        return previous.model_copy(update=fields)
-    return Order(**fields)
-
-
-def balance_from_event(event: WalletEvent) -> Balance:
-    """A balance row from a ``w`` frame."""
-    return Balance(balance=event.balance, reserve=event.reserve, currency=event.currency,
-                   wallet_type=event.wallet_type, pair=event.pair)
-
-
-def trade_from_event(event: TradeEvent) -> PublicTrade:
-    """A public-trades row from a ``t`` frame."""
-    return PublicTrade(id=event.trade_id, pair=event.pair, amount=event.amount,
-                       price=event.price, timestamp=Decimal(event.ts), type=event.side)
-
-
-def ticker_from_item(item: TickerItem, ts: int, previous: Ticker | None) -> Ticker:
-    """A ticker from a ``tk`` row, keeping what only REST carries (open, precisions)."""
-    fields = {"pair": item.pair, "last": item.close, "vol": item.base_volume,
-              "buy": item.bid, "sell": item.ask, "high": item.high, "low": item.low,
-              "diff_percent": item.change_percent}
-    if previous is not None:
-        if previous.timestamp and item.close == previous.last:
-            fields["timestamp"] = previous.timestamp
-        else:
-            fields["timestamp"] = Decimal(ts)
-        return previous.model_copy(update=fields)
-    return Ticker(**fields, timestamp=Decimal(ts))
-
-
-def _balance_key(b: Balance) -> tuple[str, str, str | None]:
-    return (b.currency, str(b.wallet_type), b.pair)
-
-
 class _Topic:
     """Stream-side state of one polled topic."""
 
-    def __init__(self, name: str, silence_s: float | None) -> None:
+    def __init__(self, name: str, silence_s: float) -> None:
         self.name = name
-        self.silence_s = silence_s  # None: silence is normal (private topics)
+        self.silence_s = silence_s  # without a confirming frame or poll for this long: poll
         self.params: Any = None
+        self.from_stream = False  # the last fetch was answered from the stream
         self.last_rest_at: float | None = None
         self.events = 0
         self.last_emit = 0.0
@@ -185,7 +150,8 @@ class StreamFeed:
         self.private = bool(creds)
         url = ws_url or ws_url_for(str(client.base_url))
         self.stream = stream or StreamClient(
-            url, token_provider=token_provider_for(client) if self.private else None)
+            url, token_provider=token_provider_for(client) if self.private else None,
+            token_refused=token_refused_for(client) if self.private else None)
         self.stream.add_listener(self._on_event)
         self.stream.add_state_listener(lambda _s: self._badge_changed())
         t = self.timings
@@ -193,20 +159,20 @@ class StreamFeed:
             "orderbook": _Topic("orderbook", t.book_silence_s),
             "trades": _Topic("trades", t.trades_silence_s),
             "tickers": _Topic("tickers", t.tickers_silence_s),
-            "orders": _Topic("orders", None),
-            "balances": _Topic("balances", None),
+            "orders": _Topic("orders", t.private_silence_s),
+            "balances": _Topic("balances", t.private_silence_s),
         }
+        self.book_grouped = False  # the grouping the poller asks for (see module doc)
+        self.book_levels = BOOK_WIRE_LEVELS  # rows a side, as deep as REST answers
         self.pair: str | None = None
         self.book: BookSync | None = None
-        self.trades: deque[PublicTrade] = deque(maxlen=TRADES_KEPT)
-        self.tickers: dict[str, Ticker] = {}
-        self.orders: dict[int, Order] = {}
-        self.balances: dict[tuple[str, str, str | None], Balance] = {}
+        self.memory = StreamMemory()
         self.rest_ok: bool | None = None
         self._acked_at: dict[str, float] = {}
         self._badge: Badge = Badge.POLLING
         self._verify_task: asyncio.Task[None] | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
+        self.auth_refusals = 0
         self.stream_updates = 0  # pushes made from stream events (for stats/benchmarks)
         self.rest_calls = 0
 
@@ -236,6 +202,18 @@ class StreamFeed:
             if self.book is not None and self.is_streaming("orderbook"):
                 await self.book.verify()
 
+    def _last_confirmed(self, name: str) -> float:
+        """When topic ``name``'s stream data was last confirmed: a frame of its own, its
+        acknowledgement, any data frame on its connection (it would have carried this
+        topic's changes too), or a REST answer."""
+        topic = self.topics[name]
+        wanted = self._stream_topics(name)
+        seen = [topic.last_rest_at or 0.0]
+        for t in wanted:
+            seen += [self.stream.last_event_at.get(t, 0.0), self._acked_at.get(t, 0.0),
+                     self.stream.last_data_at(t)]
+        return max(seen)
+
     # --- the choice ---------------------------------------------------------------------
     def _stream_topics(self, name: str) -> list[str]:
         pair = self.pair
@@ -254,24 +232,27 @@ class StreamFeed:
         topic = self.topics.get(name)
         if topic is None or self.stream.state is not StreamState.CONNECTED:
             return False
-        if name in ("orders", "balances"):
-            return self.private and self.stream.authenticated and topic.seeded
-        wanted = self._stream_topics(name)
-        if not wanted or not any(self.stream.topic_live(t) for t in wanted):
-            return False
-        if name == "orderbook" and (self.book is None or not self.book.book.seeded):
-            return False
-        if not topic.seeded:
-            return False
-        # Delivering: an event, or the acknowledgement, within the silence window.
-        now = self.clock()
-        last = max(max(self.stream.last_event_at.get(t, 0.0), self._acked_at.get(t, 0.0))
-                   for t in wanted)
-        return now - last <= (topic.silence_s or 0.0)
+        if name in PRIVATE:
+            if not (self.private and self.stream.authenticated and topic.seeded):
+                return False
+        else:
+            wanted = self._stream_topics(name)
+            if not wanted or not any(self.stream.topic_live(t) for t in wanted):
+                return False
+            if name == "orderbook" and (self.book is None or not self.book.book.seeded
+                                        or not self.book_grouped):
+                return False
+            if not topic.seeded:
+                return False
+        # Delivering: confirmed by a frame (or a poll) within the silence window.
+        return self.clock() - self._last_confirmed(name) <= topic.silence_s
 
     def badge(self) -> Badge:
-        """STREAM when the feed is connected; POLLING when REST works; else OFFLINE."""
+        """STREAM when the feed is connected (and authenticated, with keys); STREAM·POLL
+        when connected but private data is polled; POLLING when REST works; else OFFLINE."""
         if self.stream.state is StreamState.CONNECTED:
+            if self.private and not self.stream.authenticated:
+                return Badge.STREAM_POLL
             return Badge.STREAM
         if self.rest_ok is False:
             return Badge.OFFLINE
@@ -290,6 +271,12 @@ class StreamFeed:
         out = []
         for spec in specs:
             if spec.name in self.topics:
+                topic = self.topics[spec.name]
+                interval = getattr(spec, "interval_s", None)
+                if isinstance(interval, int | float) and interval > 0:
+                    # Never silent for longer than two polls: the pane turns stale after
+                    # three (feed/state.py), so a poll confirms the data before that.
+                    topic.silence_s = min(topic.silence_s, 2 * float(interval))
                 spec = replace(spec, fetch=self._wrapped(spec.name, spec.fetch)) \
                     if hasattr(spec, "__dataclass_fields__") else spec
             out.append(spec)
@@ -298,7 +285,11 @@ class StreamFeed:
     def _wrapped(self, name: str, fetch: Callable[[Any], Awaitable[Any]]
                  ) -> Callable[[Any], Awaitable[Any]]:
         async def wrapped(params: Any) -> Any:
-            return await self.fetch(name, params, fetch)
+            data = await self.fetch(name, params, fetch)
+            if self.topics[name].from_stream:
+                # Answered from memory: the pane's age is that of the last confirmation.
+                return Confirmed(data, max(0.0, self.clock() - self._last_confirmed(name)))
+            return data
 
         return wrapped
 
@@ -308,12 +299,16 @@ class StreamFeed:
         seeds the stream state)."""
         topic = self.topics[name]
         topic.params = params
+        topic.from_stream = False
         pair = getattr(params, "pair", None)
         if pair and name in ("orderbook", "trades") and pair != self.pair:
             await self.set_pair(pair)
+        if name == "orderbook":
+            await self._set_grouping(bool(getattr(params, "grouped", False)))
         now = self.clock()
         due = topic.last_rest_at is None or now - topic.last_rest_at >= self.timings.reconcile_s
         if self.is_streaming(name) and not due:
+            topic.from_stream = True
             return self._current(name)
         events_before = topic.events
         try:
@@ -327,37 +322,22 @@ class StreamFeed:
         self._badge_changed()
         topic.last_rest_at = self.clock()
         if topic.events != events_before and topic.seeded and self.is_streaming(name):
+            topic.from_stream = True
             return self._current(name)  # the stream moved on while REST was answering
         self._seed(name, data)
         return data
 
     def _seed(self, name: str, data: Any) -> None:
-        topic = self.topics[name]
-        if name == "trades":
-            self.trades = deque(data[:TRADES_KEPT], maxlen=TRADES_KEPT)
-        elif name == "tickers":
-            self.tickers = {t.pair: t for t in getattr(data, "tickers", [])}
-        elif name == "orders":
-            self.orders = {o.id: o for o in data}
-        elif name == "balances":
-            self.balances = {_balance_key(b): b for b in data}
-        elif name == "orderbook":
-            pass  # the local book seeds itself from REST on each subscription ack
-        topic.seeded = True
+        # The local book seeds itself from REST on each subscription ack.
+        if name != "orderbook":
+            self.memory.seed(name, data)
+        self.topics[name].seeded = True
 
     def _current(self, name: str) -> Any:
         if name == "orderbook":
             assert self.book is not None
-            return self.book.book.snapshot(BOOK_LEVELS)
-        if name == "trades":
-            return list(self.trades)
-        if name == "tickers":
-            return MarketSnapshot(tickers=list(self.tickers.values()))
-        if name == "orders":
-            return sorted(self.orders.values(), key=lambda o: -o.id)
-        if name == "balances":
-            return list(self.balances.values())
-        raise KeyError(name)
+            return self.book.book.snapshot(self.book_levels)
+        return self.memory.current(name)
 
     # --- pair ---------------------------------------------------------------------------
     def _pair_topics(self, pair: str) -> list[str]:
@@ -369,7 +349,7 @@ class StreamFeed:
             return
         old = self.pair
         self.pair = pair
-        self.trades.clear()
+        self.memory.trades.clear()
         self.topics["trades"].seeded = False
         self.topics["trades"].last_rest_at = None
         self.book = BookSync(pair, self._book_fetch,
@@ -380,62 +360,58 @@ class StreamFeed:
         self.topics["orderbook"].seeded = True
 
     async def _book_fetch(self, pair: str) -> OrderBook:
-        book: OrderBook = await self.client.orderbook(pair, group=1, limit_buy=20,
-                                                      limit_sell=20)
+        # The same grouping and depth as the poller's REST book (feed/topics.py): the pane
+        # must not change shape with its source.
+        book: OrderBook = await self.client.orderbook(pair, group=1, limit_buy=BOOK_DEPTH,
+                                                      limit_sell=BOOK_DEPTH)
+        self.book_levels = max(BOOK_WIRE_LEVELS, len(book.buy), len(book.sell))
         return book
+
+    async def _set_grouping(self, grouped: bool) -> None:
+        """Follow the book pane's grouping (``g``): grouped, the stream serves the book and
+        it is re-read from REST now (it was not checked while ungrouped); ungrouped, the
+        book is polled."""
+        if grouped == self.book_grouped:
+            return
+        self.book_grouped = grouped
+        if grouped and self.book is not None:
+            await self.book.resync("grouping")
 
     # --- stream events ------------------------------------------------------------------
     def _on_event(self, event: AnyEvent) -> None:
         if self.book is not None:
             self.book.on_event(event)
+        if isinstance(event, AuthAck):
+            self._private_reset()  # events may have been missed: re-read from REST first
+            self._badge_changed()
+        elif isinstance(event, ErrorEvent) and event.command == "auth":
+            # Refused: whatever private data the stream held may be another account's (or
+            # stale); drop it and poll until a re-auth (api/stream.py) is acknowledged.
+            self.auth_refusals += 1
+            self._private_reset(drop=True)
+            self._badge_changed()
+        elif isinstance(event, OrderEvent | WalletEvent) and not self.stream.authenticated:
+            return  # not (or no longer) ours to show
         if isinstance(event, SubscribeAck):
             now = self.clock()
             for topic in event.topics:
                 self._acked_at[topic] = now
-        if isinstance(event, TradeEvent):
-            self._on_trade(event)
-        elif isinstance(event, TickerEvent):
-            self._on_tickers(event)
-        elif isinstance(event, OrderEvent):
-            self._on_order(event)
-        elif isinstance(event, WalletEvent):
-            self._on_wallet(event)
-
-    def _on_trade(self, event: TradeEvent) -> None:
-        if event.pair != self.pair or not self.topics["trades"].seeded:
+        name = topic_of(event)
+        if name is None or not self.topics[name].seeded:
             return
-        if any(t.id == event.trade_id for t in list(self.trades)[:5]):
-            return  # already in the REST answer
-        self.trades.appendleft(trade_from_event(event))
-        self._touch("trades")
-
-    def _on_tickers(self, event: TickerEvent) -> None:
-        if not self.topics["tickers"].seeded:
+        if name == "trades" and getattr(event, "pair", None) != self.pair:
             return
-        for item in event.items:
-            self.tickers[item.pair] = ticker_from_item(item, event.ts,
-                                                       self.tickers.get(item.pair))
-        self._touch("tickers")
+        if self.memory.apply(event):
+            self._touch(name)
 
-    def _on_order(self, event: OrderEvent) -> None:
-        if not self.topics["orders"].seeded:
-            return
-        if event.is_open:
-            self.orders[event.order_id] = order_from_event(event,
-                                                           self.orders.get(event.order_id))
-        else:
-            self.orders.pop(event.order_id, None)
-        self._touch("orders")
-
-    def _on_wallet(self, event: WalletEvent) -> None:
-        if not self.topics["balances"].seeded:
-            return
-        row = balance_from_event(event)
-        previous = self.balances.get(_balance_key(row))
-        if previous is not None:
-            row = previous.model_copy(update={"balance": row.balance, "reserve": row.reserve})
-        self.balances[_balance_key(row)] = row
-        self._touch("balances")
+    def _private_reset(self, *, drop: bool = False) -> None:
+        for name in PRIVATE:
+            topic = self.topics[name]
+            topic.last_rest_at = None  # the next fetch asks REST
+            if drop:
+                topic.seeded = False
+        if drop:
+            self.memory.drop_private()
 
     def _touch(self, name: str) -> None:
         self.topics[name].events += 1
@@ -447,8 +423,9 @@ class StreamFeed:
         topic = self.topics[name]
         if topic.params is None or topic.emit_handle is not None:
             return
-        if name == "orderbook" and (self.book is None or not self.book.book.seeded):
-            return
+        if name == "orderbook" and (self.book is None or not self.book.book.seeded
+                                    or not self.book_grouped):
+            return  # an ungrouped book is polled (see module doc)
         now = self.clock()
         interval = (self.timings.tickers_emit_interval_s if name == "tickers"
                     else self.timings.min_emit_interval_s)
@@ -466,7 +443,8 @@ class StreamFeed:
         topic = self.topics[name]
         topic.emit_handle = None
         topic.last_emit = self.clock()
-        if name == "orderbook" and (self.book is None or not self.book.book.seeded):
+        if name == "orderbook" and (self.book is None or not self.book.book.seeded
+                                    or not self.book_grouped):
             return
         self.stream_updates += 1
         try:

@@ -31,6 +31,7 @@ async def test_badge_follows_the_stream(sim_server: SimServer) -> None:
         app.stream_feed.stream.backoff_initial_s = 0.01
         app.stream_feed.stream.backoff_max_s = 0.05
         header = app.header_pane
+        app.set_book_grouping(True)  # a price-grouped book is what the stream can serve
         await wait(pilot, lambda: header.connection == "STREAM", "STREAM badge")
         await wait(pilot, lambda: app.stream_feed.is_streaming("orderbook"), "book streamed")
         hub = sim_server.feed

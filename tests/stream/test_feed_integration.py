@@ -22,7 +22,10 @@ STREAMED = {"orderbook", "trades", "balances", "orders"}
 
 
 async def test_pollers_go_quiet_while_streaming_and_take_over_when_down(
-        sim_server: SimServer) -> None:
+        make_sim_server: Any) -> None:
+    # A living market: data frames keep confirming the streamed topics (a connection with
+    # no frames at all is polled once a topic's silence limit passes).
+    sim_server: SimServer = make_sim_server(market_life=True, tick_s=0.2)
     client = AlpClient(sim_server.base_url, sim_server.api_key, sim_server.api_secret)
     requests: Counter[str] = Counter()
     client.add_observer(lambda record: requests.update([getattr(record, "path", "?")]))
@@ -36,7 +39,7 @@ async def test_pollers_go_quiet_while_streaming_and_take_over_when_down(
     specs = [s for s in stream.wrap(default_topics(client, polling))
              if s.name in STREAMED | {"tickers"}]
     feed = Feed(specs, on_update=lambda t, p, d: updates.append((t, d)),
-                on_state=lambda t, s: None, params=FeedParams(pair=PAIR))
+                on_state=lambda t, s: None, params=FeedParams(pair=PAIR, grouped=True))
     await stream.start()
     tasks = [asyncio.create_task(p.run()) for p in feed.pollers.values()]
     try:

@@ -63,8 +63,8 @@ async def test_book_streams_falls_back_to_polling_and_returns(
     server = make_sim_server(live_quirks=quirks)
     place(server, OrderSide.BID, "90000", "0.01")
     feed, client, updates = await make_feed(server)
-    params = FeedParams(pair=PAIR)
-    rest = Rest(lambda p: client.orderbook(p.pair, limit_buy=50, limit_sell=50))
+    params = FeedParams(pair=PAIR, grouped=True)  # a price-grouped book is streamed
+    rest = Rest(lambda p: client.orderbook(p.pair, group=1, limit_buy=50, limit_sell=50))
     try:
         first = await feed.fetch("orderbook", params, rest)  # pair chosen: REST answers
         assert isinstance(first, OrderBook) and rest.calls == 1
@@ -98,8 +98,8 @@ async def test_book_streams_falls_back_to_polling_and_returns(
 
 async def test_silent_topic_falls_back_while_connected(sim_server: SimServer) -> None:
     feed, client, _ = await make_feed(sim_server, book_silence_s=0.3)
-    params = FeedParams(pair=PAIR)
-    rest = Rest(lambda p: client.orderbook(p.pair))
+    params = FeedParams(pair=PAIR, grouped=True)
+    rest = Rest(lambda p: client.orderbook(p.pair, group=1))
     try:
         await feed.fetch("orderbook", params, rest)
         await until(lambda: feed.is_streaming("orderbook"))
@@ -199,11 +199,11 @@ async def test_trades_and_tickers_stream(sim_server: SimServer) -> None:
 
 async def test_pair_switch_moves_subscriptions_and_book(sim_server: SimServer) -> None:
     feed, client, updates = await make_feed(sim_server)
-    rest = Rest(lambda p: client.orderbook(p.pair))
+    rest = Rest(lambda p: client.orderbook(p.pair, group=1))
     try:
-        await feed.fetch("orderbook", FeedParams(pair=PAIR), rest)
+        await feed.fetch("orderbook", FeedParams(pair=PAIR, grouped=True), rest)
         await until(lambda: feed.is_streaming("orderbook"))
-        eth = FeedParams(pair="ETH_USDT")
+        eth = FeedParams(pair="ETH_USDT", grouped=True)
         await feed.fetch("orderbook", eth, rest)
         assert feed.pair == "ETH_USDT"
         await until(lambda: feed.stream.topic_live("market_depth.ETH_USDT")
