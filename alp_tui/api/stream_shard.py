@@ -15,7 +15,7 @@ import json
 import logging
 import time
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlsplit
 
 from websockets.asyncio.client import ClientConnection, connect
@@ -39,9 +39,6 @@ from alp_tui.api.stream_events import (
     Welcome,
     parse_frame,
 )
-
-if TYPE_CHECKING:
-    from alp_tui.api.stream import StreamClient
 
 log = logging.getLogger("alp_tui.api.stream")
 
@@ -122,7 +119,9 @@ def _chunks(command: str, topics: list[str], limit: int) -> list[str]:
 class _Shard:
     """One connection and the topics it carries."""
 
-    def __init__(self, client: StreamClient, index: int) -> None:
+    def __init__(self, client: Any, index: int) -> None:
+        # ``client`` is the owning StreamClient (typed loosely: the two modules must not
+        # import each other).
         self.client = client
         self.index = index
         self.topics: list[str] = []

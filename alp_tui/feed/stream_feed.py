@@ -64,7 +64,6 @@ from alp_tui.feed.stream_memory import (
     trade_from_event,
     ws_url_for,
 )
-from alp_tui.feed.topics import BOOK_DEPTH
 
 __all__ = [  # the converters moved to stream_memory; these names stay importable here
     "Badge", "StreamFeed", "StreamTimings", "balance_from_event", "make_stream_feed",
@@ -78,6 +77,7 @@ UpdateFn = Callable[[str, Any, Any], None]
 # The exchange's REST book and its ``p`` frames both stop at 20 levels a side (wire
 # notes), whatever depth is asked: the stream's book is cut to what REST gives (at least 20).
 BOOK_WIRE_LEVELS = 20
+BOOK_DEPTH = 50  # rows a side asked for, as the poller's REST book does (feed/topics.py)
 PRIVATE = ("orders", "balances")
 
 
