@@ -50,6 +50,7 @@ from alp_tui.sim import wire
 from alp_tui.sim.auth import MARGIN, TRADE, WITHDRAW, Authenticator, Principal
 from alp_tui.sim.errors import SimError
 from alp_tui.sim.exchange import Exchange
+from alp_tui.sim.textcheck import text_problem
 from alp_tui.sim.wire import Form, FormErrors, dumps
 
 log = logging.getLogger(__name__)
@@ -450,8 +451,14 @@ def h_withdraw(app: SimApp, call: Call) -> Any:
         b.errors["attributes"] = "must be an object of at most 20 string values"
     else:
         for key, value in raw_attrs.items():
-            if not isinstance(value, str) or len(key) > 64 or len(value) > 256:
-                b.errors["attributes"] = f"{key[:64]}: must be a string of at most 256 chars"
+            if text_problem(key, 64) is not None:
+                b.errors["attributes"] = ("names must be text of at most 64 characters "
+                                          "(UTF-8, no NUL)")
+                break
+            problem = text_problem(value, 256) if isinstance(value, str) \
+                else "must be a string"
+            if problem is not None:
+                b.errors["attributes"] = f"{key}: {problem}"
                 break
             attributes[key] = value
     b.check()

@@ -29,6 +29,7 @@ import jwt
 
 from alp_tui.sim.accounts import ApiKeyRecord
 from alp_tui.sim.errors import SimError
+from alp_tui.sim.textcheck import text_problem
 
 TRADE = "Trade"
 WITHDRAW = "Can Withdraw"
@@ -104,7 +105,7 @@ class Authenticator:
     def login(self, api_key: Any, api_secret: Any) -> str:
         """A JWT for a valid key and secret, else 401."""
         if not isinstance(api_key, str) or not isinstance(api_secret, str) \
-                or len(api_key) > 256 or len(api_secret) > 256:
+                or text_problem(api_key) or text_problem(api_secret):
             raise unauthorized("invalid api key or secret")
         record = self._find_key(api_key) if api_key else None
         expected = record.api_secret if record else self._dummy_secret
@@ -180,8 +181,8 @@ class Authenticator:
 
     def verify_login_signature(self, api_secret: Any, body: bytes, x_sign: str | None) -> None:
         """On ``POST /auth`` an X-SIGN, when sent, must match the secret in the body."""
-        if x_sign is None or not isinstance(api_secret, str):
-            return
+        if x_sign is None or not isinstance(api_secret, str) or text_problem(api_secret):
+            return  # a secret that can't be encoded fails the login itself
         expected = sign(api_secret, body)
         given = x_sign.strip().lower().encode("ascii", "replace")
         if not hmac.compare_digest(expected.encode("ascii"), given):

@@ -42,25 +42,7 @@ Behaviour decisions (where the reference leaves room):
 
 - Order book: ``limit_buy``/``limit_sell`` default to 50 rows and are capped at 100; with
   ``group`` one row per price (amounts summed), without it one row per resting order.
-- Time in force: GTC rests; IOC fills what it can and cancels the rest; FOK fills
-  completely at once or is cancelled untouched; AON fills completely at once, and if it
-  cannot it rests whole and is later only ever filled whole (takers skip it otherwise;
-  the public book leaves out an all-or-none order that crosses the other side).
-  Market orders are always immediate (IOC); FOK and AON apply to orders sized in
-  ``base_amount`` (a market order by ``quote_amount`` spends what the book gives).
-- Market buys by ``base_amount`` hold the cost the book shows; market orders by
-  ``quote_amount`` spend up to that much. A STOP_MARKET buy by ``base_amount`` holds
-  ``amount × stop_price × 1.05`` and spends at most that when triggered.
-- Fees: maker/taker rates from ``fees()`` (highest-priority matching entry), charged in
-  the currency received, rounded down to 8 decimals; collected by the house account.
-- Cancelling an unknown or foreign order id answers ``"UNDEFINED"`` for it; a finished
-  order answers its final status.
-- Order statuses: resting OPEN / PARTIAL_FILLED, stops waiting PENDING, then FILLED,
-  CANCELLED (nothing filled), PARTIAL_CANCELLED (some filled, rest cancelled), EXPIRED
-  (``expire_after`` / ``valid_till`` reached). A market order by ``quote_amount`` reports
-  the base it got as its ``amount``. Order rows carry extras: ``client_order_id``,
-  ``amount_unfilled``, ``value_filled``, ``price_avg``, ``quote_amount``, ``side_effect``,
-  ``isolated_pair``.
+- Orders (time in force, holds, fees, cancels, statuses): see :mod:`alp_tui.sim.trading`.
 - ``withdraw()`` returns the new withdrawal row (as in ``withdrawals()``); ``close_position``
   returns the list of repay ids it created.
 - Margin: see :mod:`alp_tui.sim.margin` (cross 5x, isolated 10x, maintenance 1.1).
@@ -162,6 +144,7 @@ class Exchange(Endpoints):
         self._listeners: list[Callable[[dict[str, Any]], None]] = []
         self._store = Store(state_path)
         self._market_life = market_life
+        self._rolling_back = False
         self._build(self._clock())
 
     # --- building the desks -------------------------------------------------------------
@@ -251,10 +234,13 @@ class Exchange(Endpoints):
             journal.fees_due.clear()
         dirty = journal.take_changes()
         if dirty and self._store.enabled:
-            rows = [(kind, oid, serialize(kind, oid, obj))
-                    for (kind, oid), obj in dirty.items() if kind != "meta"]
-            rows.append(("meta", 0, meta(journal, self.market)))
-            self._store.write(rows)
+            try:
+                rows = [(kind, oid, serialize(kind, oid, obj))
+                        for (kind, oid), obj in dirty.items() if kind != "meta"]
+                rows.append(("meta", 0, meta(journal, self.market)))
+                self._store.write(rows)
+            except Exception as exc:
+                self._write_failed(exc)
         if not self._listeners:
             # Nobody listens: skip building the events (the hot path of benchmarks/tests).
             journal.clear_reports()
@@ -279,6 +265,23 @@ class Exchange(Endpoints):
                     listener(event)
                 except Exception:  # a broken listener must not break trading
                     log.exception("exchange listener failed")
+
+    def _write_failed(self, exc: Exception) -> None:
+        """A call's changes could not be saved: undo them by going back to what the state
+        file holds (every earlier call is there), and fail only this call."""
+        log.error("simulator: saving state failed (%s: %s); the call is undone",
+                  type(exc).__name__, exc)
+        if self._rolling_back:
+            # Even the rebuilt state could not be saved (market life moved the counters):
+            # memory is ahead of the file by market life only; the next call retries.
+            return
+        self._rolling_back = True
+        try:
+            self._build(self._clock())
+        finally:
+            self._rolling_back = False
+        raise SimError(503, "the simulator could not save this change, so it was undone; "
+                            "try again", code="SERVICE_UNAVAILABLE") from None
 
     # --- state the tests and market life read --------------------------------------------
     @property

@@ -27,6 +27,7 @@ from alp_tui.sim.errors import SimError
 from alp_tui.sim.journal import Journal
 from alp_tui.sim.ledger import HOUSE_ID, Ledger, Record, rfc3339
 from alp_tui.sim.ports import Clock
+from alp_tui.sim.textcheck import check_text
 
 ZERO = Decimal(0)
 STAGE_SECONDS = 5.0
@@ -166,6 +167,11 @@ class Funding:
         if amount > net.max_withdraw:
             raise SimError.field("amount", f"above the maximum {net.max_withdraw}")
         attributes = dict(attributes or {})
+        for key, value in attributes.items():
+            check_text("attributes", str(key), 64)
+            check_text("attributes", str(value))
+        if client_order_id:
+            check_text("client_order_id", client_order_id, 64)
         address = str(attributes.get("address") or "")
         if not address:
             raise SimError.field("attributes", "address is required")

@@ -35,6 +35,7 @@ from alp_tui.sim.errors import SimError
 from alp_tui.sim.journal import Journal
 from alp_tui.sim.ledger import HOUSE_ID, LENDER_ID, Ledger, Record, Wallet, rfc3339
 from alp_tui.sim.ports import OrderPort, Prices
+from alp_tui.sim.textcheck import check_text
 
 if TYPE_CHECKING:
     from alp_tui.sim.engine import Order
@@ -168,6 +169,8 @@ class MarginDesk:
                  now: float) -> int:
         """Move funds spot → margin (ADD) or margin → spot (SUB); returns the record id."""
         wtype, pair_name, code = self._target(wallet_type, pair, currency)
+        if note is not None:
+            check_text("note", note)
         try:
             direction = MarginDirection.parse(direction, "direction")
         except ValueError as exc:

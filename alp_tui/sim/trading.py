@@ -5,6 +5,28 @@ money of each fill through the ledger. It sees the rest of the exchange only thr
 :class:`~alp_tui.sim.journal.Journal` (ids, history, change reports), the
 :class:`~alp_tui.sim.quotes.MarketData` (books, tape, last prices) and, for margin orders,
 the :class:`~alp_tui.sim.ports.MarginHooks`.
+
+Behaviour decisions (where the reference leaves room):
+
+- Time in force: GTC rests; IOC fills what it can and cancels the rest; FOK fills
+  completely at once or is cancelled untouched; AON fills completely at once, and if it
+  cannot it rests whole and is later only ever filled whole (takers skip it otherwise;
+  the public book leaves out an all-or-none order that crosses the other side).
+  Market orders are always immediate (IOC); FOK and AON apply to orders sized in
+  ``base_amount`` (a market order by ``quote_amount`` spends what the book gives).
+- Market buys by ``base_amount`` hold the cost the book shows; market orders by
+  ``quote_amount`` spend up to that much. A STOP_MARKET buy by ``base_amount`` holds
+  ``amount × stop_price × 1.05`` and spends at most that when triggered.
+- Fees: maker/taker rates from ``fees()`` (highest-priority matching entry), charged in
+  the currency received, rounded down to 8 decimals; collected by the house account.
+- Cancelling an unknown or foreign order id answers ``"UNDEFINED"`` for it; a finished
+  order answers its final status.
+- Order statuses: resting OPEN / PARTIAL_FILLED, stops waiting PENDING, then FILLED,
+  CANCELLED (nothing filled), PARTIAL_CANCELLED (some filled, rest cancelled), EXPIRED
+  (``expire_after`` / ``valid_till`` reached). A market order by ``quote_amount`` reports
+  the base it got as its ``amount``. Order rows carry extras: ``client_order_id``,
+  ``amount_unfilled``, ``value_filled``, ``price_avg``, ``quote_amount``, ``side_effect``,
+  ``isolated_pair``.
 """
 
 from __future__ import annotations

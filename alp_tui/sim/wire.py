@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 from alp_tui.api.enums import ChartInterval, normalize_pair
 from alp_tui.api.jsonwire import dumps_exact, json_string
 from alp_tui.sim.errors import SimError
+from alp_tui.sim.textcheck import MAX_TEXT, text_problem
 
 E = TypeVar("E", bound=Enum)
 
@@ -30,7 +31,7 @@ E = TypeVar("E", bound=Enum)
 MAX_MONEY = Decimal(10) ** 15
 MIN_EXPONENT = -18
 MAX_INT = 2**63 - 1
-MAX_STRING = 256
+MAX_STRING = MAX_TEXT
 MAX_LIST = 1000
 WINDOW = timedelta(days=30)
 # datetime.fromisoformat accepts years 1..9999; the official client sends 3000-01-01 as
@@ -176,10 +177,9 @@ def _boolean(value: Any) -> bool:
 def _string(value: Any, *, max_len: int = MAX_STRING) -> str:
     if not isinstance(value, str):
         raise ValueError("must be a string")
-    if len(value) > max_len:
-        raise ValueError(f"must be at most {max_len} characters")
-    if "\x00" in value:
-        raise ValueError("must not contain NUL")
+    problem = text_problem(value, max_len)
+    if problem is not None:
+        raise ValueError(problem)
     return value
 
 
