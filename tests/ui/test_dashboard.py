@@ -155,10 +155,10 @@ async def test_type_to_filter(market_sim):
         await pilot.press("e", "t", "h")
         await wait_until(pilot, lambda: markets.filter_text == "eth", what="filter")
         assert markets.rows and all("ETH" in r.pair for r in markets.rows)
+        top = markets.rows[0].pair
         await pilot.press("enter")  # back to the table; the top match is selected
         assert app.query_one("#markets-table").has_focus
-        await wait_until(pilot, lambda: app.market.selected == markets.rows[0].pair,
-                         what="top match selected")
+        await wait_until(pilot, lambda: app.market.selected == top, what="top match selected")
         await pilot.press("slash", "escape")
         assert markets.filter_text == ""
         assert len(markets.rows) == len(app.market.names)
@@ -264,13 +264,13 @@ async def test_chart_keys_book_click_and_help_by_mouse(market_sim):
     app = sim_app(market_sim)
     async with app.run_test(size=SIZE) as pilot:
         await wait_until(pilot, lambda: all_fresh(app), what="fresh")
-        # the chart's own interval keys reach the feed
+        # the interval keys reach the feed from the chart
         await pilot.press("3")
         (chart,) = app.data_panes("chart")
         assert chart.has_focus or chart.has_focus_within
-        await pilot.press("1")
-        await wait_until(pilot, lambda: app.interval.value == 5, what="5m from the chart")
-        assert app.feed is not None and app.feed.params.interval == 5
+        await pilot.press("left_square_bracket")
+        await wait_until(pilot, lambda: app.interval.value == 30, what="30m from the chart")
+        assert app.feed is not None and app.feed.params.interval == 30
         # a click on a book level selects its price
         await pilot.click("#orderbook-ladder", offset=(3, 1))
         await wait_until(pilot, lambda: app.selected_level is not None, what="level picked")

@@ -144,7 +144,7 @@ async def test_chart_renders_candles_and_info_line() -> None:
         assert f"V {last.volume:,.6f}" in info
 
 
-async def test_interval_keys_post_interval_changed() -> None:
+async def test_interval_choice_posts_interval_changed() -> None:
     messages: list[Message] = []
     pane = ChartPane(id="chart")
     app = PaneHarness(pane)
@@ -152,14 +152,18 @@ async def test_interval_keys_post_interval_changed() -> None:
         pane.set_pair(BTC_USDT)
         pane.show_data(make_candles(50))
         pane.focus()
-        await pilot.press("1", "6", "6", "4")
+        await pilot.press("1", "6")  # digits are the app's pane keys, not intervals
+        await pilot.pause()
+        assert not posted(messages, ChartPane.IntervalChanged)
+        for minutes in (5, 1440, 1440, 60):
+            pane.action_interval(minutes)
         await pilot.pause()
         changes = [m.interval for m in posted(messages, ChartPane.IntervalChanged)]
         assert changes == [ChartInterval.FIVE_MIN, ChartInterval.DAY, ChartInterval.HOUR]
         assert pane.interval is ChartInterval.HOUR
         # The old interval's candles are gone until the feed answers.
         assert pane.candles == ()
-        assert "4:1h" in str(pane.border_subtitle)
+        assert "[ ] interval" in str(pane.border_subtitle)
         assert pane.border_title == "Chart BTC_USDT 1h"
 
 

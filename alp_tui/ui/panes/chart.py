@@ -51,7 +51,7 @@ INTERVAL_KEYS: tuple[ChartInterval, ...] = (
     ChartInterval.FOUR_HOURS,
     ChartInterval.DAY,
 )
-"""The intervals on keys 1..6."""
+"""The intervals, shortest first: ``[`` and ``]`` step through them."""
 
 _CACHE_SIZE = 24
 
@@ -59,27 +59,19 @@ _CACHE_SIZE = 24
 class ChartPane(DataPane):
     """Candles of the selected pair with volume, a time axis, the last price and own orders.
 
-    Keys (when focused): ``1``..``6`` switch interval (5m 15m 30m 1h 4h 1d) and post
-    :class:`ChartPane.IntervalChanged`; ←/→ move a cursor whose candle's OHLCV shows in the
-    info line (a click on a candle puts the cursor there); ``escape`` drops the cursor.
+    Keys: ``[`` / ``]`` (the app's) step the interval (5m 15m 30m 1h 4h 1d); an interval
+    chosen here posts :class:`ChartPane.IntervalChanged`. When focused, ←/→ move a cursor
+    whose candle's OHLCV shows in the info line (a click on a candle puts the cursor there);
+    ``escape`` drops the cursor.
     """
 
     topic: ClassVar[str] = "chart"
 
     can_focus = True
 
+    # No digit keys here: 1-5 focus the panes everywhere, the chart included; the interval
+    # steps with [ and ] (the app's keys) or a palette entry.
     BINDINGS: ClassVar[list[BindingType]] = [
-        *(
-            Binding(
-                str(n),
-                f"interval({iv.value})",
-                iv.label,
-                id=f"chart.interval_{iv.label}",
-                tooltip=f"Show {iv.label} candles",
-                show=False,
-            )
-            for n, iv in enumerate(INTERVAL_KEYS, start=1)
-        ),
         Binding("left", "cursor(-1)", "◂ Candle", id="chart.cursor_left",
                 tooltip="Move the cursor one candle back (shows its OHLCV)"),
         Binding("right", "cursor(1)", "Candle ▸", id="chart.cursor_right",
@@ -379,10 +371,10 @@ class ChartPane(DataPane):
         name = self.pair.name if self.pair else ""
         self.border_title = f"Chart {name} {self.interval.label}".replace("  ", " ").strip()
         parts = []
-        for n, iv in enumerate(INTERVAL_KEYS, start=1):
-            label = f"{n}:{iv.label}"
+        for iv in INTERVAL_KEYS:
+            label = iv.label
             parts.append(f"[b reverse] {label} [/]" if iv is self.interval else f" {label} ")
-        self.border_subtitle = "".join(parts)
+        self.border_subtitle = "".join(parts) + "  \\[ ] interval"
         status = self.query_one(PaneStatus)
         status.title = self.interval.label
         status.state = status.state

@@ -77,10 +77,14 @@ class MarketsPane(DataPane):
         market = self.market
         if market is None or not self.is_mounted:
             return
-        self.table.set_rows(build_rows(
+        rows = build_rows(
             market.names, market.tickers, market.pairs, market.watchlist,
             sort=self.sort_key, reverse=self.sort_reverse, query=self.filter_text,
-        ))
+        )
+        query = self.filter_text.strip()
+        self.table.empty_text = (f"no matches for “{query}” (Esc clears)"
+                                 if query and not rows else "")
+        self.table.set_rows(rows)
 
     def _marks(self) -> None:
         if self.is_mounted:
@@ -115,7 +119,14 @@ class MarketsPane(DataPane):
     @on(MarketsTable.RowSelected)
     def _row_selected(self, event: MarketsTable.RowSelected) -> None:
         event.stop()
-        self.post_message(PairChosen(event.pair))
+        self._choose(event.pair)
+
+    def _choose(self, pair: str) -> None:
+        """Pick ``pair``: the filter has done its job, so it is cleared (the next letters
+        typed start a new search instead of running on from the old one)."""
+        self.post_message(PairChosen(pair))
+        self.query_one("#markets-filter", Input).value = ""
+        self.filter_text = ""
 
     @on(MarketsTable.HeaderSelected)
     def _header_selected(self, event: MarketsTable.HeaderSelected) -> None:
@@ -141,12 +152,13 @@ class MarketsPane(DataPane):
         self.table.focus()
         self.table.move_cursor(row=0)
         first = self.table.highlighted
-        if first and event.value:
-            self.post_message(PairChosen(first))  # Enter in the filter picks the top match
+        if first and event.value and self.table.rows:
+            self._choose(first)  # Enter in the filter picks the top match
 
     def on_key(self, event: events.Key) -> None:
-        """Type-to-filter: an unbound letter typed on the table goes to the filter box;
-        escape in the filter box clears it."""
+        """Type-to-filter: any letter typed on the table goes to the filter box, even one
+        the app binds (``s`` of ``sol`` must not open a SELL form), and so does an unbound
+        digit (1-5 keep focusing the panes); escape in the filter box clears it."""
         filter_box = self.query_one("#markets-filter", Input)
         if filter_box.has_focus and event.key == "escape":
             filter_box.value = ""
@@ -154,15 +166,15 @@ class MarketsPane(DataPane):
             event.stop()
             return
         char = event.character
-        if (
-            self.table.has_focus
-            and char
-            and (char.isalnum() or char == "_")
-            and event.key not in self.screen.active_bindings
-        ):
+        if not (self.table.has_focus and char and len(char) == 1):
+            return
+        if (char.isascii() and char.isalpha()) or (
+                (char.isdigit() or char == "_")
+                and event.key not in self.screen.active_bindings):
             filter_box.focus()
             filter_box.insert_text_at_cursor(char)
             event.stop()
+            event.prevent_default()
 
     def action_toggle_watch(self) -> None:
         """Pin or unpin the highlighted pair."""
@@ -183,5 +195,7 @@ class MarketsPane(DataPane):
         self.sort_reverse = not self.sort_reverse
 
     def action_focus_filter(self) -> None:
-        """Put the cursor in the filter box."""
-        self.query_one("#markets-filter", Input).focus()
+        """Put the cursor in the filter box, its text selected so typing replaces it."""
+        box = self.query_one("#markets-filter", Input)
+        box.focus()
+        box.select_all()

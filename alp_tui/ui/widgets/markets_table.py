@@ -102,6 +102,18 @@ class MarketsTable(ScrollView, can_focus=True):
         self.widths: list[int] = [len(k.label) + 2 for k in COLUMNS]
         self._cache: dict[tuple[object, ...], Strip] = {}
         self._style_cache: dict[str, Style] | None = None
+        self._empty_text = ""
+
+    @property
+    def empty_text(self) -> str:
+        """What the table says when it has no rows (e.g. "no matches for …")."""
+        return self._empty_text
+
+    @empty_text.setter
+    def empty_text(self, text: str) -> None:
+        if text != self._empty_text:
+            self._empty_text = text
+            self.refresh_line(1)
 
     # --- data ---------------------------------------------------------------------------
     @property
@@ -281,7 +293,7 @@ class MarketsTable(ScrollView, can_focus=True):
         return self._style_cache
 
     def render_line(self, y: int) -> Strip:
-        """Line ``y`` of the widget: the header, a row, or blank."""
+        """Line ``y`` of the widget: the header, a row, the empty note, or blank."""
         width = self.scrollable_content_region.width
         scroll_x = int(self.scroll_x)
         if y == 0:
@@ -290,6 +302,10 @@ class MarketsTable(ScrollView, can_focus=True):
             index = int(self.scroll_y) + y - 1
             if 0 <= index < len(self.rows):
                 strip = self._row_strip(index)
+            elif y == 1 and not self.rows and self.empty_text:
+                note = Segment(f" {self.empty_text}"[:width].ljust(width),
+                               self.rich_style + Style(dim=True, italic=True))
+                return Strip([note], width)
             else:
                 return Strip.blank(width, self.rich_style)
         return strip.crop_extend(scroll_x, scroll_x + width, self._styles()["base"])
