@@ -37,6 +37,8 @@ PUBLIC_TTL: dict[str, float] = {
     "/charts": 5.0, "/currency-rates": 5.0, "/pairs": 60.0, "/currencies": 60.0,
 }
 ORDER_PATH = PREFIX + "/trading/order"
+# How long an order waits for a fresh upstream book before the last one seen is used.
+ENSURE_TIMEOUT_S = 3.0
 
 
 @dataclass(frozen=True)
@@ -196,7 +198,9 @@ class PaperGateway:
         pair = _pair_of(body)
         if pair is not None and pair in self.driver.ex.books:
             try:
-                await self.driver.ensure(pair)
+                # Bounded well inside the client's own timeout: a slow upstream must not
+                # leave the order's fate unknown to the dashboard.
+                await asyncio.wait_for(self.driver.ensure(pair), ENSURE_TIMEOUT_S)
             except Exception as exc:
                 log.warning("paper: no fresh book for %s before an order: %s", pair, exc)
                 if not self.driver.mirror.has_book(pair):

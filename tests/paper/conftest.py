@@ -15,6 +15,8 @@ from typing import Any
 import pytest
 
 from alp_tui.paper.server import PaperServer
+from alp_tui.sim.catalog import PAIR_BY_NAME
+from alp_tui.sim.exchange import Exchange
 from alp_tui.sim.server import SimServer
 
 
@@ -42,10 +44,20 @@ class Recorder:
         await self.app(scope, receive, send)
 
 
+# The "live" exchange lists two pairs: enough for the tests, and its first all-pairs
+# ticker (which builds every listed pair's chart history) stays quick.
+UPSTREAM_PAIRS = tuple(PAIR_BY_NAME[name] for name in ("BTC_USDT", "ETH_USDT"))
+
+
+def _upstream_exchange(**kwargs: Any) -> Exchange:
+    return Exchange(pairs=UPSTREAM_PAIRS, **kwargs)
+
+
 def start_upstream(**kwargs: Any) -> tuple[SimServer, Recorder]:
     """A started SimServer with a Recorder in front."""
     kwargs.setdefault("seed", 7)
     kwargs.setdefault("market_life", False)
+    kwargs.setdefault("exchange_factory", _upstream_exchange)
     server = SimServer(**kwargs)
     recorder = Recorder(server.asgi())
     server.app = recorder

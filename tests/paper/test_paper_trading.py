@@ -149,3 +149,27 @@ async def _eventually(read: Any, done: Any, timeout: float = 10.0) -> Any:
         if time.monotonic() > deadline:
             raise AssertionError(f"not reached in time: {value!r}")
         await asyncio.sleep(0.05)
+
+
+async def test_when_the_exchange_goes_away_orders_use_the_last_book_or_are_refused(
+        upstream: tuple[SimServer, Recorder], make_paper: Any) -> None:
+    import pytest
+
+    from alp_tui.api.errors import AlpError
+
+    up, _ = upstream
+    seed_book(up)
+    paper = make_paper(up.base_url)
+    async with client_for(paper) as client:
+        await client.place_order(PAIR, "BID", "MARKET", base_amount=D("0.01"))
+        up.stop()
+        with pytest.raises(AlpError, match="cannot be reached"):
+            await client.orderbook("ETH_USDT")
+        # BTC_USDT's book was seen: the order meets it as last seen (its best level taken).
+        await client.place_order(PAIR, "BID", "MARKET", base_amount=D("0.005"))
+        prices = sorted(t.price for t in await client.account_trades(PAIR))
+        assert prices == [D("90000"), D("90010.50")]
+        # ETH_USDT's never was: nothing is placed, and the answer says why.
+        with pytest.raises(AlpError, match="no live order book for ETH_USDT"):
+            await client.place_order("ETH_USDT", "BID", "MARKET", base_amount=D("0.01"))
+        assert await client.orders("ETH_USDT") == []
