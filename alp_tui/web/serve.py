@@ -23,14 +23,13 @@ import sys
 from asyncio.subprocess import PIPE, Process
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from aiohttp import web
 from textual_serve.app_service import AppService
 from textual_serve.server import Server
 
-from alp_tui.cli import EXIT_ERROR, EXIT_OK, EXIT_USAGE, UsageError, _check_pair, _Parser
-from alp_tui.config import default_config_path, load_config
+from alp_tui.config import ConfigError, check_pair, default_config_path, load_config
 from alp_tui.web.guard import (
     is_loopback,
     refusal_reason,
@@ -40,6 +39,9 @@ from alp_tui.web.guard import (
 )
 
 log = logging.getLogger("alp_tui.serve")
+
+# The exit codes of alp-tui (see alp_tui.cli).
+EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 
 # How long a dashboard may take to quit once told to (its demo simulator stops too), then
 # how long after SIGTERM before SIGKILL.
@@ -55,6 +57,17 @@ PAPER_FULL = ("The paper dashboard is already open in another tab (the paper acc
               "in one process). Close that tab, then reload this one.")
 # Terminal sizes a tab may ask for at connect time (cells).
 MIN_CELLS, MAX_CELLS = 10, 1000
+
+
+class UsageError(Exception):
+    """Bad ``alp-tui serve`` usage (exit 2)."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser that raises instead of printing usage and exiting."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(message)
 
 
 def _port(text: str) -> int:
@@ -337,6 +350,23 @@ def _browser_url(host: str, port: int) -> str:
     return f"http://{url_host(host)}:{port}"
 
 
+def _checked_args(argv: Sequence[str]) -> argparse.Namespace:
+    """The parsed options, the pair made canonical and the config checked (UsageError or
+    ConfigError otherwise)."""
+    args = build_parser().parse_args(list(argv))
+    if args.demo and args.paper:
+        raise UsageError("--demo and --paper cannot be combined")
+    if args.pair:
+        try:
+            args.pair = check_pair(args.pair)
+        except ValueError as exc:
+            raise UsageError(f"--pair: {exc}") from None
+    # Check the config here, once, so a bad file is one line now rather than a blank
+    # page in every tab; the dashboards read it again themselves.
+    load_config(args.config or default_config_path(), required=args.config is not None)
+    return args
+
+
 def _title(args: argparse.Namespace) -> str:
     mode = "demo" if args.demo else "paper" if args.paper else ""
     return f"alp-tui ({mode})" if mode else "alp-tui"
@@ -354,19 +384,19 @@ def _setup_logging() -> None:
 
 
 def main(argv: Sequence[str]) -> int:
-    """``alp-tui serve [options]``; returns the exit code (UsageError/ConfigError propagate
-    to :func:`alp_tui.cli.main`, which prints them as one line with exit 2)."""
-    args = build_parser().parse_args(list(argv))
-    if args.demo and args.paper:
-        raise UsageError("--demo and --paper cannot be combined")
+    """``alp-tui serve [options]``; returns the exit code. Bad usage or config is one line
+    on stderr and exit 2."""
+    try:
+        args = _checked_args(argv)
+    except UsageError as exc:
+        print(f"alp-tui: error: {exc} (see alp-tui serve --help)", file=sys.stderr)
+        return EXIT_USAGE
+    except ConfigError as exc:
+        print(f"alp-tui: config error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     if not is_loopback(args.host) and not args.allow_remote:
         print(f"alp-tui: {remote_refusal(args.host, args.port)}", file=sys.stderr)
         return EXIT_USAGE
-    if args.pair:
-        args.pair = _check_pair(args.pair)
-    # Check the config here, once, so a bad file is one line now rather than a blank
-    # page in every tab; the dashboards read it again themselves.
-    load_config(args.config or default_config_path(), required=args.config is not None)
     _setup_logging()
     if not is_loopback(args.host):
         print(f"alp-tui: {remote_warning(args.host)}", file=sys.stderr, flush=True)
