@@ -258,9 +258,15 @@ class DashboardServer(Server):
         self._check(request)
         # The page's static and socket URLs follow the address the browser used: through
         # an SSH tunnel it may be another port, and 0.0.0.0 is no address to connect to.
-        # The Host header was checked to be a plain host[:port] above.
+        # The Host header was checked to be a plain host[:port] above. Shared state, but
+        # textual-serve reads it before its first await, so requests cannot interleave here.
         self.public_url = f"http://{request.host}"
         return await super().handle_index(request)
+
+    async def handle_download(self, request: web.Request) -> web.StreamResponse:
+        """A file the dashboard hands to the browser, after the same Host/Origin check."""
+        self._check(request)
+        return await super().handle_download(request)
 
     async def handle_websocket(self, request: web.Request) -> web.WebSocketResponse:
         """One tab: start its dashboard process and relay input, output and resizes."""

@@ -76,6 +76,9 @@ async def test_other_sites_cannot_open_the_socket_or_rebind_the_page() -> None:
         # A name that resolves to 127.0.0.1 (DNS rebinding) gets no page.
         rebound = httpx.get(served.url, headers={"Host": f"evil.example:{port}"}, timeout=30)
         assert rebound.status_code == 403
+        download = httpx.get(f"{served.url}/download/any",
+                             headers={"Host": f"evil.example:{port}"}, timeout=30)
+        assert download.status_code == 403
         # The page opened as localhost may use the socket at 127.0.0.1: the same server.
         page = httpx.get(served.url.replace("127.0.0.1", "localhost"), timeout=30)
         assert page.status_code == 200 and f"ws://localhost:{port}/ws" in page.text
