@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from alp_tui.api.enums import (
     DepositStatus,
@@ -250,6 +250,16 @@ class Order(ApiModel):
     stop_operator: StopOperator | None = None
     client_order_id: str | None = None
 
+    @model_validator(mode="before")
+    @classmethod
+    def _market_price_zero_is_none(cls, data: Any) -> Any:
+        """A market order has no price; the exchange writes the zero value (0) there, as
+        the official client's model needs a number."""
+        if isinstance(data, dict) and data.get("type") in ("MARKET", "STOP_MARKET") \
+                and data.get("price") in (0, "0") and not isinstance(data.get("price"), bool):
+            return {**data, "price": None}
+        return data
+
     @property
     def remaining(self) -> Decimal:
         """Amount still to fill."""
@@ -382,8 +392,8 @@ class MarginTransfer(ApiModel):
     date: OptTime = None
     direction: MarginDirection
     wallet_type: WalletType
-    note: str | None = None
-    pair: Pair | None = None
+    note: Annotated[str | None, BeforeValidator(_blank_is_none)] = None
+    pair: Annotated[Pair | None, BeforeValidator(_blank_is_none)] = None  # "": cross margin
 
 
 class Borrow(ApiModel):

@@ -140,7 +140,9 @@ class FeeEntry:
             "active_once": [],
             "taker_fee_rate": self.taker_fee_rate,
             "maker_fee_rate": self.maker_fee_rate,
-            "fee_currency": None,  # fees are taken in the currency received
+            # Fees are taken in the currency received, so no single one: an empty string,
+            # since the official client's model needs a string here.
+            "fee_currency": "",
             "priority": self.priority,
             "currency": None,
             "pair": self.pair,

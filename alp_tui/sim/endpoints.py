@@ -23,6 +23,7 @@ from alp_tui.sim.quotes import MarketData
 from alp_tui.sim.trading import OrderDesk
 
 Json = Any
+ZERO = Decimal(0)
 
 
 class Endpoints:
@@ -139,7 +140,14 @@ class Endpoints:
                 continue
             if not in_window(o.created_at, start, end):
                 continue
-            out.append(order_public(o))
+            row = order_public(o)
+            # The official client's model needs both: a market order's price is the zero
+            # value, an order that never rested opened when it was placed.
+            if row["price"] is None:
+                row["price"] = ZERO
+            if row["open_at"] is None:
+                row["open_at"] = row["date"]
+            out.append(row)
         return out
 
     def _history(self, kind: str, account_id: int, start: datetime | None,
@@ -270,8 +278,13 @@ class Endpoints:
     def margin_transfers(self, account_id: int, pair: str | None = None,
                          currency: str | None = None, start: datetime | None = None,
                          end: datetime | None = None) -> Json:
-        """Margin transfer history, newest first."""
-        return self._margin_history("margin_transfer", account_id, pair, currency, start, end)
+        """Margin transfer history, newest first. No note or no pair (cross margin) is an
+        empty string: the official client's model needs strings there."""
+        rows = self._margin_history("margin_transfer", account_id, pair, currency, start, end)
+        for row in rows:
+            row["note"] = row.get("note") or ""
+            row["pair"] = row.get("pair") or ""
+        return rows
 
     @api
     def borrows(self, account_id: int, pair: str | None = None, currency: str | None = None,

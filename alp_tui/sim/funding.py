@@ -87,9 +87,10 @@ class Funding:
         code = self._currency(currency)
         rows = []
         for net in networks_for(code):
-            attributes = [{"key": "address", "value": None}]
+            # "key" as the reference shows, "field" as the official client reads it.
+            attributes = [{"key": "address", "value": None, "field": "address"}]
             if net.memo:
-                attributes.append({"key": "memo", "value": None})
+                attributes.append({"key": "memo", "value": None, "field": "memo"})
             rows.append({"id": net.method_id, "network": net.network, "currency": code,
                          "attributes": attributes, "fee_rate": net.fee_rate,
                          "fee_amount": net.fee_amount, "fee_currency": code,

@@ -533,12 +533,16 @@ class FeedHub:
         done_at = o.get("done_at")
         if done_at is not None and not isinstance(done_at, int | Decimal):
             done_at = _to_unix(done_at)
+        # The official client's handler types every field but the id and the times as a
+        # string: an absent price, stop or quote amount travels as "", not null; an order
+        # not done yet has done_at 0.
         return ["o", _now(), int(o["id"]), o["pair"], _enum_value(o["side"]),
-                _enum_value(o["type"]), _s(amount), _s(o.get("price", o.get("limit_price"))),
-                _s(unfilled), _s(filled), _s(cancelled), _s(o.get("value_filled")),
-                _s(o.get("price_avg")), done_at, _enum_value(o["status"]),
-                _s(o.get("quote_amount")), _enum_value(o.get("wallet_type", "SPOT")),
-                _s(o.get("stop_price")), _enum_value(o.get("stop_operator"))]
+                _enum_value(o["type"]), _s(amount) or "",
+                _s(o.get("price", o.get("limit_price"))) or "", _s(unfilled) or "",
+                _s(filled), _s(cancelled), _s(o.get("value_filled")) or "0",
+                _s(o.get("price_avg")) or "", done_at or 0, _enum_value(o["status"]),
+                _s(o.get("quote_amount")) or "", _enum_value(o.get("wallet_type", "SPOT")),
+                _s(o.get("stop_price")) or "", _enum_value(o.get("stop_operator")) or ""]
 
     @staticmethod
     def _wallet_frame(event: dict[str, Any]) -> list[Any]:

@@ -182,14 +182,9 @@ def test_trading_api(official: Official) -> None:
 
 def test_margin_api(official: Official, sim_server: SimServer) -> None:
     acc = sim_server.account_id
-    try:
-        transfer = official.json("margin/transfer", {
-            "account_id": acc, "wallet_type": "CROSS_MARGIN", "direction": "ADD",
-            "amount": 100.0, "currency": "USDT"})
-    except AssertionError as exc:  # pragma: no cover - until the core's margin lands
-        if "500" in str(exc):
-            pytest.skip("margin not implemented by the core yet")
-        raise
+    transfer = official.json("margin/transfer", {
+        "account_id": acc, "wallet_type": "CROSS_MARGIN", "direction": "ADD",
+        "amount": 100.0, "currency": "USDT"})
     int(transfer)
     int(official.json("margin/borrow", {"account_id": acc, "borrow": 10.0,
                                         "currency": "USDT", "wallet_type": "CROSS_MARGIN",
