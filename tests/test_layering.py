@@ -1,9 +1,9 @@
 """The headless core never imports textual.
 
-Covered: every module of ``alp_tui.api``, ``alp_tui.sim``, ``alp_tui.paper``, ``alp_tui.feed``
-and ``alp_tui.services`` (found on disk, so a new module is covered the day it lands),
-``alp_tui.config``, and the pure UI helpers that say they are textual-free. One more case
-runs the exchange core for a step, so a lazy import at run time is caught too.
+Covered: every module of ``alp_tui.api``, ``alp_tui.sim``, ``alp_tui.paper``, ``alp_tui.feed``,
+``alp_tui.services`` and ``alp_tui.session`` (found on disk, so a new module is covered the
+day it lands), ``alp_tui.config``, and the pure UI helpers that say they are textual-free.
+One more case runs the exchange core for a step, so a lazy import at run time is caught too.
 
 Each module is imported on its own, in a fresh interpreter state: one helper process forks a
 child per module, and the child imports just that module and reports the textual modules it
@@ -23,7 +23,7 @@ import pytest
 
 import alp_tui
 
-PACKAGES = ("api", "sim", "feed", "services", "paper")
+PACKAGES = ("api", "sim", "feed", "services", "paper", "session")
 EXTRA = ("alp_tui.config", "alp_tui.ui.book_model",
          "alp_tui.ui.chart_render")
 RUN_EXCHANGE = "run: alp_tui.sim.exchange.Exchange.step"
@@ -104,5 +104,6 @@ def test_the_list_covers_the_known_core() -> None:
                    "alp_tui.services.format", "alp_tui.services.margin",
                    "alp_tui.services.margin_alerts", "alp_tui.services.order_draft",
                    "alp_tui.services.journal", "alp_tui.services.trading",
-                   "alp_tui.services.reconcile", "alp_tui.services.csv_export", *EXTRA):
+                   "alp_tui.services.reconcile", "alp_tui.services.csv_export",
+                   "alp_tui.session.core", "alp_tui.session.account", *EXTRA):
         assert module in CORE, module

@@ -1,0 +1,152 @@
+"""The account state: balances, open orders, loans and what follows from them.
+
+Fed by the session with each topic's data (polled or streamed); answers an
+:class:`~alp_tui.session.events.AccountSnapshot` for the UI and the alert engine, and the
+fills found in the account's own trades. No I/O here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+from typing import Any
+
+from alp_tui.api.models import AccountTrade, Balance, Loan, Order, Ticker
+from alp_tui.services.margin_alerts import MarginThresholds
+from alp_tui.services.margin_math import USDT, MarginSnapshot, PriceBook
+from alp_tui.session.events import AccountSnapshot, FillEvent, WalletLevel
+
+
+class AccountState:
+    """What the session knows of the account, updated topic by topic."""
+
+    def __init__(self, thresholds: MarginThresholds | None = None, quote: str = USDT) -> None:
+        self.thresholds = thresholds or MarginThresholds()
+        self.quote = quote
+        self.balances: tuple[Balance, ...] = ()
+        self.open_orders: tuple[Order, ...] = ()
+        self.loans: tuple[Loan, ...] = ()
+        self.tickers: dict[str, Ticker] = {}
+        self.pair = ""
+        self.known: set[str] = set()
+        self._seen_trades: set[Any] | None = None  # None until the first read (no replays)
+        self.snapshot = AccountSnapshot()
+
+    # --- inputs -------------------------------------------------------------------------
+    def set_balances(self, balances: Iterable[Balance]) -> None:
+        """Every wallet's balances (spot and margin)."""
+        self.balances = tuple(b for b in balances if isinstance(b, Balance))
+        self.known.add("balances")
+
+    def set_open_orders(self, orders: Iterable[Order]) -> bool:
+        """The open orders; True when one filled further or left the list (a fill or a
+        cancel: the fills are worth a look now)."""
+        new = tuple(o for o in orders if isinstance(o, Order))
+        before = {o.id: o.amount_filled for o in self.open_orders}
+        self.open_orders = new
+        first = "orders" not in self.known
+        self.known.add("orders")
+        if first:
+            return False
+        now = {o.id: o.amount_filled for o in new}
+        return any(i not in now or now[i] > filled for i, filled in before.items())
+
+    def set_loans(self, loans: Iterable[Loan]) -> None:
+        """The open loans of both kinds."""
+        self.loans = tuple(x for x in loans if isinstance(x, Loan))
+        self.known.add("loans")
+
+    def set_margin(self, snap: MarginSnapshot) -> None:
+        """A full margin reading (loans, balances and prices together)."""
+        self.set_loans(snap.loans)
+        if snap.complete:
+            self.set_balances(snap.balances)
+            self.set_tickers(snap.tickers)
+
+    def set_tickers(self, tickers: Iterable[Ticker]) -> None:
+        """Last prices (every pair's, or some: merged)."""
+        for t in tickers:
+            if isinstance(t, Ticker):
+                self.tickers[t.pair] = t
+
+    # --- fills --------------------------------------------------------------------------
+    def new_fills(self, trades: Sequence[AccountTrade]) -> list[FillEvent]:
+        """Fills not seen before, one event per order with the volume-weighted average
+        price. The first reading only remembers what is there (no replay at start)."""
+        keys = [(t.id, t.order_id, t.date, t.amount, t.price) if t.id is None else t.id
+                for t in trades]
+        if self._seen_trades is None:
+            self._seen_trades = set(keys)
+            return []
+        grouped: dict[Any, list[AccountTrade]] = {}
+        for key, trade in zip(keys, trades, strict=True):
+            if key in self._seen_trades:
+                continue
+            self._seen_trades.add(key)
+            group = trade.order_id if trade.order_id is not None else ("trade", key)
+            grouped.setdefault(group, []).append(trade)
+        open_ids = {o.id for o in self.open_orders}
+        events = []
+        for group in grouped.values():
+            amount = sum((t.amount for t in group), Decimal(0))
+            if amount <= 0:
+                continue
+            value = sum((t.amount * t.price for t in group), Decimal(0))
+            last = group[-1]
+            unfilled = [t.amount_unfilled for t in group if t.amount_unfilled is not None]
+            partial = (min(unfilled) > 0) if unfilled else last.order_id in open_ids
+            side = last.side.value if last.side is not None else ""
+            events.append(FillEvent(last.order_id, last.pair, side, amount, value / amount,
+                                    partial))
+        return events
+
+    # --- output -------------------------------------------------------------------------
+    def margin_snapshot(self) -> MarginSnapshot | None:
+        """Loans with the latest balances and prices (None before loans are read)."""
+        if "loans" not in self.known:
+            return None
+        complete = "balances" in self.known and bool(self.tickers)
+        return MarginSnapshot(self.loans, self.balances, tuple(self.tickers.values()),
+                              complete=complete)
+
+    def build(self) -> AccountSnapshot:
+        """Work the snapshot out from the current inputs (and keep it)."""
+        margin = self.margin_snapshot()
+        prices = PriceBook(self.tickers.values())
+        positions = margin.positions() if margin is not None and margin.complete else {}
+        levels = tuple(WalletLevel(k, p.level, self.thresholds.band(p.level))
+                       for k, p in positions.items())
+        with_debt = [w for w in levels if w.level is not None]
+        worst = min(with_debt, key=lambda w: w.level) if with_debt else None  # type: ignore
+        liquidation = ()
+        if margin is not None and margin.complete and self.pair:
+            liquidation = tuple(margin.liquidation_distances(self.pair,
+                                                             self.thresholds.liquidation))
+        unpriced: set[str] = set()
+        assets: Decimal | None = None
+        if "balances" in self.known and self.tickers:
+            assets = self._value(((b.currency, b.balance) for b in self.balances), prices,
+                                 unpriced)
+        debt = self._value(((x.currency, x.borrowed + x.interest) for x in self.loans),
+                           prices, unpriced)
+        self.snapshot = AccountSnapshot(
+            balances=self.balances, open_orders=self.open_orders, loans=self.loans,
+            margin=margin, positions=positions, levels=levels, worst=worst,
+            liquidation=liquidation, pair=self.pair, quote=self.quote, assets=assets,
+            debt=debt, net_equity=None if assets is None else assets - debt,
+            unpriced=tuple(sorted(unpriced)), known=frozenset(self.known),
+        )
+        return self.snapshot
+
+    def _value(self, amounts: Iterable[tuple[str, Decimal]], prices: PriceBook,
+               unpriced: set[str]) -> Decimal:
+        total = Decimal(0)
+        for currency, amount in amounts:
+            if not amount:
+                continue
+            rate = prices.rate(currency, self.quote)
+            if rate is None:
+                unpriced.add(currency)
+            else:
+                total += amount * rate
+        return total

@@ -1,0 +1,368 @@
+"""The session: one headless core that watches the account, with or without a screen.
+
+See the package docstring (:mod:`alp_tui.session`) for how a UI subscribes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from alp_tui.api.enums import ChartInterval
+from alp_tui.config import Config
+from alp_tui.feed.poller import Feed, FeedParams, Sleep, TopicSpec, event_sleep
+from alp_tui.feed.state import FeedState, Freshness
+from alp_tui.feed.stats import EndpointStats, ErrorLog
+from alp_tui.feed.stream_feed import StreamFeed, make_stream_feed
+from alp_tui.feed.topics import default_topics
+from alp_tui.services.journal import Journal
+from alp_tui.services.margin_alerts import MarginThresholds
+from alp_tui.services.margin_math import MarginSnapshot
+from alp_tui.services.margin_service import MarginService
+from alp_tui.services.market import MarketService, MarketSnapshot
+from alp_tui.services.reconcile import reconcile
+from alp_tui.services.trading import Outcome, TradingService
+from alp_tui.session.account import AccountState
+from alp_tui.session.events import (
+    AccountSnapshot,
+    ConnectionChanged,
+    Notice,
+    SessionEvent,
+    TopicData,
+    TopicStateChanged,
+)
+from alp_tui.session.watch import AFTER_ACTION, FILLS_INTERVAL_S, WATCHED, plan
+
+log = logging.getLogger(__name__)
+
+Listener = Callable[[SessionEvent], None]
+ClientFactory = Callable[[], Any]
+FILLS_LOOKBACK = timedelta(minutes=5)  # fills just before start are remembered, not told
+
+
+class Session:
+    """Owns the client, the feed, the services, the account state and the error log.
+
+    Build it, ``await start()``, tell it what is on screen with :meth:`show`, subscribe
+    with :meth:`subscribe` (or iterate :meth:`events`), ``await aclose()`` at the end.
+    """
+
+    def __init__(
+        self,
+        config: Config,
+        client_factory: ClientFactory,
+        *,
+        has_credentials: bool = False,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Sleep = event_sleep,
+        topics: Callable[[Any], list[TopicSpec]] | None = None,
+        stream: bool = False,
+        journal_path: Path | str | None = None,
+        trading: bool = True,
+    ) -> None:
+        self.config = config
+        self.has_credentials = has_credentials
+        self._client_factory = client_factory
+        self.clock = clock
+        self._sleep = sleep
+        self._topics = topics
+        self._stream_enabled = stream
+        self._journal_path = journal_path
+        self._want_trading = trading
+        self.client: Any = None
+        self.feed: Feed | None = None
+        self.stream_feed: StreamFeed | None = None
+        self.stats = EndpointStats(clock)
+        self.errors = ErrorLog()
+        self.market = MarketService(config.dashboard.pair, config.dashboard.watchlist)
+        self.interval = ChartInterval(config.dashboard.chart_interval)
+        self.thresholds = _thresholds(config)
+        self.account = AccountState(self.thresholds)
+        self.account.pair = self.market.selected
+        self.trading: TradingService | None = None
+        self.margin: MarginService | None = None
+        self.topic_states: dict[str, FeedState] = {}
+        self.shown: frozenset[str] = frozenset()
+        self._listeners: list[Listener] = []
+        self._tasks: list[asyncio.Task[Any]] = []
+        self._stack = contextlib.AsyncExitStack()
+        self.started = False
+
+    # --- subscribing --------------------------------------------------------------------
+    def subscribe(self, listener: Listener) -> Callable[[], None]:
+        """Call ``listener(event)`` for every event from now on; returns an unsubscribe."""
+        self._listeners.append(listener)
+
+        def unsubscribe() -> None:
+            with contextlib.suppress(ValueError):
+                self._listeners.remove(listener)
+
+        return unsubscribe
+
+    async def events(self) -> AsyncIterator[SessionEvent]:
+        """The events as an async iterator (for a consumer task rather than callbacks)."""
+        queue: asyncio.Queue[SessionEvent] = asyncio.Queue()
+        unsubscribe = self.subscribe(queue.put_nowait)
+        try:
+            while True:
+                yield await queue.get()
+        finally:
+            unsubscribe()
+
+    def publish(self, event: SessionEvent) -> None:
+        """Hand ``event`` to every listener (one failing listener never stops the rest)."""
+        for listener in list(self._listeners):
+            try:
+                listener(event)
+            except Exception as exc:
+                log.exception("session listener failed")
+                self.errors.add("session", "listener", f"{type(exc).__name__}: {exc}")
+
+    # --- lifecycle ----------------------------------------------------------------------
+    async def start(self) -> None:
+        """Open the client, build the services and start polling (and streaming)."""
+        self.client = await self._stack.enter_async_context(self._client_factory())
+        if hasattr(self.client, "add_observer"):
+            self.client.add_observer(self.stats.observe)
+        self._start_services()
+        specs = self._specs()
+        self.stream_feed = make_stream_feed(
+            self.client, has_credentials=self.has_credentials, enabled=self._stream_enabled,
+            on_update=self._on_update,
+            on_badge=lambda badge: self.publish(ConnectionChanged(badge.value)),
+        )
+        if self.stream_feed is not None:
+            specs = self.stream_feed.wrap(specs)
+        self.feed = Feed(
+            specs, on_update=self._on_update, on_state=self._on_state,
+            params=FeedParams(pair=self.market.selected, interval=self.interval.value),
+            clock=self.clock, sleep=self._sleep, errors=self.errors,
+            has_credentials=self.has_credentials,
+        )
+        for name, poller in self.feed.pollers.items():
+            self._on_state(name, poller.state)
+        self._apply_plan()
+        for name, poller in self.feed.pollers.items():
+            self._spawn(poller.run(), f"feed:{name}")
+        if self.trading is not None:
+            self._spawn(self._reconcile(), "trading:reconcile")
+        if self.stream_feed is not None:
+            self._stack.push_async_callback(self.stream_feed.aclose)  # before the client
+            await self.stream_feed.start()
+        self.started = True
+
+    async def aclose(self) -> None:
+        """Stop every task and close the stream, the journal and the client."""
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        self._tasks.clear()
+        await self._stack.aclose()
+
+    async def __aenter__(self) -> Session:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    def _spawn(self, coro: Any, name: str) -> asyncio.Task[Any]:
+        task = asyncio.get_running_loop().create_task(coro, name=name)
+        self._tasks.append(task)
+        task.add_done_callback(self._task_done)
+        return task
+
+    def _task_done(self, task: asyncio.Task[Any]) -> None:
+        if task.cancelled():
+            return
+        exc = task.exception()
+        if exc is not None:
+            self.errors.add(task.get_name(), "crash", f"{exc!r}")
+
+    def _start_services(self) -> None:
+        if not (self.has_credentials and self._want_trading):
+            return
+        try:
+            journal = Journal(self._journal_path)
+        except OSError as exc:
+            self.publish(Notice(f"The trading journal cannot be opened "
+                                f"({exc.strerror or exc}); trading is off.", "error"))
+            return
+        self._stack.callback(journal.close)
+        self.trading = TradingService(self.client, journal)
+        self.margin = MarginService(self.client, journal=journal)
+
+    async def _reconcile(self) -> None:
+        if self.trading is None:
+            return
+        reports = await reconcile(self.trading)
+        for report in reports:
+            severity = "warning" if report.outcome is Outcome.UNKNOWN else "information"
+            self.publish(Notice(report.message, severity,
+                                "Unanswered action from last session"))
+        if reports:
+            self.after_action()
+
+    def _specs(self) -> list[TopicSpec]:
+        if self._topics is not None:
+            return self._topics(self.client)
+        specs = default_topics(self.client, self.config.polling)
+        for spec in specs:
+            if spec.name == "margin":
+                spec.fetch = self._fetch_margin
+        if self.has_credentials and hasattr(self.client, "account_trades"):
+            specs.append(TopicSpec("fills", self._fetch_fills, FILLS_INTERVAL_S, private=True))
+        return specs
+
+    async def _fetch_margin(self, params: FeedParams) -> Any:
+        """Loans alone once balances and prices are known (they come by their own topics,
+        often streamed); the full reading until then."""
+        if "balances" in self.account.known and self.account.tickers:
+            cross, isolated = await asyncio.gather(
+                self.client.loans(cross_margin=True), self.client.loans(isolated_margin=True))
+            seen: dict[int, Any] = {}
+            for loan in [*cross, *isolated]:
+                seen.setdefault(loan.id, loan)
+            return tuple(seen.values())
+        from alp_tui.services.margin_service import fetch_margin_snapshot
+
+        return await fetch_margin_snapshot(self.client)
+
+    async def _fetch_fills(self, params: FeedParams) -> Any:
+        since = datetime.now(UTC) - FILLS_LOOKBACK
+        return await self.client.account_trades(start_time=since)
+
+    # --- what the UI asks ---------------------------------------------------------------
+    def show(self, topics: set[str] | frozenset[str]) -> None:
+        """The topics now on screen: shown topics are polled only then, watched topics
+        always (at their shown interval while on screen, slower while hidden)."""
+        self.shown = frozenset(topics)
+        self._apply_plan()
+
+    def _apply_plan(self) -> None:
+        if self.feed is None:
+            return
+        wanted = plan(self.feed.pollers, self.shown, self.config.polling)
+        for name, poller in self.feed.pollers.items():
+            interval = wanted.intervals.get(name)
+            if interval is not None and interval != poller.spec.interval_s:
+                if interval < poller.spec.interval_s:
+                    poller.set_interval(interval)  # shown: refresh now, then more often
+                else:
+                    # hidden: slower from the next poll on, no extra request now
+                    poller.spec.interval_s = interval
+            poller.set_active(name in wanted.active)
+
+    def set_params(self, **changes: Any) -> FeedParams | None:
+        """Change pair / interval / grouped of the pair-scoped topics."""
+        if "pair" in changes:
+            self.market.selected = changes["pair"]
+            self.account.pair = changes["pair"]
+            self._account_changed()
+        if "interval" in changes:
+            self.interval = ChartInterval(changes["interval"])
+        if self.feed is None:
+            return None
+        return self.feed.set_params(**changes)
+
+    def after_action(self) -> None:
+        """The user did something (order, cancel, margin action): re-read the account now."""
+        if self.feed is None:
+            return
+        for topic in AFTER_ACTION:
+            poller = self.feed.pollers.get(topic)
+            if poller is not None:
+                poller.refresh_now()
+
+    def refresh_now(self) -> None:
+        """Every active topic refreshes now (F5)."""
+        if self.feed is not None:
+            self.feed.refresh_now()
+
+    def retry_auth(self) -> None:
+        """Resume private polling after an authentication stop."""
+        if self.feed is not None:
+            self.feed.retry_auth()
+
+    def badge(self) -> str | None:
+        """The stream's badge, or None without a stream."""
+        return self.stream_feed.badge().value if self.stream_feed is not None else None
+
+    # --- feed → state → listeners -------------------------------------------------------
+    def _on_state(self, topic: str, state: FeedState) -> None:
+        if state.kind is Freshness.DISABLED and not state.error:
+            state = state.failed(Freshness.DISABLED, "no API key")
+        self.topic_states[topic] = state
+        self.publish(TopicStateChanged(topic, state))
+
+    def _on_update(self, topic: str, params: Any, data: Any) -> None:
+        try:
+            self._take(topic, params, data)
+        except Exception as exc:  # odd data must not stop the feed
+            log.exception("session: %s update failed", topic)
+            self.errors.add(topic, "session", f"{type(exc).__name__}: {exc}")
+
+    def _take(self, topic: str, params: Any, data: Any) -> None:
+        account = self.account
+        if topic == "tickers" and isinstance(data, MarketSnapshot):
+            self.market.apply(data)
+            account.set_tickers(data.tickers)
+            self.publish(TopicData(topic, params, data))
+            if account.known:
+                self._account_changed(quiet=True)
+            return
+        if topic == "fills":
+            for fill in account.new_fills(list(data or ())):
+                self.publish(fill)
+            return
+        if topic == "balances" and isinstance(data, list | tuple):
+            account.set_balances(data)
+        elif topic == "orders" and isinstance(data, list | tuple):
+            if account.set_open_orders(data):
+                self._refresh("fills")
+        elif topic == "margin":
+            if isinstance(data, MarginSnapshot):
+                account.set_margin(data)
+            elif isinstance(data, list | tuple):
+                account.set_loans(data)
+            snap = account.margin_snapshot()
+            if snap is not None:
+                if self.margin is not None:
+                    self.margin.snapshot = snap
+                data = snap
+        self.publish(TopicData(topic, params, data))
+        if topic in WATCHED:
+            self._account_changed()
+
+    def _refresh(self, topic: str) -> None:
+        if self.feed is not None and topic in self.feed.pollers:
+            self.feed.pollers[topic].refresh_now()
+
+    def _account_changed(self, *, quiet: bool = False) -> AccountSnapshot:
+        """Rebuild the account snapshot and publish it (``quiet``: only if it changed)."""
+        old = self.account.snapshot
+        new = self.account.build()
+        if not quiet or _differs(old, new):
+            self.publish(new)
+        return new
+
+
+def _differs(old: AccountSnapshot, new: AccountSnapshot) -> bool:
+    return (old.net_equity, old.levels, old.liquidation, old.known) != (
+        new.net_equity, new.levels, new.liquidation, new.known)
+
+
+def _thresholds(config: Config) -> MarginThresholds:
+    try:
+        return MarginThresholds.from_mapping(config.margin.model_dump())
+    except ValueError as exc:
+        log.warning("margin thresholds: %s; using the defaults", exc)
+        return MarginThresholds()

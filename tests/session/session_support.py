@@ -1,0 +1,69 @@
+"""Helpers of the session tests: a session on the simulator, fast sleeps, a wait loop."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from alp_tui.api.client import AlpClient
+from alp_tui.api.enums import OrderSide, OrderType, TimeInForce, WalletType
+from alp_tui.config import Config
+from alp_tui.session import Session
+
+
+class FastSleep:
+    """The feed's ``sleep(delay, wake)``: records each delay asked, waits a moment only,
+    so a test sees many polling rounds in well under a second of real time."""
+
+    def __init__(self) -> None:
+        self.delays: list[float] = []
+
+    async def __call__(self, delay: float, wake: asyncio.Event) -> None:
+        self.delays.append(delay)
+        if delay >= 3600:  # an inactive topic waits for a wake-up
+            try:
+                await asyncio.wait_for(wake.wait(), 0.05)
+            except TimeoutError:
+                pass
+            return
+        await asyncio.sleep(0.01)
+
+
+def make_session(server: Any, tmp_path: Path, *, config: Config | None = None,
+                 sleep: Any = None, **kwargs: Any) -> Session:
+    """A session with the simulator's keys, its journal under ``tmp_path``."""
+    cfg = config or Config()
+
+    def client() -> AlpClient:
+        return AlpClient(server.base_url, server.api_key, server.api_secret, 10)
+
+    extra: dict[str, Any] = {"sleep": sleep} if sleep is not None else {}
+    return Session(cfg, client, has_credentials=True,
+                   journal_path=tmp_path / "journal.sqlite3", **extra, **kwargs)
+
+
+async def until(condition: Callable[[], Any], timeout: float = 15.0) -> None:
+    """Wait until ``condition()`` is true (checked every 20 ms); fail after ``timeout``."""
+    loop = asyncio.get_running_loop()
+    end = loop.time() + timeout
+    while not condition():
+        if loop.time() > end:
+            raise AssertionError("condition not met in time")
+        await asyncio.sleep(0.02)
+
+
+def offer(server: Any, pair: str = "BTC_USDT", amount: str = "0.05",
+          price: Decimal | None = None) -> None:
+    """Another account rests a sell on ``pair`` (market life is off in the test sim)."""
+    ex = server.exchange
+    base = pair.split("_")[0]
+    seller = ex.create_account(email=f"seller-{pair}@example.test", name="Seller",
+                               funds={base: Decimal(10)})
+    ex.place_order(seller, {
+        "pair": pair, "order_type": OrderType.LIMIT, "order_side": OrderSide.ASK,
+        "wallet_type": WalletType.SPOT, "base_amount": Decimal(amount),
+        "limit_price": price or ex.last_price(pair), "tif": TimeInForce.GTC,
+    })
