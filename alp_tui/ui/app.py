@@ -121,7 +121,6 @@ class AlpApp(TradingActions, App[int]):
         self.interval = ChartInterval(config.dashboard.chart_interval)
         self.topic_states: dict[str, FeedState] = {}
         self._pending: dict[str, FeedData] = {}
-        self.selected_level: tuple[Any, Any] | None = None
         self._header: HeaderPane | None = None
         self._markets: MarketsPane | None = None
         self._stack = contextlib.AsyncExitStack()
@@ -414,9 +413,12 @@ class AlpApp(TradingActions, App[int]):
         """The book pane asks for a grouped (or ungrouped) book."""
         self.set_book_grouping(bool(message.grouped))
 
-    def on_order_book_pane_level_selected(self, message: Any) -> None:
-        """A book level was clicked or chosen: remember its price for order forms."""
-        self.selected_level = (message.side, message.price)
+    @property
+    def selected_level(self) -> tuple[Any, Any] | None:
+        """The book level picked for an order: the book's own selection, so Esc, a pair
+        switch and a form that used it (they clear it) leave no stale price behind."""
+        books = self.data_panes("orderbook")
+        return getattr(books[0], "selected", None) if books else None
 
     def on_chart_pane_interval_changed(self, message: Any) -> None:
         """The chart pane switched interval itself."""

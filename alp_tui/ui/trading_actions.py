@@ -139,6 +139,14 @@ class TradingActions:
         level = getattr(self, "selected_level", None)
         price = level[1] if isinstance(level, tuple) and len(level) == 2 else None
         self.open_order_form(side, price=price if isinstance(price, Decimal) else None)
+        self._forget_level()
+
+    def _forget_level(self) -> None:
+        """A level's price is used once: the next form from elsewhere opens at last."""
+        app: Any = self
+        for book in app.data_panes("orderbook"):
+            if hasattr(book, "action_clear_selection"):
+                book.action_clear_selection()
 
     def on_order_book_pane_order_requested(self, message: Any) -> None:
         """``b`` / ``s`` on a book level: the form with that price."""
@@ -147,6 +155,7 @@ class TradingActions:
         if market is not None and message.pair != market.selected:
             return
         self.open_order_form(message.side, price=message.price)
+        self._forget_level()
 
     # --- withdraw ---------------------------------------------------------------------
 
