@@ -339,11 +339,11 @@ async def test_updates_repaint_only_changed_lines() -> None:
 def test_header_titles_never_run_together() -> None:
     import re
 
-    from alp_tui.ui.widgets.book_ladder import _Columns
+    from alp_tui.ui.widgets.book_columns import LevelColumns
 
     titles = re.compile(r"^ (Price USDT|Price) +(Amount BTC|Amount)( +(Total BTC|Total))? *$")
     for width in range(24, 60):
-        header = _Columns.fit(width, 9, 8, 8, "USDT", "BTC").header()
+        header = LevelColumns.fit(width, 9, 8, 8, "USDT", "BTC").header()
         assert titles.match(header), (width, header)
-    assert _Columns.fit(29, 9, 8, 8, "USDT", "BTC").header().split() == [
+    assert LevelColumns.fit(29, 9, 8, 8, "USDT", "BTC").header().split() == [
         "Price", "USDT", "Amount", "Total"]
