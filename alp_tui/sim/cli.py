@@ -2,7 +2,8 @@
 
 Prints the base URL and the credentials it accepts, serves until Ctrl-C (or SIGTERM) and
 stops cleanly. Exit codes: 0 stopped normally, 2 bad usage (bad option, port in use,
-unreadable state file), 1 anything else.
+unreadable state file: the message names it), 1 anything else. The state file is created
+0600 (it holds the API secret), in a directory created 0700 when missing.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from types import FrameType
 from typing import TextIO
 
 from alp_tui.sim.server import SimServer, is_loopback
+from alp_tui.sim.store import StateFileError
 
 
 def _port(text: str) -> int:
@@ -92,11 +94,6 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None,
         return 2
     except SystemExit as exc:  # --help
         return 0 if not exc.code else 2
-    if args.state != ":memory:":
-        folder = os.path.dirname(os.path.abspath(args.state))
-        if not os.path.isdir(folder):
-            print(f"alp-tui sim: --state: no such directory: {folder}", file=err)
-            return 2
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     if not is_loopback(args.host):
@@ -120,7 +117,11 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None,
     except KeyboardInterrupt:
         server.stop()
         return 0
-    except Exception as exc:  # a corrupt state file and the like
+    except StateFileError as exc:  # names the file and what is wrong with it
+        print(f"alp-tui sim: cannot read the state file {exc}", file=err)
+        server.stop()
+        return 2
+    except Exception as exc:
         print(f"alp-tui sim: cannot start: {exc or type(exc).__name__}", file=err)
         server.stop()
         return 1

@@ -97,7 +97,7 @@ from alp_tui.sim.market import MarketLife
 from alp_tui.sim.order_views import order_public
 from alp_tui.sim.persist import meta, restore, serialize
 from alp_tui.sim.quotes import MarketData
-from alp_tui.sim.store import Store
+from alp_tui.sim.store import StateFileError, Store
 from alp_tui.sim.trading import OrderDesk
 
 __all__ = ["DEMO_FUNDS", "ApiKeyRecord", "Exchange"]
@@ -165,10 +165,13 @@ class Exchange(Endpoints):
                 loaded = self._store.load()
                 if loaded:
                     restore(loaded, journal, self.market, self.accounts_desk, self.ledger,
-                            self.order_desk)
+                            self.order_desk, source=self._store.path)
                 else:
                     self._bootstrap(now)
                 self._fund_ephemeral(now)
+            except StateFileError:
+                self._store.close()  # nothing is written back into a file that can't be read
+                raise
             finally:
                 self._depth -= 1
                 self._flush()

@@ -24,14 +24,11 @@ from alp_tui.sim.engine import Order
 from alp_tui.sim.journal import Journal
 from alp_tui.sim.ledger import ActivityRow, Ledger, Record, Wallet
 from alp_tui.sim.quotes import MarketData
+from alp_tui.sim.store import StateFileError
 from alp_tui.sim.trading import OrderDesk
 
 _ENUM_SLOTS = ("type", "status", "tif", "wallet_type", "side_effect", "stop_operator")
 _NOT_RECORDS = frozenset({"meta", "account", "apikey", "wallet", "order", "loan"})
-
-
-class StateFileError(Exception):
-    """The state file can't be read back (names what is wrong)."""
 
 
 def meta(journal: Journal, market: MarketData) -> dict[str, Any]:
@@ -84,14 +81,21 @@ def _order_from_store(row: dict[str, Any]) -> Order:
     return order
 
 
+__all__ = ["StateFileError", "meta", "restore", "serialize"]
+
+
 def restore(loaded: dict[str, list[Any]], journal: Journal, market: MarketData,
-            accounts: Accounts, ledger: Ledger, orders: OrderDesk) -> None:
-    """Put a loaded state file back; a :class:`StateFileError` when a row is malformed."""
+            accounts: Accounts, ledger: Ledger, orders: OrderDesk, *, source: str) -> None:
+    """Put a loaded state file back; a :class:`StateFileError` naming ``source`` (the
+    file) when a row is malformed."""
     try:
         _restore(loaded, journal, market, accounts, ledger, orders)
-    except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
-        raise StateFileError(f"a stored row is malformed ({type(exc).__name__}: {exc})") \
+    except KeyError as exc:
+        raise StateFileError(f"{source}: a stored row is malformed (no {exc} field)") \
             from None
+    except Exception as exc:  # any other shape of bad data: all of it is the file's fault
+        raise StateFileError(f"{source}: a stored row is malformed "
+                             f"({type(exc).__name__}: {exc})") from None
 
 
 def _restore(loaded: dict[str, list[Any]], journal: Journal, market: MarketData,

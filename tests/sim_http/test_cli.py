@@ -55,7 +55,7 @@ def test_serves_prints_credentials_and_stops(tmp_path) -> None:
 
 
 @pytest.mark.parametrize("argv", [["--port", "99999"], ["--port", "x"], ["--bogus"],
-                                  ["--tick", "0"], ["--state", "/no/such/dir/x.sqlite"]])
+                                  ["--tick", "0"]])
 def test_bad_usage_exit_2(argv: list[str], capsys) -> None:
     assert main(argv) == 2
     assert "alp-tui sim:" in capsys.readouterr().err
