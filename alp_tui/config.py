@@ -200,6 +200,61 @@ class MarginConfig(_Section):
         return self
 
 
+class PriceAlertConfig(_Section):
+    """One ``[[alerts.price]]``: alert when ``pair``'s last price is at or above ``above``
+    (or at or below ``below``); levels are decimal strings."""
+
+    pair: str
+    above: str | None = None
+    below: str | None = None
+
+    @field_validator("pair")
+    @classmethod
+    def _pair(cls, value: str) -> str:
+        return check_pair(value)
+
+    @field_validator("above", "below")
+    @classmethod
+    def _level(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        level = _decimal_text(str(value), "a price level")
+        if level <= 0:
+            raise ValueError("a price level must be above 0")
+        return str(level)
+
+    @model_validator(mode="after")
+    def _one_side(self) -> PriceAlertConfig:
+        if (self.above is None) == (self.below is None):
+            raise ValueError("give exactly one of above = \"...\" or below = \"...\"")
+        return self
+
+
+class AlertsConfig(_Section):
+    """``[alerts]``: how alerts reach the trader, and the price alerts.
+
+    ``command`` is an argv (no shell) run in the background for every alert, with the
+    alert text appended as the last argument and ``ALP_ALERT_KIND`` (price, margin,
+    liquidation, fill, stream), ``ALP_ALERT_PAIR`` and ``ALP_ALERT_TEXT`` in its
+    environment.
+    """
+
+    command: list[str] = Field(default_factory=list)
+    bell: bool = True
+    """Ring the terminal bell with every alert."""
+    price: list[PriceAlertConfig] = Field(default_factory=list)
+    price_hysteresis_pct: float = Field(default=0.5, ge=0, le=50)
+    """A price alert fires again only after the price went back past its level by this."""
+    liquidation_pct: float = Field(default=5, gt=0, le=100)
+    """Alert when a price is within this many per cent of a liquidation price."""
+    stream_lost_s: float = Field(default=30, gt=0, le=86_400)
+    """Alert when the private stream is lost longer than this while orders are open."""
+    fills: bool = True
+    """Alert on every fill and partial fill of the user's orders."""
+    command_timeout_s: float = Field(default=10, gt=0, le=600)
+    """The command is stopped after this long."""
+
+
 DEFAULT_PAPER_BALANCES = {"USDT": "10000", "BTC": "0.1"}
 
 
@@ -254,12 +309,16 @@ class Config(_Section):
     trading: TradingConfig = Field(default_factory=TradingConfig)
     margin: MarginConfig = Field(default_factory=MarginConfig)
     paper: PaperConfig = Field(default_factory=PaperConfig)
+    alerts: AlertsConfig = Field(default_factory=AlertsConfig)
 
     def to_toml_dict(self, *, include_secret: bool = True) -> dict[str, Any]:
         """Plain dict for tomli-w (the secret in clear only if ``include_secret``)."""
         data = self.model_dump(mode="python")
         secret = self.exchange.api_secret.get_secret_value() if include_secret else ""
         data["exchange"]["api_secret"] = secret
+        # TOML has no null: a price alert keeps only its side (above or below).
+        data["alerts"]["price"] = [{k: v for k, v in a.items() if v is not None}
+                                   for a in data["alerts"]["price"]]
         return data
 
 
@@ -391,4 +450,15 @@ def save_watchlist(path: Path, watchlist: list[str]) -> None:
     if not isinstance(dashboard, dict):
         raise ConfigError(f"{path}: dashboard must be a table")
     dashboard["watchlist"] = [normalize_pair(p) for p in watchlist]
+    write_config(path, raw)
+
+
+def save_price_alerts(path: Path, alerts: list[PriceAlertConfig]) -> None:
+    """Store the price alerts as ``[[alerts.price]]`` of the file at ``path``, keeping its
+    other keys (as :func:`save_watchlist` does). A missing file is created (0600)."""
+    raw = read_raw(path) if path.exists() else {}
+    section = raw.setdefault("alerts", {})
+    if not isinstance(section, dict):
+        raise ConfigError(f"{path}: alerts must be a table")
+    section["price"] = [a.model_dump(exclude_none=True) for a in alerts]
     write_config(path, raw)

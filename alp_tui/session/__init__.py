@@ -35,6 +35,13 @@ Subscribing
     The latest account state is also at ``session.account.snapshot`` (for a screen that
     opens later), the error log at ``session.errors``, prices at ``session.market``.
 
+Alerts
+    ``session.alerts`` (:class:`AlertEngine`) decides; every :class:`AlertFired` is also
+    kept in ``session.alert_log`` and handed to the ``[alerts] command``
+    (:mod:`alp_tui.session.alert_command`). ``await session.add_price_alert(PriceRule(...))``
+    / ``remove_price_alert`` change the price alerts and save them to the config file.
+    Ringing the bell (``config.alerts.bell``), toasts and banners are the UI's part.
+
 Acting
     ``session.set_params(pair=..., interval=..., grouped=...)``, ``session.refresh_now()``,
     ``session.retry_auth()``, ``session.after_action()``; trading and margin actions go
@@ -44,6 +51,7 @@ Acting
 from __future__ import annotations
 
 from alp_tui.session.account import AccountState
+from alp_tui.session.alerts import AlertEngine, PriceRule
 from alp_tui.session.core import Session
 from alp_tui.session.events import (
     AccountSnapshot,
@@ -64,11 +72,13 @@ __all__ = [
     "WATCHED",
     "AccountSnapshot",
     "AccountState",
+    "AlertEngine",
     "AlertFired",
     "AlertKind",
     "ConnectionChanged",
     "FillEvent",
     "Notice",
+    "PriceRule",
     "Session",
     "SessionEvent",
     "TopicData",

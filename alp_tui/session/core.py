@@ -9,13 +9,15 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections import deque
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from alp_tui.api.enums import ChartInterval
-from alp_tui.config import Config
+from alp_tui.api.stream import StreamState
+from alp_tui.config import Config, save_price_alerts
 from alp_tui.feed.poller import Feed, FeedParams, Sleep, TopicSpec, event_sleep
 from alp_tui.feed.state import FeedState, Freshness
 from alp_tui.feed.stats import EndpointStats, ErrorLog
@@ -29,8 +31,11 @@ from alp_tui.services.market import MarketService, MarketSnapshot
 from alp_tui.services.reconcile import reconcile
 from alp_tui.services.trading import Outcome, TradingService
 from alp_tui.session.account import AccountState
+from alp_tui.session.alert_command import AlertCommand
+from alp_tui.session.alerts import AlertEngine, PriceRule
 from alp_tui.session.events import (
     AccountSnapshot,
+    AlertFired,
     ConnectionChanged,
     Notice,
     SessionEvent,
@@ -44,6 +49,8 @@ log = logging.getLogger(__name__)
 Listener = Callable[[SessionEvent], None]
 ClientFactory = Callable[[], Any]
 FILLS_LOOKBACK = timedelta(minutes=5)  # fills just before start are remembered, not told
+STREAM_CHECK_S = 1.0
+ALERT_LOG_SIZE = 500
 
 
 class Session:
@@ -65,6 +72,7 @@ class Session:
         stream: bool = False,
         journal_path: Path | str | None = None,
         trading: bool = True,
+        config_path: Path | None = None,
     ) -> None:
         self.config = config
         self.has_credentials = has_credentials
@@ -85,6 +93,11 @@ class Session:
         self.thresholds = _thresholds(config)
         self.account = AccountState(self.thresholds)
         self.account.pair = self.market.selected
+        self.config_path = config_path
+        self.alerts = AlertEngine(config.alerts, self.thresholds)
+        self.alert_command = AlertCommand(config.alerts.command, errors=self.errors,
+                                          timeout_s=config.alerts.command_timeout_s)
+        self.alert_log: deque[AlertFired] = deque(maxlen=ALERT_LOG_SIZE)
         self.trading: TradingService | None = None
         self.margin: MarginService | None = None
         self.topic_states: dict[str, FeedState] = {}
@@ -155,6 +168,8 @@ class Session:
         if self.stream_feed is not None:
             self._stack.push_async_callback(self.stream_feed.aclose)  # before the client
             await self.stream_feed.start()
+            if self.has_credentials:
+                self._spawn(self._watch_stream(), "alerts:stream")
         self.started = True
 
     async def aclose(self) -> None:
@@ -165,6 +180,8 @@ class Session:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
         self._tasks.clear()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.alert_command.drain(), 2.0)
         await self._stack.aclose()
 
     async def __aenter__(self) -> Session:
@@ -316,12 +333,14 @@ class Session:
             self.market.apply(data)
             account.set_tickers(data.tickers)
             self.publish(TopicData(topic, params, data))
+            self._raise(self.alerts.check_prices(self.market.tickers))
             if account.known:
                 self._account_changed(quiet=True)
             return
         if topic == "fills":
             for fill in account.new_fills(list(data or ())):
                 self.publish(fill)
+                self._raise(self.alerts.check_fill(fill))
             return
         if topic == "balances" and isinstance(data, list | tuple):
             account.set_balances(data)
@@ -352,7 +371,59 @@ class Session:
         new = self.account.build()
         if not quiet or _differs(old, new):
             self.publish(new)
+        self._raise(self.alerts.check_account(new))
         return new
+
+    # --- alerts -------------------------------------------------------------------------
+    def _raise(self, alerts: list[AlertFired]) -> None:
+        for alert in alerts:
+            log.warning("alert (%s): %s", alert.kind.value, alert.text)
+            self.alert_log.append(alert)
+            self.publish(alert)
+            self.alert_command.fire(alert)
+
+    async def _watch_stream(self) -> None:
+        """Once a second: is the private stream delivering? (the ``stream`` alert)."""
+        while True:
+            await asyncio.sleep(STREAM_CHECK_S)
+            self.check_stream()
+
+    def check_stream(self) -> None:
+        """Raise the stream alert when the private stream has been lost too long while
+        orders are open (called every second while a stream runs)."""
+        feed = self.stream_feed
+        delivering = None
+        if feed is not None and self.has_credentials:
+            delivering = (feed.stream.state is StreamState.CONNECTED
+                          and feed.stream.authenticated)
+        self._raise(self.alerts.check_stream(delivering, bool(self.account.open_orders),
+                                             self.clock()))
+
+    async def add_price_alert(self, rule: PriceRule) -> bool:
+        """Add a price alert and save the list to the config file (if any); False when
+        the same alert exists. It fires at once if the price is already past it."""
+        if not self.alerts.add_rule(rule):
+            return False
+        await self._save_alerts()
+        self._raise(self.alerts.check_prices(self.market.tickers))
+        return True
+
+    async def remove_price_alert(self, rule: PriceRule) -> bool:
+        """Remove a price alert and save the list; False when there was none."""
+        if not self.alerts.remove_rule(rule):
+            return False
+        await self._save_alerts()
+        return True
+
+    async def _save_alerts(self) -> None:
+        if self.config_path is None:
+            return
+        rules = [r.to_config() for r in self.alerts.rules]
+        try:
+            await asyncio.to_thread(save_price_alerts, self.config_path, rules)
+        except Exception as exc:
+            self.errors.add("alerts", "save", f"Could not save the price alerts: {exc}")
+            self.publish(Notice(f"Could not save the price alerts: {exc}", "error"))
 
 
 def _differs(old: AccountSnapshot, new: AccountSnapshot) -> bool:
