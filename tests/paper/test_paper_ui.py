@@ -42,6 +42,7 @@ async def test_paper_badge_and_the_order_form_say_paper(
             return bool(state is not None and state.updated_at is not None)
 
         await _until(pilot, ready, "balances")
+        await pilot.press("3")  # letters typed on the markets table filter it: trade from the chart
         await pilot.press("b")
         await _until(pilot, lambda: bool(app.screen.query("#form-title")), "order form")
         assert "paper order" in str(app.screen.query_one("#form-title", Static).render())

@@ -33,6 +33,7 @@ async def _open_form(pilot: Any, app: Any) -> OrderFormModal:
                      and app.topic_states.get("balances") is not None
                      and app.topic_states["balances"].updated_at is not None,
                      tries=500, what="trading ready")
+    await pilot.press("3")  # letters typed on the markets table filter it: trade from the chart
     await pilot.press("b")
     await wait_until(pilot, lambda: isinstance(app.screen, OrderFormModal), what="form")
     return app.screen
