@@ -23,7 +23,6 @@ from textual.widgets import Footer, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
 from alp_tui.api.enums import ChartInterval
-from alp_tui.api.models import Order
 from alp_tui.config import VALID_INTERVALS, Config, save_watchlist
 from alp_tui.feed.poller import Feed, FeedParams, Sleep, TopicSpec, event_sleep
 from alp_tui.feed.state import FeedState, Freshness
@@ -31,6 +30,7 @@ from alp_tui.feed.stats import EndpointStats, ErrorLog, LoggedError
 from alp_tui.feed.stream_feed import StreamFeed, make_stream_feed
 from alp_tui.feed.topics import PUBLIC_TOPICS, default_topics
 from alp_tui.services.market import MarketService, MarketSnapshot, SortKey
+from alp_tui.ui.account_display import ACCOUNT_TOPICS, AccountBridge, push_account
 from alp_tui.ui.commands import DashboardCommands, PaletteCommand
 from alp_tui.ui.messages import ErrorLogged, FeedData, FeedStateChanged, PairChosen, WatchToggled
 from alp_tui.ui.panes.base import DataPane
@@ -118,6 +118,7 @@ class AlpApp(TradingActions, App[int]):
         self.stats = EndpointStats(clock)
         self.errors = ErrorLog()
         self.market = MarketService(config.dashboard.pair, config.dashboard.watchlist)
+        self.account = AccountBridge.from_config(config, self.market.selected)
         self.interval = ChartInterval(config.dashboard.chart_interval)
         self.topic_states: dict[str, FeedState] = {}
         self._pending: dict[str, FeedData] = {}
@@ -254,13 +255,15 @@ class AlpApp(TradingActions, App[int]):
     def _feed_data(self, message: FeedData) -> None:
         if not self.screen_stack:
             return  # shutting down
+        if message.topic in ACCOUNT_TOPICS:
+            snap = self.account.take(message.topic, message.data)
+            if snap is not None:
+                push_account(self.main, snap)
         if message.topic == "tickers":
             self._show_markets(message.data)
             return
         if "pair" in self._depends(message.topic) and message.params.pair != self.market.selected:
             return  # an answer for a pair no longer selected: never shown
-        if message.topic == "orders":
-            self._order_lines(message.data)
         panes = self.data_panes(message.topic)
         if any(p.pair is None for p in panes):
             self._pending[message.topic] = message  # until the pair's precision is known
@@ -302,6 +305,7 @@ class AlpApp(TradingActions, App[int]):
         for pane in self.data_panes():
             if not isinstance(pane, MarketsPane):
                 pane.set_pair(info)
+        push_account(self.main, self.account.snapshot)  # own orders of this pair
         pending, self._pending = self._pending, {}
         for message in pending.values():
             if message.params.pair == self.market.selected:
@@ -337,16 +341,6 @@ class AlpApp(TradingActions, App[int]):
             return  # shutting down
         self.header_pane.error_count = len(self.errors)
 
-    def _order_lines(self, orders: Any) -> None:
-        chart = self.data_panes("chart")
-        if not chart or not hasattr(chart[0], "set_order_lines") or not isinstance(orders, list):
-            return
-        prices = [
-            o.price for o in orders
-            if isinstance(o, Order) and o.pair == self.market.selected and o.price is not None
-        ]
-        chart[0].set_order_lines(prices)  # type: ignore[attr-defined]
-
     @on(Worker.StateChanged)
     def _worker_state(self, event: Worker.StateChanged) -> None:
         if event.state is WorkerState.ERROR:
@@ -361,6 +355,7 @@ class AlpApp(TradingActions, App[int]):
     def select_pair(self, pair: str) -> None:
         """Make ``pair`` the selected pair everywhere; old data is dropped at once."""
         self.market.selected = pair
+        self.account.set_pair(pair)
         self._pending.clear()
         header = self.header_pane
         header.pair = pair

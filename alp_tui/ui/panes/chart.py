@@ -28,6 +28,8 @@ from alp_tui.api.enums import ChartInterval, OrderSide
 from alp_tui.api.models import Candle, Order, PairInfo
 from alp_tui.feed.state import FeedState
 from alp_tui.services.format import format_decimal, format_percent
+from alp_tui.session.events import AccountSnapshot
+from alp_tui.ui.account_display import AccountView
 from alp_tui.ui.chart_render import (
     MIN_HEIGHT,
     MIN_WIDTH,
@@ -56,7 +58,7 @@ INTERVAL_KEYS: tuple[ChartInterval, ...] = (
 _CACHE_SIZE = 24
 
 
-class ChartPane(DataPane):
+class ChartPane(AccountView, DataPane):
     """Candles of the selected pair with volume, a time axis, the last price and own orders.
 
     Keys: ``[`` / ``]`` (the app's) step the interval (5m 15m 30m 1h 4h 1d); an interval
@@ -171,6 +173,10 @@ class ChartPane(DataPane):
         self._request_build()
 
     # ------------------------------------------------------------------ own orders
+
+    def show_account(self, snapshot: AccountSnapshot) -> None:
+        """Draw the selected pair's open orders as lines."""
+        self.set_own_orders(snapshot.open_orders)
 
     def set_order_lines(
         self, lines: Iterable[OrderLine | tuple[OrderSide, Decimal] | Decimal]

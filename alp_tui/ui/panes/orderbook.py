@@ -22,6 +22,8 @@ from alp_tui.api.enums import OrderSide
 from alp_tui.api.models import Order, OrderBook, PairInfo
 from alp_tui.feed.state import FeedState
 from alp_tui.services.format import format_decimal
+from alp_tui.session.events import AccountSnapshot
+from alp_tui.ui.account_display import AccountView
 from alp_tui.ui.book_model import LevelKey
 from alp_tui.ui.panes.base import DataPane
 from alp_tui.ui.widgets.book_ladder import BookLadder
@@ -30,7 +32,7 @@ from alp_tui.ui.widgets.pane_status import PaneStatus
 __all__ = ["OrderBookPane"]
 
 
-class OrderBookPane(DataPane):
+class OrderBookPane(AccountView, DataPane):
     """The selected pair's order book, sized to the pane, with a keyboard/mouse level cursor.
 
     Keys (when focused): ↑/↓ move over levels, ``b``/``s`` request a buy/sell order at the
@@ -169,6 +171,10 @@ class OrderBookPane(DataPane):
 
     # ------------------------------------------------------------------ own orders
 
+    def show_account(self, snapshot: AccountSnapshot) -> None:
+        """Mark the levels holding the user's open orders of the selected pair."""
+        self.set_own_orders(snapshot.open_orders)
+
     def set_own_orders(self, orders: Iterable[Order]) -> None:
         """Mark the levels holding the user's open orders of the current pair."""
         self._own_orders = [
@@ -188,9 +194,12 @@ class OrderBookPane(DataPane):
         if book is None:
             ladder.set_own_levels(())
             return
-        wanted = {(o.side, o.price) for o in self._own_orders if o.price is not None}
-        keys = [key for key in book.level_keys() if key in wanted]
-        ladder.set_own_levels(keys)
+        remaining: dict[LevelKey, set[Decimal]] = {}
+        for o in self._own_orders:
+            if o.price is not None:
+                remaining.setdefault((o.side, o.price), set()).add(o.remaining)
+        keys = [key for key in book.level_keys() if key in remaining]
+        ladder.set_own_levels(keys, remaining)
 
     # ------------------------------------------------------------------ selection
 

@@ -8,7 +8,7 @@ owning pane moves the cursor, sets own-order marks and posts the user's intents.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Literal
@@ -103,6 +103,8 @@ class BookLadder(Widget):
         self._amounts: dict[LevelKey, Decimal] = {}
         self._flash_until: dict[LevelKey, float] = {}
         self._own: frozenset[LevelKey] = frozenset()
+        self._own_amounts: dict[LevelKey, frozenset[Decimal]] = {}
+        self._own_rows: frozenset[LadderLevel] = frozenset()
         self._cursor: LevelKey | None = None
         self._waiting_text = "waiting for the order book…"
         self._rows: list[_Row] = []
@@ -139,6 +141,7 @@ class BookLadder(Widget):
         changed = changed_levels(self._amounts, snap) if self._book is not None else set()
         self._book = snap
         self._amounts = snap.amounts()
+        self._own_rows = self._find_own_rows()
         if changed:
             until = time.monotonic() + self.flash_seconds
             for key in changed:
@@ -147,12 +150,36 @@ class BookLadder(Widget):
         self._changed()
         return changed
 
-    def set_own_levels(self, keys: Iterable[LevelKey]) -> None:
-        """Mark these levels as holding one of the user's open orders."""
+    def set_own_levels(self, keys: Iterable[LevelKey],
+                       amounts: Mapping[LevelKey, Iterable[Decimal]] | None = None) -> None:
+        """Mark these levels as holding one of the user's open orders.
+
+        ``amounts`` (the orders' remaining amounts per level) picks the rows in an ungrouped
+        book, where each resting order is its own row: only a row of one of those amounts is
+        marked, unless none at that price matches (then every row at the price is).
+        """
         own = frozenset(keys)
-        if own != self._own:
+        own_amounts = {k: frozenset(v) for k, v in (amounts or {}).items() if k in own}
+        if own != self._own or own_amounts != self._own_amounts:
             self._own = own
+            self._own_amounts = own_amounts
+            self._own_rows = self._find_own_rows()
             self._repaint_changed_lines()
+
+    def _find_own_rows(self) -> frozenset[LadderLevel]:
+        book = self._book
+        if book is None or not self._own:
+            return frozenset()
+        at_price: dict[LevelKey, list[LadderLevel]] = {}
+        for lv in (*book.asks, *book.bids):
+            if lv.key in self._own:
+                at_price.setdefault(lv.key, []).append(lv)
+        rows: set[LadderLevel] = set()
+        for key, levels in at_price.items():
+            wanted = self._own_amounts.get(key)
+            exact = [lv for lv in levels if wanted and lv.amount in wanted]
+            rows.update(exact if exact and len(levels) > 1 else levels)
+        return frozenset(rows)
 
     @property
     def book(self) -> BookSnapshot | None:
@@ -269,7 +296,7 @@ class BookLadder(Widget):
             width,
             key == self._cursor,
             until is not None and until > now,
-            key in self._own,
+            row.level in self._own_rows,
         )
 
     def _layout(self) -> list[_Row]:
@@ -297,9 +324,9 @@ class BookLadder(Widget):
         asks = book.asks[:n]
         bids = book.bids[:n_bids]
         shown = (*asks, *bids)
-        prices = {lv.key: format_decimal(lv.price, pp) for lv in shown}
-        amounts = {lv.key: format_decimal(lv.amount, ap) for lv in shown}
-        totals = {lv.key: format_decimal(lv.total, ap) for lv in shown}
+        prices = {lv: format_decimal(lv.price, pp) for lv in shown}
+        amounts = {lv: format_decimal(lv.amount, ap) for lv in shown}
+        totals = {lv: format_decimal(lv.total, ap) for lv in shown}
         base = pair.base if pair else ""
         quote = pair.quote if pair else ""
         cols = LevelColumns.fit(
@@ -321,9 +348,9 @@ class BookLadder(Widget):
             return _Row(
                 "level",
                 level=lv,
-                price=prices[lv.key],
-                amount=amounts[lv.key],
-                total=totals[lv.key] if cols.show_total else "",
+                price=prices[lv],
+                amount=amounts[lv],
+                total=totals[lv] if cols.show_total else "",
                 depth=depth,
                 cols=cols,
             )
@@ -339,7 +366,7 @@ class BookLadder(Widget):
 
     def _plain(self, row: _Row, width: int) -> str:
         if row.cols is not None:
-            mark = OWN_MARK if row.level is not None and row.level.key in self._own else " "
+            mark = OWN_MARK if row.level in self._own_rows else " "
             return row.cols.line(row.price, row.amount, row.total, mark=mark)
         if row.kind in ("message", "spread"):
             return row.text.center(width)[:width]
@@ -384,7 +411,7 @@ class BookLadder(Widget):
         level, cols = row.level, row.cols
         assert level is not None and cols is not None
         is_ask = level.side is OrderSide.ASK
-        own = level.key in self._own
+        own = level in self._own_rows
         text = cols.line(row.price, row.amount, row.total, mark=OWN_MARK if own else " ")
         fg, bg = self._component_fg, self._component_bg
         side = fg("book-ladder--ask" if is_ask else "book-ladder--bid")

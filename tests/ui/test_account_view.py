@@ -1,0 +1,64 @@
+"""Pilot tests of what the trader sees of the account, against the simulator: own orders on
+the book and the chart, net equity, the header's margin chip."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from dash_helpers import all_fresh, sim_app, wait_until
+
+from alp_tui.api.enums import OrderSide, OrderType, TimeInForce, WalletType
+from alp_tui.ui.panes.chart import ChartPane
+from alp_tui.ui.panes.orderbook import OrderBookPane
+from alp_tui.ui.widgets.book_ladder import OWN_MARK
+
+SIZE = (160, 48)
+
+
+def rest(server: Any, side: OrderSide, price: Decimal, amount: str = "0.01",
+         pair: str = "BTC_USDT") -> int:
+    """A resting GTC limit order of the demo account, placed in the simulator directly."""
+    ids = server.exchange.place_order(server.account_id, {
+        "pair": pair, "order_type": OrderType.LIMIT, "order_side": side,
+        "wallet_type": WalletType.SPOT, "base_amount": Decimal(amount),
+        "limit_price": price, "tif": TimeInForce.GTC,
+    })
+    return int(ids[0])
+
+
+def best(server: Any, pair: str = "BTC_USDT") -> tuple[Decimal, Decimal]:
+    """(best bid, best ask) of the simulator's book."""
+    book = server.exchange.orderbook(pair)
+    return Decimal(book["buy"][0]["price"]), Decimal(book["sell"][0]["price"])
+
+
+async def test_own_orders_are_marked_on_their_book_levels_and_cleared_on_pair_switch(
+        market_sim: Any) -> None:
+    bid, ask = best(market_sim)
+    low_bid = bid - Decimal(100)
+    for side, price in ((OrderSide.BID, bid), (OrderSide.BID, low_bid), (OrderSide.ASK, ask)):
+        rest(market_sim, side, price)
+    rest(market_sim, OrderSide.BID, Decimal(100), amount="0.1", pair="ETH_USDT")  # elsewhere
+    app = sim_app(market_sim, keys=True)
+    async with app.run_test(size=SIZE) as pilot:
+        book = app.query_one(OrderBookPane)
+        wanted = {(OrderSide.BID, bid), (OrderSide.BID, low_bid), (OrderSide.ASK, ask)}
+        await wait_until(pilot, lambda: all_fresh(app) and book.ladder.own_levels == wanted,
+                         what="own orders marked")
+        visible = set(book.ladder.visible_levels())
+        assert wanted <= visible
+        marked = [line for line in book.ladder.row_texts() if line.startswith(OWN_MARK)]
+        assert len(marked) == 3  # one marker per level holding an order, none elsewhere
+        chart = app.query_one(ChartPane)
+        assert {(ln.side, ln.price) for ln in chart.order_lines} == wanted
+
+        app.select_pair("ETH_USDT")
+        assert book.ladder.own_levels == frozenset()  # at once, before any ETH book
+        assert [(ln.side, ln.price) for ln in chart.order_lines] == [
+            (OrderSide.BID, Decimal(100))]  # ETH's own order, not BTC's
+        await wait_until(pilot, lambda: book.ladder.book is not None
+                         and not book.ladder.book.is_empty, what="ETH book")
+        await pilot.pause()
+        assert not book.ladder.own_levels & wanted
+        assert not [line for line in book.ladder.row_texts() if line.startswith(OWN_MARK)]
