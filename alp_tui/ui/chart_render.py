@@ -47,11 +47,14 @@ MIN_HEIGHT = 8
 
 _UP = "green"
 _DOWN = "red"
-_LAST = "yellow"
+_LAST = "orange+"  # bright yellow (plotext 5 has no "yellow": it drew uncoloured)
 _CURSOR = "gray"
-_BUY_ORDER = "cyan"
-_SELL_ORDER = "magenta"
+_BUY_ORDER = "green"
+_SELL_ORDER = "red"
 _ANY_ORDER = "blue"
+_LAST_MARKER = "╌"
+"""The last-price line is dashed: solid lines are order lines, and the axis' ticks."""
+_LABEL_TEXT = "black"
 
 
 @dataclass(frozen=True, slots=True)
@@ -225,6 +228,16 @@ def _drop_blank_tail(lines: list[str]) -> list[str]:
     return lines
 
 
+def _order_colour(line: OrderLine) -> str:
+    return {OrderSide.BID: _BUY_ORDER, OrderSide.ASK: _SELL_ORDER}.get(line.side, _ANY_ORDER)
+
+
+def _order_label(line: OrderLine, places: int) -> str:
+    """`` BUY 44,500.00 `` (``ORDER`` when the side is unknown)."""
+    word = {OrderSide.BID: "BUY", OrderSide.ASK: "SELL"}.get(line.side, "ORDER")
+    return f" {word} {format_decimal(line.price, places)} "
+
+
 def build_chart(spec: ChartSpec) -> ChartBuild:
     """Build the chart for ``spec`` (thread-safe; holds :data:`PLOTEXT_LOCK` for plotext)."""
     width, height = spec.width, spec.height
@@ -306,12 +319,11 @@ def build_chart(spec: ChartSpec) -> ChartBuild:
         plt.xticks([], [])
         if cursor_x is not None:
             plt.vline(cursor_x, _CURSOR)
-        plt.hline(float(shown[-1].close), _LAST)
+        last = shown[-1].close
+        columns = [x_lo + k / cpc for k in range(plot_columns)]
+        plt.scatter(columns, [float(last)] * plot_columns, marker=_LAST_MARKER, color=_LAST)
         for line in visible_orders:
-            colour = {OrderSide.BID: _BUY_ORDER, OrderSide.ASK: _SELL_ORDER}.get(
-                line.side, _ANY_ORDER
-            )
-            plt.hline(float(line.price), colour)
+            plt.hline(float(line.price), _order_colour(line))
         plt.candlestick(
             xs,
             {
@@ -322,6 +334,13 @@ def build_chart(spec: ChartSpec) -> ChartBuild:
             },
             colors=[_UP, _DOWN],
         )
+        # Labels last, over the candles: orders at the left end, the last price at the right.
+        for line in visible_orders:
+            plt.text(_order_label(line, pp), x_lo, float(line.price), color=_LABEL_TEXT,
+                     background=_order_colour(line), alignment="left")
+        last_label = f" {format_decimal(last, pp)} "
+        plt.text(last_label, x_hi - (len(last_label) - 1) / cpc, float(last),
+                 color=_LABEL_TEXT, background=_LAST, alignment="left")
         # Drop the empty x label row and the bottom frame: the volume pane continues below.
         price_lines = _drop_blank_tail(plt.build().splitlines())[:-1][:price_height]
 

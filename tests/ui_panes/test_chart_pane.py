@@ -366,3 +366,44 @@ def test_time_axis_names_the_day_when_candles_span_days(monkeypatch) -> None:
     finally:
         monkeypatch.undo()
         time.tzset()
+
+
+# --------------------------------------------------------------------------- labelled lines
+
+
+def _ansi_line(ansi: str, needle: str) -> str:
+    """The ANSI line whose plain text contains ``needle`` (exactly one)."""
+    lines = [a for a in ansi.splitlines() if needle in strip_ansi(a)]
+    assert len(lines) == 1, (needle, [strip_ansi(a) for a in lines])
+    return lines[0]
+
+
+def test_order_lines_are_labelled_with_side_and_price_green_buy_red_sell() -> None:
+    candles = make_candles(200)
+    last = candles[-1].close
+    buy, sell = last - D(200), last + D(200)
+    build = build_chart(spec(order_lines=(OrderLine(OrderSide.BID, buy),
+                                          OrderLine(OrderSide.ASK, sell))))
+    assert build.notes == ()
+    buy_label, sell_label = f" BUY {buy:,.2f} ", f" SELL {sell:,.2f} "
+    buy_line = _ansi_line(build.ansi, buy_label)
+    sell_line = _ansi_line(build.ansi, sell_label)
+    # the label on the side's colour (256-colour 2 green, 1 red), the rule in it too
+    assert f"\x1b[48;5;2m\x1b[38;5;0m{buy_label}" in buy_line
+    assert f"\x1b[48;5;1m\x1b[38;5;0m{sell_label}" in sell_line
+    assert "\x1b[38;5;2m─" in buy_line and "\x1b[38;5;1m─" in sell_line
+    # buy below sell on screen
+    rows = strip_ansi(build.ansi).splitlines()
+    assert rows.index(strip_ansi(sell_line)) < rows.index(strip_ansi(buy_line))
+
+
+def test_last_price_line_is_labelled_and_unlike_the_axis_ticks() -> None:
+    candles = make_candles(200)
+    build = build_chart(spec())
+    label = f" {candles[-1].close:,.2f} "
+    line = _ansi_line(build.ansi, label)
+    plain = strip_ansi(line)
+    assert plain.rstrip().rstrip("│").endswith(label)  # at the right end, the latest side
+    assert f"\x1b[48;5;11m\x1b[38;5;0m{label}" in line  # black on bright yellow
+    assert plain.count("╌") > 10 and "╌" not in strip_ansi(build.ansi).replace(plain, "")
+    assert "\x1b[38;5;11m╌" in line  # the dashes are coloured, not the frame's plain rule
