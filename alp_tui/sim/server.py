@@ -33,6 +33,7 @@ from alp_tui.sim.app import DEFAULT_BODY_LIMIT, SimApp
 from alp_tui.sim.auth import Authenticator
 from alp_tui.sim.exchange import Exchange
 from alp_tui.sim.faults import FaultInjector, FaultMiddleware
+from alp_tui.sim.http_guard import DEFAULT_BODY_TIMEOUT_S, DEFAULT_HEADER_TIMEOUT_S, guarded_h11
 from alp_tui.sim.ws import FeedHub, FeedOptions, feed_routes
 
 log = logging.getLogger(__name__)
@@ -124,6 +125,8 @@ class SimServer:
         extra_routes: list[BaseRoute] | None = None,
         exchange_factory: Callable[..., Exchange] | None = None,
         access_log: bool = False,
+        header_timeout_s: float = DEFAULT_HEADER_TIMEOUT_S,
+        body_timeout_s: float = DEFAULT_BODY_TIMEOUT_S,
     ) -> None:
         if not is_loopback(host):
             msg = (f"the simulator will listen on {host}, reachable from other machines; "
@@ -144,6 +147,9 @@ class SimServer:
         self.body_limit = body_limit
         self.token_ttl_s = token_ttl_s
         self.access_log = access_log  # method, path, query and status; never headers
+        # A request's head / body must arrive within these (else 408 and the connection
+        # closes), so a half-sent request can't hold a connection.
+        self.http_protocol = guarded_h11(header_timeout_s, body_timeout_s)
         self.fault_control = fault_control
         self.extra_routes = list(extra_routes or [])
         # Tests of the HTTP layer alone may pass a stand-in with the same interface.
@@ -193,7 +199,7 @@ class SimServer:
                 log_level="info" if self.access_log else "warning",
                 access_log=self.access_log,
                 lifespan="off",
-                http="h11",
+                http=self.http_protocol,
                 ws="websockets-sansio",
                 ws_ping_interval=20.0,
                 ws_ping_timeout=20.0,
