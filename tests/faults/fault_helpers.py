@@ -1,19 +1,16 @@
 """Shared pieces of the fault-matrix tests: a dashboard against a SimServer with short
 polling intervals and a recording sleep, request recorders and pane-status readers.
 
-The dashboard factory builds on the UI suite's :mod:`dash_helpers` (``sim_app``,
-``wait_until``) rather than growing a second harness.
+Wait with :func:`tests.support.wait.wait_until`.
 """
 
 from __future__ import annotations
 
 import asyncio
-import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 from alp_tui.api.client import AlpClient
@@ -26,12 +23,7 @@ from alp_tui.services.order_draft import OrderDraft
 from alp_tui.sim.server import SimServer
 from alp_tui.ui.app import AlpApp, create_app
 from alp_tui.ui.widgets.pane_status import PaneStatus
-
-_UI_TESTS = str(Path(__file__).resolve().parent.parent / "ui")
-if _UI_TESTS not in sys.path:
-    sys.path.insert(0, _UI_TESTS)
-
-from dash_helpers import wait_until as _dash_wait_until  # noqa: E402
+from tests.support.wait import wait_until as support_wait_until
 
 __all__ = [
     "SIZE",
@@ -42,7 +34,6 @@ __all__ = [
     "fast_config",
     "pane_text",
     "status_of",
-    "wait_for",
     "wait_until",
 ]
 
@@ -112,11 +103,11 @@ def dashboard(server: SimServer, *, keys: bool = False, timeout_s: float = 5.0,
                       sleep=sleep or FastSleep(), **kwargs)
 
 
-async def wait_until(pilot: Any, condition: Callable[[], bool], *, tries: int = 200,
-                     step: float = 0.02, what: str = "condition") -> None:
-    """``dash_helpers.wait_until`` with room for a loaded machine: at least 2,000 tries
-    (a condition that holds returns at once, so only a failing wait gets slower)."""
-    await _dash_wait_until(pilot, condition, tries=max(tries, 2000), step=step, what=what)
+async def wait_until(pilot: Any, condition: Callable[[], bool], *, tries: int | None = None,
+                     **kwargs: Any) -> None:
+    """Kept for tests written before :mod:`tests.support.wait` (#18); use that module's
+    ``wait_until``. ``tries`` is ignored: the support helper waits up to a deadline."""
+    await support_wait_until(pilot, condition, **kwargs)
 
 
 def status_of(app: AlpApp, topic: str) -> str:
@@ -138,17 +129,6 @@ def kind_of(app: AlpApp, topic: str) -> Freshness | None:
     """The topic's current state kind as the app routed it."""
     state = app.topic_states.get(topic)
     return None if state is None else state.kind
-
-
-async def wait_for(condition: Callable[[], bool], *, timeout: float = 10.0,
-                   step: float = 0.02, what: str = "condition") -> None:
-    """Poll ``condition`` on the running loop until true; fail after ``timeout``."""
-    loops = max(1, int(timeout / step))
-    for _ in range(loops):
-        if condition():
-            return
-        await asyncio.sleep(step)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def buy_draft(amount: str = "0.01", price: str = "90000.00") -> OrderDraft:

@@ -8,13 +8,14 @@ import time
 from typing import Any
 
 import pytest
-from fault_helpers import SIZE, Recorder, dashboard, kind_of, pane_text, wait_until
+from fault_helpers import SIZE, Recorder, dashboard, kind_of, pane_text
 
 from alp_tui.api.client import AlpClient
 from alp_tui.api.errors import AuthError
 from alp_tui.feed.state import Freshness
 from alp_tui.sim.faults import FaultRule
 from alp_tui.sim.server import SimServer
+from tests.support.wait import wait_until
 
 BALANCES = "/api/v3/accounts/balances"
 
@@ -51,28 +52,28 @@ async def test_dashboard_stops_private_polling_until_the_user_acts(
     app = dashboard(sim_server, keys=True, recorder=recorder)
     async with app.run_test(size=SIZE) as pilot:
         await wait_until(pilot, lambda: kind_of(app, "balances") is Freshness.FRESH,
-                         tries=500, what="balances fresh")
+                         what="balances fresh")
         # the token is revoked: every private call is refused, re-auth does not help
         sim_server.faults.add(FaultRule(kind="unauthorized", path="/api/v3/accounts/*"))
         await wait_until(pilot, lambda: kind_of(app, "balances") is Freshness.AUTH,
-                         tries=1000, what="auth stop")
+                         what="auth stop")
         assert "authentication failed" in pane_text(app, "balances")
         private = len([r for r in recorder.records if r.path.startswith("/accounts/")])
         t0 = time.monotonic()
-        await wait_until(pilot, lambda: time.monotonic() - t0 > 1.0, tries=200,
+        await wait_until(pilot, lambda: time.monotonic() - t0 > 1.0,
                          what="a second of polling")
         assert kind_of(app, "orderbook") is Freshness.FRESH  # public panes go on
         in_flight = len([r for r in recorder.records if r.path.startswith("/accounts/")])
         assert in_flight - private <= 2  # at most the requests already under way
         stopped = in_flight
-        await wait_until(pilot, lambda: time.monotonic() - t0 > 1.5, tries=200,
+        await wait_until(pilot, lambda: time.monotonic() - t0 > 1.5,
                          what="more time")
         assert len([r for r in recorder.records if r.path.startswith("/accounts/")]) == stopped
         # the user acts: keys fixed (fault cleared), ctrl+r
         sim_server.faults.clear()
         await pilot.press("ctrl+r")
         await wait_until(pilot, lambda: kind_of(app, "balances") is Freshness.FRESH,
-                         tries=1000, what="balances fresh again")
+                         what="balances fresh again")
 
 
 # --- JWT expiry with 20 requests in flight -----------------------------------------------

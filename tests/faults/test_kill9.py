@@ -15,12 +15,13 @@ import subprocess
 import sys
 from pathlib import Path
 
-from fault_helpers import HoldingSimServer, ledger_orders, wait_for
+from fault_helpers import HoldingSimServer, ledger_orders
 
 from alp_tui.api.client import AlpClient
 from alp_tui.services.journal import EntryState, Journal
 from alp_tui.services.reconcile import reconcile
 from alp_tui.services.trading import Outcome, TradingService
+from tests.support.wait import wait_until
 
 CHILD = Path(__file__).with_name("place_and_wait.py")
 
@@ -37,7 +38,7 @@ async def test_kill_9_after_the_post_is_reconciled_on_next_start(tmp_path: Path)
         proc = subprocess.Popen([sys.executable, str(CHILD), server.base_url,
                                  str(journal_path)], env=env, stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE)
-        await wait_for(server.hold.processed.is_set, timeout=30,
+        await wait_until(None, server.hold.processed.is_set, timeout=30,
                        what="the child's order to reach the exchange")
         proc.send_signal(signal.SIGKILL)
         out, _err = proc.communicate(timeout=10)

@@ -10,7 +10,7 @@ import contextlib
 from pathlib import Path
 from typing import Any
 
-from fault_helpers import SIZE, Recorder, dashboard, kind_of, wait_until
+from fault_helpers import SIZE, Recorder, dashboard, kind_of
 
 from alp_tui.api.client import AlpClient
 from alp_tui.api.errors import RateLimitedError
@@ -21,6 +21,7 @@ from alp_tui.sim.auth import Authenticator
 from alp_tui.sim.faults import FaultRule
 from alp_tui.sim.server import SimServer
 from alp_tui.ui.messages import FeedData
+from tests.support.wait import wait_until
 
 BUDGET = 50  # requests per second
 
@@ -133,7 +134,7 @@ async def test_dashboard_rides_out_a_server_restart(make_sim_server: Any,
 
     async with app.run_test(size=SIZE, message_hook=messages.append) as pilot:
         await wait_until(pilot, lambda: latest("orders") is not None
-                         and latest("balances") is not None, tries=500, what="account data")
+                         and latest("balances") is not None, what="account data")
         orders_before = sorted(o.id for o in latest("orders") if isinstance(o, Order))
         balances_before = _balances(latest("balances"))
         assert orders_before == placed
@@ -147,10 +148,10 @@ async def test_dashboard_rides_out_a_server_restart(make_sim_server: Any,
         server.start()
         mark = len(messages)
         await wait_until(pilot, lambda: seen_after("orders", mark)
-                         and seen_after("balances", mark), tries=2000,
+                         and seen_after("balances", mark), timeout=60,
                          what="account data after the restart")
         await wait_until(pilot, lambda: kind_of(app, "orderbook") is Freshness.FRESH,
-                         tries=500, what="market data after the restart")
+                         what="market data after the restart")
         assert app.client.auth_count > auths  # re-authenticated
         assert sorted(o.id for o in latest("orders")) == orders_before
         assert _balances(latest("balances")) == balances_before

@@ -7,7 +7,7 @@ import socket
 from typing import Any
 
 import pytest
-from fault_helpers import SIZE, FastSleep, Recorder, dashboard, kind_of, pane_text, wait_until
+from fault_helpers import SIZE, FastSleep, Recorder, dashboard, kind_of, pane_text
 
 from alp_tui.api.client import AlpClient
 from alp_tui.api.errors import NetworkError, RequestTimeoutError
@@ -16,6 +16,7 @@ from alp_tui.feed.state import Freshness
 from alp_tui.sim.faults import FaultRule
 from alp_tui.sim.server import SimServer
 from alp_tui.ui.messages import FeedData
+from tests.support.wait import wait_until
 
 BOOK = "/api/v3/orderbook"
 
@@ -49,16 +50,16 @@ async def test_dashboard_offline_then_recovers_alone(make_sim_server: Any) -> No
                          what="book fresh")
         server.stop()
         await wait_until(pilot, lambda: kind_of(app, "orderbook") is Freshness.OFFLINE,
-                         tries=500, what="book offline")
+                         what="book offline")
         assert app.feed is not None
         poller = app.feed.pollers["orderbook"]
-        await wait_until(pilot, lambda: poller.failures >= 3, tries=500, what="retries")
+        await wait_until(pilot, lambda: poller.failures >= 3, what="retries")
         assert "offline" in pane_text(app, "orderbook")
         # backoff: the waits asked for after failures grow past the polling interval
         assert max(sleep.delays) >= 1.0
         server.start()  # same port, same state: the app finds it again by itself
         await wait_until(pilot, lambda: kind_of(app, "orderbook") is Freshness.FRESH,
-                         tries=2000, what="book fresh again")
+                         timeout=60, what="book fresh again")
         assert "fresh" in pane_text(app, "orderbook")
         assert poller.failures == 0
 
@@ -90,9 +91,9 @@ async def test_dashboard_timeouts_never_pile_up(sim_server: SimServer) -> None:
     app = dashboard(sim_server, timeout_s=1.0, recorder=recorder)
     rule = sim_server.faults.add(FaultRule(kind="latency", path=BOOK, latency_s=2.0, count=2))
     async with app.run_test(size=SIZE) as pilot:
-        await wait_until(pilot, lambda: rule.fired >= 2, tries=1000, what="timeouts")
+        await wait_until(pilot, lambda: rule.fired >= 2, what="timeouts")
         await wait_until(pilot, lambda: kind_of(app, "orderbook") is Freshness.FRESH,
-                         tries=1000, what="book fresh after timeouts")
+                         what="book fresh after timeouts")
         book = recorder.to("/orderbook")
         timeouts = [r for r in book if r.error == "RequestTimeoutError"]
         assert len(timeouts) >= 2
@@ -116,9 +117,9 @@ async def test_dashboard_never_shows_half_parsed_data(sim_server: SimServer) -> 
         before = len([m for m in messages if isinstance(m, FeedData)
                       and m.topic == "orderbook"])
         rule = sim_server.faults.add(FaultRule(kind="drop_mid", path=BOOK, count=3))
-        await wait_until(pilot, lambda: rule.fired >= 3, tries=1000, what="drops")
+        await wait_until(pilot, lambda: rule.fired >= 3, what="drops")
         await wait_until(pilot, lambda: kind_of(app, "orderbook") is Freshness.FRESH,
-                         tries=1000, what="book fresh after drops")
+                         what="book fresh after drops")
         books = [m.data for m in messages if isinstance(m, FeedData)
                  and m.topic == "orderbook"]
         assert len(books) > before

@@ -16,7 +16,6 @@ from fault_helpers import (
     fast_config,
     kind_of,
     pane_text,
-    wait_until,
 )
 
 from alp_tui.api.client import AlpClient
@@ -26,6 +25,7 @@ from alp_tui.feed.state import FeedState, Freshness
 from alp_tui.sim.faults import FaultRule
 from alp_tui.sim.server import SimServer
 from alp_tui.ui.messages import FeedData
+from tests.support.wait import wait_until
 
 BOOK = "/api/v3/orderbook"
 
@@ -85,7 +85,7 @@ async def test_429_pauses_the_panes_and_says_so(sim_server: SimServer, fmt: str)
     app = dashboard(sim_server, recorder=recorder)
     async with app.run_test(size=SIZE) as pilot:
         await wait_until(pilot, lambda: kind_of(app, "orderbook") is Freshness.FRESH,
-                         tries=1000, what="book fresh")
+                         what="book fresh")
         log.attach(app, "orderbook", "trades")
         rule = sim_server.faults.add(FaultRule(
             kind="rate_limit", path=BOOK, count=1, retry_after=1.5 if fmt == "seconds" else 2,
@@ -144,11 +144,11 @@ async def test_5xx_backs_off_with_jitter_then_recovers(sim_server: SimServer) ->
     log = StateLog()
     async with app.run_test(size=SIZE) as pilot:
         await wait_until(pilot, lambda: kind_of(app, "orderbook") is Freshness.FRESH,
-                         tries=1000, what="book fresh")
+                         what="book fresh")
         log.attach(app, "orderbook")
         rule = sim_server.faults.add(FaultRule(kind="status", path=BOOK, status=503, count=4))
         await wait_until(pilot, lambda: rule.fired >= 4 and kind_of(app, "orderbook")
-                         is Freshness.FRESH, tries=3000, what="recovered")
+                         is Freshness.FRESH, timeout=60, what="recovered")
     shown = [t for t in log.texts("orderbook", Freshness.ERROR) if "HTTP 503" in t]
     assert shown and all(t.startswith("error:") and "<html" not in t for t in shown)
     backoffs = [d for d in sleep.delays if d not in intervals and 0.2 < d < 3600]
@@ -204,7 +204,7 @@ async def test_pane_keeps_last_good_data_marked_stale(sim_server: SimServer,
         good = [m for m in messages if isinstance(m, FeedData) and m.topic == "orderbook"]
         sim_server.faults.add(FaultRule(kind="malformed", path=BOOK, variant=variant))
         await wait_until(pilot, lambda: kind_of(app, "orderbook") is Freshness.ERROR,
-                         tries=500, what="book error")
+                         what="book error")
         t0 = time.monotonic()
         await wait_until(pilot, lambda: time.monotonic() - t0 > 0.3, what="a few polls")
         text = pane_text(app, "orderbook")

@@ -16,16 +16,9 @@ from alp_tui.ui.app import create_app
 from alp_tui.ui.modals.margin_transfer import MarginTransferModal
 from alp_tui.ui.panes.margin import MarginPane
 from alp_tui.ui.panes.margin_history import MarginHistoryPane
+from tests.support.wait import wait_until
 
 SIZE = (160, 50)
-
-
-async def _until(pilot: Any, condition: Any, what: str, tries: int = 300) -> None:
-    for _ in range(tries):
-        if condition():
-            return
-        await pilot.pause(0.02)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 @pytest.fixture(autouse=True)
@@ -47,28 +40,29 @@ async def test_margin_tab_shows_levels_and_transfer_refreshes(
     async with app.run_test(size=SIZE) as pilot:
         app.query_one("#account-tabs", TabbedContent).active = "margin"
         pane = app.query_one(MarginPane)
-        await _until(pilot, lambda: pane.snapshot is not None and pane.snapshot.complete,
-                     "margin data")
+        await wait_until(pilot, lambda: pane.snapshot is not None and pane.snapshot.complete,
+                         what="margin data")
         assert "3.000" in str(pane.query_one("#margin-levels").render())  # 1500 / 500
 
         app.query_one("#margin-loans").focus()
         await pilot.press("t")
-        await _until(pilot, lambda: isinstance(app.screen, MarginTransferModal), "modal")
+        await wait_until(pilot, lambda: isinstance(app.screen, MarginTransferModal), what="modal")
         modal = app.screen
         modal.query_one("#wallet", Select).value = "CROSS_MARGIN"
         await pilot.pause()
         modal.query_one("#currency", Select).value = "USDT"
         modal.query_one("#amount", Input).value = "500"
         await pilot.press("ctrl+s")
-        await _until(pilot, lambda: not isinstance(app.screen, MarginTransferModal), "sent")
+        await wait_until(pilot, lambda: not isinstance(app.screen, MarginTransferModal),
+                         what="sent")
         # the pane asks for its topic at once: the level follows (2000 / 500)
-        await _until(pilot, lambda: "4.000" in str(pane.query_one("#margin-levels").render()),
-                     "level after the transfer")
+        await wait_until(pilot, lambda: "4.000" in str(pane.query_one("#margin-levels").render()),
+                         what="level after the transfer")
 
         app.query_one("#account-tabs", TabbedContent).active = "margin_history"
         hist = app.query_one(MarginHistoryPane)
-        await _until(pilot, lambda: len(hist.rows.get(HistoryKind.TRANSFERS, [])) == 2,
-                     "transfer history")
+        await wait_until(pilot, lambda: len(hist.rows.get(HistoryKind.TRANSFERS, [])) == 2,
+                         what="transfer history")
         hist.table(HistoryKind.TRANSFERS).focus()
         await pilot.press("e")
         await pilot.pause()

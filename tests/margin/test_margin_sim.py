@@ -28,6 +28,7 @@ from alp_tui.ui.modals.repay import RepayModal
 from alp_tui.ui.panes.margin import MarginPane
 from alp_tui.ui.panes.margin_history import MarginHistoryPane
 from alp_tui.ui.widgets.alert_banner import AlertBanner
+from tests.support.wait import wait_until
 
 ISO = "ISOLATED_MARGIN:BTC_USDT"
 
@@ -60,14 +61,6 @@ async def _fill(pilot: Any, screen: Any, **values: str) -> None:
         widget = screen.query_one(f"#{name}")
         widget.value = value
         await pilot.pause()
-
-
-async def _until(pilot: Any, condition: Any, tries: int = 200) -> None:
-    for _ in range(tries):
-        if condition():
-            return
-        await pilot.pause(0.02)
-    raise AssertionError("condition not met")
 
 
 async def _send(pilot: Any, app: MarginHost) -> None:
@@ -179,11 +172,11 @@ async def test_margin_order_auto_borrow_then_liquidation_alerts_first(
         form.query_one("#amount", Input).value = "2000"
         await pilot.pause()
         form.review()
-        await _until(pilot, lambda: isinstance(app.screen, ConfirmModal)
-                     and bool(app.screen.query("#confirm-body")))
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmModal)
+                         and bool(app.screen.query("#confirm-body")), what="confirm")
         assert "AUTO_BORROW" in str(app.screen.query_one("#confirm-body", Static).render())
         await pilot.press("enter")  # confirm
-        await _until(pilot, lambda: bool(results))
+        await wait_until(pilot, lambda: bool(results), what="the result")
         assert results[0] is not None and results[0].placed, results
 
         await _refresh(app, service)

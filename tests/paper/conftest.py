@@ -7,7 +7,6 @@ state in a temporary directory and stops it at teardown.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -89,15 +88,3 @@ def make_paper(tmp_path: Path) -> Iterator[Callable[..., PaperServer]]:
     yield factory
     for server in reversed(servers):
         server.stop()
-
-
-def wait_for(predicate: Callable[[], Any], timeout: float = 10.0) -> Any:
-    """Poll ``predicate`` until truthy (returned) or fail after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        time.sleep(0.02)

@@ -12,8 +12,9 @@ from websockets.asyncio.client import connect
 
 from alp_tui.api.enums import OrderType
 from alp_tui.sim.server import SimServer
+from tests.support.wait import wait_until_sync
 
-from .conftest import Recorder, wait_for
+from .conftest import Recorder
 from .test_paper_trading import PAIR, client_for, seed_book
 
 
@@ -40,7 +41,7 @@ async def test_market_frames_come_from_upstream_and_orders_from_the_paper_accoun
         # The upstream's book changes: its depth frame reaches the paper feed. (The relay
         # subscribes upstream on the first local subscriber: a change in between is only
         # in the next frame, so the book changes until one arrives.)
-        wait_for(lambda: any("market_depth" in f for f in recorder.ws_frames))
+        wait_until_sync(lambda: any("market_depth" in f for f in recorder.ws_frames))
         depth: list[Any] = []
         for step in range(1, 20):
             price = D(90000) + step

@@ -11,8 +11,9 @@ from alp_tui.api.client import AlpClient
 from alp_tui.api.enums import OrderType
 from alp_tui.paper.gateway import PUBLIC_TTL
 from alp_tui.sim.server import SimServer
+from tests.support.wait import wait_until_sync
 
-from .conftest import Recorder, wait_for
+from .conftest import Recorder
 
 PAIR = "BTC_USDT"
 
@@ -129,7 +130,7 @@ async def test_nothing_private_ever_goes_upstream(upstream: tuple[SimServer, Rec
         await client.orderbook(PAIR)
         await client.ticker(PAIR)
         await client.trades(PAIR)
-    wait_for(lambda: paper.driver.ticks >= 2)
+    wait_until_sync(lambda: paper.driver.ticks >= 2)
     seen = recorder.requests
     assert seen, "the paper server must have read the upstream market"
     public = {"/api/v3" + path for path in PUBLIC_TTL}

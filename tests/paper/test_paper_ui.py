@@ -10,17 +10,10 @@ from textual.widgets import Static
 from alp_tui.config import Config
 from alp_tui.sim.server import SimServer
 from alp_tui.ui.app import create_app
+from tests.support.wait import wait_until
 
 from .conftest import Recorder
 from .test_paper_trading import seed_book
-
-
-async def _until(pilot: Any, condition: Any, what: str) -> None:
-    for _ in range(400):
-        if condition():
-            return
-        await pilot.pause(0.02)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 async def test_paper_badge_and_the_order_form_say_paper(
@@ -41,8 +34,8 @@ async def test_paper_badge_and_the_order_form_say_paper(
             state = app.topic_states.get("balances")
             return bool(state is not None and state.updated_at is not None)
 
-        await _until(pilot, ready, "balances")
+        await wait_until(pilot, ready, what="balances")
         await pilot.press("3")  # letters typed on the markets table filter it: trade from the chart
         await pilot.press("b")
-        await _until(pilot, lambda: bool(app.screen.query("#form-title")), "order form")
+        await wait_until(pilot, lambda: bool(app.screen.query("#form-title")), what="order form")
         assert "paper order" in str(app.screen.query_one("#form-title", Static).render())

@@ -24,9 +24,10 @@ from alp_tui.services.trading import TradingService
 from alp_tui.sim.faults import FaultRule
 from alp_tui.sim.server import SimServer
 from alp_tui.ui.app import create_app
+from tests.support.wait import wait_until
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "faults"))
-from fault_helpers import buy_draft, wait_until
+from fault_helpers import buy_draft
 
 SIZE = (160, 48)
 
@@ -128,7 +129,7 @@ async def test_a_full_session_leaks_no_secret(make_sim_server: Any, tmp_path: Pa
     async with app.run_test(size=SIZE) as pilot:
         await wait_until(pilot, lambda: app.topic_states.get("balances") is not None
                          and app.topic_states["balances"].updated_at is not None,
-                         tries=500, what="balances")
+                         what="balances")
         client = made[0]
         journal = Journal(tmp_path / "data" / "journal.sqlite3")
         service = TradingService(client, journal, lookup_delays=(0.0, 0.3))
@@ -140,7 +141,7 @@ async def test_a_full_session_leaks_no_secret(make_sim_server: Any, tmp_path: Pa
         server.faults.add(FaultRule(kind="malformed", path="/api/v3/trades", count=2))
         server.faults.add(FaultRule(kind="unauthorized", path="/api/v3/accounts/balances",
                                     count=1))  # → one auth refresh
-        await wait_until(pilot, lambda: client.auth_count >= 2, tries=500, what="re-auth")
+        await wait_until(pilot, lambda: client.auth_count >= 2, what="re-auth")
         results.append(await service.cancel(results[0].order_ids, pair="BTC_USDT"))
         errors: list[BaseException] = []
         server.faults.add(FaultRule(kind="unauthorized", path="/api/v3/accounts/feeinfo",

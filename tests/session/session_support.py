@@ -12,6 +12,7 @@ from alp_tui.api.client import AlpClient
 from alp_tui.api.enums import OrderSide, OrderType, TimeInForce, WalletType
 from alp_tui.config import Config
 from alp_tui.session import Session
+from tests.support.wait import wait_until
 
 
 class FastSleep:
@@ -46,13 +47,8 @@ def make_session(server: Any, tmp_path: Path, *, config: Config | None = None,
 
 
 async def until(condition: Callable[[], Any], timeout: float = 15.0) -> None:
-    """Wait until ``condition()`` is true (checked every 20 ms); fail after ``timeout``."""
-    loop = asyncio.get_running_loop()
-    end = loop.time() + timeout
-    while not condition():
-        if loop.time() > end:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(0.02)
+    """:func:`tests.support.wait.wait_until` on the running loop (no app)."""
+    await wait_until(None, condition, timeout=timeout)
 
 
 def offer(server: Any, pair: str = "BTC_USDT", amount: str = "0.05",

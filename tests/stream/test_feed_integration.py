@@ -7,8 +7,6 @@ import asyncio
 from collections import Counter
 from typing import Any
 
-from stream_util import until
-
 from alp_tui.api.client import AlpClient
 from alp_tui.api.enums import OrderSide, OrderType, WalletType
 from alp_tui.config import PollingConfig
@@ -16,6 +14,7 @@ from alp_tui.feed.poller import Feed, FeedParams
 from alp_tui.feed.stream_feed import Badge, StreamFeed, StreamTimings
 from alp_tui.feed.topics import default_topics
 from alp_tui.sim.server import SimServer
+from tests.support.wait import wait_until
 
 PAIR = "BTC_USDT"
 STREAMED = {"orderbook", "trades", "balances", "orders"}
@@ -43,27 +42,29 @@ async def test_pollers_go_quiet_while_streaming_and_take_over_when_down(
     await stream.start()
     tasks = [asyncio.create_task(p.run()) for p in feed.pollers.values()]
     try:
-        await until(lambda: all(stream.is_streaming(t) for t in STREAMED), what="streaming")
+        await wait_until(None, lambda: all(stream.is_streaming(t) for t in STREAMED),
+                         what="streaming")
         book_requests = lambda: requests["/orderbook"]  # noqa: E731
         quiet_from = book_requests()
         for _ in range(3):  # pollers keep running, answered from the stream
             count = len(updates)
-            await until(lambda c=count: len(updates) > c + 8)
+            await wait_until(None, lambda c=count: len(updates) > c + 8)
         assert book_requests() - quiet_from <= 1  # at most the book's own (re)seed
 
         assert sim_server.feed is not None
         sim_server.feed.faults.refuse_connections = True
         sim_server.feed.drop_connections()
-        await until(lambda: stream.badge() is Badge.POLLING)
+        await wait_until(None, lambda: stream.badge() is Badge.POLLING)
         before = book_requests()
-        await until(lambda: book_requests() >= before + 3, what="polling took over")
+        await wait_until(None, lambda: book_requests() >= before + 3, what="polling took over")
 
         sim_server.feed.faults.refuse_connections = False
-        await until(lambda: all(stream.is_streaming(t) for t in STREAMED), what="back")
+        await wait_until(None, lambda: all(stream.is_streaming(t) for t in STREAMED), what="back")
         sim_server.exchange.place_order(sim_server.account_id, {
             "pair": PAIR, "order_type": OrderType.LIMIT, "order_side": OrderSide.BID,
             "wallet_type": WalletType.SPOT, "base_amount": 1, "limit_price": 10})
-        await until(lambda: any(t == "orders" and d for t, d in updates), what="order shown")
+        await wait_until(None, lambda: any(t == "orders" and d for t, d in updates),
+                         what="order shown")
         assert Badge.STREAM in badges and Badge.POLLING in badges
     finally:
         for task in tasks:

@@ -10,13 +10,13 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from stream_harness import FeedServer, rest_book
-from stream_util import until
 
 from alp_tui.api.client import AlpClient
 from alp_tui.api.local_book import BookSync, DiffOutcome, LocalBook
 from alp_tui.api.models import BookLevel, OrderBook
 from alp_tui.api.stream import StreamClient
 from alp_tui.api.stream_events import DepthEvent, DiffEvent
+from tests.support.wait import wait_until
 
 D = Decimal
 PAIR = "BTC_USDT"
@@ -92,7 +92,7 @@ async def _stream_book(server: FeedServer, use_http: bool = False) -> tuple[
     client.add_listener(sync.on_event)
     await client.subscribe(f"diff.{PAIR}")
     await client.start()
-    await until(lambda: sync.book.seeded, what="seeded")
+    await wait_until(None, lambda: sync.book.seeded, what="seeded")
     return client, sync, rest
 
 
@@ -107,15 +107,15 @@ async def test_diff_gap_triggers_resync(sim_feed: FeedServer) -> None:
     client, sync, rest = await _stream_book(sim_feed, use_http=True)
     try:
         ex.set_level(PAIR, "buy", "98", "1")
-        await until(lambda: matches_exchange(sim_feed, sync))
+        await wait_until(None, lambda: matches_exchange(sim_feed, sync))
         sim_feed.call(sim_feed.hub.drop_next_diffs, PAIR, 1)
         seq = sim_feed.hub.diff_seq(PAIR)
         ex.set_level(PAIR, "buy", "97", "1")  # withheld
-        await until(lambda: sim_feed.hub.diff_seq(PAIR) == seq + 1)
+        await wait_until(None, lambda: sim_feed.hub.diff_seq(PAIR) == seq + 1)
         ex.set_level(PAIR, "sell", "105", "2")  # arrives with a gap in seq
-        await until(lambda: sync.resyncs == 1, what="resync")
+        await wait_until(None, lambda: sync.resyncs == 1, what="resync")
         assert sync.last_resync_reason == "gap"
-        await until(lambda: sync.book.seeded and matches_exchange(sim_feed, sync))
+        await wait_until(None, lambda: sync.book.seeded and matches_exchange(sim_feed, sync))
     finally:
         await client.aclose()
         if rest is not None:
@@ -128,11 +128,12 @@ async def test_reconnect_reseeds_the_book(sim_feed: FeedServer) -> None:
     try:
         sim_feed.hub.faults.refuse_connections = True
         sim_feed.call(sim_feed.hub.drop_connections)
-        await until(lambda: client.connects >= 1 and not client.topic_live(f"diff.{PAIR}"))
+        await wait_until(None, lambda: client.connects >= 1
+                               and not client.topic_live(f"diff.{PAIR}"))
         ex.set_level(PAIR, "sell", "110", "1")  # changes while disconnected
         sim_feed.hub.faults.refuse_connections = False
-        await until(lambda: client.topic_live(f"diff.{PAIR}"))
-        await until(lambda: sync.book.seeded and matches_exchange(sim_feed, sync))
+        await wait_until(None, lambda: client.topic_live(f"diff.{PAIR}"))
+        await wait_until(None, lambda: sync.book.seeded and matches_exchange(sim_feed, sync))
     finally:
         await client.aclose()
 
@@ -156,7 +157,7 @@ def test_local_book_equals_sim_book_after_every_diff(sim_feed: FeedServer,
             for side, offset, amount in ops:
                 price = D(100) - offset if side == "buy" else D(100) + offset
                 ex.set_level(PAIR, side, price, amount)
-                await until(lambda: matches_exchange(sim_feed, sync), what="book match")
+                await wait_until(None, lambda: matches_exchange(sim_feed, sync), what="book match")
             assert sync.resyncs == 0  # diffs alone kept it right
         finally:
             await client.aclose()

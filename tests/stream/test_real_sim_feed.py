@@ -13,7 +13,6 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from stream_util import until
 
 from alp_tui.api.client import AlpClient
 from alp_tui.api.enums import OrderSide, OrderType, WalletType
@@ -34,6 +33,7 @@ from alp_tui.api.stream_events import (
 )
 from alp_tui.feed.stream_feed import ws_url_for
 from alp_tui.sim.server import SimServer
+from tests.support.wait import wait_until
 
 D = Decimal
 PAIR = "BTC_USDT"
@@ -65,13 +65,13 @@ async def test_every_event_type_from_the_engine(make_sim_server: Callable[..., S
     await stream.subscribe("ticker.*", f"trade.{PAIR}", f"market_depth.{PAIR}", f"diff.{PAIR}",
                            "rates.*")
     async with stream:
-        await until(lambda: stream.authenticated and stream.topic_live("rates.*"))
+        await wait_until(None, lambda: stream.authenticated and stream.topic_live("rates.*"))
         place(server, OrderSide.BID, "90000", "0.01")
         place(server, OrderSide.ASK, "90000", "0.004")
         wanted = {TradeEvent, TickerEvent, DepthEvent, RatesEvent, OrderEvent, WalletEvent,
                   AccountTradeEvent} | (set() if quirks else {DiffEvent})
-        await until(lambda: wanted <= {type(e) for e in events}, timeout=10,
-                    what=f"{wanted - {type(e) for e in events}}")
+        await wait_until(None, lambda: wanted <= {type(e) for e in events}, timeout=10,
+                               what=f"{wanted - {type(e) for e in events}}")
         assert any(isinstance(e, AuthAck) for e in events)
         trade = next(e for e in events if isinstance(e, TradeEvent))
         assert trade.price == D("90000") and trade.amount == D("0.004") and not trade.is_buy
@@ -103,15 +103,18 @@ async def test_topic_limit_and_reauth_after_drop(make_sim_server: Callable[..., 
     assert len(topics) > 20
     await stream.subscribe(*topics)
     async with stream:
-        await until(lambda: all(stream.topic_live(t) for t in topics) and stream.authenticated)
+        await wait_until(None, lambda: all(stream.topic_live(t) for t in topics)
+                               and stream.authenticated)
         assert stream.shard_count == 2 and not stream.refused()
         assert sim_server.feed is not None
         sim_server.feed.drop_connections()
-        await until(lambda: stream.connects >= 4, what="both reconnected")
-        await until(lambda: all(stream.topic_live(t) for t in topics) and stream.authenticated)
+        await wait_until(None, lambda: stream.connects >= 4, what="both reconnected")
+        await wait_until(None, lambda: all(stream.topic_live(t) for t in topics)
+                               and stream.authenticated)
         events.clear()
         place(sim_server, OrderSide.BID, "80000", "0.01")
-        await until(lambda: any(isinstance(e, OrderEvent) for e in events), what="private")
+        await wait_until(None, lambda: any(isinstance(e, OrderEvent) for e in events),
+                         what="private")
 
 
 async def _follow(server: SimServer) -> tuple[StreamClient, BookSync, AlpClient]:
@@ -125,7 +128,7 @@ async def _follow(server: SimServer) -> tuple[StreamClient, BookSync, AlpClient]
     stream.add_listener(sync.on_event)
     await stream.subscribe(f"diff.{PAIR}")
     await stream.start()
-    await until(lambda: sync.book.seeded)
+    await wait_until(None, lambda: sync.book.seeded)
     return stream, sync, rest
 
 
@@ -151,8 +154,8 @@ def test_local_book_follows_engine_diffs(sim_server: SimServer,
         try:
             for side, offset, amount in orders:
                 place(sim_server, side, D(90000) + offset * 10, amount)
-                await until(lambda: sync.book.matches(engine_book(sim_server)),
-                            what="book match")
+                await wait_until(None, lambda: sync.book.matches(engine_book(sim_server)),
+                                       what="book match")
             assert sync.resyncs == 0
         finally:
             await stream.aclose()
@@ -172,8 +175,9 @@ async def test_market_life_keeps_local_book_right(make_sim_server: Callable[...,
         for _ in range(5):
             place(server, rng.choice([OrderSide.BID, OrderSide.ASK]),
                   D(90000) + rng.randint(-50, 50) * 10, "0.001")
-            await until(lambda: sync.book.seeded and sync.book.matches(engine_book(server)),
-                        what="converged")
+            await wait_until(None, lambda: sync.book.seeded
+                                   and sync.book.matches(engine_book(server)),
+                                   what="converged")
     finally:
         await stream.aclose()
         await rest.aclose()
@@ -184,12 +188,13 @@ async def test_feed_survives_a_server_restart(sim_server: SimServer) -> None:
     stream = stream_for(sim_server, events)
     await stream.subscribe(f"trade.{PAIR}", f"market_depth.{PAIR}")
     async with stream:
-        await until(lambda: stream.topic_live(f"trade.{PAIR}") and stream.authenticated)
+        await wait_until(None, lambda: stream.topic_live(f"trade.{PAIR}") and stream.authenticated)
         await asyncio.to_thread(sim_server.restart)
-        await until(lambda: stream.connects >= 2 and stream.topic_live(f"trade.{PAIR}")
-                    and stream.authenticated, what="reconnected after restart")
+        await wait_until(None, lambda: stream.connects >= 2 and stream.topic_live(f"trade.{PAIR}")
+                               and stream.authenticated, what="reconnected after restart")
         events.clear()
         place(sim_server, OrderSide.BID, "90000", "0.01")
         place(sim_server, OrderSide.ASK, "90000", "0.01")
-        await until(lambda: any(isinstance(e, TradeEvent) for e in events)
-                    and any(isinstance(e, OrderEvent) for e in events), what="new engine")
+        await wait_until(None, lambda: any(isinstance(e, TradeEvent) for e in events)
+                               and any(isinstance(e, OrderEvent) for e in events),
+                         what="new engine")

@@ -8,10 +8,9 @@ import random
 from decimal import Decimal
 from typing import Any
 
-from stream_util import until
-
 from alp_tui.api.stream import StreamClient, StreamState, _chunks
 from alp_tui.api.stream_events import AnyEvent, OrderEvent, TradeEvent
+from tests.support.wait import wait_until
 
 D = Decimal
 
@@ -38,11 +37,11 @@ async def test_subscribe_then_events_flow(feed_server: Any) -> None:
     client, events = make_client(feed_server)
     await client.subscribe("trade.BTC_USDT", "diff.NOPE_USDT")
     async with client:
-        await until(lambda: client.topic_live("trade.BTC_USDT"), what="ack")
-        await until(lambda: "diff.NOPE_USDT" in client.refused(), what="refusal")
+        await wait_until(None, lambda: client.topic_live("trade.BTC_USDT"), what="ack")
+        await wait_until(None, lambda: "diff.NOPE_USDT" in client.refused(), what="refusal")
         assert client.state is StreamState.CONNECTED
         feed_server.exchange.trade("BTC_USDT", "101.25", "0.5")
-        await until(lambda: len(trades(events)) == 1, what="trade")
+        await wait_until(None, lambda: len(trades(events)) == 1, what="trade")
         assert trades(events)[0].price == D("101.25")
         assert "trade.BTC_USDT" in client.last_event_at
     assert client.state is StreamState.CLOSED
@@ -53,13 +52,13 @@ async def test_topics_sharded_under_the_limit(sim_feed: Any) -> None:
     topics = [f"rates.C{i}_USDT" for i in range(45)]
     async with client:
         await client.subscribe(*topics)
-        await until(lambda: all(client.topic_live(t) for t in topics), what="all acked")
+        await wait_until(None, lambda: all(client.topic_live(t) for t in topics), what="all acked")
         assert client.shard_count == 3
         assert sim_feed.hub.connections == 3
         assert not client.refused()
         await client.unsubscribe(*topics[:5])
         await client.subscribe("trade.*")
-        await until(lambda: client.topic_live("trade.*"))
+        await wait_until(None, lambda: client.topic_live("trade.*"))
         assert client.shard_count == 3
 
 
@@ -74,16 +73,17 @@ async def test_reconnect_resubscribes_and_reauthenticates(feed_server: Any) -> N
     client, events = make_client(feed_server)
     await client.subscribe("trade.*", "market_depth.BTC_USDT")
     async with client:
-        await until(lambda: client.authenticated and client.topic_live("trade.*"))
+        await wait_until(None, lambda: client.authenticated and client.topic_live("trade.*"))
         assert feed_server.call(feed_server.hub.drop_connections) == 1
-        await until(lambda: client.connects == 2, what="reconnect")
-        await until(lambda: client.authenticated and client.topic_live("trade.*")
-                    and client.topic_live("market_depth.BTC_USDT"), what="resubscribed")
+        await wait_until(None, lambda: client.connects == 2, what="reconnect")
+        await wait_until(None, lambda: client.authenticated and client.topic_live("trade.*")
+                               and client.topic_live("market_depth.BTC_USDT"), what="resubscribed")
         feed_server.exchange.trade("BTC_USDT", "100", "1")
         feed_server.exchange.emit_private({"type": "order", "account_id": 7, "order": {
             "id": 1, "pair": "BTC_USDT", "side": "ASK", "type": "LIMIT", "amount": D(1),
             "price": D(100), "amount_filled": D(0), "status": "OPEN"}})
-        await until(lambda: trades(events) and any(isinstance(e, OrderEvent) for e in events))
+        await wait_until(None, lambda: trades(events)
+                               and any(isinstance(e, OrderEvent) for e in events))
 
 
 async def test_refused_connections_back_off_then_recover(feed_server: Any) -> None:
@@ -91,30 +91,30 @@ async def test_refused_connections_back_off_then_recover(feed_server: Any) -> No
     await client.subscribe("trade.*")
     feed_server.hub.faults.refuse_connections = True
     async with client:
-        await until(lambda: client.state is StreamState.BACKOFF, what="backoff")
+        await wait_until(None, lambda: client.state is StreamState.BACKOFF, what="backoff")
         feed_server.hub.faults.refuse_connections = False
-        await until(lambda: client.topic_live("trade.*"), what="recovery")
+        await wait_until(None, lambda: client.topic_live("trade.*"), what="recovery")
 
 
 async def test_dead_connection_detected(feed_server: Any) -> None:
     client, _ = make_client(feed_server, dead_timeout_s=0.2)
     await client.subscribe("trade.*")
     async with client:
-        await until(lambda: client.topic_live("trade.*"))
+        await wait_until(None, lambda: client.topic_live("trade.*"))
         feed_server.hub.faults.silent = True
-        await until(lambda: client.dead_detections >= 1, what="dead detection")
-        await until(lambda: not client.topic_live("trade.*"), what="marked down")
+        await wait_until(None, lambda: client.dead_detections >= 1, what="dead detection")
+        await wait_until(None, lambda: not client.topic_live("trade.*"), what="marked down")
         feed_server.hub.faults.silent = False
-        await until(lambda: client.topic_live("trade.*"), what="back")
+        await wait_until(None, lambda: client.topic_live("trade.*"), what="back")
 
 
 async def test_text_ping_answered_and_never_sent_unprompted(feed_server: Any) -> None:
     client, _ = make_client(feed_server, token=None)
     await client.subscribe("trade.*")
     async with client:
-        await until(lambda: client.topic_live("trade.*"))
+        await wait_until(None, lambda: client.topic_live("trade.*"))
         assert feed_server.call(feed_server.hub.send_text_pings) == 1
-        await until(lambda: feed_server.hub.text_pongs == 1, what="pong")
+        await wait_until(None, lambda: feed_server.hub.text_pongs == 1, what="pong")
         # the server closes on any unprompted 1/2: still one connection, never reconnected
         assert client.connects == 1 and client.state is StreamState.CONNECTED
 
@@ -135,6 +135,6 @@ async def test_refused_auth_is_never_taken_for_granted(feed_server: Any) -> None
     client, _ = make_client(feed_server, token=bad, auth_grace_s=0.0)
     await client.subscribe("trade.*")
     async with client:
-        await until(lambda: client.topic_live("trade.*"))
-        await until(lambda: client._shards[0].auth_refused, what="refusal")
+        await wait_until(None, lambda: client.topic_live("trade.*"))
+        await wait_until(None, lambda: client._shards[0].auth_refused, what="refusal")
         assert not client.authenticated

@@ -8,7 +8,6 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from stream_util import until
 
 from alp_tui.api.client import AlpClient
 from alp_tui.api.enums import OrderSide, OrderType, WalletType
@@ -16,6 +15,7 @@ from alp_tui.api.models import Order, OrderBook
 from alp_tui.feed.poller import FeedParams
 from alp_tui.feed.stream_feed import Badge, StreamFeed, StreamTimings, ws_url_for
 from alp_tui.sim.server import SimServer
+from tests.support.wait import wait_until
 
 D = Decimal
 PAIR = "BTC_USDT"
@@ -68,11 +68,12 @@ async def test_book_streams_falls_back_to_polling_and_returns(
     try:
         first = await feed.fetch("orderbook", params, rest)  # pair chosen: REST answers
         assert isinstance(first, OrderBook) and rest.calls == 1
-        await until(lambda: feed.is_streaming("orderbook"), what="streaming")
+        await wait_until(None, lambda: feed.is_streaming("orderbook"), what="streaming")
         assert feed.badge() is Badge.STREAM
         place(server, OrderSide.BID, "90100", "0.02")
-        await until(lambda: any(t == "orderbook" and d.buy and d.buy[0].price == D("90100")
-                                for t, d in updates), what="pushed book")
+        await wait_until(None, lambda: any(t == "orderbook" and d.buy
+                               and d.buy[0].price == D("90100")
+                                           for t, d in updates), what="pushed book")
         served = await feed.fetch("orderbook", params, rest)
         assert rest.calls == 1 and served.buy[0].price == D("90100")  # no request made
 
@@ -80,15 +81,15 @@ async def test_book_streams_falls_back_to_polling_and_returns(
         assert hub is not None
         hub.faults.refuse_connections = True
         hub.drop_connections()
-        await until(lambda: feed.badge() is Badge.POLLING, what="polling badge")
+        await wait_until(None, lambda: feed.badge() is Badge.POLLING, what="polling badge")
         assert not feed.is_streaming("orderbook")
         place(server, OrderSide.BID, "90200", "0.03")
         polled = await feed.fetch("orderbook", params, rest)
         assert rest.calls == 2 and polled.buy[0].price == D("90200")
 
         hub.faults.refuse_connections = False
-        await until(lambda: feed.badge() is Badge.STREAM, what="stream again")
-        await until(lambda: feed.is_streaming("orderbook"), what="book streaming again")
+        await wait_until(None, lambda: feed.badge() is Badge.STREAM, what="stream again")
+        await wait_until(None, lambda: feed.is_streaming("orderbook"), what="book streaming again")
         again = await feed.fetch("orderbook", params, rest)
         assert rest.calls == 2 and again.buy[0].price == D("90200")
     finally:
@@ -102,16 +103,16 @@ async def test_silent_topic_falls_back_while_connected(sim_server: SimServer) ->
     rest = Rest(lambda p: client.orderbook(p.pair, group=1))
     try:
         await feed.fetch("orderbook", params, rest)
-        await until(lambda: feed.is_streaming("orderbook"))
+        await wait_until(None, lambda: feed.is_streaming("orderbook"))
         assert sim_server.feed is not None
         sim_server.feed.faults.silent = True
-        await until(lambda: not feed.is_streaming("orderbook"), what="silence noticed")
+        await wait_until(None, lambda: not feed.is_streaming("orderbook"), what="silence noticed")
         assert feed.badge() is Badge.STREAM  # the connection itself is still up
         await feed.fetch("orderbook", params, rest)
         assert rest.calls == 2
         sim_server.feed.faults.silent = False
         place(sim_server, OrderSide.ASK, "95000", "0.01")
-        await until(lambda: feed.is_streaming("orderbook"), what="delivering again")
+        await wait_until(None, lambda: feed.is_streaming("orderbook"), what="delivering again")
     finally:
         await feed.aclose()
         await client.aclose()
@@ -126,15 +127,17 @@ async def test_orders_and_balances_follow_private_events(sim_server: SimServer) 
         assert await feed.fetch("orders", params, orders_rest) == []
         balances = await feed.fetch("balances", params, balances_rest)
         usdt = next(b for b in balances if b.currency == "USDT")
-        await until(lambda: feed.is_streaming("orders") and feed.is_streaming("balances"),
-                    what="private stream")
+        await wait_until(None, lambda: feed.is_streaming("orders")
+                               and feed.is_streaming("balances"),
+                               what="private stream")
         order_id = place(sim_server, OrderSide.BID, "50000", "0.1")
 
         def open_orders() -> list[Order]:
             pushed = [d for t, d in updates if t == "orders"]
             return pushed[-1] if pushed else []
 
-        await until(lambda: [o.id for o in open_orders()] == [order_id], what="order pushed")
+        await wait_until(None, lambda: [o.id for o in open_orders()] == [order_id],
+                         what="order pushed")
         assert open_orders()[0].amount == D("0.1") and open_orders()[0].price == D("50000")
 
         def usdt_reserve() -> Decimal | None:
@@ -143,13 +146,13 @@ async def test_orders_and_balances_follow_private_events(sim_server: SimServer) 
                 return None
             return next(b.reserve for b in pushed[-1] if b.currency == "USDT")
 
-        await until(lambda: usdt_reserve() == usdt.reserve + D("5000"), what="reserve")
+        await wait_until(None, lambda: usdt_reserve() == usdt.reserve + D("5000"), what="reserve")
         assert orders_rest.calls == 1 and balances_rest.calls == 1  # no polling needed
         served = await feed.fetch("orders", params, orders_rest)
         assert [o.id for o in served] == [order_id] and orders_rest.calls == 1
 
         await client.cancel_orders(order_ids=[order_id])
-        await until(lambda: open_orders() == [], what="cancel pushed")
+        await wait_until(None, lambda: open_orders() == [], what="cancel pushed")
     finally:
         await feed.aclose()
         await client.aclose()
@@ -161,7 +164,7 @@ async def test_reconcile_polls_even_while_streaming(sim_server: SimServer) -> No
     rest = Rest(lambda p: client.balances())
     try:
         await feed.fetch("balances", params, rest)
-        await until(lambda: feed.is_streaming("balances"))
+        await wait_until(None, lambda: feed.is_streaming("balances"))
         await feed.fetch("balances", params, rest)
         assert rest.calls == 2
     finally:
@@ -183,14 +186,14 @@ async def test_trades_and_tickers_stream(sim_server: SimServer) -> None:
     try:
         await feed.fetch("trades", params, trades_rest)
         await feed.fetch("tickers", params, snapshot)
-        await until(lambda: feed.is_streaming("trades") and feed.is_streaming("tickers"))
+        await wait_until(None, lambda: feed.is_streaming("trades") and feed.is_streaming("tickers"))
         place(sim_server, OrderSide.BID, "91000", "0.01")
         place(sim_server, OrderSide.ASK, "91000", "0.01")
-        await until(lambda: any(t == "trades" and d and d[0].price == D("91000")
-                                for t, d in updates), what="trade row")
-        await until(lambda: any(t == "tickers" and any(
+        await wait_until(None, lambda: any(t == "trades" and d and d[0].price == D("91000")
+                                           for t, d in updates), what="trade row")
+        await wait_until(None, lambda: any(t == "tickers" and any(
             x.pair == PAIR and x.last == D("91000") for x in d.tickers) for t, d in updates),
-            what="ticker row")
+                         what="ticker row")
         assert trades_rest.calls == 1 and tickers_rest.calls == 1
     finally:
         await feed.aclose()
@@ -202,18 +205,18 @@ async def test_pair_switch_moves_subscriptions_and_book(sim_server: SimServer) -
     rest = Rest(lambda p: client.orderbook(p.pair, group=1))
     try:
         await feed.fetch("orderbook", FeedParams(pair=PAIR, grouped=True), rest)
-        await until(lambda: feed.is_streaming("orderbook"))
+        await wait_until(None, lambda: feed.is_streaming("orderbook"))
         eth = FeedParams(pair="ETH_USDT", grouped=True)
         await feed.fetch("orderbook", eth, rest)
         assert feed.pair == "ETH_USDT"
-        await until(lambda: feed.stream.topic_live("market_depth.ETH_USDT")
-                    and "market_depth.BTC_USDT" not in feed.stream.topics)
-        await until(lambda: feed.is_streaming("orderbook"))
+        await wait_until(None, lambda: feed.stream.topic_live("market_depth.ETH_USDT")
+                               and "market_depth.BTC_USDT" not in feed.stream.topics)
+        await wait_until(None, lambda: feed.is_streaming("orderbook"))
         sim_server.exchange.place_order(sim_server.account_id, {
             "pair": "ETH_USDT", "order_type": OrderType.LIMIT, "order_side": OrderSide.BID,
             "wallet_type": WalletType.SPOT, "base_amount": D("0.01"), "limit_price": D(2000)})
-        await until(lambda: any(t == "orderbook" and d.buy and d.buy[0].price == D(2000)
-                                for t, d in updates), what="new pair's book")
+        await wait_until(None, lambda: any(t == "orderbook" and d.buy and d.buy[0].price == D(2000)
+                                           for t, d in updates), what="new pair's book")
         pushed = [d for t, d in updates if t == "orderbook"]
         assert feed.topics["orderbook"].params == eth and pushed
     finally:

@@ -11,7 +11,6 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from stream_util import until
 
 from alp_tui.api.client import AlpClient
 from alp_tui.api.enums import OrderSide, OrderType, WalletType
@@ -22,6 +21,7 @@ from alp_tui.feed.stream_feed import Badge, StreamFeed, StreamTimings
 from alp_tui.feed.topics import default_topics
 from alp_tui.sim.faults import FaultRule
 from alp_tui.sim.server import SimServer
+from tests.support.wait import wait_until
 
 PAIR = "BTC_USDT"
 
@@ -61,8 +61,8 @@ async def test_stream_reauthenticates_after_a_server_restart(
     try:
         params = FeedParams(pair=PAIR)
         await feed.fetch("orders", params, lambda _p: client.orders(open_only=True))
-        await until(lambda: feed.is_streaming("orders") and feed.badge() is Badge.STREAM,
-                    what="private data streamed")
+        await wait_until(None, lambda: feed.is_streaming("orders") and feed.badge() is Badge.STREAM,
+                               what="private data streamed")
         # A new server on the same port: a new signing key, so the old JWT is refused;
         # and POST /auth fails for a while, so the first re-auth fails too.
         first.stop()
@@ -71,19 +71,20 @@ async def test_stream_reauthenticates_after_a_server_restart(
                            tick_s=0.2)
         auth_down = second.faults.add(FaultRule(kind="status", path="/auth", status=503))
         second.start()
-        await until(lambda: auth_down.fired >= 1, what="re-auth tried with a new token")
+        await wait_until(None, lambda: auth_down.fired >= 1, what="re-auth tried with a new token")
         assert feed.auth_refusals >= 1  # the old token was refused
         assert feed.badge().value == "STREAM·POLL"  # connected, private data polled
         assert not feed.is_streaming("orders")
         assert feed.memory.orders == {}  # the earlier account's private data is gone
         second.faults.clear()
-        await until(lambda: feed.stream.authenticated and feed.badge() is Badge.STREAM,
-                    timeout=15, what="re-authenticated")
+        await wait_until(None, lambda: feed.stream.authenticated and feed.badge() is Badge.STREAM,
+                               timeout=15, what="re-authenticated")
         assert client.auth_count >= 2  # a new token, not the refused one again
         assert Badge.STREAM_POLL in badges and badges[-1] is Badge.STREAM
         # private data is seeded again from REST before the stream serves it
         await feed.fetch("orders", params, lambda _p: client.orders(open_only=True))
-        await until(lambda: feed.is_streaming("orders"), what="private data streamed again")
+        await wait_until(None, lambda: feed.is_streaming("orders"),
+                         what="private data streamed again")
     finally:
         await feed.aclose()
         await client.aclose()
@@ -108,18 +109,18 @@ async def test_a_frozen_server_turns_stream_fed_panes_stale(
         return feed.pollers[name].state.describe()
 
     try:
-        await until(lambda: all(stream.is_streaming(n) for n in names)
-                    and all(described(n).startswith("fresh") for n in names),
-                    timeout=15, what="streamed and fresh")
+        await wait_until(None, lambda: all(stream.is_streaming(n) for n in names)
+                               and all(described(n).startswith("fresh") for n in names),
+                               timeout=15, what="streamed and fresh")
         loop = server._uvicorn.loop  # type: ignore[union-attr]
         assert loop is not None
         loop.call_soon_threadsafe(release.wait, 30)  # the whole server stops answering
-        await until(lambda: all("stale" in described(n) for n in names), timeout=10,
-                    what="panes stale")
+        await wait_until(None, lambda: all("stale" in described(n) for n in names), timeout=10,
+                               what="panes stale")
         assert not any(stream.is_streaming(n) for n in names)
         release.set()
-        await until(lambda: all(feed.pollers[n].state.kind is Freshness.FRESH
-                                for n in names), timeout=15, what="fresh again")
+        await wait_until(None, lambda: all(feed.pollers[n].state.kind is Freshness.FRESH
+                                           for n in names), timeout=15, what="fresh again")
     finally:
         release.set()
         for task in tasks:
@@ -149,10 +150,10 @@ async def test_the_book_has_one_shape_whatever_feeds_it(
     try:
         grouped = FeedParams(pair=PAIR, grouped=True)
         polled = await feed.fetch("orderbook", grouped, rest)
-        await until(lambda: feed.is_streaming("orderbook"), what="book streamed")
+        await wait_until(None, lambda: feed.is_streaming("orderbook"), what="book streamed")
         # A bid deeper than REST shows: the stream hears of it, the pane must not.
         place(server, str(polled.buy[-1].price - 100))
-        await until(lambda: len(updates) > 0, what="diff applied")
+        await wait_until(None, lambda: len(updates) > 0, what="diff applied")
         streamed = await feed.fetch("orderbook", grouped, rest)
         assert calls["rest"] == 1  # from the stream
         assert streamed == await rest_book(True)  # same grouping, same depth

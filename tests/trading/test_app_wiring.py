@@ -16,14 +16,7 @@ from alp_tui.ui.app import create_app
 from alp_tui.ui.modals.confirm import ConfirmModal
 from alp_tui.ui.modals.order_form import OrderFormModal
 from alp_tui.ui.panes.open_orders import OpenOrdersPane
-
-
-async def wait_for(pilot: Any, condition: Any, what: str, tries: int = 250) -> None:
-    for _ in range(tries):
-        if condition():
-            return
-        await pilot.pause(0.02)
-    raise AssertionError(f"timed out waiting for {what}")
+from tests.support.wait import wait_until
 
 
 @pytest.fixture
@@ -48,31 +41,31 @@ async def test_buy_key_to_open_orders_and_reconcile_on_start(sim_server: Any,
         "base_amount": Decimal("0.01"), "limit_price": Decimal("80000"),
         "client_order_id": "tui-previous"})
     async with app.run_test(size=(160, 50)) as pilot:
-        await wait_for(pilot, lambda: app.trading is not None, "trading service")
-        await wait_for(pilot, lambda: app.market.info() is not None, "pairs")
-        await wait_for(pilot, lambda: not Journal(default_journal_path()).unanswered(),
-                       "reconcile")
+        await wait_until(pilot, lambda: app.trading is not None, what="trading service")
+        await wait_until(pilot, lambda: app.market.info() is not None, what="pairs")
+        await wait_until(pilot, lambda: not Journal(default_journal_path()).unanswered(),
+                         what="reconcile")
         assert Journal(default_journal_path()).get(entry).response["order_ids"]
         app.query_one("#account-tabs", TabbedContent).active = "orders"
         await pilot.pause()
         pane = app.query_one(OpenOrdersPane)
         table = pane.query_one(DataTable)
-        await wait_for(pilot, lambda: table.row_count == 1, "the previous order listed")
+        await wait_until(pilot, lambda: table.row_count == 1, what="the previous order listed")
         await pilot.press("3")  # letters typed on the markets table filter it: trade from the chart
         await pilot.press("b")
-        await wait_for(pilot, lambda: isinstance(app.screen, OrderFormModal), "order form")
+        await wait_until(pilot, lambda: isinstance(app.screen, OrderFormModal), what="order form")
         form = app.screen
         form.query_one("#amount", Input).value = "0.01"
         form.query_one("#price", Input).value = "85000"
         await pilot.pause()
         form.review()
-        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal), "confirm")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmModal), what="confirm")
         await pilot.press("enter")
-        await wait_for(pilot, lambda: table.row_count == 2, "the new order listed")
+        await wait_until(pilot, lambda: table.row_count == 2, what="the new order listed")
         assert not isinstance(app.screen, OrderFormModal | ConfirmModal)
         # The second order reuses the installed form: fields are fresh, and it works.
         await pilot.press("s")
-        await wait_for(pilot, lambda: isinstance(app.screen, OrderFormModal), "form again")
+        await wait_until(pilot, lambda: isinstance(app.screen, OrderFormModal), what="form again")
         assert app.screen is form
         assert form.query_one("#amount", Input).value == ""
         assert str(form.query_one("#side").value) == "ASK"
@@ -80,6 +73,6 @@ async def test_buy_key_to_open_orders_and_reconcile_on_start(sim_server: Any,
         form.query_one("#price", Input).value = "99000"
         await pilot.pause()
         form.review()
-        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal), "confirm again")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmModal), what="confirm again")
         await pilot.press("enter")
-        await wait_for(pilot, lambda: table.row_count == 3, "the third order listed")
+        await wait_until(pilot, lambda: table.row_count == 3, what="the third order listed")

@@ -12,6 +12,7 @@ from textual.widgets import DataTable, Static, TabbedContent
 
 from alp_tui.services.trading import TradingService
 from alp_tui.ui.panes.history import HistoryPane
+from tests.support.wait import settle
 
 
 class Host(App[None]):
@@ -22,12 +23,6 @@ class Host(App[None]):
 
     def compose(self) -> ComposeResult:
         yield HistoryPane(self.trading, export_dir=str(self.export_dir), id="history")
-
-
-async def settle(pilot: Any) -> None:
-    for _ in range(2):
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
 
 
 async def test_fills_show_in_trades_and_export(service: TradingService, counterparty: Any,

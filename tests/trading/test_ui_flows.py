@@ -9,13 +9,7 @@ from textual.widgets import DataTable, Input, Select, Static
 
 from alp_tui.ui.modals.confirm import ConfirmModal
 from alp_tui.ui.modals.order_form import OrderFormModal
-
-
-async def settle(pilot: Any) -> None:
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
+from tests.support.wait import settle
 
 
 def form(app: Any) -> OrderFormModal:

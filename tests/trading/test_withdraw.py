@@ -16,6 +16,7 @@ from alp_tui.services.trading import TradingService
 from alp_tui.sim.exchange import ApiKeyRecord
 from alp_tui.ui.modals.confirm import ConfirmModal
 from alp_tui.ui.modals.withdraw import WithdrawModal
+from tests.support.wait import settle
 
 TRC20_ADDRESS = "T" + "A1b2C3d4E5f6G7h8J9k1M2n3P4q5R6s7T"  # 34 characters
 
@@ -30,12 +31,6 @@ class Host(App[None]):
     def on_mount(self) -> None:
         self.push_screen(WithdrawModal(self.service, "USDT", available=self.available),
                          self.results.append)
-
-
-async def settle(pilot: Any) -> None:
-    for _ in range(2):
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
 
 
 async def test_withdraw_flow_validates_confirms_and_requests(service: TradingService,

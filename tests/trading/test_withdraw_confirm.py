@@ -5,7 +5,6 @@ on top of the amount (the simulator's methods) or out of it (a ``fee_included`` 
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
 
 from textual.app import App
 from textual.widgets import Input, Select, Static
@@ -16,6 +15,7 @@ from alp_tui.services.order_draft import build_withdraw
 from alp_tui.services.trading import TradingService
 from alp_tui.ui.modals.confirm import ConfirmModal
 from alp_tui.ui.modals.withdraw import WithdrawModal
+from tests.support.wait import settle
 
 BTC_ADDRESS = "bc1q" + "a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6e7f8a9"  # 42 characters
 
@@ -28,12 +28,6 @@ class Host(App[None]):
 
     def on_mount(self) -> None:
         self.push_screen(WithdrawModal(self.service, self.currency, available=self.available))
-
-
-async def settle(pilot: Any) -> None:
-    for _ in range(2):
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
 
 
 async def _btc_available(service: TradingService) -> Decimal:

@@ -1,4 +1,6 @@
-"""Helpers for pilot tests: build the app against a simulator, wait on conditions."""
+"""Helpers for pilot tests: build the dashboard against a simulator, tell when it is fresh.
+
+Wait with :func:`tests.support.wait.wait_until`."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from textual.pilot import Pilot
 from alp_tui.config import Config
 from alp_tui.feed.state import Freshness
 from alp_tui.ui.app import AlpApp, create_app
+from tests.support.wait import wait_until as support_wait_until
 
 MARKET_TOPICS = ("tickers", "orderbook", "chart", "trades")
 
@@ -29,14 +32,11 @@ def sim_app(server: Any, *, keys: bool = False, config: Config | None = None,
     )
 
 
-async def wait_until(pilot: Pilot, condition: Callable[[], bool], *, tries: int = 200,
-                     step: float = 0.02, what: str = "condition") -> None:
-    """Poll ``condition`` between pilot pauses; fail after ``tries``."""
-    for _ in range(tries):
-        if condition():
-            return
-        await pilot.pause(step)
-    raise AssertionError(f"timed out waiting for {what}")
+async def wait_until(pilot: Pilot, condition: Callable[[], bool], *, tries: int | None = None,
+                     what: str = "condition", **kwargs: Any) -> None:
+    """Kept for tests written before :mod:`tests.support.wait` (#18); use that module's
+    ``wait_until``. ``tries`` is ignored: the support helper waits up to a deadline."""
+    await support_wait_until(pilot, condition, what=what, **kwargs)
 
 
 def all_fresh(app: AlpApp, topics: tuple[str, ...] = MARKET_TOPICS) -> bool:

@@ -7,12 +7,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from dash_helpers import all_fresh, sim_app, wait_until
+from dash_helpers import all_fresh, sim_app
 from textual.widgets import Input
 
 from alp_tui.ui.modals.order_form import OrderFormModal
 from alp_tui.ui.panes.markets import MarketsPane
 from alp_tui.ui.widgets.markets_table import MarketsTable
+from tests.support.wait import wait_until
 
 SIZE = (160, 48)
 
@@ -28,7 +29,7 @@ async def test_typing_sol_in_markets_filters_and_opens_no_form(market_sim: Any,
     app = _trading_app(market_sim, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await wait_until(pilot, lambda: all_fresh(app) and app.trading is not None,
-                         tries=500, what="fresh, trading on")
+                         what="fresh, trading on")
         markets = app.query_one(MarketsPane)
         table = app.query_one("#markets-table", MarketsTable)
         table.focus()
