@@ -33,7 +33,9 @@ class RequestGate:
     A 429 pauses only the endpoint that answered it (``"GET /accounts/order"``), so one
     sick endpoint does not starve the others; when ``ESCALATE_ENDPOINTS`` distinct
     endpoints answer 429 within ``ESCALATE_WINDOW_S`` the whole client pauses (the server
-    is limiting the account, not one route). ``pause(..., endpoint=None)`` pauses all.
+    is limiting the account, not one route), once, when an endpoint new to the window
+    answers 429: a sick endpoint's repeats after one stray 429 elsewhere don't pause
+    everyone again and again. ``pause(..., endpoint=None)`` pauses all.
     """
 
     DEFAULT_BACKOFF_S = 1.0
@@ -100,9 +102,12 @@ class RequestGate:
         self._endpoint_strikes[endpoint] = strikes
         until = max(self._endpoint_until.get(endpoint, 0.0), now + seconds)
         self._endpoint_until[endpoint] = until
+        # Only an endpoint new to the window escalates (see the class docstring).
+        window = self.ESCALATE_WINDOW_S
+        new = now - self._last_429.get(endpoint, -window - 1) > window
         self._last_429[endpoint] = now
-        recent = {e for e, at in self._last_429.items() if now - at <= self.ESCALATE_WINDOW_S}
-        if len(recent) >= self.ESCALATE_ENDPOINTS:
+        recent = {e for e, at in self._last_429.items() if now - at <= window}
+        if new and len(recent) >= self.ESCALATE_ENDPOINTS:
             self._paused_until = max(self._paused_until, until)
         return seconds
 

@@ -89,7 +89,8 @@ class Gate:
 
     A 429 pauses the topic whose request got it. Only when ``RATE_ESCALATE_ENDPOINTS``
     distinct endpoints answer 429 within ``RATE_ESCALATE_WINDOW_S`` does every poller
-    pause (the server is then limiting the whole account, not one route).
+    pause (the server is then limiting the whole account, not one route): once, when the
+    second endpoint's 429 arrives, for its Retry-After.
     """
 
     def __init__(self, clock: Clock) -> None:
@@ -104,9 +105,11 @@ class Gate:
         self.wakers: list[asyncio.Event] = []
 
     def pause(self, seconds: float, topic: str | None = None,
-              endpoint: str | None = None) -> float:
+              endpoint: str | None = None, everyone_s: float | None = None) -> float:
         """Pause ``topic`` (every poller when None) ``seconds`` from now; returns when the
-        pause that topic waits for ends."""
+        pause that topic waits for ends. ``everyone_s`` (default ``seconds``) is how long
+        every poller pauses if this 429 escalates: the server's Retry-After, never the
+        sick topic's own backoff, so one endpoint's long backoff never stops the rest."""
         self.rate_limits += 1
         now = self.clock()
         until = now + seconds
@@ -114,10 +117,15 @@ class Gate:
             self.paused_until = max(self.paused_until, until)
             return self.paused_until
         self.topic_paused_until[topic] = max(self.topic_paused_until.get(topic, 0.0), until)
-        self._last_429[endpoint or topic] = now
+        key = endpoint or topic
+        # Only an endpoint new to the window escalates: a sick endpoint's repeats after one
+        # stray 429 elsewhere would otherwise pause everyone again and again for 10 s.
+        new = now - self._last_429.get(key, -RATE_ESCALATE_WINDOW_S - 1) > RATE_ESCALATE_WINDOW_S
+        self._last_429[key] = now
         recent = {e for e, at in self._last_429.items() if now - at <= RATE_ESCALATE_WINDOW_S}
-        if len(recent) >= RATE_ESCALATE_ENDPOINTS:
-            self.paused_until = max(self.paused_until, until)
+        if new and len(recent) >= RATE_ESCALATE_ENDPOINTS:
+            everyone = now + (seconds if everyone_s is None else min(seconds, everyone_s))
+            self.paused_until = max(self.paused_until, everyone)
         return self.resume_at(topic)
 
     def resume_at(self, topic: str | None = None) -> float:
@@ -332,14 +340,15 @@ class TopicPoller:
         message = str(exc) or type(exc).__name__
         if isinstance(exc, RateLimitedError):
             self.rate_strikes += 1
-            wait = exc.retry_after
-            if wait is None or wait <= 0:
-                wait = DEFAULT_RATE_PAUSE_S
+            asked = exc.retry_after
+            if asked is None or asked <= 0:
+                asked = DEFAULT_RATE_PAUSE_S
+            wait = asked
             if self.rate_strikes > 1:
                 # 429s repeat: back off beyond Retry-After, exponentially and jittered, so
                 # a sick endpoint is asked less and less often.
                 wait = max(wait, backoff_delay(wait, self.rate_strikes - 1, self._rng))
-            resume_at = self.gate.pause(float(wait), self.name, exc.endpoint)
+            resume_at = self.gate.pause(float(wait), self.name, exc.endpoint, float(asked))
             self._log("rate limited", message)
             self._set_state(self.state.failed(Freshness.PAUSED, message, resume_at=resume_at))
             return 0.0

@@ -15,6 +15,7 @@ import httpx
 import pytest
 
 from alp_tui.api.client import AlpClient
+from alp_tui.api.request_gate import RequestGate
 from alp_tui.config import PollingConfig
 from alp_tui.feed.poller import Feed, FeedParams, Gate
 from alp_tui.feed.state import Freshness
@@ -36,6 +37,52 @@ def test_two_endpoints_limited_within_the_window_pause_everyone() -> None:
     gate.pause(3.0, "orders", "/accounts/order")
     assert gate.pause_left("orderbook") == 3.0
     assert set(gate.paused_topics()) == {"orders", "*"}
+
+
+def test_escalation_pauses_everyone_for_the_retry_after_not_the_sick_topics_backoff(
+        ) -> None:
+    # Seen in the soak: orders backed off to ~40 s by repeated 429s; a stray 429 on the
+    # book within 10 s then paused every pane for those 40 s.
+    now = [0.0]
+    gate = Gate(lambda: now[0])
+    gate.pause(1.0, "orderbook", "/orderbook")
+    now[0] = 3.0
+    gate.pause(40.0, "orders", "/accounts/order", everyone_s=2.0)
+    assert gate.pause_left("orders") == 40.0
+    assert gate.pause_left("orderbook") == 2.0 and gate.pause_left("balances") == 2.0
+
+
+def test_a_sick_endpoints_repeats_after_one_stray_429_pause_everyone_once() -> None:
+    # Seen in the soak: /accounts/order always 429 (Retry-After 2), one stray 429 on the
+    # ticker; each later orders 429 within 10 s paused every pane again (book: 8 fetches
+    # in 18 s at 1 s).
+    now = [0.0]
+    gate = Gate(lambda: now[0])
+    gate.pause(2.0, "orders", "/accounts/order")
+    now[0] = 1.0
+    gate.pause(1.0, "tickers", "/ticker")  # a new endpoint in the window: everyone waits
+    assert gate.pause_left("orderbook") == 1.0
+    for t in (3.0, 5.0, 7.0, 9.0):
+        now[0] = t
+        gate.pause(2.0, "orders", "/accounts/order")
+        assert gate.pause_left("orderbook") == 0.0, t
+        assert gate.pause_left("orders") == 2.0
+
+
+def test_the_clients_gate_escalates_once_too() -> None:
+    now = [0.0]
+    gate = RequestGate(clock=lambda: now[0])
+    gate.pause(2.0, "GET /accounts/order")
+    now[0] = 1.0
+    gate.pause(1.0, "GET /ticker")
+    assert gate.paused_for("GET /orderbook") == 1.0
+    for t in (3.0, 5.0, 7.0, 9.0):
+        now[0] = t
+        gate.pause(2.0, "GET /accounts/order")
+        assert gate.paused_for("GET /orderbook") == 0.0, t
+    now[0] = 12.0  # the ticker again, now outside the window of its first 429: new again
+    gate.pause(1.0, "GET /ticker")
+    assert gate.paused_for("GET /orderbook") == 1.0
 
 
 def test_a_repeating_error_is_logged_once_with_count_and_last_time() -> None:

@@ -15,8 +15,15 @@ At the end, with faults switched off, it checks:
 - no error was left unreported: every failed poll reached the error log, and every trading
   action ended in an outcome with a message (none raised).
 
+With ``--storm-every S`` (default 300) a 429 storm is mixed in: from 60 s into the run,
+every S seconds, for ``--storm-s`` seconds (default 60), ``GET /accounts/order`` always
+answers 429 with ``Retry-After: 2`` (issue 14's scenario) on top of the random faults. The
+order book must keep being fetched meanwhile: at least half its interval's worth of
+fetches in every storm (the random faults' own 429s on other paths legitimately pause
+everything now and then, by the two-endpoint rule).
+
 Prints the figures (duration, requests, faults injected, orders placed / cancelled,
-duplicates, lost, RSS start / end) and exits 1 when a check fails.
+duplicates, lost, RSS start / end, load average) and exits 1 when a check fails.
 """
 
 from __future__ import annotations
@@ -24,6 +31,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import random
 import resource
 import sys
@@ -119,6 +127,13 @@ class Figures:
     recovery_limit_s: dict[str, float] = field(default_factory=dict)
     rss_start_mb: float = 0.0
     rss_end_mb: float = 0.0
+    storms: int = 0
+    storm_seconds: float = 0.0
+    storm_429s: int = 0
+    storm_book_fetches: list[int] = field(default_factory=list)
+    storm_book_expected: list[int] = field(default_factory=list)
+    load_start: list[float] = field(default_factory=list)
+    load_end: list[float] = field(default_factory=list)
     alive: bool = False
     failures: list[str] = field(default_factory=list)
 
@@ -196,10 +211,54 @@ def believed_orders(journal: Journal) -> list[int]:
     return ids
 
 
+@dataclass
+class Storm:
+    """The 429 storm schedule: GET /accounts/order always 429 (Retry-After 2) for
+    ``length_s`` every ``every_s`` seconds, the first at 60 s (``every_s`` 0 = none)."""
+
+    every_s: float = 300.0
+    length_s: float = 60.0
+    rule: FaultRule | None = None
+    since: float = 0.0
+    book_before: int = 0
+
+    def step(self, server: SimServer, records: list[RequestRecord], elapsed: float,
+             figures: Figures) -> None:
+        """Start or end a storm according to the schedule (called from the drive loop)."""
+        if self.every_s <= 0 or elapsed < 60:
+            return
+        inside = (elapsed - 60) % self.every_s < self.length_s
+        if inside and self.rule is None:
+            self.rule = server.faults.add(FaultRule(
+                kind="rate_limit", path="/accounts/order", method="GET", retry_after=2))
+            self.since = time.monotonic()
+            self.book_before = _book_fetches(records)
+        elif not inside and self.rule is not None:
+            self.end(server, records, figures)
+
+    def end(self, server: SimServer, records: list[RequestRecord], figures: Figures) -> None:
+        """Close the running storm and note its figures."""
+        if self.rule is None:
+            return
+        server.faults.remove(self.rule)
+        took = time.monotonic() - self.since
+        figures.storms += 1
+        figures.storm_seconds += round(took, 1)
+        figures.storm_429s += self.rule.fired
+        figures.storm_book_fetches.append(_book_fetches(records) - self.book_before)
+        figures.storm_book_expected.append(int(took / POLLING.orderbook))
+        self.rule = None
+
+
+def _book_fetches(records: list[RequestRecord]) -> int:
+    return sum(1 for r in records if r.path in ("/orderbook", "/order_book"))
+
+
 async def soak(minutes: float, seed: int, error_rate: float, rss_limit_mb: float,
-               workdir: Path) -> Figures:
+               workdir: Path, storm: Storm | None = None) -> Figures:
     """Run the soak; returns the figures (``failures`` lists the checks that failed)."""
-    figures = Figures(minutes=minutes)
+    figures = Figures(minutes=minutes, load_start=list(os.getloadavg()))
+    storm = storm or Storm()
     rng = random.Random(seed)
     server = SimServer(seed=seed, fault_seed=seed, market_life=True, tick_s=1.0,
                        state_path=str(workdir / "sim.db"))
@@ -221,7 +280,7 @@ async def soak(minutes: float, seed: int, error_rate: float, rss_limit_mb: float
     started = time.monotonic()
     try:
         await _drive(app, server, journal, records, counter, logged, figures, rng, minutes,
-                     error_rate, started)
+                     error_rate, storm, started)
     except Exception as exc:  # the app died (during the run or at shutdown): say so
         figures.failures.append(f"the app raised {type(exc).__name__}: {exc}")
     finally:
@@ -246,11 +305,19 @@ async def soak(minutes: float, seed: int, error_rate: float, rss_limit_mb: float
 
 async def _drive(app: Any, server: SimServer, journal: Journal, records: list[RequestRecord],
                  counter: FeedCounter, logged: Counter[str], figures: Figures,
-                 rng: random.Random, minutes: float, error_rate: float,
+                 rng: random.Random, minutes: float, error_rate: float, storm: Storm,
                  started: float) -> None:
     """Run the app headless through the soak and its end checks (figures filled in)."""
     async with app.run_test(headless=True, size=(160, 48)) as pilot:
-        app.errors.add_listener(lambda item: logged.update([item.topic]))
+        # Every add counts, repeats included: the log keeps a repeating error once with its
+        # count, and its listeners hear of the first occurrence only.
+        add = app.errors.add
+
+        def counted_add(topic: str, kind: str, message: str) -> Any:
+            logged.update([topic])
+            return add(topic, kind, message)
+
+        app.errors.add = counted_add  # type: ignore[method-assign]
         service = TradingService(app.client, journal)
         for _ in range(300):
             if all(app.topic_states.get(t) is not None
@@ -262,10 +329,12 @@ async def _drive(app: Any, server: SimServer, journal: Journal, records: list[Re
         rules = [server.faults.add(rule) for rule in fault_rules(error_rate)]
         deadline = started + minutes * 60
         while time.monotonic() < deadline:
+            storm.step(server, records, time.monotonic() - started, figures)
             ticker = server.exchange.ticker(PAIR)
             await trade_once(service, rng, Decimal(str(ticker["last"])), figures)
             await asyncio.sleep(rng.uniform(0.5, 2.0))
         # the last fault: everything clean from here on
+        storm.end(server, records, figures)
         server.faults.clear()
         cleared = time.monotonic()
         figures.faults_injected = sum(r.fired for r in rules)
@@ -300,6 +369,7 @@ async def _drive(app: Any, server: SimServer, journal: Journal, records: list[Re
         figures.logged_feed_errors = sum(logged[t] for t in counter.failed) + sum(
             logged[t] for t in shown if t not in counter.failed)
         figures.rss_end_mb = rss_mb()
+        figures.load_end = list(os.getloadavg())
         print(json.dumps(asdict(figures), sort_keys=True), file=sys.stderr, flush=True)
 
 
@@ -321,6 +391,11 @@ def _check(f: Figures, rss_limit_mb: float, unsettled: int) -> None:
         f.failures.append(f"RSS grew {f.rss_end_mb - f.rss_start_mb:.1f} MiB")
     if f.raised:
         f.failures.append(f"{f.raised} trading actions raised instead of reporting")
+    starved = [(got, want) for got, want in zip(f.storm_book_fetches, f.storm_book_expected,
+                                                strict=True) if got < want / 2]
+    if starved:
+        f.failures.append(f"order book starved during a 429 storm (fetches, interval's "
+                          f"worth): {starved}")
     if f.logged_feed_errors < f.failed_polls:
         f.failures.append(f"{f.failed_polls - f.logged_feed_errors} failed polls not logged")
 
@@ -334,10 +409,14 @@ def main(argv: list[str] | None = None) -> int:
                         help="share of requests answered with an error (0.05-0.10)")
     parser.add_argument("--rss-limit-mb", type=float, default=150.0)
     parser.add_argument("--json", type=Path, help="write the figures here too")
+    parser.add_argument("--storm-every", type=float, default=300.0,
+                        help="seconds between 429 storms on GET /accounts/order (0: none)")
+    parser.add_argument("--storm-s", type=float, default=60.0, help="length of a storm")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="alp-soak-") as tmp:
         figures = asyncio.run(soak(args.minutes, args.seed, args.error_rate,
-                                   args.rss_limit_mb, Path(tmp)))
+                                   args.rss_limit_mb, Path(tmp),
+                                   Storm(args.storm_every, args.storm_s)))
     text = json.dumps(asdict(figures), indent=2, sort_keys=True)
     print(text)
     if args.json:
