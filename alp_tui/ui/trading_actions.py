@@ -25,15 +25,13 @@ from alp_tui.services.trading import Outcome, TradingService
 from alp_tui.ui.commands import PaletteCommand
 from alp_tui.ui.modals.order_form import OrderFormModal
 from alp_tui.ui.modals.withdraw import WithdrawModal
+from alp_tui.ui.order_keys import ORDER_BINDINGS, open_quick_order, order_palette_commands
 from alp_tui.ui.panes.balances import BalancesPane
 from alp_tui.ui.panes.open_orders import OpenOrdersPane
 from alp_tui.ui.trading_messages import AccountChanged
 
 TRADING_BINDINGS = [
-    Binding("b", "trade('BID')", "Buy", id="app.buy",
-            tooltip="Open the order form to BUY the selected pair"),
-    Binding("s", "trade('ASK')", "Sell", id="app.sell",
-            tooltip="Open the order form to SELL the selected pair"),
+    *ORDER_BINDINGS,
     Binding("w", "withdraw", "Withdraw", id="app.withdraw", show=False,
             tooltip="Withdraw the currency selected in balances (or the pair's base)"),
 ]
@@ -97,17 +95,19 @@ class TradingActions:
         return MarketContext(pair=pair, balances=balances, last_price=last,
                              guard=self._guard())
 
-    def open_order_form(self, side: OrderSide | str, price: Decimal | None = None) -> None:
-        """Open the order form for the selected pair."""
+    def open_order_form(self, side: OrderSide | str,
+                        price: Decimal | None = None) -> OrderFormModal | None:
+        """Open the order form for the selected pair (None: trading is off or the pair's
+        limits are not loaded yet, said in a notification)."""
         app: Any = self
         if self.trading is None:
             app.notify(NO_TRADING, severity="warning")
-            return
+            return None
         info = self._pair_info()
         if info is None:
             app.notify("The pair's limits are not loaded yet; try again in a moment.",
                        severity="warning")
-            return
+            return None
         forms = self.__dict__.setdefault("_order_forms", {})
         form = forms.get(info.name)
         if form is not None and form.service is self.trading and form.pair == info:
@@ -120,9 +120,13 @@ class TradingActions:
                                   context=self._quick_context(info), guard=self._guard())
             app.install_screen(form, name=f"order-form-{info.name}-{id(form)}")
             forms[info.name] = form
-        if form in app.screen_stack:
-            return
-        app.push_screen(form)
+        if form not in app.screen_stack:
+            app.push_screen(form)
+        return form
+
+    def action_quick_order(self) -> None:
+        """``:``: the quick-order line."""
+        open_quick_order(self)
 
     def _guard(self) -> GuardSettings:
         """The fat-finger thresholds of ``[trading]`` in the config."""
@@ -202,6 +206,7 @@ class TradingActions:
                              lambda: self.open_order_form(OrderSide.BID), True)
         yield PaletteCommand(f"Sell {pair}", "Open the order form to sell",
                              lambda: self.open_order_form(OrderSide.ASK), True)
+        yield from order_palette_commands(self)
         yield PaletteCommand("Withdraw…", "Withdraw the selected currency",
                              self.action_withdraw)
         app: Any = self

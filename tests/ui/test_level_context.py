@@ -23,7 +23,7 @@ def _app(server: Any, tmp_path: Path) -> Any:
 async def _ready(pilot: Any) -> None:
     app = pilot.app
     await wait_until(pilot, lambda: all_fresh(app) and app.trading is not None
-                     and app.market.info() is not None, tries=500, what="fresh, trading")
+                     and app.market.info() is not None, tries=1500, what="fresh, trading")
 
 
 async def _pick_level(pilot: Any) -> None:
@@ -33,7 +33,7 @@ async def _pick_level(pilot: Any) -> None:
 
 async def _open_price(pilot: Any, key: str) -> str:
     await pilot.press(key)
-    await wait_until(pilot, lambda: isinstance(pilot.app.screen, OrderFormModal), what="form")
+    await wait_until(pilot, lambda: isinstance(pilot.app.screen, OrderFormModal), what="form", tries=1000)
     form = pilot.app.screen
     await wait_until(pilot, lambda: form.query_one("#price", Input).value != "",
                      what="price shown")

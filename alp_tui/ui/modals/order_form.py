@@ -40,6 +40,7 @@ from alp_tui.services.order_draft import (
     build_draft,
     fmt,
 )
+from alp_tui.services.quick_order import QuickOrder, QuickOrderError, quick_form
 from alp_tui.services.trading import AccountChange, Outcome, PlaceResult, TradingService
 from alp_tui.ui.modals.confirm import TRADING_CSS, ConfirmModal
 from alp_tui.ui.trading_messages import AccountChanged
@@ -106,6 +107,7 @@ class OrderFormModal(ModalScreen[PlaceResult | None]):
         self._shown_errors: dict[str, str] = dict.fromkeys((*FORM_FIELDS, GENERAL), "")
         self._shown_text: dict[str, tuple[object, ...]] = {}
         self._reload = False
+        self._quick: QuickOrder | None = None  # a quick-order line waiting for the market
 
     # --- layout -----------------------------------------------------------------------
 
@@ -162,7 +164,9 @@ class OrderFormModal(ModalScreen[PlaceResult | None]):
         """Side, pair, type, and whatever the form was opened with (a book level's price)."""
         title = Text.assemble((f" {side.word} ", "bold reverse"), f"  {self.pair.name}  ",
                               (otype.value.replace("_", " ").lower(), "italic"))
-        if self._price is not None and otype in LIMIT_TYPES:
+        if self._quick_line:
+            title.append(f"  · from the line “{self._quick_line}”", style="dim")
+        elif self._price is not None and otype in LIMIT_TYPES:
             title.append(f"  · price {format_decimal(self._price, self.pair.price_precision)}"
                          " from the book", style="dim")
         if getattr(self.app, "mode", "live") == "paper":
@@ -193,6 +197,7 @@ class OrderFormModal(ModalScreen[PlaceResult | None]):
         without building or removing any widget."""
         self._side = OrderSide.parse(side)
         self._price = price
+        self._quick, self._quick_line = None, ""
         if context is not None:
             self.context = context
         self.result = None
@@ -221,6 +226,33 @@ class OrderFormModal(ModalScreen[PlaceResult | None]):
         self.AUTO_FOCUS = f"#{first}"
         self.set_focus(None)
 
+    _quick_line = ""
+
+    def prepare_quick(self, order: QuickOrder, line: str = "") -> None:
+        """Fill the form from a quick-order line once balances, book and last price are
+        loaded (a share or ``@bid`` needs them), then go straight to the review: the line
+        gets exactly the form's draft, preview, guard and confirm."""
+        self._quick = order
+        self._quick_line = line.strip()
+
+    def _apply_quick(self, ctx: MarketContext) -> bool:
+        """Run a waiting quick order on ``ctx``; True when the fields were filled."""
+        order, self._quick = self._quick, None
+        if order is None:
+            return False
+        try:
+            values = quick_form(order, ctx)
+        except QuickOrderError as exc:
+            self._show_error(GENERAL, Text(str(exc), style="bold red"))
+            return False
+        for name in _SELECT_FIELDS:
+            self.query_one(f"#{name}", Select).value = getattr(values, name)
+        for name in _INPUT_FIELDS:
+            self.query_one(f"#{name}", Input).value = getattr(values, name)
+        self._applied = None
+        self._apply_type()
+        return True
+
     def on_screen_resume(self) -> None:
         """Shown again after :meth:`reuse`: fresh balances, fees and book."""
         if self._reload:
@@ -238,6 +270,11 @@ class OrderFormModal(ModalScreen[PlaceResult | None]):
                 Text(f"Balances unavailable: {exc}", style="yellow"))
             return
         self.context = ctx
+        if self._quick is not None:
+            if self._apply_quick(ctx):
+                self._revalidate()
+                self.review()
+            return
         if self._price is None and self._type in LIMIT_TYPES:
             price_input = self.query_one(f"#{PRICE}", Input)
             if not price_input.value and ctx.last_price:

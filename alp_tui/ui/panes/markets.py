@@ -16,6 +16,9 @@ from alp_tui.ui.panes.base import DataPane
 from alp_tui.ui.widgets.markets_table import MarketsTable
 from alp_tui.ui.widgets.pane_status import PaneStatus
 
+# Upper-case letters left to the app's bindings (B / S: buy / sell) instead of the filter.
+TABLE_PASSTHROUGH = frozenset({"B", "S"})
+
 COLUMNS = list(SortKey)
 
 
@@ -168,6 +171,8 @@ class MarketsPane(DataPane):
         char = event.character
         if not (self.table.has_focus and char and len(char) == 1):
             return
+        if char in TABLE_PASSTHROUGH and event.key in self.screen.active_bindings:
+            return  # B / S: buy / sell from the start screen (lower case still filters)
         if (char.isascii() and char.isalpha()) or (
                 (char.isdigit() or char == "_")
                 and event.key not in self.screen.active_bindings):

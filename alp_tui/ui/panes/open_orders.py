@@ -234,12 +234,14 @@ class OpenOrdersPane(DataPane):
             ConfirmModal("Cancel order", body, confirm_label="Cancel order", tone="danger"),
             lambda ok: self._run_cancel([order.id], order.pair, None) if ok else None)
 
-    def action_cancel_pair(self) -> None:
-        """Cancel every open order of the selected order's pair (or the selected pair)."""
+    def action_cancel_pair(self, pair: str | None = None) -> None:
+        """Cancel every open order of ``pair`` (default: the selected order's pair, or the
+        selected pair) after confirming with the count."""
         if not self._ready():
             return
         order = self.selected_order()
-        pair = order.pair if order else (self.pair.name if self.pair else None)
+        if pair is None:
+            pair = order.pair if order else (self.pair.name if self.pair else None)
         if pair is None:
             return
         ids = [o.id for o in self._orders.values() if o.pair == pair]
