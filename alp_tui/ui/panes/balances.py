@@ -1,4 +1,5 @@
-"""Balances per wallet and currency, valued in USDT, with the portfolio total."""
+"""Balances per wallet and currency, valued in USDT, with what each margin wallet owes and
+the net equity (assets − debt) as the total."""
 
 from __future__ import annotations
 
@@ -12,21 +13,25 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import DataTable, Static
 
-from alp_tui.api.models import Balance, PairInfo, Ticker
+from alp_tui.api.models import Balance, Loan, PairInfo, Ticker
 from alp_tui.services.format import format_decimal
+from alp_tui.session.events import AccountSnapshot
+from alp_tui.ui.account_display import AccountView
 from alp_tui.ui.panes.base import DataPane
 from alp_tui.ui.panes.table_rows import cursor_row_key, sync_rows
 from alp_tui.ui.widgets.pane_status import PaneStatus
 
 COLUMNS = (("wallet", "Wallet"), ("currency", "Currency"), ("total", "Total"),
-           ("reserve", "Reserve"), ("available", "Available"), ("value", "Value USDT"))
+           ("reserve", "Reserve"), ("available", "Available"), ("debt", "Debt"),
+           ("value", "Value USDT"))
 VALUE_CCY = "USDT"
 _STABLE = {"USDT": Decimal(1)}
 
 
-class BalancesPane(DataPane):
+class BalancesPane(AccountView, DataPane):
     """Topic ``balances`` (a list of :class:`Balance`); call :meth:`set_tickers` with the
-    ``tickers`` topic's data so holdings are valued in USDT."""
+    ``tickers`` topic's data so holdings are valued in USDT. :meth:`show_account` hands in
+    the loans (the Debt column, debt per margin wallet) and the net equity (the total)."""
 
     topic = "balances"
 
@@ -42,6 +47,7 @@ class BalancesPane(DataPane):
         self._prices: dict[str, Decimal] = {}
         self._precision: dict[str, int] = {}
         self._rows: dict[str, tuple[str, ...]] = {}
+        self._account: AccountSnapshot | None = None
         if pairs:
             self.set_pairs(pairs)
 
@@ -97,6 +103,14 @@ class BalancesPane(DataPane):
         self._prices = prices
         self._render_rows()
 
+    def show_account(self, snapshot: AccountSnapshot) -> None:
+        """The account: loans for the Debt column, net equity for the total."""
+        old = self._account
+        self._account = snapshot
+        if old is None or (old.loans, old.net_equity, old.known) != (
+                snapshot.loans, snapshot.net_equity, snapshot.known):
+            self._render_rows()
+
     def show_data(self, data: Any) -> None:
         """A fresh list of balances."""
         self._balances = [b for b in data if isinstance(b, Balance)]
@@ -118,7 +132,8 @@ class BalancesPane(DataPane):
         return None if price is None else balance.balance * price
 
     def portfolio_total(self) -> tuple[Decimal, int]:
-        """Sum of valued balances in USDT and how many could not be valued."""
+        """Sum of valued balances in USDT (holdings only: debt is not in it) and how many
+        could not be valued."""
         total, missing = Decimal(0), 0
         for b in self._balances:
             value = self.value_of(b)
@@ -128,30 +143,72 @@ class BalancesPane(DataPane):
                 total += value
         return total, missing
 
+    def debts(self) -> dict[str, Decimal]:
+        """What each wallet owes per currency (borrowed + interest), keyed like the rows:
+        ``"CROSS_MARGIN:USDT"``, ``"ISOLATED_MARGIN BTC_USDT:USDT"``."""
+        owed: dict[str, Decimal] = {}
+        for loan in self._account.loans if self._account is not None else ():
+            key = f"{_wallet_name(loan)}:{loan.currency}"
+            owed[key] = owed.get(key, Decimal(0)) + loan.borrowed + loan.interest
+        return owed
+
     def _render_rows(self) -> None:
+        if not self.is_mounted:
+            return
         table = self.query_one("#balances-table", DataTable)
+        debts = self.debts()
         wanted: dict[str, tuple[str, ...]] = {}
         rows = sorted(self._balances, key=lambda b: (b.wallet_type.value, -(self.value_of(b)
                       or Decimal(0)), b.currency))
         for b in rows:
-            if self.hide_zero and b.balance == 0 and b.reserve == 0:
+            wallet = _wallet_name(b)
+            key = f"{wallet}:{b.currency}"
+            debt = debts.pop(key, None)
+            if self.hide_zero and b.balance == 0 and b.reserve == 0 and not debt:
                 continue
             prec = self._precision.get(b.currency, 8)
-            value = self.value_of(b)
-            wallet = b.wallet_type.value + (f" {b.pair}" if b.pair else "")
-            key = f"{wallet}:{b.currency}"
             wanted[key] = (wallet, b.currency, format_decimal(b.balance, prec),
                            format_decimal(b.reserve, prec), format_decimal(b.available, prec),
-                           format_decimal(value, 2))
+                           format_decimal(debt, prec) if debt else "",
+                           format_decimal(self.value_of(b), 2))
+        for key, debt in debts.items():  # owed in a currency the wallet holds none of
+            wallet, _, currency = key.rpartition(":")
+            prec = self._precision.get(currency, 8)
+            zero = format_decimal(Decimal(0), prec)
+            wanted[key] = (wallet, currency, zero, zero, zero, format_decimal(debt, prec),
+                           format_decimal(Decimal(0), 2))
         sync_rows(table, self._rows, wanted, [col for col, _label in COLUMNS],
                   changed=operator.ne,
                   cell=lambda i, c: Text(c, justify="right") if i >= 2 else c)
-        total, missing = self.portfolio_total()
-        text = Text(f"Total ≈ {format_decimal(total, 2)} {VALUE_CCY}", style="bold")
-        if missing:
-            text.append(f"  ({missing} without a price)", style="dim")
+        text = self.total_text()
         text.append(f"  · z {'show' if self.hide_zero else 'hide'} zero", style="dim")
         self.query_one("#balances-total", Static).update(text)
+
+    def total_text(self) -> Text:
+        """The status bar's total: net equity (assets − debt) once the account is known,
+        with what each margin wallet owes; else the valued holdings."""
+        snap = self._account
+        if snap is None or snap.net_equity is None or "loans" not in snap.known:
+            total, missing = self.portfolio_total()
+            text = Text(f"Assets ≈ {format_decimal(total, 2)} {VALUE_CCY}", style="bold")
+            if missing:
+                text.append(f"  ({missing} without a price)", style="dim")
+            if snap is None or "loans" not in snap.known:
+                text.append("  debt not read yet", style="dim")
+            return text
+        quote = snap.quote
+        text = Text(f"Net equity ≈ {format_decimal(snap.net_equity, 2)} {quote}", style="bold")
+        if snap.debt:
+            assets = snap.assets if snap.assets is not None else Decimal(0)
+            text.append(f"  = {format_decimal(assets, 2)} − debt ", style="dim")
+            text.append(format_decimal(snap.debt, 2), style="red")
+            owed = [(k.label, p.debt_usdt) for k, p in snap.positions.items() if p.debt_usdt]
+            if owed:
+                text.append("  (" + ", ".join(f"{label} {format_decimal(v, 2)}"
+                                              for label, v in sorted(owed)) + ")", style="dim")
+        if snap.unpriced:
+            text.append(f"  ({', '.join(snap.unpriced)} without a price)", style="dim")
+        return text
 
     @property
     def balances(self) -> list[Balance]:
@@ -176,3 +233,8 @@ class BalancesPane(DataPane):
         """Hide or show zero balances."""
         self.hide_zero = not self.hide_zero
         self._render_rows()
+
+
+def _wallet_name(item: Balance | Loan) -> str:
+    """``SPOT``, ``CROSS_MARGIN`` or ``ISOLATED_MARGIN BTC_USDT``, as the Wallet column."""
+    return item.wallet_type.value + (f" {item.pair}" if item.pair else "")

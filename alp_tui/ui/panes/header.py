@@ -1,4 +1,5 @@
-"""Header: selected pair, last price and 24 h change, high/low/volume, mode, connection."""
+"""Header: selected pair, last price and 24 h change, high/low/volume, the margin chip, mode,
+connection."""
 
 from __future__ import annotations
 
@@ -12,6 +13,9 @@ from textual.widgets import Static
 from alp_tui.api.models import PairInfo, Ticker
 from alp_tui.feed.state import FeedState, Freshness, format_age
 from alp_tui.services.format import format_compact, format_decimal, format_signed_percent
+from alp_tui.session.events import AccountSnapshot
+from alp_tui.ui.account_display import AccountView
+from alp_tui.ui.widgets.margin_chip import MarginChip
 
 _CONN_STYLE = {
     "live": "green",
@@ -56,8 +60,9 @@ def connection_summary(states: dict[str, FeedState], now: float,
     return word, freshest
 
 
-class HeaderPane(Horizontal):
-    """The top line of the dashboard; state arrives through reactives set by the app."""
+class HeaderPane(AccountView, Horizontal):
+    """The top line of the dashboard; state arrives through reactives set by the app, the
+    account through :meth:`show_account`."""
 
     pair: reactive[str] = reactive("")
     info: reactive[PairInfo | None] = reactive(None, always_update=True)
@@ -73,6 +78,7 @@ class HeaderPane(Horizontal):
     def compose(self) -> ComposeResult:
         """Market summary on the left, badges on the right."""
         yield Static(id="header-market")
+        yield MarginChip(id="header-margin")
         yield Static(id="header-conn")
         yield Static(id="header-badge")
 
@@ -81,6 +87,14 @@ class HeaderPane(Horizontal):
         self._paint_market()
         self._paint_conn()
         self._paint_badge()
+
+    def show_account(self, snapshot: AccountSnapshot) -> None:
+        """The margin chip: worst margin level, distance to liquidation for the pair."""
+        try:
+            chip = self.query_one(MarginChip)
+        except NoMatches:  # not composed yet, or being removed
+            return
+        chip.show_account(snapshot)
 
     def watch_pair(self) -> None:
         """A new pair: its old figures must go."""

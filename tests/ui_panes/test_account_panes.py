@@ -1,0 +1,117 @@
+"""The account as the balances pane and the header's margin chip show it, from a snapshot
+handed in (no app, no feed)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from pane_data import BTC_USDT
+from textual.app import App, ComposeResult
+from textual.widgets import DataTable, Static
+
+from alp_tui.api.enums import WalletType
+from alp_tui.api.models import Balance, Loan, Ticker
+from alp_tui.services.margin_alerts import MarginBand
+from alp_tui.session.account import AccountState
+from alp_tui.session.events import AccountSnapshot
+from alp_tui.ui.panes.balances import BalancesPane
+from alp_tui.ui.panes.header import HeaderPane
+from alp_tui.ui.widgets.margin_chip import MarginChip
+
+D = Decimal
+ISO = WalletType.ISOLATED_MARGIN
+
+
+def bal(amount: str, currency: str, wallet: WalletType = WalletType.SPOT,
+        pair: str | None = None) -> Balance:
+    return Balance(balance=D(amount), reserve=D(0), currency=currency, wallet_type=wallet,
+                   pair=pair)
+
+
+def tick(price: str, pair: str = "BTC_USDT") -> Ticker:
+    return Ticker(pair=pair, last=D(price), vol=D(1), high=D(price), low=D(price),
+                  timestamp=D(1))
+
+
+def account(btc_price: str = "90000", *, loans: bool = True) -> AccountSnapshot:
+    """10,000 USDT spot, and an isolated BTC_USDT wallet that bought 0.0333 BTC with 1,000
+    USDT of its own and 2,000 borrowed (auto-borrow)."""
+    state = AccountState()
+    state.pair = "BTC_USDT"
+    state.set_tickers([tick(btc_price)])
+    state.set_balances([bal("10000", "USDT"), bal("0", "BTC"),
+                        bal("0.0333", "BTC", ISO, "BTC_USDT"), bal("0", "USDT", ISO, "BTC_USDT")])
+    if loans:
+        state.set_loans([Loan(id=1, borrowed=D(2000), interest=D("0.5"), currency="USDT",
+                              wallet_type=ISO, pair="BTC_USDT")])
+    return state.build()
+
+
+class Host(App[None]):
+    def __init__(self, *widgets: Any) -> None:
+        super().__init__()
+        self._widgets = widgets
+
+    def compose(self) -> ComposeResult:
+        yield from self._widgets
+
+
+def _text(widget: Any) -> str:
+    return str(widget.render())
+
+
+async def test_balances_total_is_net_equity_and_debt_shows_per_wallet() -> None:
+    pane = BalancesPane(id="balances")
+    async with Host(pane).run_test(size=(150, 20)) as pilot:
+        pane.set_pair(BTC_USDT)
+        snap = account()
+        pane.show_data(list(snap.balances))
+        pane.set_tickers([tick("90000")])
+        pane.show_account(snap)
+        await pilot.pause()
+        # assets 10,000 + 0.0333 * 90,000 = 12,997; debt 2,000.5: net 10,996.50
+        assert snap.net_equity == D("10996.5")
+        total = _text(pane.query_one("#balances-total", Static))
+        assert total.startswith("Net equity ≈ 10,996.50 USDT")
+        assert "12,997.00 − debt 2,000.50" in total
+        assert "isolated BTC_USDT 2,000.50" in total
+        table = pane.query_one("#balances-table", DataTable)
+        row = table.get_row("ISOLATED_MARGIN BTC_USDT:USDT")  # zero balance, but it owes
+        assert row[0] == "ISOLATED_MARGIN BTC_USDT" and str(row[5]) == "2,000.50"
+        assert str(table.get_row("SPOT:USDT")[5]) == ""
+
+
+async def test_balances_before_the_loans_are_read_do_not_claim_a_net_total() -> None:
+    pane = BalancesPane(id="balances")
+    async with Host(pane).run_test(size=(150, 20)) as pilot:
+        snap = account(loans=False)
+        pane.show_data(list(snap.balances))
+        pane.set_tickers([tick("90000")])
+        pane.show_account(snap)
+        await pilot.pause()
+        total = _text(pane.query_one("#balances-total", Static))
+        assert total.startswith("Assets ≈ 12,997.00 USDT") and "debt not read yet" in total
+
+
+async def test_margin_chip_shows_worst_level_band_and_distance_to_liquidation() -> None:
+    header = HeaderPane(id="header")
+    async with Host(header).run_test(size=(160, 3)) as pilot:
+        chip = header.query_one(MarginChip)
+        assert not chip.display  # nothing known yet
+        header.show_account(account(loans=False))
+        assert not chip.display
+        header.show_account(account("90000"))  # level 2,997 / 2,000.5 = 1.498: warning
+        await pilot.pause()
+        assert chip.display and chip.band is MarginBand.WARNING and chip.has_class("-warning")
+        text = _text(chip)
+        assert text.startswith("margin 1.50 isolated BTC_USDT · liq −")
+        header.show_account(account("150000"))  # 6,995 / 2,000.5 = 3.5: safe
+        await pilot.pause()
+        assert chip.band is MarginBand.SAFE and chip.has_class("-safe")
+        assert not chip.has_class("-warning")
+        header.show_account(account("70000"))  # 2,331 / 2,000.5 = 1.165: danger
+        await pilot.pause()
+        assert chip.band is MarginBand.DANGER and chip.has_class("-danger")
+        liq = account("70000").liquidation[0]
+        assert _text(chip).endswith(f"liq −{liq.percent:.1f}%")
