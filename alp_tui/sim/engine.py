@@ -11,7 +11,7 @@ time priority and O(1) removal on cancel.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Generator
 from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
@@ -174,12 +174,15 @@ class OrderBook:
 
     # --- matching ---------------------------------------------------------------------
     def walk(self, is_bid: bool, limit: Decimal | None, base: Decimal | None = None,
-             quote: Decimal | None = None) -> Iterator[Fill]:
+             quote: Decimal | None = None) -> Generator[Fill, None, bool]:
         """Fills a taker would get, best price first then oldest, without changing the book.
 
         The taker buys (``is_bid``) or sells up to ``base`` of the base currency, or — when
         ``base`` is None — for up to ``quote`` of the quote currency, never beyond
         ``limit`` (None: any price). All-or-none makers are skipped unless taken whole.
+        The generator returns True when it stopped because the taker got all it can (what
+        is left buys less than one amount step at the price reached), False when the book
+        or the limit ran out first.
         """
         side = self.asks if is_bid else self.bids
         left_base = base
@@ -192,7 +195,7 @@ class OrderBook:
             index += 1
             price = key if is_bid else -key
             if limit is not None and (price > limit if is_bid else price < limit):
-                return
+                return False
             for maker in level.values():
                 if left_base is not None:
                     cap = left_base
@@ -200,7 +203,7 @@ class OrderBook:
                     assert left_quote is not None
                     cap = (left_quote / price).quantize(step, rounding=ROUND_DOWN)
                 if cap <= 0:
-                    return
+                    return True
                 if maker.aon and maker.remaining > cap:
                     continue
                 qty = maker.remaining if maker.remaining < cap else cap
@@ -209,6 +212,32 @@ class OrderBook:
                     left_base -= qty
                 else:
                     left_quote -= qty * price
+        return False
+
+    def takes_whole(self, is_bid: bool, limit: Decimal | None, base: Decimal | None = None,
+                    quote: Decimal | None = None) -> bool:
+        """Whether a taker would get all it asks for now (fill-or-kill / all-or-none): all
+        of ``base``; or for ``quote``, all of it but what can't buy one amount step (at
+        the price the walk reached, or at the last price paid when the book ran out)."""
+        walker = self.walk(is_bid, limit, base, quote)
+        left_base, left_quote = base, quote
+        last: Decimal | None = None
+        while True:
+            try:
+                fill = next(walker)
+            except StopIteration as done:
+                if done.value:
+                    return True
+                break
+            last = fill.price
+            if left_base is not None:
+                left_base -= fill.amount
+            else:
+                left_quote -= fill.amount * fill.price  # type: ignore[operator]
+        if left_base is not None:
+            return left_base <= 0
+        assert left_quote is not None
+        return last is not None and left_quote < last * self.amount_step
 
     def fillable(self, is_bid: bool, limit: Decimal | None, base: Decimal | None = None,
                  quote: Decimal | None = None) -> tuple[Decimal, Decimal]:

@@ -12,8 +12,9 @@ Behaviour decisions (where the reference leaves room):
   completely at once or is cancelled untouched; AON fills completely at once, and if it
   cannot it rests whole and is later only ever filled whole (takers skip it otherwise;
   the public book leaves out an all-or-none order that crosses the other side).
-  Market orders are always immediate (IOC); FOK and AON apply to orders sized in
-  ``base_amount`` (a market order by ``quote_amount`` spends what the book gives).
+  Market orders are always immediate (IOC unless FOK/AON is asked for; a market AON acts
+  as FOK). FOK/AON by ``quote_amount`` means the whole quote is spent (up to what can't
+  buy one amount step) or nothing trades; without them it spends what the book gives.
 - Market buys by ``base_amount`` hold the cost the book shows; market orders by
   ``quote_amount`` spend up to that much. A STOP_MARKET buy by ``base_amount`` holds
   ``amount × stop_price × 1.05`` and spends at most that when triggered.
@@ -236,9 +237,15 @@ class OrderDesk:
                 _got, cost = book.fillable(True, None, base=base)
                 if cost > o.hold:
                     base, quote = None, o.hold
-        if o.tif in (TIF_FOK, TIF_AON) and base is not None:
-            got, _ = book.fillable(o.is_bid, limit, base=base)
-            if got < base:
+        if o.tif in (TIF_FOK, TIF_AON):
+            if base is not None:
+                whole = book.takes_whole(o.is_bid, limit, base=base)
+            elif by_quote:
+                wanted = o.quote_amount - o.value_filled  # type: ignore[operator]
+                whole = quote >= wanted and book.takes_whole(o.is_bid, None, quote=quote)
+            else:  # a market buy by base that its hold can no longer pay for
+                whole = False
+            if not whole:
                 if o.tif is TIF_AON and not market:
                     self._rest(o, book, now)
                 else:
