@@ -33,7 +33,8 @@ async def _pick_level(pilot: Any) -> None:
 
 async def _open_price(pilot: Any, key: str) -> str:
     await pilot.press(key)
-    await wait_until(pilot, lambda: isinstance(pilot.app.screen, OrderFormModal), what="form", tries=1000)
+    await wait_until(pilot, lambda: isinstance(pilot.app.screen, OrderFormModal),
+                     what="form", tries=1000)
     form = pilot.app.screen
     await wait_until(pilot, lambda: form.query_one("#price", Input).value != "",
                      what="price shown")

@@ -48,7 +48,7 @@ async def test_buy_at_bid_from_the_line_is_the_forms_confirm(market_sim: Any,
         await _ready(pilot)
         await _line(pilot, "buy 0.01 @bid")
         await wait_until(pilot, lambda: isinstance(app.screen, ConfirmModal), tries=1500,
-                         what="confirm", tries=1000)
+                         what="confirm")
         form = app.screen_stack[-2]
         assert isinstance(form, OrderFormModal)
         bid = form.context.book.buy[0].price
@@ -71,7 +71,7 @@ async def test_sell_share_of_another_pair_at_market(market_sim: Any, tmp_path: P
         await _ready(pilot)
         await _line(pilot, "sell 50% ETH_USDT market")
         await wait_until(pilot, lambda: isinstance(app.screen, ConfirmModal), tries=1500,
-                         what="confirm", tries=1000)
+                         what="confirm")
         assert app.market.selected == "ETH_USDT"  # the pair the order is about is on screen
         body = _body(app)
         assert "SELL" in body and "ETH_USDT" in body and "MARKET" in body
@@ -95,7 +95,8 @@ async def test_cancel_all_asks_with_the_count(market_sim: Any, tmp_path: Path) -
         panes = list(app.main.query("OpenOrdersPane"))
         await wait_until(pilot, lambda: len(panes[0]._orders) == 2, tries=1500, what="orders")
         await _line(pilot, "cancel all BTC_USDT")
-        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmModal), what="confirm", tries=1000)
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmModal), what="confirm",
+                         tries=1000)
         assert "all 2" in _body(app) and "BTC_USDT" in _body(app)
         await pilot.press("enter")
         await wait_until(pilot, lambda: len(panes[0]._orders) == 0, tries=1500,
@@ -128,5 +129,6 @@ async def test_shift_b_opens_buy_from_the_markets_table(market_sim: Any,
         assert footer.get("colon") == "Quick order"
         assert "b" not in footer  # b filters here: the footer does not offer it
         await pilot.press("B")
-        await wait_until(pilot, lambda: isinstance(app.screen, OrderFormModal), what="form", tries=1000)
+        await wait_until(pilot, lambda: isinstance(app.screen, OrderFormModal), what="form",
+                         tries=1000)
         assert str(app.screen.query_one("#side").value) == "BID"
