@@ -40,3 +40,11 @@ def make_sim_server() -> Iterator[Callable[..., SimServer]]:
 def sim_server(make_sim_server: Callable[..., SimServer]) -> SimServer:
     """A started, deterministic simulator (seed 1, no market life)."""
     return make_sim_server()
+
+
+@pytest.fixture(autouse=True)
+def _private_cache_home(tmp_path_factory: pytest.TempPathFactory,
+                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A live-mode app caches its API token under $XDG_CACHE_HOME: never the user's own
+    cache in tests (subprocesses inherit it too)."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("xdg-cache")))

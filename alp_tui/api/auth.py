@@ -131,6 +131,8 @@ class Token:
         return self.expires_mono - margin
 
 
+CACHE_CLOCK_SLACK_S = 300.0
+
 AuthFetch = Callable[[], Awaitable[tuple[bytes, httpx.Headers]]]
 ServerClock = Callable[[], Awaitable[float]]
 
@@ -236,7 +238,10 @@ class TokenManager:
             return None
         remaining = cached.expires_wall - self._wall()
         tok = Token(cached.token, self._clock() + remaining, cached.lifetime_s)
-        if self._clock() >= tok.refresh_at:
+        # Expiring later than its own lifetime allows (a hand-edited file, or the wall
+        # clock set back): not trusted, a new token is fetched and cached instead.
+        too_late = remaining > cached.lifetime_s + CACHE_CLOCK_SLACK_S
+        if too_late or self._clock() >= tok.refresh_at:
             self._cache.drop(self._cache_id)
             return None
         log.debug("Using the cached API token (%.0f s left).", remaining)

@@ -139,11 +139,18 @@ class RequestEngine:
         if token_cache_path is not None and has_creds:
             cache = TokenCache(Path(token_cache_path))
             cache_id = TokenManager.cache_id_for(self.base_url, api_key or "")
+            cache.load(cache_id)  # now, so a bad file is moved aside and said before use
+        self._token_cache = cache
         self._tokens = TokenManager(
             self._post_auth, server_clock=self._server_clock, cache=cache, cache_id=cache_id
         )
 
     # --- lifecycle and introspection ------------------------------------------------
+    @property
+    def token_cache_notice(self) -> str | None:
+        """One sentence when the token cache file was unusable and moved aside."""
+        return self._token_cache.notice if self._token_cache is not None else None
+
     def __repr__(self) -> str:
         key = self._api_key
         shown = None if key is None else (key[:4] + "…" if len(key) > 8 else "…")

@@ -3,6 +3,11 @@
 One small JSON file per (base URL, API key), named by a hash of both so the key itself is
 not written anywhere. The directory is created 0700 and each file written 0600 through a
 temporary file and an atomic rename; a file readable by others is ignored and removed.
+
+A file that can't be used (not JSON, not an object, a token that is not a JWT-shaped
+string, an expiry that is not a finite positive number, not a regular file, too big) never
+stops the app: it is moved aside to ``<name>.corrupt-<time>`` (still 0600), a new token is
+fetched and cached, and :attr:`TokenCache.notice` says so in one sentence for the UI.
 """
 
 from __future__ import annotations
@@ -11,14 +16,22 @@ import contextlib
 import hashlib
 import json
 import logging
+import math
 import os
+import re
 import stat
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from platformdirs import user_cache_dir
 
 log = logging.getLogger(__name__)
+
+MAX_FILE_BYTES = 64 * 1024  # a cached token is a few hundred bytes
+_TOKEN = re.compile(r"[A-Za-z0-9._~+/=-]{1,8192}")  # what may go into a Bearer header
 
 
 def default_token_cache_dir() -> Path:
@@ -44,8 +57,12 @@ class CachedToken:
 class TokenCache:
     """A directory of cached tokens (see module docstring)."""
 
-    def __init__(self, directory: Path | str) -> None:
+    def __init__(self, directory: Path | str, *,
+                 clock: Callable[[], float] = time.time) -> None:
         self.directory = Path(directory).expanduser()
+        self.notice: str | None = None  # set once a bad file was moved aside
+        self.moved_to: Path | None = None
+        self._clock = clock
 
     def __repr__(self) -> str:
         return f"TokenCache({str(self.directory)!r})"
@@ -54,27 +71,57 @@ class TokenCache:
         return self.directory / f"{key}.json"
 
     def load(self, key: str) -> CachedToken | None:
-        """The cached token for ``key``, or None when absent, unreadable or unsafe."""
+        """The cached token for ``key``, or None when absent, unsafe or unusable (an
+        unusable file is moved aside, see the module docstring)."""
         path = self._file(key)
         try:
-            st = path.stat()
+            st = path.lstat()
         except OSError:
+            return None
+        if not stat.S_ISREG(st.st_mode):
+            self._move_aside(path, "not a regular file")
             return None
         if st.st_mode & (stat.S_IRWXG | stat.S_IRWXO):
             # Someone loosened the mode: the token may have leaked; never use it.
             log.warning("Ignoring token cache file %s: it is readable by others.", path)
             self.drop(key)
             return None
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-            return CachedToken(
-                token=str(data["token"]),
-                expires_wall=float(data["expires_wall"]),
-                lifetime_s=float(data.get("lifetime_s", 0.0)),
-            )
-        except (OSError, ValueError, KeyError, TypeError):
-            log.warning("Ignoring unreadable token cache file %s.", path)
+        if st.st_size > MAX_FILE_BYTES:
+            self._move_aside(path, f"{st.st_size} bytes")
             return None
+        try:
+            raw = path.read_bytes()
+        except OSError as exc:
+            log.warning("Ignoring unreadable token cache file %s (%s).", path,
+                        type(exc).__name__)
+            return None
+        try:
+            return parse_cached(raw)
+        except ValueError as exc:
+            self._move_aside(path, str(exc))
+            return None
+
+    def _move_aside(self, path: Path, why: str) -> None:
+        stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(self._clock()))
+        aside: Path | None = path.with_name(f"{path.name}.corrupt-{stamp}")
+        n = 1
+        while aside is not None and (aside.exists() or aside.is_symlink()):
+            n += 1
+            aside = path.with_name(f"{path.name}.corrupt-{stamp}-{n}")
+        try:
+            assert aside is not None
+            os.replace(path, aside)
+        except OSError:
+            # Can't move it: remove it, so a new token can be cached in its place.
+            with contextlib.suppress(OSError):
+                path.unlink()
+            aside = None
+        log.warning("Token cache file %s unusable (%s)%s.", path, why,
+                    f"; moved to {aside}" if aside else "")
+        self.moved_to = aside
+        self.notice = (f"The saved API token could not be used ({why})"
+                       + (f"; it was moved to {aside}" if aside else "")
+                       + ". A new token is fetched and saved.")
 
     def save(self, key: str, token: str, expires_wall: float, lifetime_s: float) -> None:
         """Write the token (0600, atomically). Failures are logged, never raised: the cache
@@ -106,3 +153,26 @@ class TokenCache:
         """Forget the token for ``key``."""
         with contextlib.suppress(OSError):
             self._file(key).unlink()
+
+
+def parse_cached(raw: bytes) -> CachedToken:
+    """A cache file's bytes as a :class:`CachedToken`; ValueError (saying why) when they
+    are not what :meth:`TokenCache.save` writes."""
+    try:
+        data: Any = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        raise ValueError("not JSON") from None
+    if not isinstance(data, dict):
+        raise ValueError("not a JSON object")
+    token = data.get("token")
+    if not isinstance(token, str) or not _TOKEN.fullmatch(token):
+        raise ValueError("no usable token")
+    expires = data.get("expires_wall")
+    lifetime = data.get("lifetime_s", 0.0)
+    for name, value in (("expires_wall", expires), ("lifetime_s", lifetime)):
+        if isinstance(value, bool) or not isinstance(value, int | float) \
+                or not math.isfinite(value) or value < 0:
+            raise ValueError(f"{name} is not a finite positive number")
+    if expires == 0:
+        raise ValueError("expires_wall is not a finite positive number")
+    return CachedToken(token=token, expires_wall=float(expires), lifetime_s=float(lifetime))

@@ -214,6 +214,8 @@ class Session:
                                 f"({exc.strerror or exc}); trading is off.", "error"))
             return
         self._stack.callback(journal.close)
+        if journal.notice:  # moved aside or in memory: said once, trading goes on
+            self.publish(Notice(journal.notice, "warning"))
         self.trading = TradingService(self.client, journal)
         self.margin = MarginService(self.client, journal=journal)
 

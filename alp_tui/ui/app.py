@@ -194,6 +194,8 @@ class AlpApp(TradingActions, App[int]):
     async def start_feed(self) -> None:
         """Open the client and start polling."""
         self.client = await self._stack.enter_async_context(self._client_factory())
+        if notice := getattr(self.client, "token_cache_notice", None):
+            self.notify(notice, severity="warning", timeout=20)
         self.start_trading()
         if hasattr(self.client, "add_observer"):
             self.client.add_observer(self.stats.observe)
@@ -575,13 +577,18 @@ def create_app(
     has_credentials = bool(key and secret)
     if client_factory is None:
         from alp_tui.api.client import AlpClient
+        from alp_tui.api.token_cache import default_token_cache_dir
 
         url = base_url or config.exchange.base_url
+        # Live tokens are cached on disk (0600) like the secret in the config file; a
+        # secret kept off disk (api_secret_cmd) keeps its tokens in memory too.
+        from_cmd = secret and not config.exchange.api_secret.get_secret_value()
+        cache = default_token_cache_dir() if mode == "live" and not from_cmd else None
 
         def new_client() -> Any:
             return AlpClient(
                 url, key or None, secret or None, config.exchange.timeout_s,
-                allow_insecure=config.exchange.allow_insecure,
+                allow_insecure=config.exchange.allow_insecure, token_cache_path=cache,
             )
 
         # Built now, so an unusable URL (or keys over plain http to a remote host) is

@@ -59,6 +59,8 @@ class TradingActions:
             app.notify(f"The trading journal cannot be opened ({exc.strerror or exc}); "
                        "trading is off.", severity="error", timeout=15)
             return None
+        if journal.notice:  # moved aside or in memory: said once, trading goes on
+            app.notify(journal.notice, severity="warning", timeout=20)
         self.trading = TradingService(client, journal)
         for pane in app.query(OpenOrdersPane):
             pane.attach_service(self.trading)
