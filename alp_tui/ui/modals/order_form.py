@@ -8,7 +8,7 @@ app the moment an order is placed so open orders and balances refresh at once.
 
 from __future__ import annotations
 
-from decimal import ROUND_DOWN, Decimal
+from decimal import Decimal
 
 from rich.text import Text
 from textual import on, work
@@ -20,7 +20,6 @@ from textual.widgets import Button, Input, Label, Select, Static
 
 from alp_tui.api.enums import OrderSide, OrderType
 from alp_tui.api.models import PairInfo
-from alp_tui.services.format import format_decimal, format_exact, quantum
 from alp_tui.services.order_draft import (
     AMOUNT,
     FORM_FIELDS,
@@ -35,26 +34,16 @@ from alp_tui.services.order_draft import (
     GuardSettings,
     MarketContext,
     OrderDraft,
-    available,
-    best_price,
     build_draft,
     fmt,
+    share_amount,
 )
 from alp_tui.services.quick_order import QuickOrder, QuickOrderError, quick_form
 from alp_tui.services.trading import AccountChange, Outcome, PlaceResult, TradingService
+from alp_tui.ui.modals import order_text as txt
 from alp_tui.ui.modals.confirm import TRADING_CSS, ConfirmModal
 from alp_tui.ui.trading_messages import AccountChanged
 
-_TYPES = [("Limit", "LIMIT"), ("Market", "MARKET"), ("Stop limit", "STOP_LIMIT"),
-          ("Stop market", "STOP_MARKET")]
-_TIFS = [("GTC  good till cancelled", "GTC"), ("IOC  immediate or cancel", "IOC"),
-         ("FOK  fill or kill", "FOK"), ("AON  all or none", "AON")]
-_WALLETS = [("Spot", "SPOT"), ("Cross margin", "CROSS_MARGIN"),
-            ("Isolated margin", "ISOLATED_MARGIN")]
-_EFFECTS = [("None", "NO_SIDE_EFFECT"), ("Auto borrow", "AUTO_BORROW"),
-            ("Auto repay", "AUTO_REPLAY")]
-_OPERATORS = [("Auto (from last price)", ""), ("GTE  last rises to stop", "GTE"),
-              ("LTE  last falls to stop", "LTE")]
 _SELECT_FIELDS = ("side", "order_type", "amount_in", "stop_operator", "tif", "wallet_type",
                   "side_effect")
 _INPUT_FIELDS = (AMOUNT, PRICE, STOP_PRICE)
@@ -108,6 +97,7 @@ class OrderFormModal(ModalScreen[PlaceResult | None]):
         self._shown_text: dict[str, tuple[object, ...]] = {}
         self._reload = False
         self._quick: QuickOrder | None = None  # a quick-order line waiting for the market
+        self._quick_line = ""
 
     # --- layout -----------------------------------------------------------------------
 
@@ -124,7 +114,7 @@ class OrderFormModal(ModalScreen[PlaceResult | None]):
                     [("BUY", "BID"), ("SELL", "ASK")], value=side.value,
                     allow_blank=False, id="side"))
                 yield from self._field("order_type", "Type", Select(
-                    _TYPES, value=otype.value, allow_blank=False, id="order_type"))
+                    txt.TYPES, value=otype.value, allow_blank=False, id="order_type"))
                 yield from self._field("amount_in", "Amount in", Select(
                     [(f"{p.base} (base)", "base"), (f"{p.quote} (quote)", "quote")],
                     value="base", allow_blank=False, id="amount_in"),
@@ -141,15 +131,15 @@ class OrderFormModal(ModalScreen[PlaceResult | None]):
                 yield from self._field(STOP_PRICE, "Stop price", Input(
                     placeholder=p.quote, id=STOP_PRICE), shown=otype in STOP_TYPES)
                 yield from self._field("stop_operator", "Trigger", Select(
-                    _OPERATORS, value="", allow_blank=False, id="stop_operator"),
+                    txt.OPERATORS, value="", allow_blank=False, id="stop_operator"),
                     shown=otype in STOP_TYPES)
                 yield from self._field("tif", "Time in force", Select(
-                    _TIFS, value="GTC", allow_blank=False, id="tif"),
+                    txt.TIFS, value="GTC", allow_blank=False, id="tif"),
                     shown=otype in LIMIT_TYPES)
                 yield from self._field("wallet_type", "Wallet", Select(
-                    _WALLETS, value="SPOT", allow_blank=False, id="wallet_type"))
+                    txt.WALLETS, value="SPOT", allow_blank=False, id="wallet_type"))
                 yield from self._field("side_effect", "Side effect", Select(
-                    _EFFECTS, value="NO_SIDE_EFFECT", allow_blank=False, id="side_effect"),
+                    txt.EFFECTS, value="NO_SIDE_EFFECT", allow_blank=False, id="side_effect"),
                     shown=False)
                 yield Static(id="available", classes="form-note")
                 yield Static(id="preview", classes="form-note")
@@ -162,16 +152,9 @@ class OrderFormModal(ModalScreen[PlaceResult | None]):
 
     def _title(self, side: OrderSide, otype: OrderType) -> Text:
         """Side, pair, type, and whatever the form was opened with (a book level's price)."""
-        title = Text.assemble((f" {side.word} ", "bold reverse"), f"  {self.pair.name}  ",
-                              (otype.value.replace("_", " ").lower(), "italic"))
-        if self._quick_line:
-            title.append(f"  · from the line “{self._quick_line}”", style="dim")
-        elif self._price is not None and otype in LIMIT_TYPES:
-            title.append(f"  · price {format_decimal(self._price, self.pair.price_precision)}"
-                         " from the book", style="dim")
-        if getattr(self.app, "mode", "live") == "paper":
-            title.append("  · paper order", style="bold")
-        return title
+        return txt.form_title(self.pair, side, otype, price=self._price,
+                              line=self._quick_line,
+                              paper=getattr(self.app, "mode", "live") == "paper")
 
     def _field(self, name: str, label: str, widget: Input | Select, *,
                shown: bool = True) -> ComposeResult:
@@ -206,14 +189,8 @@ class OrderFormModal(ModalScreen[PlaceResult | None]):
         self._validated = None
         self._reload = True
         self._type = OrderType.LIMIT
-        for name, value in (("side", self._side.value), ("order_type", "LIMIT"),
-                            ("amount_in", "base"), ("stop_operator", ""), ("tif", "GTC"),
-                            ("wallet_type", "SPOT"), ("side_effect", "NO_SIDE_EFFECT")):
-            self.query_one(f"#{name}", Select).value = value
-        for name in _INPUT_FIELDS:
-            self.query_one(f"#{name}", Input).value = ""
-        if price is not None:
-            self.query_one(f"#{PRICE}", Input).value = fmt(price, self.pair.price_precision)
+        self._fill(FormInput(side=self._side.value, price="" if price is None else fmt(
+            price, self.pair.price_precision)))
         submit = self.query_one("#submit", Button)
         submit.disabled = False
         submit.label = "Review (Enter)"
@@ -225,8 +202,6 @@ class OrderFormModal(ModalScreen[PlaceResult | None]):
         first = PRICE if price is None and self._current_type() in LIMIT_TYPES else AMOUNT
         self.AUTO_FOCUS = f"#{first}"
         self.set_focus(None)
-
-    _quick_line = ""
 
     def prepare_quick(self, order: QuickOrder, line: str = "") -> None:
         """Fill the form from a quick-order line once balances, book and last price are
@@ -245,13 +220,17 @@ class OrderFormModal(ModalScreen[PlaceResult | None]):
         except QuickOrderError as exc:
             self._show_error(GENERAL, Text(str(exc), style="bold red"))
             return False
+        self._fill(values)
+        self._applied = None
+        self._apply_type()
+        return True
+
+    def _fill(self, values: FormInput) -> None:
+        """Set every field to ``values`` (a new form's defaults for the rest)."""
         for name in _SELECT_FIELDS:
             self.query_one(f"#{name}", Select).value = getattr(values, name)
         for name in _INPUT_FIELDS:
             self.query_one(f"#{name}", Input).value = getattr(values, name)
-        self._applied = None
-        self._apply_type()
-        return True
 
     def on_screen_resume(self) -> None:
         """Shown again after :meth:`reuse`: fresh balances, fees and book."""
@@ -383,44 +362,13 @@ class OrderFormModal(ModalScreen[PlaceResult | None]):
         widget.display = bool(content.plain)
 
     def _show_available(self) -> None:
-        ctx, p = self.context, self.pair
-        wallet = self.form_input().wallet_type
-        try:
-            from alp_tui.api.enums import WalletType
-
-            wtype = WalletType.parse(wallet)
-        except ValueError:
-            return
-        base = available(ctx, p.base, wtype)  # type: ignore[arg-type]
-        quote = available(ctx, p.quote, wtype)  # type: ignore[arg-type]
-        if base is None or quote is None:
-            text = Text("Available: loading…", style="dim")
-        else:
-            text = Text(f"Available: {format_decimal(quote, p.price_precision)} {p.quote} · "
-                        f"{format_decimal(base, p.amount_precision)} {p.base}")
-        if ctx.last_price:
-            text.append(f"   last {format_decimal(ctx.last_price, p.price_precision)}",
-                        style="dim")
-        self._update("#available", text)
+        text = txt.available_text(self.pair, self.context, self.form_input().wallet_type)
+        if text is not None:
+            self._update("#available", text)
 
     def _show_preview(self, result: DraftResult) -> None:
-        p, pv = self.pair, result.preview
-        lines = Text()
-        if pv.total is not None:
-            lines.append(f"Total ≈ {format_decimal(pv.total, p.price_precision)} {p.quote}")
-        if pv.fee is not None and pv.fee_rate is not None:
-            kind = "maker" if pv.is_maker else "taker"
-            lines.append(f"   fee ≈ {format_decimal(pv.fee, p.price_precision)} {p.quote} "
-                         f"({kind} {pv.fee_rate * 100:.3f}%)")
-        if pv.avg_price is not None:
-            lines.append(f"\nAvg price ≈ {format_decimal(pv.avg_price, p.price_precision)}")
-            if pv.slippage_pct is not None:
-                lines.append(f"   slippage ≈ {pv.slippage_pct:.2f}%")
-        if pv.est_base is not None and result.draft and result.draft.quote_amount is not None:
-            lines.append(f"\n≈ {format_decimal(pv.est_base, p.amount_precision)} {p.base}")
-        self._update("#preview", lines)
-        warn = Text("\n".join(f"⚠ {w}" for w in pv.warnings), style="bold yellow")
-        self._update("#warnings", warn)
+        self._update("#preview", txt.preview_text(self.pair, result))
+        self._update("#warnings", txt.warnings_text(result))
 
     # --- actions ----------------------------------------------------------------------
 
@@ -437,58 +385,9 @@ class OrderFormModal(ModalScreen[PlaceResult | None]):
     def _pct(self, event: Button.Pressed) -> None:
         event.stop()
         pct = Decimal(str(event.button.id or "pct-0").removeprefix("pct-")) / 100
-        amount = self._amount_for_share(pct)
+        amount = share_amount(self.form_input(), self.context, pct)
         if amount is not None:
             self.query_one(f"#{AMOUNT}", Input).value = amount
-
-    def _amount_for_share(self, share: Decimal) -> str | None:
-        """``share`` of what is available, as text in the amount field's unit."""
-        form, ctx, p = self.form_input(), self.context, self.pair
-        from alp_tui.api.enums import WalletType
-
-        try:
-            wallet = WalletType.parse(form.wallet_type)
-        except ValueError:
-            return None
-        side = self._current_side()
-        otype = self._current_type()
-        by_quote = otype in MARKET_TYPES and form.amount_in == "quote"
-        down = ROUND_DOWN
-        if side is OrderSide.ASK:
-            have = available(ctx, p.base, wallet)  # type: ignore[arg-type]
-            if have is None:
-                return None
-            if by_quote:
-                price = best_price(ctx.book, side) or ctx.last_price
-                if not price:
-                    return None
-                return fmt((have * share * price).quantize(quantum(p.price_precision), down),
-                           p.price_precision)
-            return fmt((have * share).quantize(quantum(p.amount_precision), down),
-                       p.amount_precision)
-        have = available(ctx, p.quote, wallet)  # type: ignore[arg-type]
-        if have is None:
-            return None
-        if by_quote:
-            return fmt((have * share).quantize(quantum(p.price_precision), down),
-                       p.price_precision)
-        price: Decimal | None = None
-        if otype in LIMIT_TYPES:
-            try:
-                price = Decimal(self.query_one(f"#{PRICE}", Input).value.strip())
-            except ArithmeticError:
-                price = None
-        elif otype is OrderType.STOP_MARKET:
-            try:
-                price = Decimal(self.query_one(f"#{STOP_PRICE}", Input).value.strip())
-            except ArithmeticError:
-                price = None
-        price = price if price and price.is_finite() and price > 0 else (
-            best_price(ctx.book, side) or ctx.last_price)
-        if not price:
-            return None
-        return fmt((have * share / price).quantize(quantum(p.amount_precision), down),
-                   p.amount_precision)
 
     @on(Input.Submitted)
     def _submitted_by_enter(self, event: Input.Submitted) -> None:
@@ -512,74 +411,25 @@ class OrderFormModal(ModalScreen[PlaceResult | None]):
         self._submitted = True
         result = self._revalidate()
         if not result.ok or result.draft is None:
-            self._focus_first_error(result)
+            self._focus_first_error(result.errors)
             return
         draft = result.draft
         self._sending = False
         self._outcome = None
         self.app.push_screen(
-            ConfirmModal(f"Confirm {draft.side.word}", self.confirm_text(draft, result),
+            ConfirmModal(f"Confirm {draft.side.word}", txt.confirm_text(self.pair, draft, result),
                          confirm_label=f"{draft.side.word}",
                          tone="buy" if draft.side is OrderSide.BID else "sell",
                          action=lambda: self._place(draft),
-                         type_to_confirm=(self.confirm_word(draft)
+                         type_to_confirm=(txt.confirm_word(self.pair, draft)
                                           if result.preview.needs_typed_confirm else None)),
             lambda ok: self._after_confirm(ok, draft),
         )
 
-    def confirm_word(self, draft: OrderDraft) -> str:
-        """What a flagged order asks to be typed: its amount, as the confirm shows it."""
-        p = self.pair
-        if draft.base_amount is not None:
-            return format_exact(draft.base_amount, p.amount_precision)
-        return format_exact(draft.quote_amount, p.price_precision)
-
-    def confirm_text(self, draft: OrderDraft, result: DraftResult) -> Text:
-        """Exactly what will be sent, side in words and colour."""
-        p = self.pair
-        colour = "bold green" if draft.side is OrderSide.BID else "bold red"
-        text = Text()
-        text.append(f"{draft.side.word} ", style=colour)
-        text.append(f"{p.name}  {draft.order_type.value}\n\n")
-        rows: list[tuple[str, str]] = []
-        if draft.base_amount is not None:
-            amount = format_decimal(draft.base_amount, p.amount_precision)
-            rows.append(("Amount", f"{amount} {p.base}"))
-        if draft.quote_amount is not None:
-            rows.append(("Spend" if draft.side is OrderSide.BID else "Receive",
-                         f"{format_decimal(draft.quote_amount, p.price_precision)} {p.quote}"))
-        if draft.limit_price is not None:
-            price = format_decimal(draft.limit_price, p.price_precision)
-            rows.append(("Limit price", f"{price} {p.quote}"))
-        else:
-            rows.append(("Price", "market"))
-        if draft.stop_price is not None and draft.stop_operator is not None:
-            rows.append(("Stop", f"when last {'≥' if draft.stop_operator.value == 'GTE' else '≤'}"
-                                 f" {format_decimal(draft.stop_price, p.price_precision)} "
-                                 f"({draft.stop_operator.value})"))
-        if draft.tif is not None:
-            rows.append(("Time in force", draft.tif.value))
-        rows.append(("Wallet", draft.wallet_type.value))
-        if draft.side_effect.value != "NO_SIDE_EFFECT":
-            rows.append(("Side effect", draft.side_effect.value))
-        pv = result.preview
-        if pv.total is not None:
-            rows.append(("Total ≈", f"{format_decimal(pv.total, p.price_precision)} {p.quote}"))
-        if pv.fee is not None:
-            rows.append(("Fee ≈", f"{format_decimal(pv.fee, p.price_precision)} {p.quote}"))
-        for label, value in rows:
-            text.append(f"{label:>14}  ", style="dim")
-            text.append(f"{value}\n")
-        for warning in pv.warnings:
-            text.append(f"\n⚠ {warning}", style="bold yellow")
-        return text
-
-    def _focus_first_error(self, result: DraftResult) -> None:
+    def _focus_first_error(self, errors: dict[str, str]) -> None:
         for name in FORM_FIELDS:
-            if name in result.errors:
-                widgets = self.query(f"#{name}")
-                if widgets:
-                    widgets.first().focus()
+            if name in errors and self.query(f"#{name}"):
+                self.query_one(f"#{name}").focus()
                 return
 
     async def _place(self, draft: OrderDraft) -> None:
@@ -626,7 +476,7 @@ class OrderFormModal(ModalScreen[PlaceResult | None]):
                 self._show_error(name, Text(message, style="bold red"))
             status_update(Text(result.message, style="red"))
             submit.disabled = False
-            self._focus_first_error_keys(result.field_errors)
+            self._focus_first_error(result.field_errors)
             return
         if result.outcome is Outcome.UNKNOWN:
             self._locked = True
@@ -636,12 +486,6 @@ class OrderFormModal(ModalScreen[PlaceResult | None]):
         # Rejected without field errors, or not placed: safe to edit and send again.
         status_update(Text(result.message, style="red"))
         submit.disabled = False
-
-    def _focus_first_error_keys(self, errors: dict[str, str]) -> None:
-        for name in FORM_FIELDS:
-            if name in errors and self.query(f"#{name}"):
-                self.query_one(f"#{name}").focus()
-                return
 
 
 def _set(label: Static, message: str | Text) -> None:
