@@ -208,6 +208,10 @@ class OrderBook:
                     continue
                 qty = maker.remaining if maker.remaining < cap else cap
                 yield Fill(maker, qty, price)
+                if qty == cap:
+                    # The taker got all it can: by quote, what is left buys less than one
+                    # step here (a seller does not dump that dust into worse bids).
+                    return True
                 if left_base is not None:
                     left_base -= qty
                 else:

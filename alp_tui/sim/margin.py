@@ -9,10 +9,10 @@ Terms (documented decisions):
   equity being the wallet's assets minus its debt.
 - Margin level = assets / debt (both valued in USDT); None without debt. Below the
   maintenance level 1.1 the wallet is liquidated on the next check (every ``step()`` and
-  after ``set_last_price``): its orders are cancelled, each debt is repaid from the
-  wallet's own balance of that currency and then by selling its other assets to the house
-  at last prices plus a 2 % liquidation fee; anything still short is covered by the house
-  (insurance fund). Whatever is left stays in the wallet.
+  after ``set_last_price``): its orders are cancelled and its debts repaid from its own
+  balance, then by selling its other assets through the book with a 2 % liquidation fee;
+  what that can't cover is the shortfall, paid by the house (insurance fund). See
+  :mod:`alp_tui.sim.liquidation`.
 - Interest accrues hourly on outstanding principal at a per-currency rate (stablecoins
   0.00125 %/h, BTC and ETH 0.0005 %/h, others 0.001 %/h), counted from the borrow time;
   each charge is an ``interests()`` row. Repayments pay interest before principal, oldest
@@ -33,7 +33,8 @@ from typing import TYPE_CHECKING, Any
 from alp_tui.api.enums import LoanType, MarginDirection, WalletType
 from alp_tui.sim.errors import SimError
 from alp_tui.sim.journal import Journal
-from alp_tui.sim.ledger import HOUSE_ID, LENDER_ID, Ledger, Record, Wallet, rfc3339
+from alp_tui.sim.ledger import LENDER_ID, Ledger, Record, Wallet, rfc3339
+from alp_tui.sim.liquidation import Group, Liquidation
 from alp_tui.sim.ports import OrderPort, Prices
 from alp_tui.sim.textcheck import check_text
 
@@ -44,13 +45,11 @@ ZERO = Decimal(0)
 Q8 = Decimal("1e-8")
 LEVERAGE = {WalletType.CROSS_MARGIN: Decimal(5), WalletType.ISOLATED_MARGIN: Decimal(10)}
 MAINTENANCE_LEVEL = Decimal("1.1")
-LIQUIDATION_FEE = Decimal("0.02")
 HOUR = 3600.0
 HOURLY_RATES = {"USDT": Decimal("0.0000125"), "USDC": Decimal("0.0000125"),
                 "BTC": Decimal("0.000005"), "ETH": Decimal("0.000005")}
 DEFAULT_HOURLY_RATE = Decimal("0.00001")
 
-Group = tuple[int, WalletType, str | None]  # (account, wallet type, isolated pair)
 
 
 def hourly_rate(currency: str) -> Decimal:
@@ -58,7 +57,7 @@ def hourly_rate(currency: str) -> Decimal:
     return HOURLY_RATES.get(currency, DEFAULT_HOURLY_RATE)
 
 
-class MarginDesk:
+class MarginDesk(Liquidation):
     """Cross and isolated margin for every account."""
 
     def __init__(self, ledger: Ledger, journal: Journal, prices: Prices,
@@ -334,95 +333,6 @@ class MarginDesk:
                 row["borrowed"] += d["borrowed"] - d["repaid"]
                 row["interest"] += d["interest_accrued"] - d["interest_paid"]
         return list(rows.values())
-
-    # --- closing, liquidation ----------------------------------------------------------
-    def _cancel_group_orders(self, group: Group, now: float) -> list[int]:
-        account_id, wtype, pair = group
-        closed = []
-        for order in list(self.orders.orders_of(account_id)):
-            if order.status.is_open and order.wallet_type is wtype and \
-                    order.wallet_pair == pair:
-                self.orders.cancel(order, now)
-                closed.append(order.id)
-        return closed
-
-    def _settle_debts(self, group: Group, fee: Decimal, now: float,
-                      loan_type: LoanType) -> tuple[list[Record], dict[str, Decimal]]:
-        """Repay every debt of ``group``: own balance first, then its other assets sold to
-        the house at last prices (plus ``fee``), then the house covers what is left.
-        Returns the repay records and, per debt currency, the USDT value seized."""
-        ledger = self.ledger
-        account_id, wtype, pair = group
-        repays: list[Record] = []
-        seized: dict[str, Decimal] = {}
-        for currency, owed in sorted(self._debt_by_currency(group).items()):
-            own = ledger.get(account_id, wtype, currency, pair, now)
-            pay = min(own.available, owed)
-            if pay > 0:
-                record = self._pay(group, currency, own, pay, loan_type, now)
-                if record:
-                    repays.append(record)
-            short = owed - pay
-            debt_rate = self._rate(currency)
-            house_debt = ledger.get(HOUSE_ID, WalletType.SPOT, currency, now=now)
-            for wallet in sorted(self._wallets(group),
-                                 key=lambda w: w.available * self._rate(w.currency),
-                                 reverse=True):
-                if short <= 0:
-                    break
-                if wallet.currency == currency or wallet.available <= 0:
-                    continue
-                rate = self._rate(wallet.currency)
-                if rate <= 0 or debt_rate <= 0:
-                    continue
-                need = (short * debt_rate * (1 + fee) / rate).quantize(
-                    Q8, rounding=ROUND_CEILING)
-                take = min(wallet.available, need)
-                covered = min(short, (take * rate / debt_rate / (1 + fee)).quantize(
-                    Q8, rounding=ROUND_DOWN))
-                house = ledger.get(HOUSE_ID, WalletType.SPOT, wallet.currency, now=now)
-                ledger.move(wallet, house, take, "LIQUIDATION", now)
-                seized[currency] = seized.get(currency, ZERO) + take * rate
-                if covered > 0:
-                    record = self._pay(group, currency, own, covered, loan_type, now,
-                                       payer=house_debt)
-                    if record:
-                        repays.append(record)
-                    short -= covered
-            if short > 0:  # bad debt: the insurance fund pays
-                record = self._pay(group, currency, own, short, loan_type, now,
-                                   payer=house_debt)
-                if record:
-                    repays.append(record)
-        return repays, seized
-
-    def close_position(self, account_id: int, wallet_type: WalletType, pair: str | None,
-                       now: float) -> list[int]:
-        """Cancel the wallet's orders and repay all its debt (selling other assets at
-        last prices if needed); returns the repay ids."""
-        wtype, pair_name, _ = self._target(
-            wallet_type, pair, "USDT" if not pair else self.prices.spec(pair).quote)
-        group = (account_id, wtype, pair_name)
-        self._cancel_group_orders(group, now)
-        repays, _ = self._settle_debts(group, ZERO, now, LoanType.LOAN_MANUAL)
-        return [r.id for r in repays]
-
-    def liquidate(self, group: Group, level: Decimal, now: float) -> None:
-        """Liquidate one margin wallet whose level fell under the maintenance level."""
-        debts = self._debt_by_currency(group)
-        open_ids = [r.id for r in self.open.get(group, [])]
-        orders = self._cancel_group_orders(group, now)
-        repays, seized = self._settle_debts(group, LIQUIDATION_FEE, now, LoanType.LOAN_AUTO)
-        for currency, owed in sorted(debts.items()):
-            self.journal.add_record("liquidation", group[0], now, {
-                "id": 0, "account_id": group[0], "created_at": rfc3339(now),
-                "wallet_type": group[1].value, "margin_level": level,
-                "closed_at": rfc3339(now), "amount": owed,
-                "fund_amount": seized.get(currency, ZERO).quantize(Q8),
-                "currency": currency, "order_closed": orders, "order_created": [],
-                "borrow_closed": open_ids,
-                "repay_created": [r.id for r in repays if r.data["currency"] == currency],
-                "pair": group[2]})
 
     # --- life --------------------------------------------------------------------------
     def step(self, now: float) -> None:

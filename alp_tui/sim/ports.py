@@ -13,7 +13,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Protocol
 
-from alp_tui.api.enums import OrderType
+from alp_tui.api.enums import OrderType, WalletType
 from alp_tui.sim.catalog import PairSpec
 from alp_tui.sim.engine import Order, OrderBook
 
@@ -47,11 +47,12 @@ class OrderPort(Protocol):
         """Cancel an open order (no-op when it is done)."""
         ...
 
-    def sell_into_book(self, account_id: int, wallet_type: object, wallet_pair: str | None,
-                       pair: str, is_bid: bool, base: Decimal | None,
-                       quote: Decimal | None, now: float) -> tuple[Decimal, Decimal]:
-        """A market order for a margin wallet executed through the book, without holds
-        checks or validation (liquidation); returns (base traded, quote traded)."""
+    def force_market(self, account_id: int, wallet_type: WalletType,
+                     wallet_pair: str | None, pair: str, is_bid: bool, net: Decimal,
+                     now: float) -> Order | None:
+        """The exchange's own market order for a margin wallet, through the book (no
+        validation): it buys or sells so the wallet receives ``net`` after the taker fee,
+        as far as the book and the wallet go (liquidation, closing a position)."""
         ...
 
 

@@ -47,6 +47,7 @@ from alp_tui.api.enums import (
 from alp_tui.sim import catalog
 from alp_tui.sim.engine import Fill, Order, OrderBook
 from alp_tui.sim.errors import SimError
+from alp_tui.sim.forced import ForcedOrders
 from alp_tui.sim.journal import Journal
 from alp_tui.sim.ledger import Ledger, Wallet, rfc3339
 from alp_tui.sim.order_entry import FEE_QUANTUM, hold_needed, validate_order
@@ -75,7 +76,7 @@ TIF_IOC = TimeInForce.IOC
 ZERO = Decimal(0)
 
 
-class OrderDesk:
+class OrderDesk(ForcedOrders):
     """Every order of the exchange, and the matching and settlement of fills."""
 
     def __init__(self, ledger: Ledger, journal: Journal, market: MarketData,
