@@ -19,7 +19,7 @@ from textual.containers import Horizontal, Vertical
 from textual.events import Resize
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Footer, TabbedContent, TabPane
+from textual.widgets import Footer, TabbedContent
 from textual.worker import Worker, WorkerState
 
 from alp_tui.api.enums import ChartInterval
@@ -33,11 +33,12 @@ from alp_tui.services.market import MarketService, MarketSnapshot, SortKey
 from alp_tui.ui.account_display import ACCOUNT_TOPICS, AccountBridge, push_account
 from alp_tui.ui.commands import DashboardCommands, PaletteCommand
 from alp_tui.ui.messages import ErrorLogged, FeedData, FeedStateChanged, PairChosen, WatchToggled
+from alp_tui.ui.panes.account_area import AccountArea
 from alp_tui.ui.panes.base import DataPane
 from alp_tui.ui.panes.header import HeaderPane, connection_summary
 from alp_tui.ui.panes.markets import MarketsPane
 from alp_tui.ui.panes.placeholder import NO_KEYS_HELP
-from alp_tui.ui.panes.registry import ACCOUNT_SLOTS, MARKET_SLOTS, make_pane
+from alp_tui.ui.panes.registry import MARKET_SLOTS, make_pane
 from alp_tui.ui.screens.error_log import ErrorLogScreen
 from alp_tui.ui.screens.health import HealthScreen
 from alp_tui.ui.screens.help import HelpScreen
@@ -142,10 +143,7 @@ class AlpApp(TradingActions, App[int]):
                 yield orderbook
                 yield trades
             yield chart
-        with TabbedContent(id="account-tabs", initial="balances"):
-            for slot in ACCOUNT_SLOTS:
-                with TabPane(slot.title, id=slot.topic):
-                    yield make_pane(slot, use_placeholder=not self.has_credentials)
+        yield AccountArea(has_credentials=self.has_credentials)
         yield Footer()
 
     def data_panes(self, topic: str | None = None) -> list[DataPane]:
@@ -436,9 +434,7 @@ class AlpApp(TradingActions, App[int]):
         for topic in PUBLIC_TOPICS:
             if any(_shown(p) for p in self.data_panes(topic)):
                 active.add(topic)
-        tab = self.main.query_one("#account-tabs", TabbedContent).active
-        if tab:
-            active.add(tab)
+        active |= self.main.query_one(AccountArea).shown_topics()
         if "chart" in active:
             active.add("orders")  # open orders draw lines on the chart
         self.feed.set_active_topics(active)

@@ -36,7 +36,7 @@ def best(server: Any, pair: str = "BTC_USDT") -> tuple[Decimal, Decimal]:
 async def test_own_orders_are_marked_on_their_book_levels_and_cleared_on_pair_switch(
         market_sim: Any) -> None:
     bid, ask = best(market_sim)
-    low_bid = bid - Decimal(100)
+    low_bid = Decimal(market_sim.exchange.orderbook("BTC_USDT")["buy"][1]["price"])  # joins it
     for side, price in ((OrderSide.BID, bid), (OrderSide.BID, low_bid), (OrderSide.ASK, ask)):
         rest(market_sim, side, price)
     rest(market_sim, OrderSide.BID, Decimal(100), amount="0.1", pair="ETH_USDT")  # elsewhere
@@ -62,3 +62,37 @@ async def test_own_orders_are_marked_on_their_book_levels_and_cleared_on_pair_sw
         await pilot.pause()
         assert not book.ladder.own_levels & wanted
         assert not [line for line in book.ladder.row_texts() if line.startswith(OWN_MARK)]
+
+
+async def test_roomy_terminal_shows_balances_orders_and_margin_together(market_sim: Any) -> None:
+    from textual.widgets import TabbedContent
+
+    from alp_tui.ui.panes.account_area import STRIP_TOPICS, AccountArea
+
+    app = sim_app(market_sim, keys=True)
+    async with app.run_test(size=SIZE) as pilot:
+        area = app.query_one(AccountArea)
+        tabs = app.query_one("#account-tabs", TabbedContent)
+
+        def strip_shown() -> bool:
+            strip = [app.query_one(f"#{t}-strip") for t in STRIP_TOPICS]
+            return all(p.region.area > 0 for p in strip)
+
+        def visible_tabs() -> list[str]:
+            own = tabs.query_one("ContentTabs").query("ContentTab")  # not the history's tabs
+            return [t.id.removeprefix("--content-tab-") for t in own if t.display]
+
+        await wait_until(pilot, lambda: area.roomy and strip_shown(), what="strip shown")
+        assert visible_tabs() == ["history", "margin_history"]  # the histories
+        assert tabs.active == "history"
+        # on screen together: three panes side by side, each with its table
+        regions = [app.query_one(f"#{t}-strip").region for t in STRIP_TOPICS]
+        assert regions[0].right <= regions[1].x and regions[1].right <= regions[2].x
+        assert {"balances", "orders", "margin"} <= area.shown_topics()
+
+        await pilot.resize_terminal(100, 30)
+        await wait_until(pilot, lambda: not area.roomy, what="compact")
+        await pilot.pause()
+        assert not strip_shown()
+        assert visible_tabs() == ["balances", "orders", "history", "margin",
+                                  "margin_history"]

@@ -23,6 +23,7 @@ from alp_tui.ui.widgets.markets_table import MarketsTable
 from tests.support.wait import wait_until
 
 SIZE = (160, 48)
+COMPACT = (140, 44)  # below 160x48 every account pane is a tab (at SIZE three are in view)
 
 
 def _hits(app: Any) -> int:
@@ -72,7 +73,7 @@ async def test_every_pane_fills_with_the_simulators_data(market_sim):
 
 async def test_private_topics_poll_with_keys(market_sim):
     app = sim_app(market_sim, keys=True)
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=COMPACT) as pilot:
         await wait_until(pilot, lambda: all_fresh(app, ("tickers", "balances")),
                          what="balances fresh")
         assert "PUBLIC" not in _plain(app.query_one("#header-badge"))
@@ -235,7 +236,7 @@ async def test_help_health_errors_and_palette(market_sim):
 
 async def test_help_by_mouse_and_tab_click(market_sim):
     app = sim_app(market_sim, keys=True)
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=COMPACT) as pilot:
         await wait_until(pilot, lambda: all_fresh(app), what="fresh")
         await pilot.click("#--content-tab-orders")
         tabs = app.query_one("#account-tabs", TabbedContent)

@@ -1,0 +1,84 @@
+"""The account part of the dashboard: what the account holds and owes, and its histories.
+
+At 160x48 and larger, balances, open orders and margin (loans and levels) are in view
+together, side by side in a strip, and the tabs below hold the histories. Smaller, all of
+them are tabs (and without API keys, whatever the size). The strip's panes are second
+instances of the tab panes (``<topic>-strip`` ids): the app hands every pane of a topic the
+same data, so whichever is shown is current, and nothing has to move between containers
+when the terminal is resized.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.widgets import TabbedContent, TabPane
+
+from alp_tui.ui.panes.registry import ACCOUNT_SLOTS, make_pane
+
+__all__ = ["ROOMY", "STRIP_TOPICS", "AccountArea"]
+
+ROOMY = (160, 48)
+"""From this terminal size (columns, rows) up, the strip shows."""
+
+STRIP_TOPICS = ("balances", "orders", "margin")
+"""The topics in view together when there is room; the other tabs hold histories."""
+
+
+class AccountArea(Vertical):
+    """The strip (when roomy) above the account tabs (``#account-tabs``)."""
+
+    roomy: reactive[bool] = reactive(False)
+    """Whether the terminal is at least :data:`ROOMY`: the strip shows."""
+
+    def __init__(self, *, has_credentials: bool, id: str = "account-area") -> None:
+        super().__init__(id=id)
+        self.has_credentials = has_credentials
+        self._screen: Screen[object] | None = None
+
+    def compose(self) -> ComposeResult:
+        """The strip's panes, then every account pane in its tab."""
+        placeholder = not self.has_credentials
+        with Horizontal(id="account-strip"):
+            for slot in ACCOUNT_SLOTS:
+                if slot.topic in STRIP_TOPICS:
+                    pane = make_pane(replace(slot, pane_id=f"{slot.topic}-strip"),
+                                     use_placeholder=placeholder)
+                    pane.border_title = slot.title
+                    yield pane
+        with TabbedContent(id="account-tabs", initial="balances"):
+            for slot in ACCOUNT_SLOTS:
+                with TabPane(slot.title, id=slot.topic):
+                    yield make_pane(slot, use_placeholder=placeholder)
+
+    def on_mount(self) -> None:
+        """Follow the terminal's size (a layout refresh comes with every resize)."""
+        self._screen = self.screen
+        self._screen.screen_layout_refresh_signal.subscribe(self, self._fit)
+        self._fit()
+
+    def _fit(self, _screen: object = None) -> None:
+        width, height = self.app.size
+        # without keys the panes would only repeat how to add them: tabs keep the room
+        self.roomy = self.has_credentials and width >= ROOMY[0] and height >= ROOMY[1]
+
+    def watch_roomy(self, roomy: bool) -> None:
+        """Strip shown with the histories as tabs, or every account pane a tab."""
+        self.set_class(roomy, "-roomy")
+        tabs = self.query_one("#account-tabs", TabbedContent)
+        if roomy and tabs.active in STRIP_TOPICS:
+            tabs.active = next(s.topic for s in ACCOUNT_SLOTS if s.topic not in STRIP_TOPICS)
+        for topic in STRIP_TOPICS:
+            if roomy:
+                tabs.hide_tab(topic)
+            else:
+                tabs.show_tab(topic)
+
+    def shown_topics(self) -> set[str]:
+        """The account topics on screen: the open tab's, and the strip's when roomy."""
+        tab = self.query_one("#account-tabs", TabbedContent).active
+        return ({tab} if tab else set()) | (set(STRIP_TOPICS) if self.roomy else set())
