@@ -1,45 +1,11 @@
-"""Shared fixtures: a real simulator over HTTP on loopback.
-
-``sim_server`` is a started :class:`~alp_tui.sim.server.SimServer` with ``seed=1`` and
-market life off, so every test sees the same deterministic exchange; ``make_sim_server``
-builds one with other options (``make_sim_server(market_life=True, state_path=...)``).
-Both stop their servers at teardown. Useful attributes: ``.base_url``, ``.api_key``,
-``.api_secret``, ``.exchange``, ``.faults`` and ``.token()`` (a JWT without HTTP).
-"""
-
-from __future__ import annotations
-
-from collections.abc import Callable, Iterator
-from typing import Any
+"""Fixtures every test can use: ``sim_server`` and ``make_sim_server`` (a real simulator over
+HTTP on loopback; see :mod:`tests.support.sim`), and a private cache home for every test."""
 
 import pytest
 
-from alp_tui.sim.server import SimServer
+from tests.support.sim import make_sim_server, sim_server
 
-
-@pytest.fixture
-def make_sim_server() -> Iterator[Callable[..., SimServer]]:
-    """Factory: ``make_sim_server(**kwargs)`` starts a SimServer (defaults ``seed=1``,
-    ``market_life=False``) and stops it at teardown."""
-    servers: list[SimServer] = []
-
-    def factory(**kwargs: Any) -> SimServer:
-        kwargs.setdefault("seed", 1)
-        kwargs.setdefault("market_life", False)
-        server = SimServer(**kwargs)
-        servers.append(server)
-        server.start()
-        return server
-
-    yield factory
-    for server in reversed(servers):
-        server.stop()
-
-
-@pytest.fixture
-def sim_server(make_sim_server: Callable[..., SimServer]) -> SimServer:
-    """A started, deterministic simulator (seed 1, no market life)."""
-    return make_sim_server()
+__all__ = ["make_sim_server", "sim_server"]
 
 
 @pytest.fixture(autouse=True)

@@ -1,4 +1,4 @@
-"""API client benchmark; run by hand: ``.venv/bin/python tests/bench/bench_client.py``.
+"""API client benchmark; run by hand: ``.venv/bin/python -m tests.bench.bench_client``.
 
 A tiny starlette app under uvicorn, in a separate process on loopback, simulates a network:
 every request is answered one RTT (default 20 ms) after it arrives, and the first request on
@@ -32,12 +32,8 @@ import multiprocessing
 import os
 import socket
 import statistics
-import sys
 import time
 from email.utils import formatdate
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from alp_tui.api import AlpClient
 from alp_tui.api.client_engine import _adapter

@@ -1,4 +1,4 @@
-"""Dashboard benchmark; run by hand: ``.venv/bin/python tests/bench/bench_dashboard.py``.
+"""Dashboard benchmark; run by hand: ``.venv/bin/python -m tests.bench.bench_dashboard``.
 
 Measures, headless (``App.run_test``), with the simulator in a separate process (``alp-tui
 sim``) so its CPU is not counted against the dashboard:
@@ -29,16 +29,14 @@ import time
 from pathlib import Path
 from typing import Any
 
+from alp_tui.config import Config
+from alp_tui.feed.poller import FeedParams
+from alp_tui.services.market import MarketSnapshot
+from alp_tui.ui.app import create_app
+from alp_tui.ui.messages import FeedData
+from tests.ui.dash_fake_client import FakeClient
+
 ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "tests" / "ui"))
-
-from dash_fake_client import FakeClient  # noqa: E402
-
-from alp_tui.config import Config  # noqa: E402
-from alp_tui.feed.poller import FeedParams  # noqa: E402
-from alp_tui.services.market import MarketSnapshot  # noqa: E402
-from alp_tui.ui.app import create_app  # noqa: E402
-from alp_tui.ui.messages import FeedData  # noqa: E402
 
 MARKET = ("tickers", "orderbook", "chart", "trades")
 

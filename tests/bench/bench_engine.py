@@ -1,6 +1,6 @@
 """Matching-engine throughput: mixed limit / market / cancel, in-process, no persistence.
 
-Run by hand: ``.venv/bin/python tests/bench/bench_engine.py [orders]``. Prints orders per
+Run by hand: ``.venv/bin/python -m tests.bench.bench_engine [orders]``. Prints orders per
 second for the bare order book (matching only) and for the full exchange facade (validation,
 holds, settlement, fees, activity), both seeded and deterministic, and the cost of one
 market-life tick. Each figure is given per CPU second (what one free core does; stable on a

@@ -1,4 +1,4 @@
-"""Order entry latency; run by hand: ``.venv/bin/python tests/bench/bench_order_entry.py``.
+"""Order entry latency; run by hand: ``.venv/bin/python -m tests.bench.bench_order_entry``.
 
 Measures, against the local simulator over HTTP (loopback), the time from the Enter that
 confirms an order to the order's row being in the open orders table, and to the first frame
@@ -29,8 +29,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from textual.app import App, ComposeResult
 from textual.widgets import DataTable, Input

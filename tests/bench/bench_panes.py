@@ -1,4 +1,4 @@
-"""Benchmarks of the market panes; run by hand: ``.venv/bin/python tests/bench/bench_panes.py``.
+"""Benchmarks of the market panes; run by hand: ``.venv/bin/python -m tests.bench.bench_panes``.
 
 Measures
 - the chart build off the loop (plotext, 200 candles at 120x30, fitted and unfitted), the
@@ -15,23 +15,18 @@ import statistics
 import sys
 import time
 from collections.abc import Callable
-from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent / "ui_panes"))
-sys.path.insert(0, str(HERE.parents[1]))
+import plotext as plt
+from rich.text import Text
+from textual.content import Content
 
-import plotext as plt  # noqa: E402
-from pane_data import BTC_USDT, make_book, make_candles, make_trades  # noqa: E402
-from pane_harness import PaneHarness  # noqa: E402
-from rich.text import Text  # noqa: E402
-from textual.content import Content  # noqa: E402
-
-from alp_tui.ui.chart_render import PLOTEXT_LOCK, ChartSpec, build_chart  # noqa: E402
-from alp_tui.ui.panes.chart import ChartPane  # noqa: E402
-from alp_tui.ui.panes.orderbook import OrderBookPane  # noqa: E402
-from alp_tui.ui.panes.trades import TradesPane  # noqa: E402
-from alp_tui.ui.widgets.chart_canvas import ansi_to_strips  # noqa: E402
+from alp_tui.ui.chart_render import PLOTEXT_LOCK, ChartSpec, build_chart
+from alp_tui.ui.panes.chart import ChartPane
+from alp_tui.ui.panes.orderbook import OrderBookPane
+from alp_tui.ui.panes.trades import TradesPane
+from alp_tui.ui.widgets.chart_canvas import ansi_to_strips
+from tests.ui_panes.pane_data import BTC_USDT, make_book, make_candles, make_trades
+from tests.ui_panes.pane_harness import PaneHarness
 
 
 def timed(fn: Callable[[], object], repeat: int = 30) -> tuple[float, float]:

@@ -1,4 +1,4 @@
-"""Paper-mode benchmark; run by hand: ``.venv/bin/python tests/bench/bench_paper.py``.
+"""Paper-mode benchmark; run by hand: ``.venv/bin/python -m tests.bench.bench_paper``.
 
 A simulator on loopback plays the live exchange (two pairs, a seeded book, market life off
 so the numbers do not move with it); a paper server in front of it; the real client.
@@ -21,13 +21,10 @@ import argparse
 import asyncio
 import os
 import statistics
-import sys
 import tempfile
 import time
 from decimal import Decimal
 from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from alp_tui.api.client import AlpClient
 from alp_tui.paper.server import PaperServer

@@ -2,8 +2,8 @@
 
 Run by hand (not collected by pytest)::
 
-    .venv/bin/python tests/bench/bench_sim_http.py                # 200 req/s, 50 clients, 10 s
-    .venv/bin/python tests/bench/bench_sim_http.py --rate 400 --seconds 5 --path book
+    .venv/bin/python -m tests.bench.bench_sim_http                # 200 req/s, 50 clients, 10 s
+    .venv/bin/python -m tests.bench.bench_sim_http --rate 400 --seconds 5 --path book
 
 The server runs in a child process (``python -m alp_tui.sim.cli``) so that the load
 generator does not share its GIL; ``--inproc`` runs it in this process instead. The load
@@ -28,10 +28,9 @@ from typing import Any
 
 import httpx
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-sys.path.insert(0, ROOT)
+from alp_tui.sim.auth import sign
 
-from alp_tui.sim.auth import sign  # noqa: E402
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 def start_child(seed: int, market_life: bool) -> tuple[subprocess.Popen[str], str, str, str]:

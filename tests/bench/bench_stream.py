@@ -1,4 +1,4 @@
-"""Benchmark the streaming path (run by hand: ``.venv/bin/python tests/bench/bench_stream.py``).
+"""Benchmark the streaming path (run by hand: ``.venv/bin/python -m tests.bench.bench_stream``).
 
 1. Latency from a trade in the simulator's engine to the new row on screen (the trades
    pane, after the next screen refresh), streaming vs polling (the default 2 s interval).
@@ -21,14 +21,10 @@ import argparse
 import asyncio
 import random
 import statistics
-import sys
 import threading
 import time
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from textual import events
 
@@ -38,6 +34,7 @@ from alp_tui.config import Config
 from alp_tui.feed.stream_feed import StreamFeed
 from alp_tui.sim.server import SimServer
 from alp_tui.ui.app import AlpApp, create_app
+from tests.support.wait import wait_until
 
 D = Decimal
 PAIR = "BTC_USDT"
@@ -92,15 +89,6 @@ def order(side: OrderSide, price: Decimal, amount: str) -> dict[str, Any]:
 SETTLE_S = 2.0  # let the dashboard finish its first renders before measuring
 
 
-async def wait_for(predicate: Any, timeout: float = 20.0) -> None:
-    """Wait for ``predicate()`` (polling the loop, for setup only)."""
-    end = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > end:
-            raise TimeoutError("benchmark setup timed out")
-        await asyncio.sleep(0.01)
-
-
 async def trade_latency(stream: bool, samples: int) -> list[float]:
     """Engine trade → trades pane row on screen, ``samples`` times."""
     server = SimServer(seed=1, market_life=False)
@@ -123,9 +111,9 @@ async def _measure_trades(app: AlpApp, holder: Holder, server: SimServer, stream
                           samples: int, latencies: list[float]) -> None:
     async with app.run_test(size=SIZE):
         pane = app.data_panes("trades")[0]
-        await wait_for(lambda: pane.pair is not None)
+        await wait_until(None, lambda: pane.pair is not None)
         if stream:
-            await wait_for(lambda: holder.feed is not None
+            await wait_until(None, lambda: holder.feed is not None
                            and holder.feed.is_streaming("trades"))
         await asyncio.sleep(SETTLE_S)
         target: dict[str, Any] = {"id": None, "done": asyncio.Event(), "t0": 0.0}
@@ -200,7 +188,7 @@ async def book_burst(seconds: float, rate: float | None) -> dict[str, float]:
     try:
         async with app.run_test(size=SIZE):
             book_pane = app.data_panes("orderbook")[0]
-            await wait_for(lambda: book_pane.pair is not None and holder.feed is not None
+            await wait_until(None, lambda: book_pane.pair is not None and holder.feed is not None
                            and holder.feed.is_streaming("orderbook"))
             await asyncio.sleep(SETTLE_S)
             feed = holder.feed
@@ -244,7 +232,7 @@ async def book_burst(seconds: float, rate: float | None) -> dict[str, float]:
             stop.set()
             producer.join()
             elapsed = time.perf_counter() - t0
-            await wait_for(lambda: feed.book is not None and feed.book.book.matches(
+            await wait_until(None, lambda: feed.book is not None and feed.book.book.matches(
                 _engine_book(server)), timeout=10)
             result = {
                 "engine_changes_per_s": ops["n"] / elapsed,
@@ -275,7 +263,7 @@ async def injected_burst(seconds: float, rate: int) -> dict[str, Any]:
     try:
         async with app.run_test(size=SIZE):
             book_pane = app.data_panes("orderbook")[0]
-            await wait_for(lambda: book_pane.pair is not None and holder.feed is not None
+            await wait_until(None, lambda: book_pane.pair is not None and holder.feed is not None
                            and holder.feed.is_streaming("orderbook"))
             await asyncio.sleep(SETTLE_S)
             feed = holder.feed

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable
 
 import pytest
-from fault_helpers import Recorder
 
 from alp_tui.api.client import AlpClient
 from alp_tui.sim.server import SimServer
+from tests.support.dashboard import Recorder
 
 
 @pytest.fixture

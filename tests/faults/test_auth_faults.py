@@ -8,13 +8,13 @@ import time
 from typing import Any
 
 import pytest
-from fault_helpers import SIZE, Recorder, dashboard, kind_of, pane_text
 
 from alp_tui.api.client import AlpClient
 from alp_tui.api.errors import AuthError
 from alp_tui.feed.state import Freshness
 from alp_tui.sim.faults import FaultRule
 from alp_tui.sim.server import SimServer
+from tests.support.dashboard import SIZE, Recorder, dashboard, kind_of, pane_text
 from tests.support.wait import wait_until
 
 BALANCES = "/api/v3/accounts/balances"

@@ -15,12 +15,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-from fault_helpers import HoldingSimServer, ledger_orders
-
 from alp_tui.api.client import AlpClient
 from alp_tui.services.journal import EntryState, Journal
 from alp_tui.services.reconcile import reconcile
 from alp_tui.services.trading import Outcome, TradingService
+from tests.support.sim import HoldingSimServer, ledger_orders
 from tests.support.wait import wait_until
 
 CHILD = Path(__file__).with_name("place_and_wait.py")

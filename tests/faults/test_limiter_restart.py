@@ -10,8 +10,6 @@ import contextlib
 from pathlib import Path
 from typing import Any
 
-from fault_helpers import SIZE, Recorder, dashboard, kind_of
-
 from alp_tui.api.client import AlpClient
 from alp_tui.api.errors import RateLimitedError
 from alp_tui.api.models import Balance, Order
@@ -21,6 +19,7 @@ from alp_tui.sim.auth import Authenticator
 from alp_tui.sim.faults import FaultRule
 from alp_tui.sim.server import SimServer
 from alp_tui.ui.messages import FeedData
+from tests.support.dashboard import SIZE, Recorder, dashboard, kind_of
 from tests.support.wait import wait_until
 
 BUDGET = 50  # requests per second

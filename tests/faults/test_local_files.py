@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fault_helpers import SIZE, dashboard, fast_config
 
 from alp_tui.api.client import AlpClient
 from alp_tui.api.token_cache import TokenCache, default_token_cache_dir
@@ -26,6 +25,7 @@ from alp_tui.config import Config, ExchangeConfig
 from alp_tui.feed.state import Freshness
 from alp_tui.sim.server import SimServer
 from alp_tui.ui.app import AlpApp, create_app
+from tests.support.dashboard import SIZE, dashboard, fast_config
 from tests.support.wait import wait_until
 
 pytestmark = pytest.mark.timeout(90)

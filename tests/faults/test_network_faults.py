@@ -7,7 +7,6 @@ import socket
 from typing import Any
 
 import pytest
-from fault_helpers import SIZE, FastSleep, Recorder, dashboard, kind_of, pane_text
 
 from alp_tui.api.client import AlpClient
 from alp_tui.api.errors import NetworkError, RequestTimeoutError
@@ -16,6 +15,7 @@ from alp_tui.feed.state import Freshness
 from alp_tui.sim.faults import FaultRule
 from alp_tui.sim.server import SimServer
 from alp_tui.ui.messages import FeedData
+from tests.support.dashboard import SIZE, FastSleep, Recorder, dashboard, kind_of, pane_text
 from tests.support.wait import wait_until
 
 BOOK = "/api/v3/orderbook"

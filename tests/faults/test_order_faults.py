@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fault_helpers import HoldingSimServer, Recorder, buy_draft, ledger_orders
 
 from alp_tui.api.client import AlpClient
 from alp_tui.api.enums import OrderStatus
@@ -18,6 +17,8 @@ from alp_tui.services.journal import EntryState, Journal
 from alp_tui.services.trading import Outcome, TradingService
 from alp_tui.sim.faults import FaultRule
 from alp_tui.sim.server import SimServer
+from tests.support.dashboard import Recorder, buy_draft
+from tests.support.sim import HoldingSimServer, ledger_orders
 
 ORDER = "/api/v3/trading/order"
 

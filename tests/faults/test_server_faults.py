@@ -8,15 +8,6 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 
 import pytest
-from fault_helpers import (
-    SIZE,
-    FastSleep,
-    Recorder,
-    dashboard,
-    fast_config,
-    kind_of,
-    pane_text,
-)
 
 from alp_tui.api.client import AlpClient
 from alp_tui.api.errors import BadResponseError, RateLimitedError, ServerError
@@ -25,6 +16,15 @@ from alp_tui.feed.state import FeedState, Freshness
 from alp_tui.sim.faults import FaultRule
 from alp_tui.sim.server import SimServer
 from alp_tui.ui.messages import FeedData
+from tests.support.dashboard import (
+    SIZE,
+    FastSleep,
+    Recorder,
+    dashboard,
+    fast_config,
+    kind_of,
+    pane_text,
+)
 from tests.support.wait import wait_until
 
 BOOK = "/api/v3/orderbook"

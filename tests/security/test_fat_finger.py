@@ -5,7 +5,6 @@ is typed on the confirm step (Enter alone never passes it). Passive orders never
 
 from __future__ import annotations
 
-import sys
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -22,9 +21,9 @@ from alp_tui.services.order_draft import (
 from alp_tui.sim.server import SimServer
 from alp_tui.ui.modals.confirm import ConfirmModal
 from alp_tui.ui.modals.order_form import OrderFormModal
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "faults"))
-from fault_helpers import SIZE, dashboard, ledger_orders, wait_until
+from tests.support.dashboard import SIZE, dashboard
+from tests.support.sim import ledger_orders
+from tests.support.wait import wait_until
 
 
 async def _open_form(pilot: Any, app: Any) -> OrderFormModal:
@@ -32,7 +31,7 @@ async def _open_form(pilot: Any, app: Any) -> OrderFormModal:
                      and app.market.info() is not None
                      and app.topic_states.get("balances") is not None
                      and app.topic_states["balances"].updated_at is not None,
-                     tries=500, what="trading ready")
+                     what="trading ready")
     await pilot.press("3")  # letters typed on the markets table filter it: trade from the chart
     await pilot.press("b")
     await wait_until(pilot, lambda: isinstance(app.screen, OrderFormModal), what="form")
@@ -107,9 +106,8 @@ async def test_guard_flags_fat_fingers_and_asks_for_the_amount_typed(
 
 
 def test_guard_thresholds_come_from_the_config(sim_server: SimServer) -> None:
-    from fault_helpers import fast_config
-
     from alp_tui.config import TradingConfig
+    from tests.support.dashboard import fast_config
 
     config = fast_config().model_copy(update={"trading": TradingConfig(
         max_balance_share=0.001, max_price_deviation_pct=0.5)})

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import io
 import logging
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -24,10 +23,8 @@ from alp_tui.services.trading import TradingService
 from alp_tui.sim.faults import FaultRule
 from alp_tui.sim.server import SimServer
 from alp_tui.ui.app import create_app
+from tests.support.dashboard import buy_draft
 from tests.support.wait import wait_until
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "faults"))
-from fault_helpers import buy_draft
 
 SIZE = (160, 48)
 

@@ -9,9 +9,6 @@ from __future__ import annotations
 import signal
 import sys
 import time
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from playwright.sync_api import sync_playwright
 from serve_support import REPO, Served

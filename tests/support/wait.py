@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 T = TypeVar("T")
 
-WAIT_S = 30.0
+WAIT_S = 60.0
 """Default deadline in seconds (a failing wait takes this long)."""
 STEP_S = 0.02
 """Default polling interval in seconds."""

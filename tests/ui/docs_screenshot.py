@@ -1,4 +1,5 @@
-"""Save the README screenshot: ``.venv/bin/python tests/ui/docs_screenshot.py``.
+"""Save the README screenshot: ``.venv/bin/python -m tests.ui.docs_screenshot`` (from the
+repository root).
 
 Runs the dashboard headless against a seeded simulator (demo account, market life warmed
 up), waits until every pane has data, and writes ``docs/screenshot.svg`` (and a PNG next to
@@ -10,17 +11,15 @@ from __future__ import annotations
 import asyncio
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
+from alp_tui.config import Config
+from alp_tui.sim.server import SimServer
+from alp_tui.ui.app import create_app
+from tests.support.dashboard import all_fresh
+from tests.support.wait import wait_until
+
 ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(Path(__file__).parent))
-
-from dash_helpers import all_fresh, wait_until  # noqa: E402
-
-from alp_tui.config import Config  # noqa: E402
-from alp_tui.sim.server import SimServer  # noqa: E402
-from alp_tui.ui.app import create_app  # noqa: E402
 
 
 async def shoot(server: SimServer, out: Path, size: tuple[int, int]) -> None:
@@ -29,7 +28,7 @@ async def shoot(server: SimServer, out: Path, size: tuple[int, int]) -> None:
     async with app.run_test(size=size) as pilot:
         await wait_until(pilot, lambda: all_fresh(app, ("tickers", "orderbook", "chart",
                                                         "trades", "balances")),
-                         tries=500, what="every pane")
+                         what="every pane")
         await pilot.pause(1.5)
         svg = app.export_screenshot(title="alp-tui --demo")
         assert server.api_secret not in svg

@@ -6,12 +6,12 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from dash_helpers import all_fresh, sim_app, wait_until
-
 from alp_tui.api.enums import OrderSide, OrderType, TimeInForce, WalletType
 from alp_tui.ui.panes.chart import ChartPane
 from alp_tui.ui.panes.orderbook import OrderBookPane
 from alp_tui.ui.widgets.book_ladder import OWN_MARK
+from tests.support.dashboard import all_fresh, sim_app
+from tests.support.wait import wait_until
 
 SIZE = (160, 48)
 

@@ -6,7 +6,6 @@ import itertools
 from decimal import Decimal
 from typing import Any
 
-from dash_helpers import all_fresh, sim_app
 from textual.widgets import DataTable, TabbedContent
 
 from alp_tui.api.models import OrderBook
@@ -20,6 +19,7 @@ from alp_tui.ui.screens.error_log import ErrorLogScreen
 from alp_tui.ui.screens.health import HealthScreen
 from alp_tui.ui.screens.help import HelpScreen
 from alp_tui.ui.widgets.markets_table import MarketsTable
+from tests.support.dashboard import all_fresh, sim_app
 from tests.support.wait import wait_until
 
 SIZE = (160, 48)

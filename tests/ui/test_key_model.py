@@ -7,12 +7,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from dash_helpers import all_fresh, sim_app
 from textual.widgets import Input
 
 from alp_tui.ui.modals.order_form import OrderFormModal
 from alp_tui.ui.panes.markets import MarketsPane
 from alp_tui.ui.widgets.markets_table import MarketsTable
+from tests.support.dashboard import all_fresh, sim_app
 from tests.support.wait import wait_until
 
 SIZE = (160, 48)

@@ -6,10 +6,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from dash_helpers import all_fresh, sim_app, wait_until
 from textual.widgets import Input
 
 from alp_tui.ui.modals.order_form import OrderFormModal
+from tests.support.dashboard import all_fresh, sim_app
+from tests.support.wait import wait_until
 
 SIZE = (160, 48)
 
@@ -23,7 +24,7 @@ def _app(server: Any, tmp_path: Path) -> Any:
 async def _ready(pilot: Any) -> None:
     app = pilot.app
     await wait_until(pilot, lambda: all_fresh(app) and app.trading is not None
-                     and app.market.info() is not None, tries=1500, what="fresh, trading")
+                     and app.market.info() is not None, what="fresh, trading")
 
 
 async def _pick_level(pilot: Any) -> None:
@@ -34,7 +35,7 @@ async def _pick_level(pilot: Any) -> None:
 async def _open_price(pilot: Any, key: str) -> str:
     await pilot.press(key)
     await wait_until(pilot, lambda: isinstance(pilot.app.screen, OrderFormModal),
-                     what="form", tries=1000)
+                     what="form")
     form = pilot.app.screen
     await wait_until(pilot, lambda: form.query_one("#price", Input).value != "",
                      what="price shown")

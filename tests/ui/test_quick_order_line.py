@@ -8,12 +8,13 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from dash_helpers import all_fresh, sim_app, wait_until
 from textual.widgets import Input, Static
 
 from alp_tui.ui.modals.confirm import ConfirmModal
 from alp_tui.ui.modals.order_form import OrderFormModal
 from alp_tui.ui.modals.quick_order import QuickOrderModal
+from tests.support.dashboard import all_fresh, sim_app
+from tests.support.wait import wait_until
 
 SIZE = (160, 48)
 
@@ -27,13 +28,13 @@ def _app(server: Any, tmp_path: Path) -> Any:
 async def _ready(pilot: Any) -> None:
     app = pilot.app
     await wait_until(pilot, lambda: all_fresh(app) and app.trading is not None
-                     and app.market.info() is not None, tries=1500, what="fresh, trading")
+                     and app.market.info() is not None, what="fresh, trading")
 
 
 async def _line(pilot: Any, text: str) -> None:
     await pilot.press("colon")
     await wait_until(pilot, lambda: isinstance(pilot.app.screen, QuickOrderModal),
-                     what="the quick line", tries=1000)
+                     what="the quick line")
     await pilot.press(*text, "enter")
 
 
@@ -47,7 +48,7 @@ async def test_buy_at_bid_from_the_line_is_the_forms_confirm(market_sim: Any,
     async with app.run_test(size=SIZE) as pilot:
         await _ready(pilot)
         await _line(pilot, "buy 0.01 @bid")
-        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmModal), tries=1500,
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmModal),
                          what="confirm")
         form = app.screen_stack[-2]
         assert isinstance(form, OrderFormModal)
@@ -59,10 +60,10 @@ async def test_buy_at_bid_from_the_line_is_the_forms_confirm(market_sim: Any,
         assert "from the line “buy 0.01 @bid”" in title
         await pilot.press("enter")
         await wait_until(pilot, lambda: not isinstance(app.screen, ConfirmModal | OrderFormModal),
-                         tries=1500, what="placed")
+                         what="placed")
         (orders,) = app.main.query("OpenOrdersPane")
         await wait_until(pilot, lambda: [o.price for o in orders._orders.values()] == [bid],
-                         tries=1500, what="the order at the bid listed")
+                         what="the order at the bid listed")
 
 
 async def test_sell_share_of_another_pair_at_market(market_sim: Any, tmp_path: Path) -> None:
@@ -70,7 +71,7 @@ async def test_sell_share_of_another_pair_at_market(market_sim: Any, tmp_path: P
     async with app.run_test(size=SIZE) as pilot:
         await _ready(pilot)
         await _line(pilot, "sell 50% ETH_USDT market")
-        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmModal), tries=1500,
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmModal),
                          what="confirm")
         assert app.market.selected == "ETH_USDT"  # the pair the order is about is on screen
         body = _body(app)
@@ -93,13 +94,12 @@ async def test_cancel_all_asks_with_the_count(market_sim: Any, tmp_path: Path) -
         await _ready(pilot)
         app.action_refresh()
         panes = list(app.main.query("OpenOrdersPane"))
-        await wait_until(pilot, lambda: len(panes[0]._orders) == 2, tries=1500, what="orders")
+        await wait_until(pilot, lambda: len(panes[0]._orders) == 2, what="orders")
         await _line(pilot, "cancel all BTC_USDT")
-        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmModal), what="confirm",
-                         tries=1000)
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmModal), what="confirm")
         assert "all 2" in _body(app) and "BTC_USDT" in _body(app)
         await pilot.press("enter")
-        await wait_until(pilot, lambda: len(panes[0]._orders) == 0, tries=1500,
+        await wait_until(pilot, lambda: len(panes[0]._orders) == 0,
                          what="cancelled")
 
 
@@ -129,6 +129,5 @@ async def test_shift_b_opens_buy_from_the_markets_table(market_sim: Any,
         assert footer.get("colon") == "Quick order"
         assert "b" not in footer  # b filters here: the footer does not offer it
         await pilot.press("B")
-        await wait_until(pilot, lambda: isinstance(app.screen, OrderFormModal), what="form",
-                         tries=1000)
+        await wait_until(pilot, lambda: isinstance(app.screen, OrderFormModal), what="form")
         assert str(app.screen.query_one("#side").value) == "BID"

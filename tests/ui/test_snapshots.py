@@ -12,7 +12,6 @@ import types
 from typing import Any
 
 import pytest
-from dash_helpers import all_fresh
 from textual.pilot import Pilot
 
 from alp_tui.config import Config
@@ -20,6 +19,7 @@ from alp_tui.feed import state as feed_state
 from alp_tui.sim.exchange import Exchange
 from alp_tui.sim.server import SimServer
 from alp_tui.ui.app import create_app
+from tests.support.dashboard import all_fresh
 from tests.support.wait import wait_until
 
 FROZEN_WALL = 1_795_600_000.0  # 2026-11-25

@@ -1,5 +1,6 @@
-"""Shared pieces of the fault-matrix tests: a dashboard against a SimServer with short
-polling intervals and a recording sleep, request recorders and pane-status readers.
+"""The dashboard against a simulator, for pilot tests: :func:`sim_app` (default polling)
+and :func:`dashboard` (short polling intervals, a recording sleep, every request recorded),
+:func:`all_fresh`, pane-status readers and a small resting order draft.
 
 Wait with :func:`tests.support.wait.wait_until`.
 """
@@ -7,10 +8,9 @@ Wait with :func:`tests.support.wait.wait_until`.
 from __future__ import annotations
 
 import asyncio
-import threading
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from alp_tui.api.client import AlpClient
@@ -23,22 +23,33 @@ from alp_tui.services.order_draft import OrderDraft
 from alp_tui.sim.server import SimServer
 from alp_tui.ui.app import AlpApp, create_app
 from alp_tui.ui.widgets.pane_status import PaneStatus
-from tests.support.wait import wait_until as support_wait_until
-
-__all__ = [
-    "SIZE",
-    "FastSleep",
-    "Recorder",
-    "buy_draft",
-    "dashboard",
-    "fast_config",
-    "pane_text",
-    "status_of",
-    "wait_until",
-]
 
 SIZE = (160, 48)
 PAIR = "BTC_USDT"
+MARKET_TOPICS = ("tickers", "orderbook", "chart", "trades")
+
+
+def sim_app(server: Any, *, keys: bool = False, config: Config | None = None,
+            config_path: Path | None = None, **kwargs: Any) -> AlpApp:
+    """The dashboard against ``server`` (public-only unless ``keys``)."""
+    return create_app(
+        config or Config(),
+        base_url=server.base_url,
+        api_key=server.api_key if keys else "",
+        api_secret=server.api_secret if keys else "",
+        mode="demo",
+        config_path=config_path,
+        **kwargs,
+    )
+
+
+def all_fresh(app: AlpApp, topics: tuple[str, ...] = MARKET_TOPICS) -> bool:
+    """Every topic has had a good answer."""
+    return all(
+        (s := app.topic_states.get(t)) is not None and s.updated_at is not None
+        and s.kind is Freshness.FRESH
+        for t in topics
+    )
 
 
 def fast_config(timeout_s: float = 5.0) -> Config:
@@ -103,13 +114,6 @@ def dashboard(server: SimServer, *, keys: bool = False, timeout_s: float = 5.0,
                       sleep=sleep or FastSleep(), **kwargs)
 
 
-async def wait_until(pilot: Any, condition: Callable[[], bool], *, tries: int | None = None,
-                     **kwargs: Any) -> None:
-    """Kept for tests written before :mod:`tests.support.wait` (#18); use that module's
-    ``wait_until``. ``tries`` is ignored: the support helper waits up to a deadline."""
-    await support_wait_until(pilot, condition, **kwargs)
-
-
 def status_of(app: AlpApp, topic: str) -> str:
     """The text of ``topic``'s pane status line as shown on screen."""
     panes = app.data_panes(topic)
@@ -136,71 +140,3 @@ def buy_draft(amount: str = "0.01", price: str = "90000.00") -> OrderDraft:
     return OrderDraft(pair=PAIR, side=OrderSide.BID, order_type=OrderType.LIMIT,
                       base_amount=Decimal(amount), limit_price=Decimal(price),
                       tif=TimeInForce.GTC)
-
-
-def ledger_orders(server: SimServer, coid: str | None = None) -> list[dict[str, Any]]:
-    """The demo account's orders as the simulator's ledger holds them."""
-    assert server.account_id is not None
-    rows = server.exchange.orders(server.account_id)
-    return [r for r in rows if coid is None or r.get("client_order_id") == coid]
-
-
-class HoldAnswers:
-    """ASGI wrapper: lets a matching request be *processed*, then holds its answer until
-    released (or ``hold_s`` passes) — the order exists, the client hears nothing.
-
-    The simulator's own latency fault waits *before* processing; this is the other case.
-    ``arm(n)`` makes the next ``n`` matching requests held; ``processed`` is set once one
-    has been handled by the exchange."""
-
-    def __init__(self, app: Any, path: str, method: str = "POST", hold_s: float = 30.0) -> None:
-        self.app = app
-        self.path = path
-        self.method = method
-        self.hold_s = hold_s
-        self.armed = 0
-        self.processed = threading.Event()
-        self.release = threading.Event()
-
-    def arm(self, count: int = 1, hold_s: float | None = None) -> None:
-        """Hold the next ``count`` matching answers."""
-        if hold_s is not None:
-            self.hold_s = hold_s
-        self.processed.clear()
-        self.release.clear()
-        self.armed = count
-
-    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        if (scope.get("type") != "http" or self.armed <= 0
-                or scope.get("path") != self.path or scope.get("method") != self.method):
-            await self.app(scope, receive, send)
-            return
-        self.armed -= 1
-        held: list[dict[str, Any]] = []
-
-        async def keep(message: dict[str, Any]) -> None:
-            held.append(message)
-
-        await self.app(scope, receive, keep)
-        self.processed.set()
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + self.hold_s
-        while not self.release.is_set() and loop.time() < deadline:
-            await asyncio.sleep(0.02)
-        try:
-            for message in held:
-                await send(message)
-        except Exception:  # the client is long gone (timed out or killed)
-            pass
-
-
-class HoldingSimServer(SimServer):
-    """A SimServer whose POST /trading/order answers can be held (see HoldAnswers)."""
-
-    hold: HoldAnswers
-
-    def _open_exchange(self) -> None:
-        super()._open_exchange()
-        if not isinstance(self.app, HoldAnswers):
-            self.hold = HoldAnswers(self.app, "/api/v3/trading/order")
-            self.app = self.hold
