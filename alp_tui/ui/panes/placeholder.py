@@ -1,4 +1,4 @@
-"""A stand-in pane: used until a topic's real pane exists, and for account tabs without keys."""
+"""A stand-in pane: the account tabs' panes when there are no API keys."""
 
 from __future__ import annotations
 

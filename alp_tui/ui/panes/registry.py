@@ -1,8 +1,10 @@
-"""Which pane class shows which topic. Panes built by other modules are found by import.
+"""Which pane class shows which topic; each pane's module is imported when it is built.
 
 To add a pane: write ``alp_tui/ui/panes/<name>.py`` with a :class:`DataPane` subclass whose
-``topic`` names a feed topic (``alp_tui/feed/topics.py``), then list it here. Until the
-module exists, a :class:`PlaceholderPane` stands in, so the app always starts.
+``topic`` names a feed topic (``alp_tui/feed/topics.py``), then list it here. A pane module
+that fails to import fails the app's start with its own error: a broken pane never turns
+quietly into a placeholder. A :class:`PlaceholderPane` stands in only where asked (the
+account tabs without API keys).
 """
 
 from __future__ import annotations
@@ -42,19 +44,18 @@ ACCOUNT_SLOTS = (
 )
 
 
-def pane_class(slot: PaneSlot) -> type[DataPane] | None:
-    """The real pane class for ``slot``, or None while it does not exist yet."""
-    try:
-        module = importlib.import_module(slot.module)
-    except ImportError:
-        return None
+def pane_class(slot: PaneSlot) -> type[DataPane]:
+    """The pane class for ``slot``; the module's own ImportError if it does not import, a
+    TypeError if it has no such :class:`DataPane` class."""
+    module = importlib.import_module(slot.module)
     cls = getattr(module, slot.cls, None)
-    return cls if isinstance(cls, type) and issubclass(cls, DataPane) else None
+    if not (isinstance(cls, type) and issubclass(cls, DataPane)):
+        raise TypeError(f"{slot.module} has no DataPane class {slot.cls}")
+    return cls
 
 
 def make_pane(slot: PaneSlot, *, use_placeholder: bool = False) -> DataPane:
-    """An instance of the slot's pane (or a placeholder), with the slot's id."""
-    cls = None if use_placeholder else pane_class(slot)
-    if cls is None:
+    """An instance of the slot's pane (a placeholder if ``use_placeholder``), with its id."""
+    if use_placeholder:
         return PlaceholderPane(slot.topic, slot.title, id=slot.pane_id)
-    return cls(id=slot.pane_id)
+    return pane_class(slot)(id=slot.pane_id)
