@@ -189,11 +189,6 @@ class RequestEngine:
         """Call ``fn(RequestRecord)`` after every HTTP attempt (API-health view)."""
         self._observers.append(fn)
 
-    def remove_observer(self, fn: Observer) -> None:
-        """Stop calling ``fn``."""
-        with contextlib.suppress(ValueError):
-            self._observers.remove(fn)
-
     async def bearer_token(self) -> str:
         """A JWT valid for a while yet (shared with REST calls; the WebSocket feed's
         ``auth`` uses it). Raises AuthError without credentials."""

@@ -173,13 +173,6 @@ def all_ints(values: list[Any]) -> bool:
     return all(isinstance(v, int) and not isinstance(v, bool) for v in values)
 
 
-def _client_id(value: Any) -> str:
-    if not isinstance(value, str) or not value.strip() or len(value) > 64:
-        raise RequestError("client_order_id must be a non-empty string of at most 64 "
-                           "characters.", field="client_order_id")
-    return value
-
-
 def _when(value: Any, field: str) -> str | int | None:
     """expire_after / valid_till: None, Unix seconds, or a time sent as RFC 3339."""
     if value is None:

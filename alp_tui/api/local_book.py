@@ -193,7 +193,6 @@ class BookSync:
         self._on_change = on_change
         self._lock = asyncio.Lock()
         self._fetching = False
-        self._diffs_during_fetch = 0
         self.resyncs = 0
         self.last_resync_reason: str | None = None
 
@@ -251,7 +250,6 @@ class BookSync:
         if event.pair != self.pair:
             return DiffOutcome.IGNORED
         if self._fetching:
-            self._diffs_during_fetch += 1
             return DiffOutcome.IGNORED
         outcome = self.book.apply_diff(event)
         if outcome is DiffOutcome.APPLIED:

@@ -27,7 +27,7 @@ import contextlib
 import logging
 import random
 import time
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable
 
 from alp_tui.api.stream_events import AnyEvent
 from alp_tui.api.stream_shard import (
@@ -291,15 +291,3 @@ class StreamClient:
             shard.acked.difference_update(gone)
             if shard.state is StreamState.CONNECTED:
                 await shard.send_unsubscribe(gone)
-
-    async def set_topics(self, topics: Iterable[str]) -> None:
-        """Make the subscribed set exactly ``topics``."""
-        wanted = list(dict.fromkeys(topics))
-        current = self.topics
-        await self.unsubscribe(*[t for t in current if t not in wanted])
-        await self.subscribe(*[t for t in wanted if t not in current])
-
-    async def reconnect_now(self) -> None:
-        """Skip any backoff wait (e.g. the user asked to retry)."""
-        for shard in self._shards:
-            shard.wake.set()

@@ -257,9 +257,6 @@ AnyEvent = (
     | UnknownEvent
 )
 
-PUBLIC_TYPES = frozenset({"tk", "t", "d", "p", "r"})
-PRIVATE_TYPES = frozenset({"o", "w", "ta"})
-
 _ORDER_FIELDS = (
     "order_id", "pair", "side", "type", "base_amount", "limit_price", "amount_unfilled",
     "amount_filled", "amount_cancelled", "value_filled", "price_avg", "done_at", "status",

@@ -64,7 +64,6 @@ class UpstreamForwarder:
         self._http: httpx.AsyncClient | None = None
         self._cache: dict[tuple[str, str], Answer] = {}
         self._inflight: dict[tuple[str, str], asyncio.Future[Answer]] = {}
-        self.upstream_calls = 0
 
     def _client(self) -> httpx.AsyncClient:
         # Created in the serving loop on first use (an AsyncClient belongs to one loop).
@@ -101,7 +100,6 @@ class UpstreamForwarder:
 
     async def _fetch(self, path: str, query: str) -> Answer:
         url = self.base_url + path + (f"?{query}" if query else "")
-        self.upstream_calls += 1
         try:
             response = await self._client().get(url)
         except httpx.HTTPError as exc:

@@ -83,7 +83,6 @@ class UpstreamFeed:
         self._task: asyncio.Task[None] | None = None
         self._ws: Any = None
         self._sent: set[str] = set()  # topics subscribed upstream on this connection
-        self.frames_relayed = 0
 
     # --- local subscribers -----------------------------------------------------------
     def subscribe(self, deliver: Deliver, topics: Iterable[str]) -> None:
@@ -159,8 +158,6 @@ class UpstreamFeed:
             targets |= self._subs.get(topic, set())
         for deliver in targets:
             deliver(text)
-        if targets:
-            self.frames_relayed += 1
 
     @staticmethod
     async def _send_text(ws: Any, text: str) -> None:
