@@ -90,5 +90,9 @@ def test_connection_summary():
     assert connection_summary({"a": fresh.failed(Freshness.PAUSED, "429")}, 100.0)[0] == "paused"
     # one topic waiting out its own 429 is named; the rest stay live
     both = {"orders": fresh.failed(Freshness.PAUSED, "429"), "book": fresh}
-    assert connection_summary(both, 100.0)[0] == "live · 429 orders"
-    assert connection_summary(both, 100.0, "STREAM")[0] == "STREAM · 429 orders"
+    assert connection_summary(both, 100.0)[0] == "live · paused: orders"
+    assert connection_summary(both, 100.0, "STREAM")[0] == "STREAM · paused: orders"
+    # with when each pause ends: the seconds left, rounded up
+    both["trades"] = fresh.failed(Freshness.PAUSED, "429", resume_at=101.2)
+    both["orders"] = fresh.failed(Freshness.PAUSED, "429", resume_at=102.0)
+    assert connection_summary(both, 100.0)[0] == "live · paused: orders 2s, trades 2s"

@@ -3,6 +3,8 @@ connection."""
 
 from __future__ import annotations
 
+import math
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal
@@ -36,7 +38,8 @@ def connection_summary(states: dict[str, FeedState], now: float,
     """Overall connection word and the age of the freshest data among ``states``.
 
     ``badge`` (the stream feed's STREAM / STREAM·POLL / POLLING / OFFLINE) replaces the
-    word; topics waiting out their own 429 are named after it (``live · 429 orders``)."""
+    word; topics waiting out their own 429 are named after it with the seconds left
+    (``live · paused: orders 2s``)."""
     ages = [a for s in states.values() if (a := s.age(now)) is not None]
     kinds = {s.effective(now) for s in states.values() if s.kind is not Freshness.DISABLED}
     paused = sorted(t for t, s in states.items() if s.effective(now) is Freshness.PAUSED)
@@ -56,7 +59,9 @@ def connection_summary(states: dict[str, FeedState], now: float,
         word = "connecting"
     word = badge or word
     if paused and word != "paused":
-        word = f"{word} · 429 {','.join(paused)}"
+        waits = [f"{t} {math.ceil(max(0.0, (states[t].resume_at or now) - now))}s"
+                 if states[t].resume_at is not None else t for t in paused]
+        word = f"{word} · paused: {', '.join(waits)}"
     return word, freshest
 
 
