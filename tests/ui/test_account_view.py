@@ -6,7 +6,8 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from alp_tui.api.enums import OrderSide, OrderType, TimeInForce, WalletType
+from alp_tui.api.enums import MarginDirection, OrderSide, OrderType, TimeInForce, WalletType
+from alp_tui.ui.panes.balances import BalancesPane
 from alp_tui.ui.panes.chart import ChartPane
 from alp_tui.ui.panes.orderbook import OrderBookPane
 from alp_tui.ui.widgets.book_ladder import OWN_MARK
@@ -96,3 +97,48 @@ async def test_roomy_terminal_shows_balances_orders_and_margin_together(market_s
         assert not strip_shown()
         assert visible_tabs() == ["balances", "orders", "history", "margin",
                                   "margin_history"]
+
+
+def auto_borrow_buy(server: Any, own_usdt: str = "1000", spend: str = "3000") -> None:
+    """The demo account moves ``own_usdt`` into its isolated BTC_USDT wallet and market-buys
+    BTC there for ``spend`` USDT, borrowing the rest (side effect AUTO_BORROW)."""
+    ex, account = server.exchange, server.account_id
+    ex.margin_transfer(account, WalletType.ISOLATED_MARGIN, MarginDirection.ADD,
+                       Decimal(own_usdt), "USDT", "BTC_USDT")
+    ex.place_order(account, {
+        "pair": "BTC_USDT", "order_type": OrderType.MARKET, "order_side": OrderSide.BID,
+        "wallet_type": WalletType.ISOLATED_MARGIN, "quote_amount": Decimal(spend),
+        "side_effect": "AUTO_BORROW",
+    })
+
+
+async def test_balances_total_is_net_equity_after_an_auto_borrow_buy(market_sim: Any) -> None:
+    app = sim_app(market_sim, keys=True)
+    async with app.run_test(size=SIZE) as pilot:
+        pane = app.query_one("#balances-strip", BalancesPane)
+        total = pane.query_one("#balances-total")
+
+        def shown() -> str:
+            return str(total.render())
+
+        await wait_until(pilot, lambda: shown().startswith("Net equity"), what="net equity")
+        before = app.query_one(BalancesPane).total_text().plain
+        assert "debt" not in before
+        net_before = Decimal(before.split("≈ ")[1].split(" ")[0].replace(",", ""))
+
+        auto_borrow_buy(market_sim)
+        await wait_until(pilot, lambda: "debt" in shown(), what="debt in the total")
+        text = shown()
+        net = Decimal(text.split("≈ ")[1].split(" ")[0].replace(",", ""))
+        assets = Decimal(text.split("= ")[1].split(" ")[0].replace(",", ""))
+        debt = Decimal(text.split("debt ")[1].split(" ")[0].replace(",", ""))
+        assert Decimal(1990) < debt < Decimal(2010)  # 2,000 borrowed (and interest)
+        assert assets - debt == net
+        # a market buy of 3,000 USDT: assets rise by the 2,000 loan, net equity does not
+        # (it moves only by fees and the new last price revaluing the BTC held)
+        assert assets > net_before + Decimal(1900)
+        assert abs(net - net_before) < Decimal(1000)
+        assert "isolated BTC_USDT" in text
+        debt_cell = str(pane.query_one("#balances-table").get_row(
+            "ISOLATED_MARGIN BTC_USDT:USDT")[5])
+        assert debt_cell.startswith("2,0") or debt_cell.startswith("1,99")
