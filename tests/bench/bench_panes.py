@@ -25,8 +25,8 @@ from alp_tui.ui.panes.chart import ChartPane
 from alp_tui.ui.panes.orderbook import OrderBookPane
 from alp_tui.ui.panes.trades import TradesPane
 from alp_tui.ui.widgets.chart_canvas import ansi_to_strips
-from tests.ui_panes.pane_data import BTC_USDT, make_book, make_candles, make_trades
-from tests.ui_panes.pane_harness import PaneHarness
+from tests.support.pane_data import BTC_USDT, make_book, make_candles, make_trades
+from tests.support.panes import PaneHarness
 
 
 def timed(fn: Callable[[], object], repeat: int = 30) -> tuple[float, float]:

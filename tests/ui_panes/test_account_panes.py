@@ -6,7 +6,6 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from pane_data import BTC_USDT
 from textual.app import App, ComposeResult
 from textual.widgets import DataTable, Static
 
@@ -18,6 +17,7 @@ from alp_tui.session.events import AccountSnapshot
 from alp_tui.ui.panes.balances import BalancesPane
 from alp_tui.ui.panes.header import HeaderPane
 from alp_tui.ui.widgets.margin_chip import MarginChip
+from tests.support.pane_data import BTC_USDT
 
 D = Decimal
 ISO = WalletType.ISOLATED_MARGIN

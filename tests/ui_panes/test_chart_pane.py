@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from pane_data import BTC_USDT, ETH_USDT, make_candles, make_order
-from pane_harness import PaneHarness
 from textual.message import Message
 from textual.worker import WorkerCancelled, WorkerFailed
 
@@ -19,6 +17,8 @@ from alp_tui.ui.chart_render import (
     strip_ansi,
 )
 from alp_tui.ui.panes.chart import ChartPane
+from tests.support.pane_data import BTC_USDT, ETH_USDT, make_candles, make_order
+from tests.support.panes import PaneHarness
 
 D = Decimal
 

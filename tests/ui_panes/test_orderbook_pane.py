@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from pane_data import BTC_USDT, ETH_USDT, make_book, make_order
-from pane_harness import PaneHarness
 from textual.message import Message
 
 from alp_tui.api.enums import OrderSide
@@ -13,6 +11,8 @@ from alp_tui.api.models import BookLevel, OrderBook
 from alp_tui.feed.state import FeedState
 from alp_tui.ui.panes.orderbook import OrderBookPane
 from alp_tui.ui.widgets.pane_status import PaneStatus
+from tests.support.pane_data import BTC_USDT, ETH_USDT, make_book, make_order
+from tests.support.panes import PaneHarness
 
 D = Decimal
 

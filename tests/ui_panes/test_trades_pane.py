@@ -5,13 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from pane_data import BTC_USDT, ETH_USDT, make_trades
-from pane_harness import PaneHarness
-
 from alp_tui.api.models import PublicTrade
 from alp_tui.feed.state import FeedState
 from alp_tui.ui.panes.trades import TradesPane
 from alp_tui.ui.widgets.pane_status import PaneStatus
+from tests.support.pane_data import BTC_USDT, ETH_USDT, make_trades
+from tests.support.panes import PaneHarness
 
 D = Decimal
 
@@ -137,10 +136,9 @@ async def test_feed_state_reaches_status_line() -> None:
 
 async def test_data_given_before_mount_is_shown() -> None:
     """The app may route data to a pane before it is mounted."""
-    from pane_data import make_book, make_candles
-
     from alp_tui.ui.panes.chart import ChartPane
     from alp_tui.ui.panes.orderbook import OrderBookPane
+    from tests.support.pane_data import make_book, make_candles
 
     trades, book, chart = TradesPane(id="trades"), OrderBookPane(id="ob"), ChartPane(id="chart")
     state = FeedState().fresh()

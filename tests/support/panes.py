@@ -1,4 +1,6 @@
-"""A tiny app that composes market panes side by side, for pilot tests and screenshots."""
+"""A tiny app that composes panes side by side, for pilot tests and benchmarks, styled by
+the dashboard's own stylesheets (what a pane looks like here is what it looks like in the
+app)."""
 
 from __future__ import annotations
 
@@ -8,16 +10,19 @@ from textual.app import App, ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widget import Widget
 
-import alp_tui.ui.panes as panes_pkg
+from alp_tui.ui import app as app_module
 
-MARKET_TCSS = Path(panes_pkg.__file__).with_name("market_panes.tcss")
+APP_CSS = [Path(app_module.__file__).with_name(name) for name in app_module.AlpApp.CSS_PATH]
 
 
 class PaneHarness(App[None]):
     """Composes the given panes (record messages with ``run_test(message_hook=...)``)."""
 
-    CSS_PATH = [MARKET_TCSS]
+    CSS_PATH = APP_CSS
+    # The app sizes its panes by their place on the dashboard (#orderbook 3fr of the book
+    # column, ...); here each pane shares the row instead.
     CSS = """
+    #harness DataPane { width: 1fr; height: 1fr; }
     #left { width: 2fr; }
     #right { width: 1fr; }
     """
@@ -30,11 +35,11 @@ class PaneHarness(App[None]):
     def compose(self) -> ComposeResult:
         """The panes: in a row, or the first on the left and the others stacked right."""
         if self._layout == "dashboard" and len(self._panes) >= 2:
-            with Horizontal():
+            with Horizontal(id="harness"):
                 with Vertical(id="left"):
                     yield self._panes[0]
                 with Vertical(id="right"):
                     yield from self._panes[1:]
         else:
-            with Horizontal():
+            with Horizontal(id="harness"):
                 yield from self._panes
