@@ -68,15 +68,7 @@ class MarginEndpoints(AccountEndpoints):
                      loan_type: LoanType | str = "LOAN_MANUAL",
                      account_id: int | None = None) -> int:
         """POST /margin/borrow (wire field ``borrow`` holds the amount); returns its id."""
-        wallet, wire_pair = self._margin_wallet(wallet_type, pair)
-        body = {
-            "account_id": None,
-            "borrow": to_money(amount, "amount"),
-            "currency": to_currency(currency),
-            "wallet_type": wallet,
-            "pair": wire_pair,
-            "type": to_enum(LoanType, loan_type, "loan_type"),
-        }
+        body = self._loan_body("borrow", amount, currency, wallet_type, pair, loan_type)
         return await self._post_for_id("/margin/borrow", body, account_id, "borrow")
 
     async def repay(self, amount: Decimal | str | int, currency: str,
@@ -84,16 +76,22 @@ class MarginEndpoints(AccountEndpoints):
                     loan_type: LoanType | str = "LOAN_MANUAL",
                     account_id: int | None = None) -> int:
         """POST /margin/repay (wire answers ``[id]``); returns the repay id."""
+        body = self._loan_body("amount", amount, currency, wallet_type, pair, loan_type)
+        return await self._post_for_id("/margin/repay", body, account_id, "repay")
+
+    def _loan_body(self, amount_field: str, amount: Decimal | str | int, currency: str,
+                   wallet_type: WalletType | str, pair: str | None,
+                   loan_type: LoanType | str) -> dict[str, Any]:
+        """The body borrow and repay share; only the amount's wire field differs."""
         wallet, wire_pair = self._margin_wallet(wallet_type, pair)
-        body = {
+        return {
             "account_id": None,
-            "amount": to_money(amount, "amount"),
+            amount_field: to_money(amount, "amount"),
             "currency": to_currency(currency),
             "wallet_type": wallet,
             "pair": wire_pair,
             "type": to_enum(LoanType, loan_type, "loan_type"),
         }
-        return await self._post_for_id("/margin/repay", body, account_id, "repay")
 
     async def close_position(self, wallet_type: WalletType | str, pair: str | None = None,
                              account_id: int | None = None) -> Any:

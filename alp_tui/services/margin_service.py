@@ -131,6 +131,12 @@ async def fetch_margin_snapshot(client: Any) -> MarginSnapshot:
     return MarginSnapshot(tuple(loans), tuple(balances), tuple(tickers))
 
 
+def _loan_fields(req: LoanRequest) -> dict[str, Any]:
+    """What the journal keeps of a borrow or a repay."""
+    return {"wallet_type": req.wallet.wallet_type.value, "pair": req.wallet.pair,
+            "amount": str(req.amount), "currency": req.currency, "type": req.loan_type.value}
+
+
 def explain(exc: BaseException) -> str:
     """One sentence for a failed margin request (a 403 names the missing Margin flag)."""
     if isinstance(exc, ForbiddenError):
@@ -271,16 +277,16 @@ class MarginService:
             f"Transferred {req.amount.normalize():f} {req.currency} ({arrow}).",
             req.currency, req.amount)
 
+    def _loan_call(self, endpoint: Any, req: LoanRequest) -> Any:
+        """``client.borrow`` or ``client.repay`` (same arguments) for ``req``."""
+        return endpoint(req.amount, req.currency, req.wallet.wallet_type, pair=req.wallet.pair,
+                        loan_type=req.loan_type, account_id=self.account_id)
+
     async def borrow(self, req: LoanRequest) -> MarginActionResult:
         """Open a loan in a margin wallet."""
         op = await self._send(
-            MarginAction.BORROW,
-            {"wallet_type": req.wallet.wallet_type.value, "pair": req.wallet.pair,
-             "amount": str(req.amount), "currency": req.currency,
-             "type": req.loan_type.value},
-            lambda: self.client.borrow(
-                req.amount, req.currency, req.wallet.wallet_type, pair=req.wallet.pair,
-                loan_type=req.loan_type, account_id=self.account_id),
+            MarginAction.BORROW, _loan_fields(req),
+            lambda: self._loan_call(self.client.borrow, req),
             self._finder("borrows", lambda r: (
                 _same_wallet(r, req.wallet) and r.currency == req.currency
                 and r.borrowed == req.amount)),
@@ -296,13 +302,8 @@ class MarginService:
         """Repay a loan: the exchange takes accrued interest first, then principal."""
         preview = self.check_repay(req, snapshot)
         op = await self._send(
-            MarginAction.REPAY,
-            {"wallet_type": req.wallet.wallet_type.value, "pair": req.wallet.pair,
-             "amount": str(req.amount), "currency": req.currency,
-             "type": req.loan_type.value},
-            lambda: self.client.repay(
-                req.amount, req.currency, req.wallet.wallet_type, pair=req.wallet.pair,
-                loan_type=req.loan_type, account_id=self.account_id),
+            MarginAction.REPAY, _loan_fields(req),
+            lambda: self._loan_call(self.client.repay, req),
             self._finder("repays", lambda r: (
                 _same_wallet(r, req.wallet) and r.currency == req.currency
                 and r.interest_amount + r.principal_amount == req.amount)),
