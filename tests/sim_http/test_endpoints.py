@@ -142,8 +142,6 @@ def test_margin_flow(raw: Raw) -> None:
     r = raw.post("/margin/transfer", {"account_id": acc, "wallet_type": "CROSS_MARGIN",
                                       "direction": "ADD", "amount": 100, "currency": "USDT",
                                       "pair": None, "note": None})
-    if r.status_code == 500:  # pragma: no cover - until the core's margin lands
-        pytest.skip("margin not implemented by the core yet")
     assert r.status_code == 200, r.text
     assert isinstance(body(r), int)
     r = raw.post("/margin/borrow", {"account_id": acc, "borrow": 10, "currency": "USDT",
