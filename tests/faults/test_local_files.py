@@ -3,7 +3,7 @@
 An unreadable journal or token cache is moved aside, the UI says so once, and the app goes
 on (trading with a new journal, a new token fetched and cached). The live app uses the
 token cache: a restart does not cost a POST /auth. The journal's four corrupt variants are
-proved on the journal itself in ``tests/trading/test_journal_recovery.py``; the token
+proved on the journal itself in ``tests/services/test_journal_recovery.py``; the token
 cache's variants on the client here.
 """
 
