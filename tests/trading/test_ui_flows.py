@@ -58,8 +58,7 @@ async def test_limit_buy_through_form_shows_in_open_orders(harness: Any) -> None
         assert pilot.app.changes, "AccountChanged reached the app"
         # Reserve shows in balances.
         table = pilot.app.query_one("#balances-table", DataTable)
-        row = table.get_row("SPOT:USDT")
-        assert str(row[3]) == "900.00"
+        assert str(table.get_cell("SPOT:USDT", "reserve")) == "900.00"
 
 
 async def test_escape_backs_out_of_confirm_without_sending(harness: Any) -> None:

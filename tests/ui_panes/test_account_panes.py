@@ -36,12 +36,13 @@ def tick(price: str, pair: str = "BTC_USDT") -> Ticker:
 
 def account(btc_price: str = "90000", *, loans: bool = True) -> AccountSnapshot:
     """10,000 USDT spot, and an isolated BTC_USDT wallet that bought 0.0333 BTC with 1,000
-    USDT of its own and 2,000 borrowed (auto-borrow)."""
+    USDT of its own and 2,000 borrowed (auto-borrow), 0.06 USDT left."""
     state = AccountState()
     state.pair = "BTC_USDT"
     state.set_tickers([tick(btc_price)])
     state.set_balances([bal("10000", "USDT"), bal("0", "BTC"),
-                        bal("0.0333", "BTC", ISO, "BTC_USDT"), bal("0", "USDT", ISO, "BTC_USDT")])
+                        bal("0.0333", "BTC", ISO, "BTC_USDT"),
+                        bal("0.06", "USDT", ISO, "BTC_USDT")])
     if loans:
         state.set_loans([Loan(id=1, borrowed=D(2000), interest=D("0.5"), currency="USDT",
                               wallet_type=ISO, pair="BTC_USDT")])
@@ -68,18 +69,23 @@ async def test_balances_total_is_net_equity_and_debt_shows_per_wallet() -> None:
         snap = account()
         pane.show_data(list(snap.balances))
         pane.set_tickers([tick("90000")])
+        pane.show_account(account(loans=False))  # the rows first drawn without debt
+        await pilot.pause()
         pane.show_account(snap)
         await pilot.pause()
-        # assets 10,000 + 0.0333 * 90,000 = 12,997; debt 2,000.5: net 10,996.50
-        assert snap.net_equity == D("10996.5")
+        # assets 10,000 + 0.0333 * 90,000 + 0.06 = 12,997.06; debt 2,000.5
+        assert snap.net_equity == D("10996.56")
         total = _text(pane.query_one("#balances-total", Static))
-        assert total.startswith("Net equity ≈ 10,996.50 USDT")
-        assert "12,997.00 − debt 2,000.50" in total
-        assert "isolated BTC_USDT 2,000.50" in total
+        assert total.startswith("Net equity ≈ 10,996.56 USDT")
+        assert "· debt 2,000.50 (isolated BTC_USDT 2,000.50) · assets 12,997.06" in total
         table = pane.query_one("#balances-table", DataTable)
-        row = table.get_row("ISOLATED_MARGIN BTC_USDT:USDT")  # zero balance, but it owes
-        assert row[0] == "ISOLATED_MARGIN BTC_USDT" and str(row[5]) == "2,000.50"
-        assert str(table.get_row("SPOT:USDT")[5]) == ""
+        key = "ISOLATED_MARGIN BTC_USDT:USDT"  # drawn before the debt was known
+        assert table.get_cell(key, "wallet") == "isolated BTC_USDT"
+        assert str(table.get_cell(key, "debt")) == "2,000.50"
+        assert table.columns["debt"].content_width >= len("2,000.50")  # widened, not cut
+        assert str(table.get_cell("SPOT:USDT", "debt")) == ""
+        assert [str(c.label) for c in table.columns.values()][:4] == [
+            "Wallet", "Currency", "Total", "Debt"]  # beside the total: seen in a narrow pane
 
 
 async def test_balances_before_the_loans_are_read_do_not_claim_a_net_total() -> None:
@@ -91,7 +97,7 @@ async def test_balances_before_the_loans_are_read_do_not_claim_a_net_total() -> 
         pane.show_account(snap)
         await pilot.pause()
         total = _text(pane.query_one("#balances-total", Static))
-        assert total.startswith("Assets ≈ 12,997.00 USDT") and "debt not read yet" in total
+        assert total.startswith("Assets ≈ 12,997.06 USDT") and "debt not read yet" in total
 
 
 async def test_margin_chip_shows_worst_level_band_and_distance_to_liquidation() -> None:
@@ -105,7 +111,7 @@ async def test_margin_chip_shows_worst_level_band_and_distance_to_liquidation() 
         await pilot.pause()
         assert chip.display and chip.band is MarginBand.WARNING and chip.has_class("-warning")
         text = _text(chip)
-        assert text.startswith("margin 1.50 isolated BTC_USDT · liq −")
+        assert text.startswith("margin 1.498 isolated BTC_USDT · liq −")
         header.show_account(account("150000"))  # 6,995 / 2,000.5 = 3.5: safe
         await pilot.pause()
         assert chip.band is MarginBand.SAFE and chip.has_class("-safe")

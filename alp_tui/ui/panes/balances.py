@@ -22,8 +22,10 @@ from alp_tui.ui.panes.table_rows import cursor_row_key, sync_rows
 from alp_tui.ui.widgets.pane_status import PaneStatus
 
 COLUMNS = (("wallet", "Wallet"), ("currency", "Currency"), ("total", "Total"),
-           ("reserve", "Reserve"), ("available", "Available"), ("debt", "Debt"),
+           ("debt", "Debt"), ("available", "Available"), ("reserve", "Reserve"),
            ("value", "Value USDT"))
+"""Debt beside the total: in a narrow pane the right-hand columns are the ones scrolled to."""
+WALLET_LABELS = {"SPOT": "spot", "CROSS_MARGIN": "cross", "ISOLATED_MARGIN": "isolated"}
 VALUE_CCY = "USDT"
 _STABLE = {"USDT": Decimal(1)}
 
@@ -167,16 +169,16 @@ class BalancesPane(AccountView, DataPane):
             if self.hide_zero and b.balance == 0 and b.reserve == 0 and not debt:
                 continue
             prec = self._precision.get(b.currency, 8)
-            wanted[key] = (wallet, b.currency, format_decimal(b.balance, prec),
-                           format_decimal(b.reserve, prec), format_decimal(b.available, prec),
+            wanted[key] = (_wallet_label(wallet), b.currency, format_decimal(b.balance, prec),
                            format_decimal(debt, prec) if debt else "",
+                           format_decimal(b.available, prec), format_decimal(b.reserve, prec),
                            format_decimal(self.value_of(b), 2))
         for key, debt in debts.items():  # owed in a currency the wallet holds none of
             wallet, _, currency = key.rpartition(":")
             prec = self._precision.get(currency, 8)
             zero = format_decimal(Decimal(0), prec)
-            wanted[key] = (wallet, currency, zero, zero, zero, format_decimal(debt, prec),
-                           format_decimal(Decimal(0), 2))
+            wanted[key] = (_wallet_label(wallet), currency, zero, format_decimal(debt, prec),
+                           zero, zero, format_decimal(Decimal(0), 2))
         sync_rows(table, self._rows, wanted, [col for col, _label in COLUMNS],
                   changed=operator.ne,
                   cell=lambda i, c: Text(c, justify="right") if i >= 2 else c)
@@ -197,15 +199,17 @@ class BalancesPane(AccountView, DataPane):
                 text.append("  debt not read yet", style="dim")
             return text
         quote = snap.quote
+        # most important first: a narrow pane cuts the end
         text = Text(f"Net equity ≈ {format_decimal(snap.net_equity, 2)} {quote}", style="bold")
         if snap.debt:
-            assets = snap.assets if snap.assets is not None else Decimal(0)
-            text.append(f"  = {format_decimal(assets, 2)} − debt ", style="dim")
+            text.append(" · debt ", style="dim")
             text.append(format_decimal(snap.debt, 2), style="red")
             owed = [(k.label, p.debt_usdt) for k, p in snap.positions.items() if p.debt_usdt]
             if owed:
-                text.append("  (" + ", ".join(f"{label} {format_decimal(v, 2)}"
-                                              for label, v in sorted(owed)) + ")", style="dim")
+                text.append(" (" + ", ".join(f"{label} {format_decimal(v, 2)}"
+                                             for label, v in sorted(owed)) + ")", style="dim")
+            assets = snap.assets if snap.assets is not None else Decimal(0)
+            text.append(f" · assets {format_decimal(assets, 2)}", style="dim")
         if snap.unpriced:
             text.append(f"  ({', '.join(snap.unpriced)} without a price)", style="dim")
         return text
@@ -238,3 +242,9 @@ class BalancesPane(AccountView, DataPane):
 def _wallet_name(item: Balance | Loan) -> str:
     """``SPOT``, ``CROSS_MARGIN`` or ``ISOLATED_MARGIN BTC_USDT``, as the Wallet column."""
     return item.wallet_type.value + (f" {item.pair}" if item.pair else "")
+
+
+def _wallet_label(wallet: str) -> str:
+    """``isolated BTC_USDT`` for ``ISOLATED_MARGIN BTC_USDT`` (the row key keeps the wire name)."""
+    kind, _, pair = wallet.partition(" ")
+    return f"{WALLET_LABELS.get(kind, kind)} {pair}".strip()

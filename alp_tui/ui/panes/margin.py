@@ -291,6 +291,8 @@ class MarginPane(DataPane):
 
     # --- alerts --------------------------------------------------------------------------
     def _check_alerts(self, snap: MarginSnapshot) -> None:
+        if not getattr(self, "raise_alerts", True):
+            return  # another instance (or the session) raises them: never twice
         alerts = self.tracker.update(snap.levels(), now=snap.at)
         if not alerts:
             return

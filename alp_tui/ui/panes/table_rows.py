@@ -37,8 +37,8 @@ def sync_rows(
         else:
             for i, (col, new, before) in enumerate(zip(columns, cells, before_cells,
                                                        strict=True)):
-                if changed(new, before):
-                    table.update_cell(key, col, cell(i, new))
+                if changed(new, before):  # a longer value widens its column
+                    table.update_cell(key, col, cell(i, new), update_width=True)
         shown[key] = cells
 
 

@@ -1,7 +1,7 @@
 """The header's margin chip: the worst margin wallet's level in its band's colour, and how far
 the selected pair's price is from a liquidation, in per cent.
 
-``margin 1.44 cross · liq −8.3%`` — coloured by the ``[margin]`` bands (safe, warning, near
+``margin 1.444 cross · liq −8.3%`` — coloured by the ``[margin]`` bands (safe, warning, near
 liquidation) through the CSS classes ``-safe``, ``-warning``, ``-danger`` and ``-none``. Hidden
 until the loans have been read (and without API keys).
 """
@@ -29,7 +29,7 @@ def chip_text(snapshot: AccountSnapshot) -> tuple[str, MarginBand] | None:
     worst = snapshot.worst
     if worst is None or worst.level is None:
         return "margin: no debt", MarginBand.NO_DEBT
-    text = f"margin {format_decimal(worst.level, 2)} {worst.wallet.label}"
+    text = f"margin {format_decimal(worst.level, 3)} {worst.wallet.label}"  # 1.497 < 1.5
     nearest = min(snapshot.liquidation, key=lambda d: d.percent, default=None)
     if nearest is not None:
         sign = "−" if nearest.side is PriceSide.FALLS else "+"
