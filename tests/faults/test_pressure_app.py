@@ -1,5 +1,5 @@
 """Findings 1, 2 and 4 of #14 through the dashboard (the feed-level proofs are in
-``tests/feed/test_rate_limit_scope.py`` and ``tests/stream/test_stream_pressure.py``).
+``tests/feed/test_rate_limit_scope.py`` and ``tests/feed/test_stream_pressure.py``).
 
 - one sick endpoint (GET /accounts/order always 429, Retry-After 2) beside other sick ones:
   the healthy book keeps being fetched and never says "rate limited"; the header names the

@@ -9,13 +9,13 @@ from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from stream_harness import FeedServer, rest_book
 
 from alp_tui.api.client import AlpClient
 from alp_tui.api.local_book import BookSync, DiffOutcome, LocalBook
 from alp_tui.api.models import BookLevel, OrderBook
 from alp_tui.api.stream import StreamClient
 from alp_tui.api.stream_events import DepthEvent, DiffEvent
+from tests.support.feed_server import FeedServer, rest_book
 from tests.support.wait import wait_until
 
 D = Decimal

@@ -1,4 +1,7 @@
-"""Serve a feed hub (plus a minimal order-book REST route) over real loopback HTTP."""
+"""The simulator's WebSocket feed hub (plus a minimal order-book REST route) served over
+real loopback HTTP, on a fake exchange, and the fixtures ``feed_server`` (in both the
+simulator's and the live exchange's behaviour) and ``sim_feed`` (the simulator's only);
+``tests/conftest.py`` makes the fixtures available to every test."""
 
 from __future__ import annotations
 
@@ -6,8 +9,10 @@ import asyncio
 import contextlib
 import socket
 import threading
+from collections.abc import Iterator
 from typing import Any
 
+import pytest
 import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -16,6 +21,7 @@ from starlette.routing import Route
 
 from alp_tui.api.models import OrderBook
 from alp_tui.sim.ws import FeedHub, FeedOptions, feed_routes
+from tests.support.feed_exchange import FakeExchange
 
 
 class FeedServer:
@@ -89,3 +95,26 @@ async def rest_book(server: FeedServer, pair: str) -> OrderBook:
     """The fake exchange's book as the REST client would see it (direct read)."""
     raw = server.exchange.orderbook(pair, limit_buy=20, limit_sell=20)
     return OrderBook.model_validate(raw)
+
+
+def _auth(token: str) -> int | None:
+    return 7 if token == "good-token" else None
+
+
+@pytest.fixture(params=[False, True], ids=["sim", "live-quirks"])
+def feed_server(request: pytest.FixtureRequest) -> Iterator[FeedServer]:
+    """A feed over a fake exchange, in the simulator's and the live exchange's behaviour."""
+    options = FeedOptions(live_quirks=request.param, depth_grid_s=0.2, depth_offset_s=0.05,
+                          rates_interval_s=0.05)
+    server = FeedServer(FakeExchange(), options=options, authenticate=_auth).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def sim_feed() -> Iterator[FeedServer]:
+    """The simulator behaviour only."""
+    server = FeedServer(FakeExchange(), options=FeedOptions(rates_interval_s=0.05),
+                        authenticate=_auth).start()
+    yield server
+    server.stop()
