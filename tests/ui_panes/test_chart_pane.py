@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from decimal import Decimal
+from typing import Any
 
 from textual.message import Message
 from textual.worker import WorkerCancelled, WorkerFailed
@@ -39,6 +42,24 @@ async def settle(app, pilot) -> None:
         if all(worker.is_finished for worker in app.workers):
             return
     raise AssertionError("chart builds did not settle")
+
+
+@asynccontextmanager
+async def shown(candles: list[Any] | None = None, size: tuple[int, int] = (120, 34), *,
+                wait: bool = True,
+                message_hook: Callable[[Message], None] | None = None,
+                ) -> AsyncIterator[tuple[ChartPane, Any]]:
+    """A BTC_USDT chart pane alone in the harness showing ``candles`` (its build landed
+    unless ``wait`` is false); yields the pane and the pilot."""
+    pane = ChartPane(id="chart")
+    app = PaneHarness(pane)
+    async with app.run_test(size=size, message_hook=message_hook) as pilot:
+        pane.set_pair(BTC_USDT)
+        if candles is not None:
+            pane.show_data(candles)
+            if wait:
+                await settle(pilot.app, pilot)
+        yield pane, pilot
 
 
 def posted(messages: list[Message], kind: type) -> list:
@@ -125,13 +146,8 @@ def test_nice_ticks() -> None:
 
 
 async def test_chart_renders_candles_and_info_line() -> None:
-    pane = ChartPane(id="chart")
-    app = PaneHarness(pane)
-    async with app.run_test(size=(120, 34)) as pilot:
-        pane.set_pair(BTC_USDT)
-        candles = make_candles(200)
-        pane.show_data(candles)
-        await settle(app, pilot)
+    candles = make_candles(200)
+    async with shown(candles) as (pane, _pilot):
         build = pane.shown_build
         assert build is not None and build.count > 0
         assert pane.build_count == 1
@@ -146,11 +162,8 @@ async def test_chart_renders_candles_and_info_line() -> None:
 
 async def test_interval_choice_posts_interval_changed() -> None:
     messages: list[Message] = []
-    pane = ChartPane(id="chart")
-    app = PaneHarness(pane)
-    async with app.run_test(size=(120, 34), message_hook=messages.append) as pilot:
-        pane.set_pair(BTC_USDT)
-        pane.show_data(make_candles(50))
+    async with shown(make_candles(50), wait=False, message_hook=messages.append) as (
+            pane, pilot):
         pane.focus()
         await pilot.press("1", "6")  # digits are the app's pane keys, not intervals
         await pilot.pause()
@@ -168,13 +181,8 @@ async def test_interval_choice_posts_interval_changed() -> None:
 
 
 async def test_cursor_shows_the_right_candle() -> None:
-    pane = ChartPane(id="chart")
-    app = PaneHarness(pane)
-    async with app.run_test(size=(120, 34)) as pilot:
-        pane.set_pair(BTC_USDT)
-        candles = make_candles(200)
-        pane.show_data(candles)
-        await settle(app, pilot)
+    candles = make_candles(200)
+    async with shown(candles) as (pane, pilot):
         pane.focus()
         await pilot.press("left")  # the last candle
         await pilot.press("left", "left")  # two back
@@ -194,13 +202,8 @@ async def test_cursor_shows_the_right_candle() -> None:
 
 
 async def test_cursor_stops_at_the_first_visible_candle() -> None:
-    pane = ChartPane(id="chart")
-    app = PaneHarness(pane)
-    async with app.run_test(size=(60, 20)) as pilot:
-        pane.set_pair(BTC_USDT)
-        candles = make_candles(200)
-        pane.show_data(candles)
-        await settle(app, pilot)
+    candles = make_candles(200)
+    async with shown(candles, (60, 20)) as (pane, _pilot):
         build = pane.shown_build
         assert build is not None
         pane.focus()
@@ -210,52 +213,38 @@ async def test_cursor_stops_at_the_first_visible_candle() -> None:
 
 
 async def test_cache_prevents_rebuild_on_repaint_and_same_data() -> None:
-    pane = ChartPane(id="chart")
-    app = PaneHarness(pane)
-    async with app.run_test(size=(120, 34)) as pilot:
-        pane.set_pair(BTC_USDT)
-        candles = make_candles(200)
-        pane.show_data(candles)
-        await settle(app, pilot)
+    candles = make_candles(200)
+    async with shown(candles) as (pane, pilot):
         assert pane.build_count == 1
         pane.refresh()
         pane.canvas.refresh()
         await pilot.pause()
         pane.show_data(list(candles))  # an identical poll
-        await settle(app, pilot)
+        await settle(pilot.app, pilot)
         assert pane.build_count == 1
         # A new size builds once; going back to the old size is a cache hit.
         await pilot.resize_terminal(100, 30)
-        await settle(app, pilot)
+        await settle(pilot.app, pilot)
         assert pane.build_count == 2
         await pilot.resize_terminal(120, 34)
-        await settle(app, pilot)
+        await settle(pilot.app, pilot)
         assert pane.build_count == 2
         assert pane.shown_build is not None
         assert pane.shown_build.count == build_chart(pane._spec()).count
 
 
 async def test_new_candle_rebuilds() -> None:
-    pane = ChartPane(id="chart")
-    app = PaneHarness(pane)
-    async with app.run_test(size=(120, 34)) as pilot:
-        pane.set_pair(BTC_USDT)
-        candles = make_candles(201)
-        pane.show_data(candles[:200])
-        await settle(app, pilot)
+    candles = make_candles(201)
+    async with shown(candles[:200]) as (pane, pilot):
         pane.show_data(candles)
-        await settle(app, pilot)
+        await settle(pilot.app, pilot)
         assert pane.build_count == 2
         assert pane.info_text().count(f"{candles[-1].close:,.2f}") >= 1
 
 
 async def test_own_orders_become_order_lines() -> None:
-    pane = ChartPane(id="chart")
-    app = PaneHarness(pane)
-    async with app.run_test(size=(120, 34)) as pilot:
-        pane.set_pair(BTC_USDT)
-        candles = make_candles(200)
-        pane.show_data(candles)
+    candles = make_candles(200)
+    async with shown(candles, wait=False) as (pane, pilot):
         price = candles[-1].close - 100
         pane.set_own_orders(
             [
@@ -263,19 +252,14 @@ async def test_own_orders_become_order_lines() -> None:
                 make_order(2, OrderSide.ASK, price, pair="ETH_USDT"),
             ]
         )
-        await settle(app, pilot)
+        await settle(pilot.app, pilot)
         assert pane.order_lines == (OrderLine(OrderSide.BID, price),)
         assert pane.shown_build is not None
         assert pane.build_count >= 1
 
 
 async def test_set_pair_clears_candles_and_shows_loading() -> None:
-    pane = ChartPane(id="chart")
-    app = PaneHarness(pane)
-    async with app.run_test(size=(120, 34)) as pilot:
-        pane.set_pair(BTC_USDT)
-        pane.show_data(make_candles(100))
-        await settle(app, pilot)
+    async with shown(make_candles(100)) as (pane, pilot):
         pane.set_pair(ETH_USDT)
         assert pane.candles == ()
         assert pane.shown_build is None
@@ -287,24 +271,15 @@ async def test_set_pair_clears_candles_and_shows_loading() -> None:
 
 
 async def test_tiny_pane_asks_for_room() -> None:
-    pane = ChartPane(id="chart")
-    app = PaneHarness(pane)
-    async with app.run_test(size=(18, 10)) as pilot:
-        pane.set_pair(BTC_USDT)
-        pane.show_data(make_candles(10))
+    async with shown(make_candles(10), (18, 10), wait=False) as (pane, pilot):
         await pilot.pause()
         assert "enlarge" in pane.canvas.text()
         assert pane.build_count == 0
 
 
 async def test_info_line_fits_narrow_panes() -> None:
-    pane = ChartPane(id="chart")
-    app = PaneHarness(pane)
-    async with app.run_test(size=(50, 20)) as pilot:
-        pane.set_pair(BTC_USDT)
-        candles = make_candles(50)
-        pane.show_data(candles)
-        await settle(app, pilot)
+    candles = make_candles(50)
+    async with shown(candles, (50, 20)) as (pane, _pilot):
         info = pane.info_text()
         width = pane.query_one("#chart-info").size.width
         assert len(info) <= width
@@ -312,15 +287,11 @@ async def test_info_line_fits_narrow_panes() -> None:
 
 
 async def test_order_lines_accept_bare_prices() -> None:
-    pane = ChartPane(id="chart")
-    app = PaneHarness(pane)
-    async with app.run_test(size=(120, 34)) as pilot:
-        pane.set_pair(BTC_USDT)
-        candles = make_candles(100)
-        pane.show_data(candles)
+    candles = make_candles(100)
+    async with shown(candles, wait=False) as (pane, pilot):
         price = candles[-1].close
         pane.set_order_lines([price, (OrderSide.ASK, price + 1), D(1)])
-        await settle(app, pilot)
+        await settle(pilot.app, pilot)
         assert OrderLine(None, price) in pane.order_lines
         assert pane.shown_build is not None
         assert pane.shown_build.notes == ("order 1.00 off chart",)
@@ -328,18 +299,13 @@ async def test_order_lines_accept_bare_prices() -> None:
 
 
 async def test_click_puts_cursor_on_candle() -> None:
-    pane = ChartPane(id="chart")
-    app = PaneHarness(pane)
-    async with app.run_test(size=(120, 34)) as pilot:
-        pane.set_pair(BTC_USDT)
-        candles = make_candles(200)
-        pane.show_data(candles)
-        await settle(app, pilot)
+    candles = make_candles(200)
+    async with shown(candles) as (pane, pilot):
         build = pane.shown_build
         assert build is not None
         x = build.label_width + 1 + 2 * 5 + 1  # the sixth candle drawn
         await pilot.click(pane.canvas, offset=(x, 5))
-        await settle(app, pilot)
+        await settle(pilot.app, pilot)
         assert pane.cursor_candle() == candles[build.first + 5]
         # The candle is drawn in that very column of the chart.
         lines = strip_ansi(build_chart(pane._spec()).ansi).splitlines()
