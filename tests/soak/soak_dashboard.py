@@ -132,6 +132,8 @@ class Figures:
     storm_429s: int = 0
     storm_book_fetches: list[int] = field(default_factory=list)
     storm_book_expected: list[int] = field(default_factory=list)
+    calm_book_fetches: int = 0  # outside the storms, faults on: the baseline under load
+    calm_seconds: float = 0.0
     load_start: list[float] = field(default_factory=list)
     load_end: list[float] = field(default_factory=list)
     alive: bool = False
@@ -327,6 +329,7 @@ async def _drive(app: Any, server: SimServer, journal: Journal, records: list[Re
             await pilot.pause(0.1)
         figures.rss_start_mb = rss_mb()
         rules = [server.faults.add(rule) for rule in fault_rules(error_rate)]
+        faults_on, book_on = time.monotonic(), _book_fetches(records)
         deadline = started + minutes * 60
         while time.monotonic() < deadline:
             storm.step(server, records, time.monotonic() - started, figures)
@@ -337,6 +340,9 @@ async def _drive(app: Any, server: SimServer, journal: Journal, records: list[Re
         storm.end(server, records, figures)
         server.faults.clear()
         cleared = time.monotonic()
+        figures.calm_seconds = round(cleared - faults_on - figures.storm_seconds, 1)
+        figures.calm_book_fetches = (_book_fetches(records) - book_on
+                                     - sum(figures.storm_book_fetches))
         figures.faults_injected = sum(r.fired for r in rules)
         by_kind: Counter[str] = Counter()
         for r in rules:
