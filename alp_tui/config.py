@@ -29,23 +29,29 @@ from pydantic import (
 )
 from pydantic import ValidationError as PydanticValidationError
 
-from alp_tui.api.enums import ChartInterval, normalize_pair
-
 APP_NAME = "alp-tui"
 DEFAULT_BASE_URL = "https://www.alp.com/api/v3"
 ENV_BASE_URL = "ALP_BASE_URL"
 ENV_API_KEY = "ALP_API_KEY"
 ENV_API_SECRET = "ALP_API_SECRET"
-VALID_INTERVALS = tuple(i.value for i in ChartInterval if i is not ChartInterval.ONE_MIN)
+# The chart intervals (minutes) the dashboard offers: the wire's ChartInterval without
+# ONE_MIN. Written out so that config stays a leaf (tests/config/test_config_leaf.py
+# keeps it equal to the enum).
+VALID_INTERVALS = (5, 15, 30, 60, 240, 1440)
 # BASE_QUOTE of letters and digits: a pair name ends up in URLs and file names.
 PAIR_RE = re.compile(r"^[A-Z0-9]{1,16}_[A-Z0-9]{1,16}$")
 MAX_POLL_INTERVAL_S = 86_400.0
 
 
+def _normalize_pair(name: str) -> str:
+    # api.enums.normalize_pair, written out so that config stays a leaf.
+    return name.strip().upper().replace("/", "_").replace("-", "_")
+
+
 def check_pair(value: str) -> str:
     """``value`` as a canonical pair name (``btc/usdt`` → ``BTC_USDT``); ValueError when it
     is not BASE_QUOTE of letters and digits."""
-    pair = normalize_pair(value)
+    pair = _normalize_pair(value)
     if not PAIR_RE.match(pair):
         raise ValueError(f"{value!r} is not a pair like BTC_USDT (letters and digits)")
     return pair
@@ -449,7 +455,7 @@ def save_watchlist(path: Path, watchlist: list[str]) -> None:
     dashboard = raw.setdefault("dashboard", {})
     if not isinstance(dashboard, dict):
         raise ConfigError(f"{path}: dashboard must be a table")
-    dashboard["watchlist"] = [normalize_pair(p) for p in watchlist]
+    dashboard["watchlist"] = [_normalize_pair(p) for p in watchlist]
     write_config(path, raw)
 
 
