@@ -5,9 +5,10 @@ transaction at the end of that request (write-through), so an acknowledged reque
 disk before its answer leaves. ``Decimal`` values round-trip exactly (stored as strings
 under a ``$d`` marker); ``":memory:"`` turns persistence off entirely.
 
-The file holds API secrets: it (and SQLite's -wal/-shm beside it) is 0600, and a directory
-the store creates for it is 0700. A directory that already exists keeps its mode (it may be
-the user's home or /tmp). Anything unreadable is a :class:`StateFileError` naming the file.
+The file holds API secrets: it (and SQLite's -wal/-shm beside it) is created 0600 and an
+older one loses any group/other access; a directory the store creates for it is 0700. A
+directory that already exists keeps its mode (it may be the user's home or /tmp).
+Anything unreadable is a :class:`StateFileError` naming the file.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import errno
 import json
 import os
 import sqlite3
+import stat
 from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
@@ -67,10 +69,13 @@ def _private_file(path: str) -> None:
 
 
 def _tighten(path: str) -> None:
-    """0600 on the file and SQLite's -wal/-shm (an older file may have been made wider)."""
+    """No access for group and others on the file and SQLite's -wal/-shm (an older file
+    may have been made wider); the owner's bits stay (a read-only file stays read-only)."""
     for name in (path, f"{path}-wal", f"{path}-shm"):
         with contextlib.suppress(FileNotFoundError):
-            os.chmod(name, 0o600)
+            mode = stat.S_IMODE(os.stat(name).st_mode)
+            if mode & 0o077:
+                os.chmod(name, mode & 0o700)
 
 
 class Store:
