@@ -34,7 +34,7 @@ from alp_tui.feed.poller import FeedParams
 from alp_tui.services.market import MarketSnapshot
 from alp_tui.ui.app import create_app
 from alp_tui.ui.messages import FeedData
-from tests.ui.dash_fake_client import FakeClient
+from tests.support.fake_client import FakeClient
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -129,11 +129,9 @@ async def test_every_public_event_parses(feed_server: Any) -> None:
     await ws.close()
 
 
-async def test_quirks_keep_diff_and_ticker_pair_silent(feed_server: Any) -> None:
-    if not feed_server.hub.options.live_quirks:
-        pytest.skip("live behaviour only")
-    ex = feed_server.exchange
-    ws = await open_ws(feed_server)
+async def test_quirks_keep_diff_and_ticker_pair_silent(live_feed: Any) -> None:
+    ex = live_feed.exchange
+    ws = await open_ws(live_feed)
     await ws.send(json.dumps(["subscribe", "diff.BTC_USDT", "ticker.BTC_USDT", "trade.*"]))
     await recv_type(ws, "subscribe")
     ex.set_level("BTC_USDT", "buy", "100", "1")
@@ -147,11 +145,9 @@ async def test_quirks_keep_diff_and_ticker_pair_silent(feed_server: Any) -> None
     await ws.close()
 
 
-async def test_depth_on_grid_only_when_changed(feed_server: Any) -> None:
-    if not feed_server.hub.options.live_quirks:
-        pytest.skip("live behaviour only")
-    ex = feed_server.exchange
-    ws = await open_ws(feed_server)
+async def test_depth_on_grid_only_when_changed(live_feed: Any) -> None:
+    ex = live_feed.exchange
+    ws = await open_ws(live_feed)
     await ws.send(json.dumps(["subscribe", "market_depth.BTC_USDT"]))
     await recv_type(ws, "subscribe")
     for i in range(5):

@@ -1,7 +1,8 @@
 """The simulator's WebSocket feed hub (plus a minimal order-book REST route) served over
 real loopback HTTP, on a fake exchange, and the fixtures ``feed_server`` (in both the
 simulator's and the live exchange's behaviour) and ``sim_feed`` (the simulator's only);
-``tests/conftest.py`` makes the fixtures available to every test."""
+``live_feed`` (the live exchange's only); ``tests/conftest.py`` makes the fixtures
+available to every test."""
 
 from __future__ import annotations
 
@@ -105,6 +106,16 @@ def _auth(token: str) -> int | None:
 def feed_server(request: pytest.FixtureRequest) -> Iterator[FeedServer]:
     """A feed over a fake exchange, in the simulator's and the live exchange's behaviour."""
     options = FeedOptions(live_quirks=request.param, depth_grid_s=0.2, depth_offset_s=0.05,
+                          rates_interval_s=0.05)
+    server = FeedServer(FakeExchange(), options=options, authenticate=_auth).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def live_feed() -> Iterator[FeedServer]:
+    """The live exchange's behaviour only (its quirks)."""
+    options = FeedOptions(live_quirks=True, depth_grid_s=0.2, depth_offset_s=0.05,
                           rates_interval_s=0.05)
     server = FeedServer(FakeExchange(), options=options, authenticate=_auth).start()
     yield server

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from dash_fake_client import FakeClient
 from textual.app import App
 
 from alp_tui.api.errors import BadResponseError, RateLimitedError
@@ -15,6 +14,7 @@ from alp_tui.ui.app import create_app
 from alp_tui.ui.messages import FeedData
 from alp_tui.ui.screens.error_log import ErrorLogScreen
 from tests.support.dashboard import all_fresh
+from tests.support.fake_client import FakeClient
 from tests.support.wait import wait_until
 
 
