@@ -141,6 +141,8 @@ class Session:
     async def start(self) -> None:
         """Open the client, build the services and start polling (and streaming)."""
         self.client = await self._stack.enter_async_context(self._client_factory())
+        if notice := getattr(self.client, "token_cache_notice", None):  # moved aside
+            self.publish(Notice(notice, "warning"))
         if hasattr(self.client, "add_observer"):
             self.client.add_observer(self.stats.observe)
         self._start_services()

@@ -180,3 +180,36 @@ async def test_the_live_app_uses_the_token_cache_and_survives_a_corrupt_one(
     assert len([s for s in said if "saved API token" in s]) == 1
     assert [p.name for p in path.parent.iterdir() if ".corrupt-" in p.name]
     assert TokenCache(path.parent).load(path.stem) is not None  # rebuilt
+
+
+# --- the session (the app's textual-free core, #12) tells its UI the same, once -----------
+
+
+async def test_the_session_says_once_that_local_files_were_moved_aside(
+        sim_server: SimServer, tmp_path: Path) -> None:
+    from alp_tui.session import Session
+    from alp_tui.session.events import Notice
+
+    cache_dir = tmp_path / "tokens"
+    async with AlpClient(sim_server.base_url, sim_server.api_key, sim_server.api_secret,
+                         token_cache_path=cache_dir) as first:
+        await first.balances()
+    [token_file] = list(cache_dir.iterdir())
+    token_file.write_text("{ truncated", encoding="utf-8")
+    journal = tmp_path / "journal.sqlite3"
+    journal.write_bytes(os.urandom(2048))
+
+    def client() -> AlpClient:
+        return AlpClient(sim_server.base_url, sim_server.api_key, sim_server.api_secret,
+                         token_cache_path=cache_dir)
+
+    session = Session(Config(), client, has_credentials=True, journal_path=journal)
+    said: list[str] = []
+    session.subscribe(lambda e: said.append(e.text) if isinstance(e, Notice) else None)
+    try:
+        await session.start()
+        assert session.trading is not None  # trading goes on with a new journal
+    finally:
+        await session.aclose()
+    assert len([s for s in said if "saved API token" in s]) == 1
+    assert len([s for s in said if "trading journal" in s]) == 1

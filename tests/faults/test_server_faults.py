@@ -82,7 +82,9 @@ class StateLog:
 async def test_429_pauses_the_panes_and_says_so(sim_server: SimServer, fmt: str) -> None:
     recorder = Recorder()
     log = StateLog()
-    app = dashboard(sim_server, recorder=recorder)
+    # A long timeout: on a loaded machine the one 429 must not be lost to a client timeout
+    # (then the pane says "error: timeout", never "rate limited", and the wait hangs).
+    app = dashboard(sim_server, recorder=recorder, timeout_s=30)
     async with app.run_test(size=SIZE) as pilot:
         await wait_until(pilot, lambda: kind_of(app, "orderbook") is Freshness.FRESH,
                          what="book fresh")
