@@ -316,6 +316,18 @@ class Config(_Section):
     margin: MarginConfig = Field(default_factory=MarginConfig)
     paper: PaperConfig = Field(default_factory=PaperConfig)
     alerts: AlertsConfig = Field(default_factory=AlertsConfig)
+    keys: dict[str, str] = Field(default_factory=dict)
+    """[keys]: binding id → keys, e.g. ``"app.quick_order" = "ctrl+o"`` (ids in the help)."""
+
+    @field_validator("keys")
+    @classmethod
+    def _keys(cls, value: dict[str, str]) -> dict[str, str]:
+        for binding_id, keys in value.items():
+            if not re.fullmatch(r"[a-z_]+\.[a-z_]+", binding_id):
+                raise ValueError(f"{binding_id!r} is not a binding id like app.quick_order")
+            if not keys.strip():
+                raise ValueError(f"{binding_id}: give at least one key")
+        return value
 
     def to_toml_dict(self, *, include_secret: bool = True) -> dict[str, Any]:
         """Plain dict for tomli-w (the secret in clear only if ``include_secret``)."""
@@ -456,6 +468,16 @@ def save_watchlist(path: Path, watchlist: list[str]) -> None:
     if not isinstance(dashboard, dict):
         raise ConfigError(f"{path}: dashboard must be a table")
     dashboard["watchlist"] = [_normalize_pair(p) for p in watchlist]
+    write_config(path, raw)
+
+
+def save_theme(path: Path, theme: str) -> None:
+    """Store ``theme`` in ``[dashboard]`` of the file at ``path`` (as :func:`save_watchlist`)."""
+    raw = read_raw(path) if path.exists() else {}
+    dashboard = raw.setdefault("dashboard", {})
+    if not isinstance(dashboard, dict):
+        raise ConfigError(f"{path}: dashboard must be a table")
+    dashboard["theme"] = theme
     write_config(path, raw)
 
 

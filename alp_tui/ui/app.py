@@ -32,6 +32,13 @@ from alp_tui.feed.topics import PUBLIC_TOPICS, default_topics
 from alp_tui.services.market import MarketService, MarketSnapshot, SortKey
 from alp_tui.ui.account_display import ACCOUNT_TOPICS, AccountBridge, push_account
 from alp_tui.ui.commands import DashboardCommands, PaletteCommand
+from alp_tui.ui.key_model import (
+    QUIT_BINDING,
+    account_focus_target,
+    apply_keymap,
+    keep_theme,
+    request_quit,
+)
 from alp_tui.ui.messages import ErrorLogged, FeedData, FeedStateChanged, PairChosen, WatchToggled
 from alp_tui.ui.panes.account_area import AccountArea
 from alp_tui.ui.panes.base import DataPane
@@ -41,7 +48,7 @@ from alp_tui.ui.panes.placeholder import NO_KEYS_HELP
 from alp_tui.ui.panes.registry import MARKET_SLOTS, make_pane
 from alp_tui.ui.screens.error_log import ErrorLogScreen
 from alp_tui.ui.screens.health import HealthScreen
-from alp_tui.ui.screens.help import HelpScreen
+from alp_tui.ui.screens.help import HelpScreen, help_groups
 from alp_tui.ui.trading_actions import TRADING_BINDINGS, TradingActions
 
 Mode = Literal["live", "demo", "paper"]
@@ -59,7 +66,7 @@ class AlpApp(TradingActions, App[int]):
     COMMANDS = App.COMMANDS | {DashboardCommands}
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("q", "quit", "Quit", id="app.quit", tooltip="Leave the dashboard"),
+        QUIT_BINDING,
         Binding("question_mark", "help", "Help", id="app.help",
                 tooltip="Show every key and mouse action"),
         Binding("f2", "health", "Health", id="app.health",
@@ -175,6 +182,8 @@ class AlpApp(TradingActions, App[int]):
         theme = self.config.dashboard.theme
         if theme in self.available_themes:
             self.theme = theme
+        keep_theme(self)
+        apply_keymap(self)
         self._header = self.main.query_one(HeaderPane)
         self._markets = self.main.query_one(MarketsPane)
         header = self.header_pane
@@ -452,13 +461,7 @@ class AlpApp(TradingActions, App[int]):
     # --- actions ----------------------------------------------------------------------
     def action_help(self) -> None:
         """Show the key map."""
-        groups = [("Everywhere", list(self.BINDINGS)), ("Markets pane", MarketsPane.BINDINGS)]
-        for pane in self.data_panes():
-            if pane.BINDINGS and not isinstance(pane, MarketsPane):
-                title = getattr(pane, "border_title", None) or type(pane).__name__
-                groups.append((f"{title}", list(pane.BINDINGS)))
-        bindings = [(t, [b for b in bs if isinstance(b, Binding)]) for t, bs in groups]
-        self.push_screen(HelpScreen(bindings))
+        self.push_screen(HelpScreen(help_groups(self)))
 
     def action_health(self) -> None:
         """Show the API-health view."""
@@ -491,7 +494,7 @@ class AlpApp(TradingActions, App[int]):
         if name == "markets":
             target = self.main.query_one("#markets-table")
         elif name == "account":
-            target = self.main.query_one("#account-tabs", TabbedContent).query_one("Tabs")
+            target = account_focus_target(self)
         else:
             panes = self.data_panes(name)
             target = panes[0] if panes else None
@@ -499,6 +502,10 @@ class AlpApp(TradingActions, App[int]):
                 target = next((w for w in target.query("*") if w.focusable), target)
         if target is not None:
             target.focus()
+
+    def action_request_quit(self) -> None:
+        """``q``: quit, asking first while orders are open or a form has input."""
+        request_quit(self)
 
     def action_select_pair(self, pair: str) -> None:
         """Select ``pair`` (palette)."""

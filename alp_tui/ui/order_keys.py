@@ -15,6 +15,7 @@ from textual.binding import Binding
 
 from alp_tui.services.quick_order import QuickCancel, QuickOrder
 from alp_tui.ui.commands import PaletteCommand
+from alp_tui.ui.key_model import shown_first
 from alp_tui.ui.modals.quick_order import QuickOrderModal
 
 ORDER_BINDINGS = [
@@ -50,7 +51,7 @@ def run_quick(app: Any, parsed: QuickOrder | QuickCancel | None,
     if parsed.pair != app.market.selected:
         app.select_pair(parsed.pair)  # the book and chart the order is about are on screen
     if isinstance(parsed, QuickCancel):
-        panes = list(app.main.query("OpenOrdersPane"))
+        panes = shown_first(list(app.main.query("OpenOrdersPane")))
         if not panes:
             app.notify("Open orders need an API key and secret.", severity="warning")
             return

@@ -17,7 +17,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Static
+from textual.widgets import Button, Footer, Input, Static
 
 from alp_tui.services.format import typed_matches
 
@@ -77,6 +77,7 @@ class ConfirmModal(ModalScreen[bool]):
                              variant="error" if self._tone in ("sell", "danger")
                              else "success" if self._tone == "buy" else "primary")
                 yield Button("Back (Esc)", id="confirm-no")
+        yield Footer()  # this step's keys, not the dashboard's underneath
 
     def on_mount(self) -> None:
         """Nothing to say yet; the typing box (if any) has the focus."""

@@ -22,7 +22,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widget import Widget
-from textual.widgets import Button, Input, Label, Select, Static
+from textual.widgets import Button, Footer, Input, Label, Select, Static
 
 from alp_tui.api.enums import WalletType, normalize_pair
 from alp_tui.services.format import currency_places, format_decimal, format_exact
@@ -108,6 +108,7 @@ class MarginFormModal(ModalScreen[MarginActionResult | None]):
             with Horizontal(id="margin-buttons"):
                 yield Button(self.SUBMIT_LABEL, id="submit", variant="primary")
                 yield Button("Cancel", id="cancel")
+        yield Footer()  # this form's keys, not the dashboard's underneath
 
     def compose_fields(self) -> Iterable[Widget]:
         """The form's fields; each through :meth:`field`."""

@@ -16,7 +16,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, Select, Static
+from textual.widgets import Button, Footer, Input, Label, Select, Static
 
 from alp_tui.api.enums import OrderSide, OrderType
 from alp_tui.api.models import PairInfo
@@ -149,6 +149,7 @@ class OrderFormModal(ModalScreen[PlaceResult | None]):
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Review (Enter)", id="submit", variant="primary")
                 yield Button("Close (Esc)", id="close")
+        yield Footer()  # this form's keys, not the dashboard's underneath
 
     def _title(self, side: OrderSide, otype: OrderType) -> Text:
         """Side, pair, type, and whatever the form was opened with (a book level's price)."""
@@ -263,8 +264,6 @@ class OrderFormModal(ModalScreen[PlaceResult | None]):
                 if price_input.has_focus:
                     self.query_one(f"#{AMOUNT}").focus()
         self._revalidate()
-
-    # --- reading the form -------------------------------------------------------------
 
     def form_input(self) -> FormInput:
         """The current raw values."""

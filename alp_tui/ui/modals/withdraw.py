@@ -16,7 +16,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, Select, Static
+from textual.widgets import Button, Footer, Input, Label, Select, Static
 
 from alp_tui.api.errors import ForbiddenError
 from alp_tui.api.models import WithdrawMethod
@@ -77,6 +77,7 @@ class WithdrawModal(ModalScreen[WithdrawResult | None]):
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Review (Enter)", id="submit", variant="primary")
                 yield Button("Close (Esc)", id="close")
+        yield Footer()  # this form's keys, not the dashboard's underneath
 
     def on_mount(self) -> None:
         """Load the networks."""

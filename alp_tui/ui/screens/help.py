@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+import io
+from typing import Any, ClassVar
 
 from rich.table import Table
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
+
+from alp_tui.ui.key_model import binding_keys, help_title, key_label
 
 MOUSE_HELP = (
     ("click a pair", "select it for every pane"),
@@ -20,13 +24,17 @@ MOUSE_HELP = (
 )
 
 
-def _key_label(key: str) -> str:
-    names = {
-        "question_mark": "?", "asterisk": "*", "greater_than_sign": ">",
-        "less_than_sign": "<", "tilde": "~", "slash": "/", "left_square_bracket": "[",
-        "right_square_bracket": "]",
-    }
-    return ", ".join(names.get(k, k) for k in key.split(","))
+def help_groups(app: Any) -> list[tuple[str, list[Binding]]]:
+    """The app's keys, then each pane's (markets first), named in words (``Balances``,
+    ``Open orders``), never by class name."""
+    from alp_tui.ui.panes.markets import MarketsPane
+
+    groups: list[tuple[str, list[Any]]] = [("Everywhere", list(app.BINDINGS)),
+                                           ("Markets pane", list(MarketsPane.BINDINGS))]
+    for pane in app.data_panes():
+        if pane.BINDINGS and not isinstance(pane, MarketsPane):
+            groups.append((help_title(pane), list(pane.BINDINGS)))
+    return [(t, [b for b in bs if isinstance(b, Binding)]) for t, bs in groups]
 
 
 class HelpScreen(ModalScreen[None]):
@@ -54,12 +62,21 @@ class HelpScreen(ModalScreen[None]):
         for title, bindings in self.groups:
             table.add_row(f"[underline]{title}[/]", "")
             for binding in bindings:
-                table.add_row(_key_label(binding.key), binding.tooltip or binding.description)
+                keys = key_label(binding_keys(self.app, binding))
+                table.add_row(Text(keys), binding.tooltip or binding.description)
             table.add_row("", "")
         table.add_row("[underline]Mouse[/]", "")
         for what, does in MOUSE_HELP:
             table.add_row(what, does)
         return table
+
+    def plain(self, width: int = 120) -> str:
+        """The help as plain text (what a reader sees, for tests and copying)."""
+        from rich.console import Console
+
+        console = Console(width=width, record=True, color_system=None, file=io.StringIO())
+        console.print(self._table())
+        return console.export_text()
 
     async def action_dismiss(self, result: None = None) -> None:
         """Close."""
