@@ -61,7 +61,7 @@ async def test_buy_at_bid_from_the_line_is_the_forms_confirm(market_sim: Any,
         await pilot.press("enter")
         await wait_until(pilot, lambda: not isinstance(app.screen, ConfirmModal | OrderFormModal),
                          what="placed")
-        (orders,) = app.main.query("OpenOrdersPane")
+        orders = app.main.query("OpenOrdersPane").first()
         await wait_until(pilot, lambda: [o.price for o in orders._orders.values()] == [bid],
                          what="the order at the bid listed")
 
