@@ -112,9 +112,10 @@ async def test_keys_from_config_and_theme_saved(market_sim: Any, tmp_path: Path)
     config = Config(keys={"app.quick_order": "ctrl+o", "app.no_such_thing": "f9"})
     app = _app(market_sim, tmp_path, config=config, config_path=path)
     notes: list[str] = []
+    shown = app.notify
+    app.notify = lambda message, **kw: (notes.append(str(message)), shown(message, **kw))
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await _ready(pilot)
-        notes = [n.message for n in app._notifications]
         assert any("app.no_such_thing" in n for n in notes)  # named, not silently dropped
         await pilot.press("ctrl+o")
         await wait_until(pilot, lambda: isinstance(app.screen, QuickOrderModal), what="line")
