@@ -213,3 +213,15 @@ async def test_the_session_says_once_that_local_files_were_moved_aside(
         await session.aclose()
     assert len([s for s in said if "saved API token" in s]) == 1
     assert len([s for s in said if "trading journal" in s]) == 1
+
+
+async def test_a_secret_kept_off_disk_keeps_its_tokens_off_disk(sim_server: SimServer) -> None:
+    base = fast_config()
+    config = Config(polling=base.polling, exchange=ExchangeConfig(
+        base_url=sim_server.base_url, api_key=sim_server.api_key,
+        api_secret_cmd=f"printf %s {sim_server.api_secret}", timeout_s=5))
+    app = create_app(config, mode="live", stream=False)
+    await _run_until_balances(app)
+    assert app.client.auth_count == 1
+    cache = default_token_cache_dir()
+    assert not cache.exists() or not list(cache.iterdir())
