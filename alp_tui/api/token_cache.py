@@ -103,24 +103,24 @@ class TokenCache:
 
     def _move_aside(self, path: Path, why: str) -> None:
         stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(self._clock()))
-        aside: Path | None = path.with_name(f"{path.name}.corrupt-{stamp}")
+        aside = path.with_name(f"{path.name}.corrupt-{stamp}")
         n = 1
-        while aside is not None and (aside.exists() or aside.is_symlink()):
+        while aside.exists() or aside.is_symlink():
             n += 1
             aside = path.with_name(f"{path.name}.corrupt-{stamp}-{n}")
+        moved: Path | None = aside
         try:
-            assert aside is not None
             os.replace(path, aside)
         except OSError:
             # Can't move it: remove it, so a new token can be cached in its place.
             with contextlib.suppress(OSError):
                 path.unlink()
-            aside = None
+            moved = None
         log.warning("Token cache file %s unusable (%s)%s.", path, why,
-                    f"; moved to {aside}" if aside else "")
-        self.moved_to = aside
+                    f"; moved to {moved}" if moved else "")
+        self.moved_to = moved
         self.notice = (f"The saved API token could not be used ({why})"
-                       + (f"; it was moved to {aside}" if aside else "")
+                       + (f"; it was moved to {moved}" if moved else "")
                        + ". A new token is fetched and saved.")
 
     def save(self, key: str, token: str, expires_wall: float, lifetime_s: float) -> None:
