@@ -161,3 +161,16 @@ def test_liquidation_properties(borrow: int, levels: list[tuple[int, int]],
     if liq["shortfall"] > 0:
         assert bal(ex, trader, "BTC") < D("0.000001")
         assert bal(ex, trader, "USDT") == 0
+
+
+def test_closing_a_position_sells_through_the_book_without_the_fee(quiet: Exchange) -> None:
+    maker, trader = long_position(quiet, "3000")
+    bids(quiet, maker, ("0.05", "39000"), ("0.05", "38000"))
+    assert quiet.close_position(trader, ISO, pair=PAIR)
+    sold = sorted((t for t in quiet.account_trades(trader) if t["side"] == "ASK"),
+                  key=lambda t: t["id"])
+    assert sold and sold[0]["price"] == D("39000")  # the best bid first
+    assert quiet.loans(trader) == [] and quiet.liquidations(trader) == []
+    got = sum((t["amount"] * t["price"] - t["fee_amount"] for t in sold), D(0))
+    # The debt is paid from what the sale brought; no liquidation fee is taken.
+    assert bal(quiet, trader, "USDT") == got - D("3000")
