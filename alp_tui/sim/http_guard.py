@@ -57,11 +57,11 @@ class _GuardedH11(H11Protocol):
         self._watch()
 
     def on_response_complete(self) -> None:
-        """Between requests uvicorn's keep-alive timeout applies, not ours."""
-        self._disarm()
+        """Between requests uvicorn's keep-alive timeout applies, not ours; a pipelined
+        request already partly here has its head deadline, and a body still owed after
+        an early answer (a 413, say) its body deadline."""
         super().on_response_complete()
-        if self.conn.their_state is h11.IDLE and self.conn.trailing_data[0]:
-            self._watch()  # a pipelined request is already partly here
+        self._watch()
 
     def connection_lost(self, exc: Exception | None) -> None:
         """Nothing left to guard."""

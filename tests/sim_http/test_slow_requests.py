@@ -126,3 +126,14 @@ def test_websocket_connections_outlive_the_deadline(server: SimServer) -> None:
             ws.recv(timeout=DEADLINE_S * 3)
         ws.send(json.dumps(["subscribe", "ticker.BTC_USDT"]))
         assert json.loads(ws.recv(timeout=10))[0] == "subscribe"
+
+
+def test_a_body_still_owed_after_an_early_answer_does_not_hold_the_connection(
+        server: SimServer) -> None:
+    with _connect(server) as sock:
+        # Declares more than the body limit: answered 413 at once, the body never comes.
+        sock.sendall(b"POST /api/v3/auth HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                     b"Content-Length: 100000\r\n\r\n{")
+        answer = _read_to_close(sock)
+    assert answer.startswith(b"HTTP/1.1 413 ")
+    _still_serving(server)
