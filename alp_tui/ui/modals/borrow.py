@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from decimal import Decimal
+from typing import Any
 
-from textual import on
+from textual import on, work
 from textual.widget import Widget
 from textual.widgets import Input, Select
 
+from alp_tui.services.format import format_decimal
 from alp_tui.services.margin import LoanRequest, MarginActionResult, parse_amount
+from alp_tui.services.margin_limits import borrow_room, latest_rate
 from alp_tui.ui.modals.margin_form import MarginFormModal, parse_wallet_value
 
 
@@ -27,10 +30,26 @@ class BorrowModal(MarginFormModal):
         yield self.field("currency", "Currency", Select([], id="currency"))
         yield self.field("amount", "Amount", Input(placeholder="0.00", id="amount"))
 
+    _rates: dict[str, Decimal | None]
+
     def on_mount(self) -> None:
-        """Offer the currencies of the chosen wallet."""
+        """Offer the currencies of the chosen wallet; look up the rates the exchange set."""
+        self._rates = {}
         self.set_currency_options(self.currencies_for(self.selected_wallet()))
         super().on_mount()
+        self._load_rates()
+
+    @work(exclusive=True, group="borrow_rates", exit_on_error=False)
+    async def _load_rates(self) -> None:
+        """The account's borrow history: the latest rate per currency (no rate schedule is
+        published; shown as unknown when the history cannot be read)."""
+        try:
+            self._borrows = list(await self.service.client.borrows())  # type: ignore[attr-defined]
+        except Exception:  # the rate is then "not known": the borrow itself still works
+            self._borrows = []
+        self.refresh_preview()
+
+    _borrows: list[Any] | None = None
 
     @on(Select.Changed, "#wallet")
     def _wallet_changed(self, event: Select.Changed) -> None:
@@ -60,6 +79,21 @@ class BorrowModal(MarginFormModal):
         owed = sum((loan.borrowed + loan.interest for loan in snap.loans_of(wallet, currency)),
                    Decimal(0))
         lines = [f"Owed now: {self.money(owed, currency)} {currency}"]
+        room = borrow_room(snap, wallet, currency)
+        if room is not None:
+            most = "—" if room.maximum is None else self.money(room.maximum, currency)
+            lines.append(f"Maximum now ≈ {most} {currency}  ({room.leverage:f}x leverage: "
+                         "debt at most "
+                         f"{room.leverage - 1:f} × equity)")
+        if self._borrows is None:
+            lines.append("Rate: looking up…")
+        elif (rate := latest_rate(self._borrows, currency, wallet)) is not None:
+            lines.append(f"Rate: {format_decimal(rate * 100, 5)} % an hour "
+                         f"(≈ {format_decimal(rate * 2400, 3)} % a day), as on your latest "
+                         f"{currency} borrow")
+        else:
+            lines.append(f"Rate: set by the exchange when the loan opens (no earlier "
+                         f"{currency} borrow to show it)")
         pos = snap.positions().get(wallet)
         rate = snap.prices.rate(currency)
         raw = self.query_one("#amount", Input).value
