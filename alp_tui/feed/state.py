@@ -87,7 +87,11 @@ class FeedState:
             return self.error or "disabled"
         label = {"offline": "offline", "auth": "authentication failed"}.get(kind.value, "error")
         detail = f": {self.error}" if self.error and kind is Freshness.ERROR else ""
-        return f"{label}{detail}{' · stale data' + age_text if age is not None else ''}"
+        if age is None:
+            return f"{label}{detail}"
+        # The age first: a narrow pane cuts the line's end, and how old the numbers on
+        # screen are matters more than the wording of the error.
+        return f"stale data{age_text} · {label}{detail}"
 
 
 def format_age(seconds: float) -> str:
