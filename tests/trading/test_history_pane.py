@@ -40,7 +40,8 @@ async def test_fills_show_in_trades_and_export(service: TradingService, counterp
         table = app.query_one("#hist-table-trades", DataTable)
         assert table.row_count == 1, str(app.query_one("#history-result", Static).render())
         row = table.get_row_at(0)
-        assert row[1] == "BTC_USDT" and row[3] == "91300.00" and row[7] == "taker"
+        # on screen: the pair's precision with thousands separators, like every other pane
+        assert row[1] == "BTC_USDT" and row[3] == "91,300.00" and row[7] == "taker"
         table.focus()
         await pilot.press("e")
         await pilot.pause()
@@ -50,6 +51,7 @@ async def test_fills_show_in_trades_and_export(service: TradingService, counterp
         assert len(files) == 1
         rows = list(csv.reader(files[0].open()))
         assert rows[0][0] == "Time" and rows[1][1] == "BTC_USDT"
+        assert rows[1][3] == "91300.00"  # the file stays machine-readable: no separators
         # 30 days back: nothing there.
         await pilot.press("left_square_bracket")
         await settle(pilot)
@@ -60,7 +62,10 @@ async def test_fills_show_in_trades_and_export(service: TradingService, counterp
         # Operation history lists the fill's balance changes; the journal tab is local.
         tabs.active = "hist-activity"
         await settle(pilot)
-        assert app.query_one("#hist-table-activity", DataTable).row_count > 0
+        activity = app.query_one("#hist-table-activity", DataTable)
+        assert activity.row_count > 0
+        changes = [str(activity.get_row_at(i)[4]) for i in range(activity.row_count)]
+        assert "-913.00" in changes or "-913" in changes, changes  # not -913.00000000
         tabs.active = "hist-orders"
         await settle(pilot)
         assert app.query_one("#hist-table-orders", DataTable).row_count == 0  # feed-driven

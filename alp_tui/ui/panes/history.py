@@ -21,7 +21,7 @@ from textual.widgets import DataTable, Input, Static, TabbedContent, TabPane
 
 from alp_tui.api.models import PairInfo
 from alp_tui.services.csv_export import export_rows
-from alp_tui.services.order_draft import fmt
+from alp_tui.services.format import format_decimal, format_exact
 from alp_tui.services.trading import TradingService, describe_error
 from alp_tui.ui.panes.base import DataPane
 from alp_tui.ui.widgets.pane_status import PaneStatus
@@ -52,7 +52,23 @@ def _t(value: datetime | float | None) -> str:
 
 
 def _d(value: Decimal | None) -> str:
-    return "" if value is None else f"{value:f}"
+    """A currency amount on the exchange's 8-decimal grid, with separators, no trailing
+    zeros (fees, balance changes, deposits, withdrawals)."""
+    return "" if value is None else format_exact(value)
+
+
+def _plain(cell: str) -> str:
+    """A number as a CSV cell: without thousands separators, so the file parses back."""
+    bare = cell.replace(",", "")
+    return bare if "," in cell and _is_number(bare) else cell
+
+
+def _is_number(text: str) -> bool:
+    try:
+        Decimal(text)
+    except ArithmeticError:
+        return False
+    return True
 
 
 def _side(side: Any) -> str:
@@ -68,12 +84,16 @@ class Money:
     def price(self, pair: str, value: Decimal | None) -> str:
         """A price at the pair's price precision (exact text if the pair is unknown)."""
         info = self.pairs.get(pair)
-        return _d(value) if info is None or value is None else fmt(value, info.price_precision)
+        if info is None or value is None:
+            return _d(value)
+        return format_decimal(value, info.price_precision)
 
     def amount(self, pair: str, value: Decimal | None) -> str:
         """A base amount at the pair's amount precision."""
         info = self.pairs.get(pair)
-        return _d(value) if info is None or value is None else fmt(value, info.amount_precision)
+        if info is None or value is None:
+            return _d(value)
+        return format_decimal(value, info.amount_precision)
 
 
 def row_for(kind: str, item: Any, m: Money) -> tuple[str, ...]:
@@ -329,8 +349,9 @@ class HistoryPane(DataPane):
         """Write the shown rows of the active tab to CSV."""
         kind = self.active_kind
         rows = self._shown.get(kind, [])
+        plain = [tuple(_plain(cell) for cell in row) for row in rows]
         try:
-            path = export_rows(f"{kind}", TABS[kind][1], rows, directory=self.export_dir)
+            path = export_rows(f"{kind}", TABS[kind][1], plain, directory=self.export_dir)
         except OSError as exc:
             self._result(Text(f"Export failed: {exc.strerror or exc}", style="red"))
             return
