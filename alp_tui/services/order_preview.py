@@ -15,6 +15,8 @@ from decimal import ROUND_DOWN, Decimal
 from alp_tui.api.enums import OrderSide, OrderType, SideEffect, StopOperator, WalletType
 from alp_tui.api.models import FeeInfo, OrderBook, PairInfo
 from alp_tui.services.format import quantum
+from alp_tui.services.margin_limits import auto_borrow
+from alp_tui.services.margin_math import WalletKey
 from alp_tui.services.order_types import (
     AMOUNT,
     LIMIT_TYPES,
@@ -196,15 +198,19 @@ def preview_order(
         )
 
     # Balance: quote for buys, base for sells; a margin auto-borrow may exceed it.
-    if effect is not SideEffect.AUTO_BORROW:
-        if side is OrderSide.BID:
-            have = available(ctx, pair.quote, wallet)
-            need = hold if hold is not None else total
-            unit, prec = pair.quote, pair.price_precision
-        else:
-            have = available(ctx, pair.base, wallet)
-            need = est_base
-            unit, prec = pair.base, pair.amount_precision
+    if side is OrderSide.BID:
+        have = available(ctx, pair.quote, wallet)
+        need = hold if hold is not None else total
+        unit, prec = pair.quote, pair.price_precision
+    else:
+        have = available(ctx, pair.base, wallet)
+        need = est_base
+        unit, prec = pair.base, pair.amount_precision
+    borrow = None
+    if effect is SideEffect.AUTO_BORROW and wallet.is_margin and need is not None:
+        key = WalletKey(wallet, pair.name if wallet is WalletType.ISOLATED_MARGIN else None)
+        borrow = auto_borrow(ctx.margin, key, unit, need, have)
+    else:
         if have is not None and need is not None:
             if need > have and AMOUNT not in errors:
                 errors[AMOUNT] = (
@@ -232,7 +238,7 @@ def preview_order(
 
     preview = Preview(total=total, fee=fee, fee_rate=rate, is_maker=is_maker, avg_price=avg,
                       slippage_pct=slippage, est_base=est_base, book_short=short,
-                      guard=tuple(guard_flags))
+                      guard=tuple(guard_flags), borrow=borrow)
     return preview, errors, warnings
 
 

@@ -108,6 +108,7 @@ class MarketContext:
     book: OrderBook | None = None
     last_price: Decimal | None = None
     guard: GuardSettings = field(default_factory=GuardSettings)
+    margin: Any = None  # a MarginSnapshot (loans, prices) once an auto-borrow needs it
 
 
 @dataclass(frozen=True)
@@ -225,6 +226,7 @@ class Preview:
     # The fat-finger flags among ``warnings``: with any, a plain Enter cannot send the order;
     # the confirm step asks for the amount to be typed.
     guard: tuple[str, ...] = ()
+    borrow: Any = None  # an AutoBorrow: what AUTO_BORROW borrows, the margin level after
 
     @property
     def needs_typed_confirm(self) -> bool:

@@ -8,6 +8,7 @@ app the moment an order is placed so open orders and balances refresh at once.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 
 from rich.text import Text
@@ -20,6 +21,7 @@ from textual.widgets import Button, Footer, Input, Label, Select, Static
 
 from alp_tui.api.enums import OrderSide, OrderType
 from alp_tui.api.models import PairInfo
+from alp_tui.services.margin_service import fetch_margin_snapshot
 from alp_tui.services.order_draft import (
     AMOUNT,
     FORM_FIELDS,
@@ -98,8 +100,6 @@ class OrderFormModal(ModalScreen[PlaceResult | None]):
         self._reload = False
         self._quick: QuickOrder | None = None  # a quick-order line waiting for the market
         self._quick_line = ""
-
-    # --- layout -----------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
         """The fields; the ones a type does not need are hidden, not removed. Everything
@@ -277,14 +277,10 @@ class OrderFormModal(ModalScreen[PlaceResult | None]):
 
     def _current_type(self) -> OrderType:
         value = self.query_one("#order_type", Select).value
-        try:
-            return OrderType.parse(value)  # type: ignore[return-value]
-        except ValueError:
-            return OrderType.LIMIT
+        return OrderType(value) if value in OrderType.__members__ else OrderType.LIMIT
 
     def _current_side(self) -> OrderSide:
-        value = self.query_one("#side", Select).value
-        return OrderSide.ASK if value == "ASK" else OrderSide.BID
+        return OrderSide.ASK if self.query_one("#side", Select).value == "ASK" else OrderSide.BID
 
     def _apply_type(self) -> None:
         otype = self._current_type()
@@ -310,8 +306,6 @@ class OrderFormModal(ModalScreen[PlaceResult | None]):
             unit = self.pair.quote
         self.query_one(f"#row-{AMOUNT} .field-label", Label).update(f"Amount {unit}")
 
-    # --- live validation --------------------------------------------------------------
-
     @on(Input.Changed)
     def _input_changed(self, event: Input.Changed) -> None:
         event.stop()
@@ -321,6 +315,14 @@ class OrderFormModal(ModalScreen[PlaceResult | None]):
     def _select_changed(self, event: Select.Changed) -> None:
         event.stop()
         self._apply_type()
+        self._revalidate()
+        if event.value == "AUTO_BORROW" and self.context.margin is None:
+            self._load_margin()  # what it borrows is known now; the level after once loaded
+
+    @work(exclusive=True, group="order_form_margin", exit_on_error=False)
+    async def _load_margin(self) -> None:
+        snapshot = await fetch_margin_snapshot(self.service.client)
+        self.context = replace(self.context, margin=snapshot)
         self._revalidate()
 
     def _revalidate(self, *, force: bool = False) -> DraftResult:
@@ -368,8 +370,6 @@ class OrderFormModal(ModalScreen[PlaceResult | None]):
     def _show_preview(self, result: DraftResult) -> None:
         self._update("#preview", txt.preview_text(self.pair, result))
         self._update("#warnings", txt.warnings_text(result))
-
-    # --- actions ----------------------------------------------------------------------
 
     def action_close(self) -> None:
         """Esc: close without sending."""

@@ -12,6 +12,7 @@ from rich.text import Text
 from alp_tui.api.enums import OrderSide, OrderType, WalletType
 from alp_tui.api.models import PairInfo
 from alp_tui.services.format import format_decimal, format_exact
+from alp_tui.services.margin_limits import AutoBorrow
 from alp_tui.services.order_draft import (
     LIMIT_TYPES,
     DraftResult,
@@ -83,7 +84,25 @@ def preview_text(pair: PairInfo, result: DraftResult) -> Text:
             lines.append(f"   slippage ≈ {pv.slippage_pct:.2f}%")
     if pv.est_base is not None and result.draft and result.draft.quote_amount is not None:
         lines.append(f"\n≈ {format_decimal(pv.est_base, p.amount_precision)} {p.base}")
+    if pv.borrow is not None:
+        lines.append(f"\n{borrow_text(pair, pv.borrow)}", style="bold")
     return lines
+
+
+def borrow_text(pair: PairInfo, borrow: AutoBorrow) -> str:
+    """``Borrows ≈ 5,342.65 USDT · margin level 3.000 → 1.870`` for an AUTO_BORROW order."""
+    places = pair.price_precision if borrow.currency == pair.quote else pair.amount_precision
+    if borrow.amount <= 0:
+        text = "Borrows nothing: the wallet holds enough"
+    else:
+        text = f"Borrows ≈ {format_decimal(borrow.amount, places)} {borrow.currency}"
+    if borrow.level_after is not None or borrow.level_before is not None:
+        before = "no debt" if borrow.level_before is None else f"{borrow.level_before:.3f}"
+        after = "no debt" if borrow.level_after is None else f"{borrow.level_after:.3f}"
+        text += f" · margin level {before} → {after}"
+    elif borrow.amount > 0:
+        text += " · margin level: loading…"
+    return text
 
 
 def warnings_text(result: DraftResult) -> Text:
@@ -131,6 +150,8 @@ def confirm_text(pair: PairInfo, draft: OrderDraft, result: DraftResult) -> Text
         rows.append(("Total ≈", f"{format_decimal(pv.total, p.price_precision)} {p.quote}"))
     if pv.fee is not None:
         rows.append(("Fee ≈", f"{format_decimal(pv.fee, p.price_precision)} {p.quote}"))
+    if pv.borrow is not None:
+        rows.append(("Auto borrow", borrow_text(p, pv.borrow).removeprefix("Borrows ")))
     for label, value in rows:
         text.append(f"{label:>14}  ", style="dim")
         text.append(f"{value}\n")
