@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import ROUND_DOWN, Decimal
+from typing import Any
 
 from alp_tui.api.enums import WalletType
 from alp_tui.api.models import Borrow
@@ -96,3 +97,16 @@ def auto_borrow(snapshot: MarginSnapshot | None, wallet: WalletKey, currency: st
             added = amount * rate
             after = (assets + added) / (debt + added) if debt + added > 0 else None
     return AutoBorrow(amount, currency, before, after)
+
+
+async def snapshot_for_preview(client: Any, tries: int = 3) -> MarginSnapshot | None:
+    """The margin snapshot an auto-borrow preview needs, tried a few times (a slow answer
+    must not leave the preview without its level); None when it cannot be read."""
+    from alp_tui.services.margin_service import fetch_margin_snapshot
+
+    for _ in range(tries):
+        try:
+            return await fetch_margin_snapshot(client)
+        except Exception:  # shown as an unknown level; the order itself is unaffected
+            continue
+    return None

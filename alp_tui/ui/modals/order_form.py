@@ -21,7 +21,7 @@ from textual.widgets import Button, Footer, Input, Label, Select, Static
 
 from alp_tui.api.enums import OrderSide, OrderType
 from alp_tui.api.models import PairInfo
-from alp_tui.services.margin_service import fetch_margin_snapshot
+from alp_tui.services.margin_limits import snapshot_for_preview
 from alp_tui.services.order_draft import (
     AMOUNT,
     FORM_FIELDS,
@@ -321,7 +321,7 @@ class OrderFormModal(ModalScreen[PlaceResult | None]):
 
     @work(exclusive=True, group="order_form_margin", exit_on_error=False)
     async def _load_margin(self) -> None:
-        snapshot = await fetch_margin_snapshot(self.service.client)
+        snapshot = await snapshot_for_preview(self.service.client)
         self.context = replace(self.context, margin=snapshot)
         self._revalidate()
 
