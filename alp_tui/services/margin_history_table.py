@@ -12,6 +12,7 @@ from enum import StrEnum
 from typing import Any
 
 from alp_tui.api.enums import WalletType
+from alp_tui.services.format import format_exact
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)  # sorts rows without a time last (newest first)
 
@@ -41,11 +42,11 @@ def history_time(row: Any) -> datetime | None:
     return None
 
 
-def _text(value: Any) -> str:
+def _text(value: Any, *, grouping: bool = True) -> str:
     if value is None:
         return ""
-    if isinstance(value, Decimal):
-        return f"{value.normalize():f}" if value else "0"
+    if isinstance(value, Decimal):  # the 8-decimal grid, no trailing zeros
+        return format_exact(value, thousands=grouping)
     if isinstance(value, datetime):
         when = value if value.tzinfo else value.replace(tzinfo=UTC)
         return when.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
@@ -108,9 +109,10 @@ HISTORY_COLUMNS: dict[HistoryKind, tuple[Column, ...]] = {
 }
 
 
-def history_cells(kind: HistoryKind, row: Any) -> list[str]:
-    """One row of a history table as text, in :data:`HISTORY_COLUMNS` order."""
-    return [_text(getter(row)) for _, getter in HISTORY_COLUMNS[kind]]
+def history_cells(kind: HistoryKind, row: Any, *, grouping: bool = True) -> list[str]:
+    """One row of a history table as text, in :data:`HISTORY_COLUMNS` order (numbers with
+    thousands separators on screen; ``grouping=False`` for a CSV file that parses back)."""
+    return [_text(getter(row), grouping=grouping) for _, getter in HISTORY_COLUMNS[kind]]
 
 
 

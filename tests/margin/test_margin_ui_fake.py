@@ -74,7 +74,9 @@ async def test_transfer_borrow_levels_and_alert(
         await pilot.pause()
         assert "1.500" in _text(app, "#margin-levels")
         assert "WARNING" not in _text(app, "#margin-levels")
-        assert app.query_one("#margin-loans", DataTable).row_count == 1
+        loans = app.query_one("#margin-loans", DataTable)
+        assert loans.row_count == 1
+        assert "2,000" in [str(c) for c in loans.get_row_at(0)], loans.get_row_at(0)  # separators
         # no BTC held in the isolated wallet: the pair's price does not move the level
         assert "no liquidation price" in _text(app, "#margin-distance")
         assert app.bells == 0
@@ -159,13 +161,14 @@ async def test_forbidden_is_explained_and_server_field_errors_land_under_fields(
 
 async def test_history_window_and_csv(fake_client: FakeMarginClient, tmp_path: Path) -> None:
     service = MarginService(fake_client)
-    await fake_client.margin_transfer("CROSS_MARGIN", "ADD", Decimal("12.5"), "USDT")
+    await fake_client.margin_transfer("CROSS_MARGIN", "ADD", Decimal("12500.5"), "USDT")
     app = MarginHost(service, export_dir=tmp_path)
     async with app.run_test(size=(120, 50)) as pilot:
         await app.workers.wait_for_complete()
         await pilot.pause()
         hist = app.query_one(MarginHistoryPane)
         assert hist.table(hist.current_kind).row_count == 1
+        assert "12,500.5" in [str(c) for c in hist.table(hist.current_kind).get_row_at(0)]
         assert hist.at_latest
         _, end = hist.window()
         hist.table(hist.current_kind).focus()
@@ -182,7 +185,7 @@ async def test_history_window_and_csv(fake_client: FakeMarginClient, tmp_path: P
         (path,) = tmp_path.glob("margin-margin_transfers-*.csv")
         lines = path.read_text().splitlines()
         assert lines[0].startswith("time (UTC),id,direction")
-        assert ",ADD,cross,,USDT,12.5," in lines[1]
+        assert ",ADD,cross,,USDT,12500.5," in lines[1]  # the file: plain numbers
 
 
 async def test_loans_alone_never_alert(fake_client: FakeMarginClient) -> None:

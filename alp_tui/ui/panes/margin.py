@@ -15,7 +15,7 @@ from textual.widgets import DataTable, Static
 
 from alp_tui.api.enums import WalletType
 from alp_tui.api.models import Loan, PairInfo
-from alp_tui.services.format import format_decimal
+from alp_tui.services.format import format_decimal, format_exact
 from alp_tui.services.margin import (
     MarginActionResult,
     MarginService,
@@ -394,4 +394,4 @@ class MarginPane(DataPane):
 
 
 def _amount(value: Decimal) -> Text:
-    return Text(f"{value.normalize():f}", justify="right")
+    return Text(format_exact(value), justify="right")

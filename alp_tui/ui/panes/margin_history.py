@@ -248,7 +248,8 @@ class MarginHistoryPane(DataPane):
         try:
             path = export_rows(
                 f"margin-{kind.value}-{self.window()[0]:%Y%m%d}-{self.window()[1]:%Y%m%d}",
-                history_headers(kind), (history_cells(kind, row) for row in rows),
+                history_headers(kind),
+                (history_cells(kind, row, grouping=False) for row in rows),
                 directory=folder)
         except OSError as exc:
             self.notify(f"Could not write the CSV file: {exc.strerror or exc}",
