@@ -59,8 +59,8 @@ def connection_summary(states: dict[str, FeedState], now: float,
         word = "connecting"
     word = badge or word
     if paused and word != "paused":
-        waits = [f"{t} {math.ceil(max(0.0, (states[t].resume_at or now) - now))}s"
-                 if states[t].resume_at is not None else t for t in paused]
+        lefts = {t: math.ceil((states[t].resume_at or now) - now) for t in paused}
+        waits = [f"{t} {lefts[t]}s" if lefts[t] > 0 else t for t in paused]
         word = f"{word} · paused: {', '.join(waits)}"
     return word, freshest
 
