@@ -161,7 +161,10 @@ class Session:
             has_credentials=self.has_credentials,
         )
         for name, poller in self.feed.pollers.items():
-            self._on_state(name, poller.state)
+            state = poller.state
+            if state.kind is Freshness.DISABLED:  # private topics without keys
+                state = state.failed(Freshness.DISABLED, "no API key")
+            self._on_state(name, state)
         self._apply_plan()
         for name, poller in self.feed.pollers.items():
             self._spawn(poller.run(), f"feed:{name}")
@@ -173,6 +176,16 @@ class Session:
             if self.has_credentials:
                 self._spawn(self._watch_stream(), "alerts:stream")
         self.started = True
+
+    async def stop_polling(self) -> None:
+        """Stop every poller (the client stays open): e.g. to freeze a screen for a test."""
+        feeds = [t for t in self._tasks if t.get_name().startswith("feed:")]
+        for task in feeds:
+            task.cancel()
+        for task in feeds:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        self._tasks = [t for t in self._tasks if t not in feeds]
 
     async def aclose(self) -> None:
         """Stop every task and close the stream, the journal and the client."""

@@ -68,3 +68,11 @@ class ErrorLogged(Message):
         super().__init__()
         self.topic = topic
         self.message = message
+
+
+class SessionNews(Message):
+    """Any other event of the session (account snapshot, alert, fill, notice, badge)."""
+
+    def __init__(self, event: Any) -> None:
+        super().__init__()
+        self.event = event

@@ -112,9 +112,9 @@ def test_guard_thresholds_come_from_the_config(sim_server: SimServer) -> None:
     config = fast_config().model_copy(update={"trading": TradingConfig(
         max_balance_share=0.001, max_price_deviation_pct=0.5)})
     app = dashboard(sim_server, keys=True, config=config)
-    assert app._guard() == GuardSettings(max_balance_share=Decimal("0.001"),
-                                         max_price_deviation_pct=Decimal("0.5"))
-    assert dashboard(sim_server, keys=True)._guard() == GuardSettings()
+    assert app.trading_ui.guard() == GuardSettings(max_balance_share=Decimal("0.001"),
+                                                   max_price_deviation_pct=Decimal("0.5"))
+    assert dashboard(sim_server, keys=True).trading_ui.guard() == GuardSettings()
 
 
 def test_guard_thresholds_are_settings() -> None:

@@ -77,10 +77,14 @@ async def test_private_topics_poll_with_keys(market_sim):
         await wait_until(pilot, lambda: all_fresh(app, ("tickers", "balances")),
                          what="balances fresh")
         assert "PUBLIC" not in _plain(app.query_one("#header-badge"))
-        # hidden tabs are not polled
+        # the margin tab is hidden, yet loans and margin levels are watched (slower);
+        # the history, a shown-only topic, is not polled while its tab is hidden
         assert app.feed is not None
-        assert not app.feed.pollers["margin"].active
-        assert app.feed.pollers["margin"].requests == 0
+        margin = app.feed.pollers["margin"]
+        assert margin.active and margin.spec.interval_s == 15
+        await wait_until(pilot, lambda: margin.requests >= 1, what="margin polled hidden")
+        assert not app.feed.pollers["history"].active
+        assert app.feed.pollers["history"].requests == 0
 
 
 async def test_pair_switch_by_enter_and_click_never_shows_old_pair(market_sim):
@@ -242,7 +246,10 @@ async def test_help_by_mouse_and_tab_click(market_sim):
         tabs = app.query_one("#account-tabs", TabbedContent)
         await wait_until(pilot, lambda: tabs.active == "orders", what="orders tab")
         assert app.feed is not None
-        assert app.feed.pollers["orders"].active and not app.feed.pollers["balances"].active
+        pollers = app.feed.pollers
+        assert pollers["orders"].active and pollers["orders"].spec.interval_s == 2
+        # balances are watched: still polled with their tab hidden, only slower
+        assert pollers["balances"].active and pollers["balances"].spec.interval_s == 10
         # the footer's Help key is clickable
         await pilot.click("FooterKey.-command-palette")
         await wait_until(pilot, lambda: app.screen.__class__.__name__ == "CommandPalette",

@@ -70,8 +70,8 @@ async def test_pane_choking_on_data_does_not_crash_the_app():
     app = fake_app(client)
     async with app.run_test(size=(160, 48)) as pilot:
         await wait_until(pilot, lambda: all_fresh(app), what="fresh")
-        app.post_message(FeedData("trades", FeedParams(pair="BTC_USDT", interval=60),
-                                  {"not": "a list of trades"}))
+        app.main.post_message(FeedData("trades", FeedParams(pair="BTC_USDT", interval=60),
+                                       {"not": "a list of trades"}))
         await pilot.pause()
         await pilot.pause()
         assert app.is_running

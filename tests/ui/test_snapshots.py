@@ -50,10 +50,8 @@ def _app(server: Any) -> Any:
 async def _settle(pilot: Pilot) -> None:
     app: Any = pilot.app
     await wait_until(pilot, lambda: all_fresh(app), what="market panes fresh")
-    app.workers.cancel_group(app, "feed")
+    await app.session.stop_polling()
     await pilot.pause()
-    await wait_until(pilot, lambda: not any(w.is_running for w in app.workers
-                                            if w.group == "feed"), what="feed stopped")
     # whatever the panes still build (the chart renders in a thread, and may start a new
     # build after a refresh) finishes before the shot: quiet for three pauses in a row
     quiet = 0

@@ -78,6 +78,8 @@ class MarginPane(DataPane):
     """
 
     topic: ClassVar[str] = "margin"
+    # False in the dashboard: its session raises margin alerts whatever tab is open.
+    raise_alerts: ClassVar[bool] = True
 
     BINDINGS = [
         Binding("t", "transfer", "Transfer", id="margin.transfer",
@@ -184,7 +186,7 @@ class MarginPane(DataPane):
         if service is not None:
             service.snapshot = snap
         self._redraw()
-        if snap.complete:
+        if snap.complete and self.raise_alerts:
             self._check_alerts(snap)
 
     # --- rendering ---------------------------------------------------------------------

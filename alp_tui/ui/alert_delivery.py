@@ -1,0 +1,60 @@
+"""Alerts from the session, delivered on screen: a toast, the bell, a banner that stays.
+
+Whatever tab is open: the session raises alerts whether or not a pane shows their data,
+and this puts them on the dashboard screen. Margin alerts and every danger alert
+(liquidation near, private stream lost) also go to an :class:`AlertBanner` that stays
+until dismissed. The bell rings when ``[alerts] bell`` is on (margin alerts also follow
+``[margin] alert_bell``). The alert log itself is ``session.alert_log``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from alp_tui.session import AlertFired, AlertKind
+from alp_tui.ui.widgets.alert_banner import AlertBanner
+
+# The app is typed Any here: ui.app imports this module, so no import back (acyclic).
+AlpApp = Any
+
+TITLES = {AlertKind.PRICE: "Price alert", AlertKind.MARGIN: "Margin alert",
+          AlertKind.LIQUIDATION: "Liquidation risk", AlertKind.FILL: "Order filled",
+          AlertKind.STREAM: "Stream lost"}
+BANNER_ID = "margin-alert-banner"  # the id the margin pane's banner always had
+
+
+class AlertDelivery:
+    """Shows the session's alerts on the app's main screen."""
+
+    def __init__(self, app: AlpApp) -> None:
+        self.app = app
+        self.delivered = 0
+
+    def deliver(self, alert: AlertFired) -> None:
+        """Toast, bell, and the banner for margin and danger alerts."""
+        app = self.app
+        if not app.screen_stack:
+            return  # shutting down
+        self.delivered += 1
+        config = app.config
+        severity = "error" if alert.danger else (
+            "information" if alert.kind is AlertKind.FILL else "warning")
+        app.notify(alert.text, title=TITLES.get(alert.kind, "Alert"), severity=severity,
+                   timeout=20 if alert.danger else 8)
+        bell = config.alerts.bell
+        if alert.kind is AlertKind.MARGIN:
+            bell = bell and config.margin.alert_bell
+        if bell:
+            app.bell()
+        if alert.danger or alert.kind is AlertKind.MARGIN:
+            self.banner().push(alert.text, danger=alert.danger, at=alert.at)
+
+    def banner(self) -> AlertBanner:
+        """The dashboard screen's alert banner, mounted at its top if missing."""
+        screen = self.app.main
+        found = screen.query(AlertBanner)
+        if found:
+            return found.first(AlertBanner)
+        banner = AlertBanner(id=BANNER_ID, hint="click to dismiss (or a in the Margin tab)")
+        screen.mount(banner)
+        return banner

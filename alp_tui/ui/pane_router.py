@@ -1,0 +1,120 @@
+"""Session events → panes: which pane gets which data, and when.
+
+The app posts each session event as a message; :class:`PaneRouter` hands it to the panes:
+topic data to the panes of that topic (held back until the pair's precision is known),
+feed states to their status lines, the account snapshot to every
+:class:`~alp_tui.ui.account_display.AccountView` (header chip, balances, own orders on the
+book and chart), the connection word to the header. Panes get state handed in; they never
+reach back.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from alp_tui.feed.state import FeedState
+from alp_tui.services.market import MarketSnapshot
+from alp_tui.session import AccountSnapshot
+from alp_tui.ui.account_display import push_account
+from alp_tui.ui.messages import FeedData
+from alp_tui.ui.panes.header import connection_summary
+from alp_tui.ui.panes.markets import MarketsPane
+
+# The app is typed Any here: ui.app imports this module, so no import back (acyclic).
+AlpApp = Any
+
+
+class PaneRouter:
+    """Routes the session's data to the dashboard's panes (one per app)."""
+
+    def __init__(self, app: AlpApp) -> None:
+        self.app = app
+        self.session = app.session
+        self._pending: dict[str, FeedData] = {}
+
+    # --- topic data ---------------------------------------------------------------------
+    def feed_data(self, message: FeedData) -> None:
+        """Show a topic's new data in its panes."""
+        app, market = self.app, self.session.market
+        if message.topic == "tickers":
+            self._show_markets(message.data)
+            return
+        if "pair" in self._depends(message.topic) and message.params.pair != market.selected:
+            return  # an answer for a pair no longer selected: never shown
+        panes = app.data_panes(message.topic)
+        if any(p.pair is None for p in panes):
+            self._pending[message.topic] = message  # until the pair's precision is known
+            return
+        for pane in panes:
+            self._safe(pane, pane.show_data, message.data)
+
+    def _safe(self, pane: Any, method: Any, data: Any) -> None:
+        try:
+            method(data)
+        except Exception as exc:  # a pane choking on odd data must not take the app down
+            topic = getattr(pane, "topic", None) or type(pane).__name__
+            self.session.errors.add(topic, "render", f"{type(exc).__name__}: {exc}")
+
+    def _depends(self, topic: str) -> frozenset[str]:
+        feed = self.session.feed
+        if feed is None or topic not in feed.pollers:
+            return frozenset()
+        return feed.pollers[topic].spec.depends_on
+
+    def _show_markets(self, snapshot: MarketSnapshot) -> None:
+        app, market = self.app, self.session.market
+        had_info = getattr(self, "_had_info", False)
+        if market.pairs and market.selected not in market.pairs:
+            wanted, fallback = market.selected, next(iter(market.pairs))
+            app.notify(f"Unknown pair {wanted}; showing {fallback}", severity="warning")
+            app.select_pair(fallback)
+            return
+        app.markets_pane.show_data(market)
+        header = app.header_pane
+        header.info = market.info()
+        header.ticker = market.ticker()
+        self._had_info = market.info() is not None
+        if not had_info and self._had_info:
+            self.push_pair()
+
+    def push_pair(self) -> None:
+        """The selected pair's limits to every pane; then what waited for them."""
+        info = self.session.market.info()
+        if info is None:
+            return
+        for pane in self.app.data_panes():
+            if not isinstance(pane, MarketsPane):
+                pane.set_pair(info)
+        pending, self._pending = self._pending, {}
+        for message in pending.values():
+            if message.params.pair == self.session.market.selected:
+                self.feed_data(message)
+        self.account(self.session.account.snapshot)
+
+    def pair_changed(self) -> None:
+        """A new pair: data held back for the old one is dropped."""
+        self._pending.clear()
+        self._had_info = self.session.market.info() is not None
+
+    # --- states, header, account --------------------------------------------------------
+    def route_state(self, topic: str, state: FeedState) -> None:
+        """A topic's freshness to its panes (and the header for tickers)."""
+        for pane in self.app.data_panes(topic):
+            pane.set_feed_state(state)
+        if topic == "tickers":
+            self.tick_header()
+
+    def tick_header(self) -> None:
+        """The connection word and data age in the header (every second too)."""
+        if not self.app.screen_stack:
+            return  # shutting down
+        header = self.app.header_pane
+        word, age = connection_summary(self.session.topic_states, self.session.clock(),
+                                       self.session.badge())
+        header.connection = word
+        header.data_age = age
+
+    def account(self, snapshot: AccountSnapshot) -> None:
+        """The account to every widget that shows it (header chip, balances, book marks,
+        chart lines: each :class:`~alp_tui.ui.account_display.AccountView`)."""
+        push_account(self.app.main, snapshot)

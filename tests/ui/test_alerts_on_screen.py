@@ -1,0 +1,70 @@
+"""Alerts reach the screen whatever tab is open: the margin alert with the Balances tab
+open (the margin pane hidden), as a toast and a banner that stays; the header chip too."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from textual.widgets import TabbedContent
+
+from alp_tui.api.enums import OrderSide, OrderType, TimeInForce, WalletType
+from alp_tui.session import AlertKind
+from alp_tui.ui.widgets.alert_banner import AlertBanner
+from tests.support.dashboard import fast_config, sim_app
+from tests.support.wait import wait_until
+
+SIZE = (130, 40)  # below the roomy size: the account panes are tabs, Balances open
+
+
+def _offer_btc(server: Any, amount: str = "1") -> None:
+    ex = server.exchange
+    seller = ex.create_account(email="seller@example.test", name="Seller",
+                               funds={"BTC": Decimal(10)})
+    ex.place_order(seller, {
+        "pair": "BTC_USDT", "order_type": OrderType.LIMIT, "order_side": OrderSide.ASK,
+        "wallet_type": WalletType.SPOT, "base_amount": Decimal(amount),
+        "limit_price": ex.last_price("BTC_USDT"), "tif": TimeInForce.GTC,
+    })
+
+
+def _notes(app: Any) -> list[str]:
+    return [str(n.message) for n in app._notifications]
+
+
+async def test_margin_alert_fires_with_the_balances_tab_open(sim_server: Any,
+                                                             tmp_path: Path) -> None:
+    app = sim_app(sim_server, keys=True, config=fast_config())
+    app.journal_path = tmp_path / "journal.sqlite3"
+    bells: list[int] = []
+    app.bell = lambda: bells.append(1)  # type: ignore[method-assign]
+    async with app.run_test(size=SIZE) as pilot:
+        tabs = app.main.query_one("#account-tabs", TabbedContent)
+        await wait_until(pilot, lambda: app.session.started and tabs.active == "balances",
+                         what="started, balances tab open")
+        margin_panes = app.data_panes("margin")
+        assert margin_panes and not any(p.region.area for p in margin_panes)  # hidden
+        client = app.client
+        await client.margin_transfer("ISOLATED_MARGIN", "ADD", Decimal(1000), "USDT",
+                                     pair="BTC_USDT")
+        _offer_btc(sim_server)
+        await client.place_order("BTC_USDT", "BID", "MARKET", wallet_type="ISOLATED_MARGIN",
+                                 quote_amount=Decimal(2000), side_effect="AUTO_BORROW")
+        app.session.after_action()
+        await wait_until(pilot, lambda: app.session.account.snapshot.worst is not None,
+                         what="the margin wallet watched with its tab hidden")
+        assert not app.session.alert_log
+
+        sim_server.exchange.move_market("BTC_USDT", Decimal("0.72"))  # level ~1.44
+        await wait_until(pilot, lambda: any(a.kind is AlertKind.MARGIN
+                                            for a in app.session.alert_log),
+                         what="margin alert")
+        await wait_until(pilot, lambda: any("isolated BTC_USDT" in n for n in _notes(app)),
+                         what="the toast")
+        assert tabs.active == "balances"  # nothing switched tabs to show it
+        banner = app.main.query_one(AlertBanner)
+        assert banner.display and "isolated BTC_USDT" in banner.messages[0]
+        assert bells  # [alerts] bell = true
+        await pilot.pause()
+        assert banner.display  # it stays until dismissed
