@@ -1,5 +1,6 @@
 """Alerts reach the screen whatever tab is open: the margin alert with the Balances tab
-open (the margin pane hidden), as a toast and a banner that stays; the header chip too."""
+open (the margin pane hidden), as a toast, the bell and a banner that stays; a fill's
+toast with its average price."""
 
 from __future__ import annotations
 
@@ -35,7 +36,7 @@ def _notes(app: Any) -> list[str]:
 
 async def test_margin_alert_fires_with_the_balances_tab_open(sim_server: Any,
                                                              tmp_path: Path) -> None:
-    app = sim_app(sim_server, keys=True, config=fast_config())
+    app = sim_app(sim_server, keys=True, config=fast_config(timeout_s=30))
     app.journal_path = tmp_path / "journal.sqlite3"
     bells: list[int] = []
     app.bell = lambda: bells.append(1)  # type: ignore[method-assign]
@@ -54,7 +55,10 @@ async def test_margin_alert_fires_with_the_balances_tab_open(sim_server: Any,
         app.session.after_action()
         await wait_until(pilot, lambda: app.session.account.snapshot.worst is not None,
                          what="the margin wallet watched with its tab hidden")
-        assert not app.session.alert_log
+        assert not [a for a in app.session.alert_log if a.kind is AlertKind.MARGIN]
+        # the market buy itself was a fill: told with its average price
+        await wait_until(pilot, lambda: any(n.startswith("Filled BUY") and " avg" in n
+                                            for n in _notes(app)), what="the fill toast")
 
         sim_server.exchange.move_market("BTC_USDT", Decimal("0.72"))  # level ~1.44
         await wait_until(pilot, lambda: any(a.kind is AlertKind.MARGIN
