@@ -121,3 +121,34 @@ async def test_margin_chip_shows_worst_level_band_and_distance_to_liquidation() 
         assert chip.band is MarginBand.DANGER and chip.has_class("-danger")
         liq = account("70000").liquidation[0]
         assert _text(chip).endswith(f"liq −{liq.percent:.1f}%")
+
+
+class StyledHost(Host):
+    CSS_PATH = "../../alp_tui/ui/app.tcss"
+
+
+async def test_header_drops_whole_figures_when_the_margin_chip_needs_the_room() -> None:
+    """At 100 columns with a margin chip shown, the header once read ``… L 89,642.60  Vol``
+    (the volume cut off after its label): figures go whole, least important first."""
+    header = HeaderPane(id="header")
+    async with StyledHost(header).run_test(size=(100, 3)) as pilot:
+        header.pair = "BTC_USDT"
+        header.info = BTC_USDT
+        header.ticker = Ticker(pair="BTC_USDT", last=D("89823.24"), vol=D("2256.5"),
+                               high=D("96313.46"), low=D("89642.60"), timestamp=D(1),
+                               diff_percent=D("-4.7"))
+        header.connection = "STREAM"
+        header.data_age = 0.1
+        header.show_account(account("90000"))
+        await pilot.pause()
+        await pilot.pause()
+        market = header.query_one("#header-market", Static)
+        shown = _text(market)
+        assert shown.startswith(" BTC_USDT  89,823.24 ▼-4.70%")
+        assert len(shown) <= market.size.width, (shown, market.size.width)
+        assert not shown.rstrip().endswith(("H", "L", "Vol"))
+        # with room again (no chip), every figure is back
+        header.show_account(account(loans=False))
+        await pilot.pause()
+        await pilot.pause()
+        assert "Vol 2.26K BTC" in _text(market)

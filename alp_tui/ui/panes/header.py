@@ -65,6 +65,17 @@ def connection_summary(states: dict[str, FeedState], now: float,
     return word, freshest
 
 
+class _MarketLine(Static):
+    """The market summary; its width changes with the margin chip beside it, so it asks
+    the header to fit the figures again when it is resized."""
+
+    def on_resize(self) -> None:
+        """Refit the figures to the new width."""
+        header = self.parent
+        if isinstance(header, HeaderPane):
+            header._paint_market()
+
+
 class HeaderPane(AccountView, Horizontal):
     """The top line of the dashboard; state arrives through reactives set by the app, the
     account through :meth:`show_account`."""
@@ -82,7 +93,7 @@ class HeaderPane(AccountView, Horizontal):
 
     def compose(self) -> ComposeResult:
         """Market summary on the left, badges on the right."""
-        yield Static(id="header-market")
+        yield _MarketLine(id="header-market")
         yield MarginChip(id="header-margin")
         yield Static(id="header-conn")
         yield Static(id="header-badge")
@@ -157,13 +168,18 @@ class HeaderPane(AccountView, Horizontal):
             arrow = "▲" if change and change > 0 else "▼" if change and change < 0 else "■"
             text.append(f" {format_decimal(ticker.last, places)} ", style=f"bold {colour}")
             text.append(f"{arrow}{format_signed_percent(change)}", style=colour)
-            text.append("  H ", style="dim")
-            text.append(format_decimal(ticker.high, places))
-            text.append("  L ", style="dim")
-            text.append(format_decimal(ticker.low, places))
-            text.append("  Vol ", style="dim")
             base = self.info.base if self.info else ""
-            text.append(f"{format_compact(ticker.vol)} {base}".rstrip())
+            figures = (("H", format_decimal(ticker.high, places)),
+                       ("L", format_decimal(ticker.low, places)),
+                       ("Vol", f"{format_compact(ticker.vol)} {base}".rstrip()))
+            # Whole figures only, least important last: where the margin chip takes the
+            # room, "Vol" is dropped rather than shown without its number.
+            width = target.size.width or 10_000  # not laid out yet: all of them
+            for label, value in figures:
+                if text.cell_len + len(label) + len(value) + 3 > width:
+                    break
+                text.append(f"  {label} ", style="dim")
+                text.append(value)
         target.update(text, layout=False)  # fixed size
 
     def _paint_conn(self) -> None:
