@@ -23,6 +23,7 @@ from alp_tui.services.order_draft import OrderDraft
 from alp_tui.sim.server import SimServer
 from alp_tui.ui.app import AlpApp, create_app
 from alp_tui.ui.widgets.pane_status import PaneStatus
+from tests.support.wait import wait_until
 
 SIZE = (160, 48)
 PAIR = "BTC_USDT"
@@ -50,6 +51,20 @@ def all_fresh(app: AlpApp, topics: tuple[str, ...] = MARKET_TOPICS) -> bool:
         and s.kind is Freshness.FRESH
         for t in topics
     )
+
+
+def trading_app(server: Any, tmp_path: Path, **kwargs: Any) -> AlpApp:
+    """The dashboard with the server's keys (trading on), its journal under ``tmp_path``."""
+    app = sim_app(server, keys=True, **kwargs)
+    app.journal_path = tmp_path / "journal.sqlite3"
+    return app
+
+
+async def trading_ready(pilot: Any) -> None:
+    """Wait until the market topics are fresh, trading is on and the pair's listing known."""
+    app = pilot.app
+    await wait_until(pilot, lambda: all_fresh(app) and app.trading is not None
+                     and app.market.info() is not None, what="fresh, trading")
 
 
 def fast_config(timeout_s: float = 5.0) -> Config:

@@ -12,21 +12,15 @@ from textual.widgets import Input
 from alp_tui.ui.modals.order_form import OrderFormModal
 from alp_tui.ui.panes.markets import MarketsPane
 from alp_tui.ui.widgets.markets_table import MarketsTable
-from tests.support.dashboard import all_fresh, sim_app
+from tests.support.dashboard import all_fresh, sim_app, trading_app
 from tests.support.wait import wait_until
 
 SIZE = (160, 48)
 
 
-def _trading_app(server: Any, tmp_path: Path) -> Any:
-    app = sim_app(server, keys=True)
-    app.journal_path = tmp_path / "journal.sqlite3"
-    return app
-
-
 async def test_typing_sol_in_markets_filters_and_opens_no_form(market_sim: Any,
                                                               tmp_path: Path) -> None:
-    app = _trading_app(market_sim, tmp_path)
+    app = trading_app(market_sim, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await wait_until(pilot, lambda: all_fresh(app) and app.trading is not None,
                          what="fresh, trading on")

@@ -16,22 +16,12 @@ from alp_tui.ui.modals.confirm import ConfirmModal
 from alp_tui.ui.modals.order_form import OrderFormModal
 from alp_tui.ui.modals.quick_order import QuickOrderModal
 from alp_tui.ui.screens.help import HelpScreen
-from tests.support.dashboard import all_fresh, sim_app
+from tests.support.dashboard import all_fresh, sim_app, trading_app, trading_ready
 from tests.support.wait import wait_until
 
 SIZE = (160, 48)
 
 
-def _app(server: Any, tmp_path: Path, **kwargs: Any) -> Any:
-    app = sim_app(server, keys=True, **kwargs)
-    app.journal_path = tmp_path / "journal.sqlite3"
-    return app
-
-
-async def _ready(pilot: Any) -> None:
-    app = pilot.app
-    await wait_until(pilot, lambda: all_fresh(app) and app.trading is not None
-                     and app.market.info() is not None, what="fresh, trading")
 
 
 def _footer(screen: Any) -> dict[str, str]:
@@ -44,9 +34,9 @@ async def test_q_asks_while_orders_are_open_and_ctrl_q_does_not(market_sim: Any,
     market_sim.exchange.place_order(market_sim.account_id, {
         "pair": "BTC_USDT", "order_type": "LIMIT", "order_side": "BID",
         "base_amount": Decimal("0.01"), "limit_price": Decimal("80000")})
-    app = _app(market_sim, tmp_path)
+    app = trading_app(market_sim, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        await _ready(pilot)
+        await trading_ready(pilot)
         orders = app.main.query("OpenOrdersPane").first()
         await wait_until(pilot, lambda: len(orders._orders) == 1, what="the open order")
         await pilot.press("3", "q")  # from the chart (on the markets table q filters)
@@ -71,9 +61,9 @@ async def test_q_quits_with_nothing_at_stake(market_sim: Any) -> None:
 
 
 async def test_q_in_a_form_with_input_does_not_quit(market_sim: Any, tmp_path: Path) -> None:
-    app = _app(market_sim, tmp_path)
+    app = trading_app(market_sim, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        await _ready(pilot)
+        await trading_ready(pilot)
         await pilot.press("B")
         await wait_until(pilot, lambda: isinstance(app.screen, OrderFormModal), what="form")
         form = app.screen
@@ -90,9 +80,9 @@ async def test_q_in_a_form_with_input_does_not_quit(market_sim: Any, tmp_path: P
 
 async def test_5_focuses_the_account_table_then_the_next_tab(market_sim: Any,
                                                             tmp_path: Path) -> None:
-    app = _app(market_sim, tmp_path)
+    app = trading_app(market_sim, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        await _ready(pilot)
+        await trading_ready(pilot)
         seen = []
         for _ in range(4):
             await pilot.press("5")
@@ -110,12 +100,12 @@ async def test_keys_from_config_and_theme_saved(market_sim: Any, tmp_path: Path)
     path = tmp_path / "config.toml"
     path.write_text('[dashboard]\nwatchlist = ["BTC_USDT"]\n', encoding="utf-8")
     config = Config(keys={"app.quick_order": "ctrl+o", "app.no_such_thing": "f9"})
-    app = _app(market_sim, tmp_path, config=config, config_path=path)
+    app = trading_app(market_sim, tmp_path, config=config, config_path=path)
     notes: list[str] = []
     shown = app.notify
     app.notify = lambda message, **kw: (notes.append(str(message)), shown(message, **kw))
     async with app.run_test(size=SIZE, notifications=True) as pilot:
-        await _ready(pilot)
+        await trading_ready(pilot)
         assert any("app.no_such_thing" in n for n in notes)  # named, not silently dropped
         await pilot.press("ctrl+o")
         await wait_until(pilot, lambda: isinstance(app.screen, QuickOrderModal), what="line")

@@ -12,7 +12,7 @@ from textual.widgets import Input, Select
 
 from alp_tui.ui.modals.confirm import ConfirmModal
 from alp_tui.ui.modals.order_form import OrderFormModal
-from tests.support.dashboard import all_fresh, sim_app
+from tests.support.dashboard import trading_app, trading_ready
 from tests.support.wait import wait_until
 
 SIZE = (160, 48)
@@ -31,16 +31,6 @@ class Keys:
         await self.pilot.press(*keys)
 
 
-def _app(server: Any, tmp_path: Path) -> Any:
-    app = sim_app(server, keys=True)
-    app.journal_path = tmp_path / "journal.sqlite3"
-    return app
-
-
-async def _ready(pilot: Any) -> None:
-    app = pilot.app
-    await wait_until(pilot, lambda: all_fresh(app) and app.trading is not None
-                     and app.market.info() is not None, what="fresh, trading")
 
 
 def _rest(server: Any, *prices: str) -> None:
@@ -56,9 +46,9 @@ def _orders(app: Any) -> dict[int, Any]:
 
 async def test_buy_at_best_bid_by_the_book_is_9_keys_whatever_came_before(
         market_sim: Any, tmp_path: Path) -> None:
-    app = _app(market_sim, tmp_path)
+    app = trading_app(market_sim, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        await _ready(pilot)
+        await trading_ready(pilot)
         # the previous order: a cross-margin market sell with auto-borrow, closed unsent
         await pilot.press("S")
         await wait_until(pilot, lambda: isinstance(app.screen, OrderFormModal), what="form")
@@ -92,9 +82,9 @@ async def test_buy_at_best_bid_by_the_book_is_9_keys_whatever_came_before(
 async def test_cancel_all_of_the_pair_and_move_one_tick(market_sim: Any,
                                                        tmp_path: Path) -> None:
     _rest(market_sim, "80000", "80001")
-    app = _app(market_sim, tmp_path)
+    app = trading_app(market_sim, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        await _ready(pilot)
+        await trading_ready(pilot)
         await wait_until(pilot, lambda: len(_orders(app)) == 2, what="two open orders")
         # move one tick: to the open orders, + on the order under the cursor, confirm once
         keys = Keys(pilot)

@@ -9,22 +9,12 @@ from typing import Any
 from textual.widgets import Input
 
 from alp_tui.ui.modals.order_form import OrderFormModal
-from tests.support.dashboard import all_fresh, sim_app
+from tests.support.dashboard import trading_app, trading_ready
 from tests.support.wait import wait_until
 
 SIZE = (160, 48)
 
 
-def _app(server: Any, tmp_path: Path) -> Any:
-    app = sim_app(server, keys=True)
-    app.journal_path = tmp_path / "journal.sqlite3"
-    return app
-
-
-async def _ready(pilot: Any) -> None:
-    app = pilot.app
-    await wait_until(pilot, lambda: all_fresh(app) and app.trading is not None
-                     and app.market.info() is not None, what="fresh, trading")
 
 
 async def _pick_level(pilot: Any) -> None:
@@ -48,9 +38,9 @@ async def _open_price(pilot: Any, key: str) -> str:
 
 async def test_level_forgotten_on_escape_pair_switch_and_use(market_sim: Any,
                                                             tmp_path: Path) -> None:
-    app = _app(market_sim, tmp_path)
+    app = trading_app(market_sim, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        await _ready(pilot)
+        await trading_ready(pilot)
         # Esc in the book forgets the level: `b` from the chart opens at last, not the level
         await _pick_level(pilot)
         await pilot.press("escape")

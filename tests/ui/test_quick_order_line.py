@@ -13,22 +13,12 @@ from textual.widgets import Input, Static
 from alp_tui.ui.modals.confirm import ConfirmModal
 from alp_tui.ui.modals.order_form import OrderFormModal
 from alp_tui.ui.modals.quick_order import QuickOrderModal
-from tests.support.dashboard import all_fresh, sim_app
+from tests.support.dashboard import trading_app, trading_ready
 from tests.support.wait import wait_until
 
 SIZE = (160, 48)
 
 
-def _app(server: Any, tmp_path: Path) -> Any:
-    app = sim_app(server, keys=True)
-    app.journal_path = tmp_path / "journal.sqlite3"
-    return app
-
-
-async def _ready(pilot: Any) -> None:
-    app = pilot.app
-    await wait_until(pilot, lambda: all_fresh(app) and app.trading is not None
-                     and app.market.info() is not None, what="fresh, trading")
 
 
 async def _line(pilot: Any, text: str) -> None:
@@ -44,9 +34,9 @@ def _body(app: Any) -> str:
 
 async def test_buy_at_bid_from_the_line_is_the_forms_confirm(market_sim: Any,
                                                             tmp_path: Path) -> None:
-    app = _app(market_sim, tmp_path)
+    app = trading_app(market_sim, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        await _ready(pilot)
+        await trading_ready(pilot)
         await _line(pilot, "buy 0.01 @bid")
         await wait_until(pilot, lambda: isinstance(app.screen, ConfirmModal),
                          what="confirm")
@@ -67,9 +57,9 @@ async def test_buy_at_bid_from_the_line_is_the_forms_confirm(market_sim: Any,
 
 
 async def test_sell_share_of_another_pair_at_market(market_sim: Any, tmp_path: Path) -> None:
-    app = _app(market_sim, tmp_path)
+    app = trading_app(market_sim, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        await _ready(pilot)
+        await trading_ready(pilot)
         await _line(pilot, "sell 50% ETH_USDT market")
         await wait_until(pilot, lambda: isinstance(app.screen, ConfirmModal),
                          what="confirm")
@@ -84,14 +74,14 @@ async def test_sell_share_of_another_pair_at_market(market_sim: Any, tmp_path: P
 
 
 async def test_cancel_all_asks_with_the_count(market_sim: Any, tmp_path: Path) -> None:
-    app = _app(market_sim, tmp_path)
+    app = trading_app(market_sim, tmp_path)
     ex = market_sim.exchange
     for price in ("80000", "80001"):
         ex.place_order(market_sim.account_id, {
             "pair": "BTC_USDT", "order_type": "LIMIT", "order_side": "BID",
             "base_amount": Decimal("0.01"), "limit_price": Decimal(price)})
     async with app.run_test(size=SIZE) as pilot:
-        await _ready(pilot)
+        await trading_ready(pilot)
         app.action_refresh()
         panes = list(app.main.query("OpenOrdersPane"))
         await wait_until(pilot, lambda: len(panes[0]._orders) == 2, what="orders")
@@ -104,9 +94,9 @@ async def test_cancel_all_asks_with_the_count(market_sim: Any, tmp_path: Path) -
 
 
 async def test_a_line_that_cannot_be_read_says_why(market_sim: Any, tmp_path: Path) -> None:
-    app = _app(market_sim, tmp_path)
+    app = trading_app(market_sim, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        await _ready(pilot)
+        await trading_ready(pilot)
         await _line(pilot, "buy 0.01 BTC_USDT")
         await pilot.pause()
         assert isinstance(app.screen, QuickOrderModal)  # stays open with the reason
@@ -119,9 +109,9 @@ async def test_a_line_that_cannot_be_read_says_why(market_sim: Any, tmp_path: Pa
 
 async def test_shift_b_opens_buy_from_the_markets_table(market_sim: Any,
                                                        tmp_path: Path) -> None:
-    app = _app(market_sim, tmp_path)
+    app = trading_app(market_sim, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        await _ready(pilot)
+        await trading_ready(pilot)
         assert app.query_one("#markets-table").has_focus  # the start state
         footer = {getattr(k, "key", ""): getattr(k, "description", "")
                   for k in app.screen.query("FooterKey")}
