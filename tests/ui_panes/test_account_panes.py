@@ -17,6 +17,7 @@ from alp_tui.session.events import AccountSnapshot
 from alp_tui.ui.panes.balances import BalancesPane
 from alp_tui.ui.panes.header import HeaderPane
 from alp_tui.ui.widgets.margin_chip import MarginChip
+from alp_tui.ui.widgets.pane_status import PaneStatus
 from tests.support.pane_data import BTC_USDT
 
 D = Decimal
@@ -124,7 +125,7 @@ async def test_margin_chip_shows_worst_level_band_and_distance_to_liquidation() 
 
 
 class StyledHost(Host):
-    CSS_PATH = "../../alp_tui/ui/app.tcss"
+    CSS_PATH = ["../../alp_tui/ui/app.tcss", "../../alp_tui/ui/trading.tcss"]
 
 
 async def test_header_drops_whole_figures_when_the_margin_chip_needs_the_room() -> None:
@@ -152,3 +153,20 @@ async def test_header_drops_whole_figures_when_the_margin_chip_needs_the_room() 
         await pilot.pause()
         await pilot.pause()
         assert "Vol 2.26K BTC" in _text(market)
+
+
+async def test_a_long_total_leaves_the_status_its_age() -> None:
+    """At 100 columns with debt, the total squeezed the status to ``Ba``: how fresh the
+    balances are was gone."""
+    pane = BalancesPane(id="balances")
+    async with StyledHost(pane).run_test(size=(100, 12)) as pilot:
+        pane.set_pair(BTC_USDT)
+        snap = account()
+        pane.show_data(list(snap.balances))
+        pane.set_tickers([tick("90000")])
+        pane.show_account(snap)
+        await pilot.pause()
+        status = pane.query_one(PaneStatus)
+        assert status.size.width >= len("Balances ● stale data 12s"), status.size
+        total = _text(pane.query_one("#balances-total", Static))
+        assert total.startswith("Net equity ≈ 10,996.56 USDT")
