@@ -17,7 +17,7 @@ import sys
 import threading
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from pydantic import ValidationError as PydanticValidationError
 
@@ -200,23 +200,30 @@ def _detach_from_terminal() -> None:
         os.close(null)
 
 
+def _local_app(config: Config, path: Path, server: Any, base_url: str, mode: str,
+               stream: bool) -> Any:
+    """The dashboard against a local server (the simulator or the paper gateway), with
+    that server's own keys."""
+    from alp_tui.ui.app import create_app
+
+    return create_app(
+        config,
+        base_url=base_url,
+        api_key=server.api_key,
+        api_secret=server.api_secret,
+        mode=mode,
+        config_path=path if path.exists() else None,
+        stream=stream,
+    )
+
+
 def _run_demo(config: Config, path: Path, *, stream: bool = True) -> int:
     from alp_tui.sim.server import SimServer
-    from alp_tui.ui.app import create_app
 
     server = SimServer(host="127.0.0.1", port=0, market_life=True)
     base_url = server.start()
     try:
-        app = create_app(
-            config,
-            base_url=base_url,
-            api_key=server.api_key,
-            api_secret=server.api_secret,
-            mode="demo",
-            config_path=path if path.exists() else None,
-            stream=stream,
-        )
-        return run_app(app)
+        return run_app(_local_app(config, path, server, base_url, "demo", stream))
     finally:
         server.stop()
 
@@ -238,7 +245,6 @@ def paper_server_for(config: Config, root: Path | None = None) -> PaperServer:
 
 def _run_paper(config: Config, path: Path, *, stream: bool = True) -> int:
     from alp_tui.paper.server import PaperError
-    from alp_tui.ui.app import create_app
 
     server = paper_server_for(config)
     try:
@@ -246,15 +252,7 @@ def _run_paper(config: Config, path: Path, *, stream: bool = True) -> int:
     except PaperError as exc:
         return _fail(f"paper mode: {exc}", EXIT_ERROR)
     try:
-        app = create_app(
-            config,
-            base_url=base_url,
-            api_key=server.api_key,
-            api_secret=server.api_secret,
-            mode="paper",
-            config_path=path if path.exists() else None,
-            stream=stream,
-        )
+        app = _local_app(config, path, server, base_url, "paper", stream)
         # Paper actions go to their own journal, never into the live one.
         app.journal_path = server.paths.journal
         return run_app(app)
