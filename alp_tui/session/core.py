@@ -50,6 +50,9 @@ Listener = Callable[[SessionEvent], None]
 ClientFactory = Callable[[], Any]
 FILLS_LOOKBACK = timedelta(minutes=5)  # fills just before start are remembered, not told
 STREAM_CHECK_S = 1.0
+# A snapshot that only moved with prices (net equity, levels) goes out at most this often:
+# every pane showing the account redraws for it. Alerts are still checked on every price.
+PRICE_ONLY_PUBLISH_S = 5.0
 ALERT_LOG_SIZE = 500
 
 
@@ -106,6 +109,7 @@ class Session:
         self._tasks: list[asyncio.Task[Any]] = []
         self._stack = contextlib.AsyncExitStack()
         self.started = False
+        self._price_published_at = float("-inf")
 
     # --- subscribing --------------------------------------------------------------------
     def subscribe(self, listener: Listener) -> Callable[[], None]:
@@ -386,7 +390,10 @@ class Session:
         """Rebuild the account snapshot and publish it (``quiet``: only if it changed)."""
         old = self.account.snapshot
         new = self.account.build()
-        if not quiet or _differs(old, new):
+        now = self.clock()
+        if not quiet or _band_moved(old, new) or (
+                _differs(old, new) and now - self._price_published_at >= PRICE_ONLY_PUBLISH_S):
+            self._price_published_at = now
             self.publish(new)
         self._raise(self.alerts.check_account(new))
         return new
@@ -441,6 +448,12 @@ class Session:
         except Exception as exc:
             self.errors.add("alerts", "save", f"Could not save the price alerts: {exc}")
             self.publish(Notice(f"Could not save the price alerts: {exc}", "error"))
+
+
+def _band_moved(old: AccountSnapshot, new: AccountSnapshot) -> bool:
+    """A wallet changed band or the account's make-up changed: show it at once."""
+    return ([w.band for w in old.levels], old.known) != ([w.band for w in new.levels],
+                                                          new.known)
 
 
 def _differs(old: AccountSnapshot, new: AccountSnapshot) -> bool:

@@ -1,0 +1,156 @@
+"""The always-on watch at rest: CPU of the dashboard process alone, and its request rate.
+
+Run by hand: ``.venv/bin/python -m tests.bench.bench_watch [--seconds 60] [--warmup 20]``.
+
+Starts ``alp-tui sim`` (its own process, request log on) and the real dashboard
+(``python -m alp_tui --config ...`` with the sim's keys, the WebSocket stream on, on a
+160x48 pseudo-terminal whose output this script drains), waits for the warm-up, then over
+``--seconds``:
+
+1. CPU of the dashboard process alone: utime + stime from ``/proc/PID/stat`` at both ends
+   (target <= 3 % of one core; 6.5 % measured before the session, issue #12);
+2. the REST requests the dashboard made, per minute and per endpoint, counted from the
+   simulator's access log: the always-on watch (balances, open orders, loans, fills) with
+   the stream delivering, plus whatever the default screen shows (book, trades, chart).
+
+Nobody touches the keyboard: the dashboard sits on its default tab. Other processes on
+the machine skew the CPU figure; the load average is printed with it.
+
+Measured 2026-12-07 on the shared 2-core box (load 4-10), 60 s each, same script:
+before the session (bc3960d) 7.8 % CPU, 73 requests/min (private topics hidden were not
+polled at all); main just before the app used the session (a792580, with the account
+strip) 13.7 %, 103/min; with the session 11.7 %, 93/min. Of the 93/min, 59 are the
+ungrouped order book (polled every second: the stream serves only a grouped book); the
+always-on watch itself (balances, open orders, loans, fills) is about 22/min.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import fcntl
+import os
+import pty
+import re
+import struct
+import subprocess
+import sys
+import tempfile
+import termios
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+KEY, SECRET = "bench-key", "bench-secret-0123456789"
+REQUEST = re.compile(r'"(GET|POST|DELETE|PUT) /api/v3(/[^ ?"]*)')
+
+
+def start_sim(log: Path) -> tuple[subprocess.Popen[bytes], str]:
+    """``alp-tui sim`` with its access log in ``log``; returns the process and base URL."""
+    out = log.open("wb")
+    proc = subprocess.Popen(
+        [sys.executable, "-u", "-m", "alp_tui", "sim", "--port", "0", "--seed", "1",
+         "--api-key", KEY, "--api-secret", SECRET, "-v"],
+        stdout=out, stderr=subprocess.DEVNULL, cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)})
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        found = re.search(r"http://\S+", log.read_text(errors="replace"))
+        if found:
+            return proc, found.group(0)
+        time.sleep(0.2)
+    proc.kill()
+    raise RuntimeError("the simulator did not print its URL")
+
+
+def start_dashboard(url: str, home: Path) -> tuple[int, int]:
+    """The dashboard on a 160x48 pty; returns (pid, master fd). Its output is drained."""
+    config = home / "config.toml"
+    config.write_text(f'[exchange]\nbase_url = "{url}"\napi_key = "{KEY}"\n'
+                      f'api_secret = "{SECRET}"\n')
+    config.chmod(0o600)
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "TERM": "xterm-256color",
+           "XDG_DATA_HOME": str(home / "data"), "XDG_CACHE_HOME": str(home / "cache"),
+           "XDG_STATE_HOME": str(home / "state"), "COLUMNS": "160", "LINES": "48"}
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: the dashboard, on the pty
+        os.chdir(ROOT)
+        os.execvpe(sys.executable, [sys.executable, "-m", "alp_tui", "--config",
+                                    str(config)], env)
+    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 48, 160, 0, 0))
+
+    def drain() -> None:
+        while True:
+            try:
+                if not os.read(fd, 65536):
+                    return
+            except OSError:
+                return
+
+    threading.Thread(target=drain, daemon=True).start()
+    return pid, fd
+
+
+def cpu_ticks(pid: int) -> int:
+    """utime + stime of ``pid`` in clock ticks (fields 14 and 15 of /proc/PID/stat)."""
+    text = Path(f"/proc/{pid}/stat").read_text()
+    fields = text[text.rindex(")") + 2:].split()
+    return int(fields[11]) + int(fields[12])
+
+
+def requests_in(log: Path, start: int, end: int) -> collections.Counter[str]:
+    """Endpoints requested between byte offsets ``start`` and ``end`` of the access log."""
+    with log.open("rb") as fh:
+        fh.seek(start)
+        chunk = fh.read(end - start).decode(errors="replace")
+    return collections.Counter(m.group(2).rstrip("/") or "/" for m in REQUEST.finditer(chunk))
+
+
+def main() -> int:
+    """Measure and print."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=60.0)
+    parser.add_argument("--warmup", type=float, default=20.0)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="bench-watch-") as tmp:
+        home = Path(tmp)
+        log = home / "sim.log"
+        sim, url = start_sim(log)
+        pid = fd = None
+        try:
+            pid, fd = start_dashboard(url, home)
+            time.sleep(args.warmup)
+            if os.waitpid(pid, os.WNOHANG) != (0, 0):
+                print("the dashboard exited during the warm-up", file=sys.stderr)
+                return 1
+            hz = os.sysconf("SC_CLK_TCK")
+            ticks0, wall0, off0 = cpu_ticks(pid), time.monotonic(), log.stat().st_size
+            time.sleep(args.seconds)
+            ticks1, wall1, off1 = cpu_ticks(pid), time.monotonic(), log.stat().st_size
+            load = os.getloadavg()
+        finally:
+            if pid is not None:
+                try:
+                    os.kill(pid, 15)
+                    os.waitpid(pid, 0)
+                except OSError:
+                    pass
+            if fd is not None:
+                os.close(fd)
+            sim.terminate()
+            sim.wait(10)
+        wall = wall1 - wall0
+        cpu = (ticks1 - ticks0) / hz / wall
+        seen = requests_in(log, off0, off1)
+        per_min = sum(seen.values()) * 60 / wall
+        print(f"dashboard CPU at rest, stream on: {cpu * 100:.2f} % of one core over "
+              f"{wall:.0f} s (target <= 3 %; load average {load[0]:.2f} {load[1]:.2f})")
+        print(f"REST requests: {per_min:.1f} per minute")
+        for path, count in seen.most_common():
+            print(f"  {path:<34} {count * 60 / wall:6.1f}/min")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
