@@ -96,8 +96,10 @@ class AccountState:
             unfilled = [t.amount_unfilled for t in group if t.amount_unfilled is not None]
             partial = (min(unfilled) > 0) if unfilled else last.order_id in open_ids
             side = last.side.value if last.side is not None else ""
+            ticker = self.tickers.get(last.pair)
+            places = ticker.price_precision if ticker is not None else None
             events.append(FillEvent(last.order_id, last.pair, side, amount, value / amount,
-                                    partial))
+                                    partial, price_places=places))
         return events
 
     # --- output -------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from typing import Any
 from alp_tui.api.models import Balance, Loan, Order
 from alp_tui.feed.poller import FeedParams
 from alp_tui.feed.state import FeedState
+from alp_tui.services.format import format_decimal, format_exact, format_significant
 from alp_tui.services.margin_alerts import MarginBand, WalletKey
 from alp_tui.services.margin_math import LiquidationDistance, MarginSnapshot, WalletPosition
 
@@ -125,15 +126,20 @@ class FillEvent:
     average_price: Decimal
     partial: bool
     at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    price_places: int | None = None
+    """The pair's price precision when known (else four significant digits at least)."""
 
     @property
     def text(self) -> str:
-        """``Filled BUY 0.01 BTC_USDT @ 91000.5 (partial)``."""
+        """``Filled BUY 0.01 BTC of BTC_USDT @ 91,000.50 avg (partial)``."""
         side = {"BID": "BUY", "ASK": "SELL"}.get(self.side.upper(), self.side.upper())
         base = self.pair.split("_", 1)[0]
         part = " (partial)" if self.partial else ""
-        return (f"Filled {side} {self.amount.normalize():f} {base} of {self.pair} "
-                f"@ {self.average_price.normalize():f} avg{part}")
+        # A volume-weighted average is a division: 28 digits unless rounded for reading.
+        price = (format_significant(self.average_price) if self.price_places is None
+                 else format_decimal(self.average_price, self.price_places))
+        return (f"Filled {side} {format_exact(self.amount)} {base} of {self.pair} "
+                f"@ {price} avg{part}")
 
 
 @dataclass(frozen=True, slots=True)

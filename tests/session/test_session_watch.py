@@ -96,4 +96,4 @@ def test_fills_one_event_per_order_with_average_price_and_no_replay() -> None:
     (fill,) = fills
     assert fill.order_id == 8 and fill.amount == Decimal("0.25") and fill.partial
     assert fill.average_price == Decimal(106)
-    assert "@ 106 avg" in fill.text and "(partial)" in fill.text
+    assert "@ 106.00 avg" in fill.text and "(partial)" in fill.text

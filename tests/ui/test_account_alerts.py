@@ -9,6 +9,7 @@ from typing import Any
 from textual.widgets import TabbedContent
 
 from alp_tui.api.enums import OrderSide, OrderType, TimeInForce, WalletType
+from alp_tui.services.format import format_decimal
 from alp_tui.services.margin_alerts import MarginBand
 from alp_tui.ui.widgets.margin_chip import MarginChip
 from tests.support.dashboard import sim_app
@@ -72,13 +73,13 @@ async def test_every_fill_is_toasted_with_its_average_price_and_rings_the_bell(
         assert not fills and not bells
 
         _sell_into(market_sim, price, "0.01")  # half of it
-        want = f"Filled BUY 0.01 BTC of BTC_USDT @ {price.normalize():f} avg (partial)"
+        want = f"Filled BUY 0.01 BTC of BTC_USDT @ {format_decimal(price, 2)} avg (partial)"
         await wait_until(pilot, lambda: want in toasts, what="partial fill toast")
         assert bells
 
         rung = len(bells)
         _sell_into(market_sim, price, "0.01")  # the rest
-        done = f"Filled BUY 0.01 BTC of BTC_USDT @ {price.normalize():f} avg"
+        done = f"Filled BUY 0.01 BTC of BTC_USDT @ {format_decimal(price, 2)} avg"
         await wait_until(pilot, lambda: done in toasts, what="fill toast")
         assert len(bells) > rung
 
