@@ -368,15 +368,8 @@ class MarginPane(DataPane):
             return
         self.notify(result.summary, title="Margin")
         self.post_message(self.ActionDone(self, result))
+        # the session re-reads loans, balances and margin levels at once for it
         self.post_message(AccountChanged(AccountChange(result.action.value)))
-        self._refresh_topic()
-
-    def _refresh_topic(self) -> None:
-        """Ask the app's feed for this pane's topic now rather than at the next poll."""
-        pollers = getattr(getattr(self.app, "feed", None), "pollers", None)
-        poller = pollers.get(self.topic) if isinstance(pollers, dict) else None
-        if poller is not None and hasattr(poller, "refresh_now"):
-            poller.refresh_now()
 
     def action_transfer(self) -> None:
         """Open the transfer form."""
