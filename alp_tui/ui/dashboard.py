@@ -84,6 +84,8 @@ class DashboardScreen(Screen[Any]):
         elif isinstance(event, Notice):
             app.notify(event.text, title=event.title, timeout=20,
                        severity=event.severity)  # type: ignore[arg-type]
+            if event.severity in ("warning", "error"):  # the toast goes; F3 keeps it
+                app.session.errors.add("notice", event.severity, event.text)
         elif isinstance(event, ConnectionChanged):
             app.router.tick_header()
 
