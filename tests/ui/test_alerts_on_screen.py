@@ -72,3 +72,29 @@ async def test_margin_alert_fires_with_the_balances_tab_open(sim_server: Any,
         assert bells  # [alerts] bell = true
         await pilot.pause()
         assert banner.display  # it stays until dismissed
+
+
+async def test_price_alert_added_and_removed_from_the_palette_is_saved(
+        sim_server: Any, tmp_path: Path) -> None:
+    import tomllib
+
+    path = tmp_path / "config.toml"
+    app = sim_app(sim_server, config=fast_config(timeout_s=30), config_path=path)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: app.session.market.ticker() is not None
+                         and app.session.market.info() is not None, what="prices")
+        names = [c.name for c in app.palette_commands()]
+        assert "Price alert: BTC_USDT above…" in names
+        app.intents.add_price_alert(True)  # what the palette entry runs
+        await wait_until(pilot, lambda: path.exists() and app.session.alerts.rules,
+                         what="saved")
+        (rule,) = app.session.alerts.rules
+        last = app.session.market.ticker().last
+        assert rule.above and last < rule.level <= last * Decimal("1.06")
+        saved = tomllib.loads(path.read_text())["alerts"]["price"]
+        assert saved == [{"pair": "BTC_USDT", "above": f"{rule.level.normalize():f}"}]
+        remove = next(c for c in app.palette_commands() if c.name.startswith("Remove price"))
+        remove.run()
+        await wait_until(pilot, lambda: not app.session.alerts.rules, what="removed")
+        await wait_until(pilot, lambda: tomllib.loads(path.read_text())["alerts"]["price"]
+                         == [], what="saved without it")
