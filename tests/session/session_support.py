@@ -46,8 +46,8 @@ def make_session(server: Any, tmp_path: Path, *, config: Config | None = None,
                    journal_path=tmp_path / "journal.sqlite3", **extra, **kwargs)
 
 
-async def until(condition: Callable[[], Any], timeout: float = 15.0) -> None:
-    """:func:`tests.support.wait.wait_until` on the running loop (no app)."""
+async def until(condition: Callable[[], Any], timeout: float = 30.0) -> None:
+    """Wait until ``condition()`` is true, with no app (the project's one wait helper)."""
     await wait_until(None, condition, timeout=timeout)
 
 
