@@ -55,6 +55,6 @@ class AlertDelivery:
         found = screen.query(AlertBanner)
         if found:
             return found.first(AlertBanner)
-        banner = AlertBanner(id=BANNER_ID, hint="click to dismiss (or a in the Margin tab)")
+        banner = AlertBanner(id=BANNER_ID, hint="click to dismiss (or press a in the Margin tab)")
         screen.mount(banner)
         return banner

@@ -111,6 +111,8 @@ async def test_alert_banner_rings_once_and_stays_until_dismissed(
         assert app.bells == 1
         banner = app.screen.query_one(AlertBanner)
         assert banner.display and "isolated BTC_USDT" in banner.messages[0]
+        # the dismiss key reads as a key, not an article ("or a in the Margin tab")
+        assert "press a in the Margin tab" in str(banner.render())
         assert "WARNING" in _text(app, "#margin-levels")
         await _refresh(app, service)  # still below: no new alert
         assert app.bells == 1

@@ -315,7 +315,7 @@ class MarginPane(DataPane):
         if found:
             return found.first(AlertBanner)
         banner = AlertBanner(id="margin-alert-banner",
-                             hint="click to dismiss (or a in the Margin tab)")
+                             hint="click to dismiss (or press a in the Margin tab)")
         self.screen.mount(banner)
         return banner
 
