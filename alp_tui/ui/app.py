@@ -29,6 +29,7 @@ from alp_tui.session import (
 )
 from alp_tui.session.client import client_factory_for, has_credentials
 from alp_tui.ui.alert_delivery import AlertDelivery
+from alp_tui.ui.alert_keys import open_add_alert
 from alp_tui.ui.commands import DashboardCommands, PaletteCommand
 from alp_tui.ui.dashboard import DashboardScreen
 from alp_tui.ui.intents import INTERVALS, Intents
@@ -255,6 +256,10 @@ class AlpApp(App[int]):
     def action_alerts(self) -> None:
         """Show the alert log."""
         self.intents.alerts()
+
+    def action_add_price_alert(self) -> None:
+        """``A`` / ``a``: add a price alert (at the book's selected level, else last)."""
+        open_add_alert(self)
 
     def action_refresh(self) -> None:
         """Refresh every shown pane now."""

@@ -8,6 +8,7 @@ from typing import Any
 from textual.binding import Binding
 
 from alp_tui.services.market import SortKey
+from alp_tui.ui.alert_keys import ALERT_BINDINGS, alert_palette_commands
 from alp_tui.ui.commands import PaletteCommand
 from alp_tui.ui.intents import INTERVALS
 from alp_tui.ui.key_model import QUIT_BINDING
@@ -46,6 +47,7 @@ APP_BINDINGS = [
             tooltip="Focus the trades pane", show=False),
     Binding("5", "focus_pane('account')", "Account", id="app.focus_account",
             tooltip="Focus the account tabs", show=False),
+    *ALERT_BINDINGS,
 ]
 
 
@@ -89,5 +91,6 @@ def palette(app: AlpApp) -> Iterable[PaletteCommand]:
     for rule in list(app.session.alerts.rules):
         yield PaletteCommand(f"Remove price alert {rule.label}", "Saved to the config too",
                              lambda r=rule: intents.remove_price_alert(r))
+    yield from alert_palette_commands(app)  # the forms: level typed, list to remove from
     yield from app.trading_ui.palette()
     yield PaletteCommand("Quit", "Leave the dashboard", app.exit)
