@@ -21,12 +21,7 @@ from textual.message import Message
 
 from alp_tui.config import Config
 from alp_tui.feed.poller import Sleep, TopicSpec, event_sleep
-from alp_tui.session import (
-    Session,
-    SessionEvent,
-    TopicData,
-    TopicStateChanged,
-)
+from alp_tui.session import Session, SessionEvent, TopicData, TopicStateChanged
 from alp_tui.session.client import client_factory_for, has_credentials
 from alp_tui.ui.alert_delivery import AlertDelivery
 from alp_tui.ui.alert_keys import open_add_alert
@@ -34,12 +29,7 @@ from alp_tui.ui.commands import DashboardCommands, PaletteCommand
 from alp_tui.ui.dashboard import DashboardScreen
 from alp_tui.ui.intents import INTERVALS, Intents
 from alp_tui.ui.key_model import apply_keymap, keep_theme, request_quit
-from alp_tui.ui.messages import (
-    ErrorLogged,
-    FeedData,
-    FeedStateChanged,
-    SessionNews,
-)
+from alp_tui.ui.messages import ErrorLogged, FeedData, FeedStateChanged, SessionNews
 from alp_tui.ui.order_keys import open_quick_order
 from alp_tui.ui.palette import APP_BINDINGS, FOCUS_TARGETS, palette
 from alp_tui.ui.pane_router import PaneRouter
@@ -159,8 +149,7 @@ class AlpApp(App[int]):
         for pane in self.data_panes("margin"):
             pane.raise_alerts = False  # type: ignore[misc]  # the session raises them
         self.session.subscribe(self._session_event)
-        self.errors.add_listener(lambda e: self.main.post_message(ErrorLogged(e.topic,
-                                                                               e.message)))
+        self.errors.add_listener(lambda e: self._to_main(ErrorLogged(e.topic, e.message)))
         self.intents.layout(self.size.width, self.size.height)
         self.set_interval(1.0, self.router.tick_header)
         self.main.query_one("#markets-table").focus()
@@ -200,7 +189,13 @@ class AlpApp(App[int]):
             message = FeedStateChanged(event.topic, event.state)
         else:
             message = SessionNews(event)
-        self.main.post_message(message)
+        self._to_main(message)
+
+    def _to_main(self, message: Message) -> None:
+        # The session runs until on_unmount: events arriving once the screens are gone
+        # are dropped (a traceback on the way out would be all the trader sees).
+        if self.screen_stack:
+            self.main.post_message(message)
 
     def update_active_topics(self) -> None:
         """Tell the session what is on screen."""

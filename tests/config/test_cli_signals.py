@@ -106,3 +106,44 @@ def test_demo_exits_when_its_terminal_goes_away(tmp_path: Path) -> None:
 def test_demo_exits_cleanly_on_sigterm(tmp_path: Path) -> None:
     code = _run_case(tmp_path, ignore_hangup=False, how="term")
     assert code == 0
+
+
+def _drain_until_gone(proc: subprocess.Popen[bytes], master: int) -> bytes:
+    """Everything the app writes to its terminal until it exits (bounded wait)."""
+    out = b""
+    deadline = time.monotonic() + EXIT_S
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([master], [], [], 0.1)
+        if ready:
+            try:
+                out += os.read(master, 65536)
+            except OSError:
+                break
+        elif proc.poll() is not None:
+            break
+    if proc.poll() is None:
+        raise AssertionError(f"still running {EXIT_S:.0f} s after ctrl+q")
+    return out
+
+
+def test_ctrl_q_while_data_flows_leaves_no_traceback(tmp_path: Path) -> None:
+    """The session keeps delivering events while the screens are torn down; none of them
+    may end as a traceback on the trader's terminal."""
+    proc, master = _start_demo(tmp_path, ignore_hangup=False)
+    try:
+        _wait_for_screen(proc, master)
+        seen = b""
+        deadline = time.monotonic() + STARTUP_S
+        while b"fresh" not in seen and time.monotonic() < deadline:
+            ready, _, _ = select.select([master], [], [], 0.2)
+            if ready:
+                seen = (seen + os.read(master, 65536))[-200_000:]
+        os.write(master, b"\x11")  # ctrl+q: quit at once
+        out = _drain_until_gone(proc, master)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        os.close(master)
+    assert proc.returncode == 0
+    assert b"Traceback" not in out and b"listener failed" not in out, out[-2000:]
