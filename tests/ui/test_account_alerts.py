@@ -25,8 +25,9 @@ async def test_margin_chip_shows_while_the_balances_tab_is_open(market_sim: Any)
     async with app.run_test(size=COMPACT) as pilot:
         tabs = app.query_one("#account-tabs", TabbedContent)
         chip = app.query_one(MarginChip)
-        await wait_until(pilot, lambda: chip.display and chip.text.startswith("margin 1."),
-                         what="margin chip")
+        # shown *and* laid out: under load the layout pass can trail the display flip
+        await wait_until(pilot, lambda: chip.display and chip.text.startswith("margin 1.")
+                         and chip.region.area > 0, what="margin chip on screen")
         assert tabs.active == "balances"
         assert chip.band is MarginBand.WARNING and chip.has_class("-warning")
         assert "isolated BTC_USDT · liq −" in chip.text
