@@ -37,6 +37,14 @@ async def test_alert_added_from_a_book_level_saved_fired_and_removed(
     app = sim_app(market_sim, config=fast_config(), config_path=config_path)
     async with app.run_test(size=SIZE) as pilot:
         await wait_until(pilot, lambda: all_fresh(app), what="fresh market")
+        await pilot.press("1", "A")  # on a market row: upper case, not the filter's
+        await wait_until(pilot, lambda: isinstance(app.screen, PriceAlertModal),
+                         what="form from the markets")
+        assert app.screen.query_one("#alert-pair", Input).value == "BTC_USDT"
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: not isinstance(app.screen, PriceAlertModal),
+                         what="closed")
+        assert not _saved(config_path)
         await pilot.press("2", "down", "down")  # the book, the second bid (under last)
         await wait_until(pilot, lambda: app.selected_level is not None, what="a level")
         bid = app.selected_level[1]

@@ -16,8 +16,9 @@ from alp_tui.ui.panes.base import DataPane
 from alp_tui.ui.widgets.markets_table import MarketsTable
 from alp_tui.ui.widgets.pane_status import PaneStatus
 
-# Upper-case letters left to the app's bindings (B / S: buy / sell) instead of the filter.
-TABLE_PASSTHROUGH = frozenset({"B", "S"})
+# Upper-case letters left to the app's bindings (B / S: buy / sell, A: price alert) instead
+# of the filter.
+TABLE_PASSTHROUGH = frozenset({"A", "B", "S"})
 
 COLUMNS = list(SortKey)
 
