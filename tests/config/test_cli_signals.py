@@ -117,12 +117,14 @@ def _drain_until_gone(proc: subprocess.Popen[bytes], master: int) -> bytes:
         if ready:
             try:
                 out += os.read(master, 65536)
-            except OSError:
+            except OSError:  # the app closed its terminal: it is on its way out
                 break
         elif proc.poll() is not None:
             break
-    if proc.poll() is None:
-        raise AssertionError(f"still running {EXIT_S:.0f} s after ctrl+q")
+    try:
+        proc.wait(max(0.1, deadline - time.monotonic()))
+    except subprocess.TimeoutExpired:
+        raise AssertionError(f"still running {EXIT_S:.0f} s after ctrl+q") from None
     return out
 
 
