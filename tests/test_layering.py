@@ -100,7 +100,7 @@ def test_the_list_covers_the_known_core() -> None:
                    "alp_tui.api.local_book", "alp_tui.sim.server", "alp_tui.sim.cli",
                    "alp_tui.sim.app", "alp_tui.sim.faults", "alp_tui.sim.ws",
                    "alp_tui.sim.exchange", "alp_tui.feed.poller", "alp_tui.feed.stats",
-                   "alp_tui.feed.topics", "alp_tui.feed.stream_feed", "alp_tui.services.market",
+                   "alp_tui.session.topics", "alp_tui.feed.stream_feed", "alp_tui.services.market",
                    "alp_tui.services.format", "alp_tui.services.margin",
                    "alp_tui.services.margin_alerts", "alp_tui.services.order_draft",
                    "alp_tui.services.journal", "alp_tui.services.trading",

@@ -8,6 +8,7 @@ Unknown extra fields are kept, never rejected; pair names are normalised to ``BA
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Annotated, Any
@@ -467,3 +468,12 @@ class ServerTime(ApiModel):
     """The server's clock (later edition's ``GET /time``)."""
 
     serverTime: int
+
+
+@dataclass(frozen=True, slots=True)
+class MarketSnapshot:
+    """One answer of the ``tickers`` topic: every ticker, and pairs when (re)loaded (a
+    value of the wire, so the feed and the services share it without importing each other)."""
+
+    tickers: list[Ticker]
+    pairs: list[PairInfo] | None = None

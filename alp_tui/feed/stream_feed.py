@@ -77,7 +77,7 @@ UpdateFn = Callable[[str, Any, Any], None]
 # The exchange's REST book and its ``p`` frames both stop at 20 levels a side (wire
 # notes), whatever depth is asked: the stream's book is cut to what REST gives (at least 20).
 BOOK_WIRE_LEVELS = 20
-BOOK_DEPTH = 50  # rows a side asked for, as the poller's REST book does (feed/topics.py)
+BOOK_DEPTH = 50  # rows a side asked for, as the poller's REST book does (session/topics.py)
 PRIVATE = ("orders", "balances")
 
 
@@ -360,7 +360,7 @@ class StreamFeed:
         self.topics["orderbook"].seeded = True
 
     async def _book_fetch(self, pair: str) -> OrderBook:
-        # The same grouping and depth as the poller's REST book (feed/topics.py): the pane
+        # The same grouping and depth as the poller's REST book (session/topics.py): the pane
         # must not change shape with its source.
         book: OrderBook = await self.client.orderbook(pair, group=1, limit_buy=BOOK_DEPTH,
                                                       limit_sell=BOOK_DEPTH)

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-from alp_tui.api.models import Balance, Order, PublicTrade, Ticker
+from alp_tui.api.models import Balance, MarketSnapshot, Order, PublicTrade, Ticker
 from alp_tui.api.stream import TokenProvider
 from alp_tui.api.stream_events import (
     AnyEvent,
@@ -23,7 +23,6 @@ from alp_tui.api.stream_events import (
     TradeEvent,
     WalletEvent,
 )
-from alp_tui.services.market import MarketSnapshot
 
 TRADES_KEPT = 50
 

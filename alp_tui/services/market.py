@@ -11,6 +11,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from alp_tui.api.enums import normalize_pair
+from alp_tui.api.models import MarketSnapshot as MarketSnapshot  # re-exported: its old home
 from alp_tui.api.models import PairInfo, Ticker
 from alp_tui.services.format import format_compact, format_decimal, format_signed_percent
 
@@ -29,14 +30,6 @@ class SortKey(StrEnum):
     def label(self) -> str:
         """Column header text."""
         return {"change": "24h %", "volume": "Vol"}.get(self.value, self.value.title())
-
-
-@dataclass(frozen=True, slots=True)
-class MarketSnapshot:
-    """One answer of the ``tickers`` topic: every ticker, and pairs when (re)loaded."""
-
-    tickers: list[Ticker]
-    pairs: list[PairInfo] | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,7 +22,6 @@ from alp_tui.feed.poller import Feed, FeedParams, Sleep, TopicSpec, event_sleep
 from alp_tui.feed.state import FeedState, Freshness
 from alp_tui.feed.stats import EndpointStats, ErrorLog
 from alp_tui.feed.stream_feed import StreamFeed, make_stream_feed
-from alp_tui.feed.topics import default_topics
 from alp_tui.services.journal import Journal
 from alp_tui.services.margin_alerts import MarginThresholds
 from alp_tui.services.margin_math import MarginSnapshot
@@ -42,6 +41,7 @@ from alp_tui.session.events import (
     TopicData,
     TopicStateChanged,
 )
+from alp_tui.session.topics import default_topics
 from alp_tui.session.watch import AFTER_ACTION, FILLS_INTERVAL_S, WATCHED, plan
 
 log = logging.getLogger(__name__)

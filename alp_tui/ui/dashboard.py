@@ -19,8 +19,8 @@ from textual.widget import Widget
 from textual.widgets import Footer, TabbedContent
 
 from alp_tui.api.enums import ChartInterval
-from alp_tui.feed.topics import PUBLIC_TOPICS
 from alp_tui.session import AccountSnapshot, AlertFired, ConnectionChanged, Notice
+from alp_tui.session.topics import PUBLIC_TOPICS
 from alp_tui.ui.messages import (
     ErrorLogged,
     FeedData,

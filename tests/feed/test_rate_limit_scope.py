@@ -20,7 +20,7 @@ from alp_tui.config import PollingConfig
 from alp_tui.feed.poller import Feed, FeedParams, Gate
 from alp_tui.feed.state import Freshness
 from alp_tui.feed.stats import ErrorLog
-from alp_tui.feed.topics import default_topics
+from alp_tui.session.topics import default_topics
 from alp_tui.sim.faults import FaultRule
 from alp_tui.sim.server import SimServer
 

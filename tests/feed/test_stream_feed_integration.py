@@ -12,7 +12,7 @@ from alp_tui.api.enums import OrderSide, OrderType, WalletType
 from alp_tui.config import PollingConfig
 from alp_tui.feed.poller import Feed, FeedParams
 from alp_tui.feed.stream_feed import Badge, StreamFeed, StreamTimings
-from alp_tui.feed.topics import default_topics
+from alp_tui.session.topics import default_topics
 from alp_tui.sim.server import SimServer
 from tests.support.wait import wait_until
 

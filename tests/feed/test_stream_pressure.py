@@ -18,7 +18,7 @@ from alp_tui.config import PollingConfig
 from alp_tui.feed.poller import Feed, FeedParams
 from alp_tui.feed.state import Freshness
 from alp_tui.feed.stream_feed import Badge, StreamFeed, StreamTimings
-from alp_tui.feed.topics import default_topics
+from alp_tui.session.topics import default_topics
 from alp_tui.sim.faults import FaultRule
 from alp_tui.sim.server import SimServer
 from tests.support.wait import wait_until
@@ -138,7 +138,7 @@ async def test_the_book_has_one_shape_whatever_feeds_it(
     feed.on_update = lambda t, _p, d: updates.append(d) if t == "orderbook" else None
     calls = {"rest": 0}
 
-    async def rest(params: FeedParams) -> Any:  # what the poller asks (feed/topics.py)
+    async def rest(params: FeedParams) -> Any:  # what the poller asks (session/topics.py)
         calls["rest"] += 1
         return await client.orderbook(params.pair, group=1 if params.grouped else None,
                                       limit_buy=50, limit_sell=50)

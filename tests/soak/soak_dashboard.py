@@ -49,11 +49,11 @@ from alp_tui.api.request_gate import RequestRecord
 from alp_tui.config import Config, ExchangeConfig, PollingConfig
 from alp_tui.feed.poller import FeedParams, TopicSpec
 from alp_tui.feed.state import Freshness
-from alp_tui.feed.topics import default_topics
 from alp_tui.services.journal import EntryKind, EntryState, Journal
 from alp_tui.services.order_draft import OrderDraft
 from alp_tui.services.reconcile import reconcile
 from alp_tui.services.trading import Outcome, TradingService
+from alp_tui.session.topics import default_topics
 from alp_tui.sim.faults import FaultRule
 from alp_tui.sim.server import SimServer
 from alp_tui.ui.app import create_app

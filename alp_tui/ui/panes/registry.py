@@ -1,7 +1,7 @@
 """Which pane class shows which topic; each pane's module is imported when it is built.
 
 To add a pane: write ``alp_tui/ui/panes/<name>.py`` with a :class:`DataPane` subclass whose
-``topic`` names a feed topic (``alp_tui/feed/topics.py``), then list it here. A pane module
+``topic`` names a feed topic (``alp_tui/session/topics.py``), then list it here. A pane module
 that fails to import fails the app's start with its own error: a broken pane never turns
 quietly into a placeholder. A :class:`PlaceholderPane` stands in only where asked (the
 account tabs without API keys).
