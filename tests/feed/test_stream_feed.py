@@ -163,8 +163,11 @@ async def test_reconcile_polls_even_while_streaming(sim_server: SimServer) -> No
     params = FeedParams(pair=PAIR)
     rest = Rest(lambda p: client.balances())
     try:
+        # Signed in first: a REST answer confirms the topic for its silence window only, so
+        # a stream slower than that to sign in (a loaded machine) would never count as live.
+        await wait_until(None, lambda: feed.badge() is Badge.STREAM, what="stream signed in")
         await feed.fetch("balances", params, rest)
-        await wait_until(None, lambda: feed.is_streaming("balances"))
+        await wait_until(None, lambda: feed.is_streaming("balances"), what="balances streamed")
         await feed.fetch("balances", params, rest)
         assert rest.calls == 2
     finally:
