@@ -199,9 +199,11 @@ async def test_pane_keeps_last_good_data_marked_stale(sim_server: SimServer,
     messages: list[Any] = []
     app = dashboard(sim_server)
     async with app.run_test(size=SIZE, message_hook=messages.append) as pilot:
-        await wait_until(pilot, lambda: kind_of(app, "orderbook") is Freshness.FRESH,
-                         what="book fresh")
         (pane,) = app.data_panes("orderbook")
+        # fresh *and* drawn: the state can turn fresh a moment before its data is handled
+        await wait_until(pilot, lambda: kind_of(app, "orderbook") is Freshness.FRESH
+                         and any(isinstance(m, FeedData) and m.topic == "orderbook"
+                                 for m in messages), what="book fresh and shown")
         shown = getattr(pane, "book", None)
         good = [m for m in messages if isinstance(m, FeedData) and m.topic == "orderbook"]
         sim_server.faults.add(FaultRule(kind="malformed", path=BOOK, variant=variant))
