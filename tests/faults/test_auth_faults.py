@@ -57,7 +57,8 @@ async def test_dashboard_stops_private_polling_until_the_user_acts(
         sim_server.faults.add(FaultRule(kind="unauthorized", path="/api/v3/accounts/*"))
         await wait_until(pilot, lambda: kind_of(app, "balances") is Freshness.AUTH,
                          what="auth stop")
-        assert "authentication failed" in pane_text(app, "balances")
+        await wait_until(pilot, lambda: "authentication failed" in pane_text(app, "balances"),
+                         what="the pane says so")  # the text follows the state by a refresh
         private = len([r for r in recorder.records if r.path.startswith("/accounts/")])
         t0 = time.monotonic()
         await wait_until(pilot, lambda: time.monotonic() - t0 > 1.0,
