@@ -124,6 +124,8 @@ async def test_orders_and_balances_follow_private_events(sim_server: SimServer) 
     orders_rest = Rest(lambda p: client.orders(open_only=True))
     balances_rest = Rest(lambda p: client.balances())
     try:
+        # signed in first: a REST answer confirms a topic for its silence window only
+        await wait_until(None, lambda: feed.badge() is Badge.STREAM, what="stream signed in")
         assert await feed.fetch("orders", params, orders_rest) == []
         balances = await feed.fetch("balances", params, balances_rest)
         usdt = next(b for b in balances if b.currency == "USDT")
