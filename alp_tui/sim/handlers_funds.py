@@ -187,15 +187,7 @@ def h_margin_transfer(app: Served, call: Call) -> Any:
 def h_borrow(app: Served, call: Call) -> Any:
     """POST /margin/borrow: the operation id (the amount field is ``borrow``)."""
     assert call.body is not None
-    b = call.body
-    amount = b.money("borrow", required=True)
-    currency = b.currency("currency", required=True)
-    wallet_type = b.enum("wallet_type", WalletType, required=True)
-    pair = b.pair("pair")
-    loan_type = b.enum("type", LoanType, default=LoanType.LOAN_MANUAL)
-    account_id = check_account(app, call, b)
-    return app.exchange.borrow(account_id, amount, currency, wallet_type, pair=pair,
-                               loan_type=loan_type)
+    return app.exchange.borrow(*_loan_args(app, call, "borrow"))
 
 
 def h_repay(app: Served, call: Call) -> Any:
@@ -206,14 +198,20 @@ def h_repay(app: Served, call: Call) -> Any:
     b = call.body
     name = "amount" if b.data.get("amount") is not None or "borrow" not in b.data \
         else "borrow"
-    amount = b.money(name, required=True)
+    return app.exchange.repay(*_loan_args(app, call, name))
+
+
+def _loan_args(app: Served, call: Call, amount_field: str) -> tuple[Any, ...]:
+    """Borrow and repay read the same fields but the amount's name: (account, amount,
+    currency, wallet, pair, loan type) in the exchange's argument order."""
+    assert call.body is not None
+    b = call.body
+    amount = b.money(amount_field, required=True)
     currency = b.currency("currency", required=True)
     wallet_type = b.enum("wallet_type", WalletType, required=True)
     pair = b.pair("pair")
     loan_type = b.enum("type", LoanType, default=LoanType.LOAN_MANUAL)
-    account_id = check_account(app, call, b)
-    return app.exchange.repay(account_id, amount, currency, wallet_type, pair=pair,
-                              loan_type=loan_type)
+    return check_account(app, call, b), amount, currency, wallet_type, pair, loan_type
 
 
 def h_close_position(app: Served, call: Call) -> Any:
