@@ -60,6 +60,20 @@ TokenProvider = Callable[[], Awaitable[str]]
 Listener = Callable[[AnyEvent], None]
 
 
+def ws_url_for(base_url: str) -> str:
+    """The feed URL beside a REST base: ``https://h/api/v3`` → ``wss://h/ws``."""
+    url = base_url.rstrip("/")
+    for suffix in ("/api/v3", "/api"):
+        if url.endswith(suffix):
+            url = url[: -len(suffix)]
+            break
+    if url.startswith("https://"):
+        url = "wss://" + url[len("https://"):]
+    elif url.startswith("http://"):
+        url = "ws://" + url[len("http://"):]
+    return url + "/ws"
+
+
 class StreamClient:
     """Subscribes topics over sharded WebSocket connections and dispatches typed events.
 

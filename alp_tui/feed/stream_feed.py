@@ -23,7 +23,7 @@ without changing it, by wrapping each topic's ``fetch``:
   (public streamed, private polled), ``POLLING`` (stream down, REST working) or
   ``OFFLINE`` (neither).
 
-Wiring (see the module's report): ``stream = StreamFeed(client, on_update=...)``,
+Wiring: ``stream = StreamFeed(client, on_update=...)``,
 ``Feed(stream.wrap(default_topics(client, polling)), on_update=..., ...)``,
 ``await stream.start()``; show ``stream.badge()`` in the header (``on_badge`` is called
 when it changes); ``await stream.aclose()`` on exit.
@@ -43,7 +43,7 @@ from typing import Any
 from alp_tui.api.errors import NetworkError
 from alp_tui.api.local_book import BookSync, LocalBook
 from alp_tui.api.models import OrderBook
-from alp_tui.api.stream import PRIVATE_TOPIC, StreamClient, StreamState
+from alp_tui.api.stream import PRIVATE_TOPIC, StreamClient, StreamState, ws_url_for
 from alp_tui.api.stream_events import (
     AnyEvent,
     AuthAck,
@@ -62,7 +62,6 @@ from alp_tui.feed.stream_memory import (
     token_refused_for,
     topic_of,
     trade_from_event,
-    ws_url_for,
 )
 
 __all__ = [  # the converters moved to stream_memory; these names stay importable here

@@ -27,20 +27,6 @@ from alp_tui.api.stream_events import (
 TRADES_KEPT = 50
 
 
-def ws_url_for(base_url: str) -> str:
-    """The feed URL beside a REST base: ``https://h/api/v3`` → ``wss://h/ws``."""
-    url = base_url.rstrip("/")
-    for suffix in ("/api/v3", "/api"):
-        if url.endswith(suffix):
-            url = url[: -len(suffix)]
-            break
-    if url.startswith("https://"):
-        url = "wss://" + url[len("https://"):]
-    elif url.startswith("http://"):
-        url = "ws://" + url[len("http://"):]
-    return url + "/ws"
-
-
 def token_provider_for(client: Any) -> TokenProvider | None:
     """A JWT source from an :class:`~alp_tui.api.client.AlpClient` with credentials."""
     if not getattr(client, "has_credentials", False):

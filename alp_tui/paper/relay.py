@@ -30,20 +30,6 @@ MAX_TOPICS = 20  # the live exchange refuses a 21st topic on one connection
 Deliver = Callable[[str], None]
 
 
-def ws_url_for(base_url: str) -> str:
-    """The feed beside a REST base: ``https://h/api/v3`` → ``wss://h/ws``."""
-    url = base_url.rstrip("/")
-    for suffix in ("/api/v3", "/api"):
-        if url.endswith(suffix):
-            url = url[: -len(suffix)]
-            break
-    if url.startswith("https://"):
-        return "wss://" + url[len("https://"):] + "/ws"
-    if url.startswith("http://"):
-        return "ws://" + url[len("http://"):] + "/ws"
-    return url + "/ws"
-
-
 def market_topics(topics: Iterable[Any]) -> list[str]:
     """The market-data topics among ``topics`` (``ticker.*``, ``market_depth.BTC_USDT``...)."""
     out = []

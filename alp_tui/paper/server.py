@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from alp_tui.api.client import AlpClient
+from alp_tui.api.stream import ws_url_for
 from alp_tui.paper.account import (
     PAPER_API_KEY,
     PaperExchange,
@@ -38,7 +39,7 @@ from alp_tui.paper.listing import (
     run_blocking,
     save_listing,
 )
-from alp_tui.paper.relay import UpstreamFeed, ws_url_for
+from alp_tui.paper.relay import UpstreamFeed
 from alp_tui.sim.server import SimServer
 
 log = logging.getLogger(__name__)
