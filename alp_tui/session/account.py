@@ -7,7 +7,7 @@ fills found in the account's own trades. No I/O here.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -29,7 +29,8 @@ class AccountState:
         self.tickers: dict[str, Ticker] = {}
         self.pair = ""
         self.known: set[str] = set()
-        self._seen_trades: set[Any] | None = None  # None until the first read (no replays)
+        self._seen_trades: set[Any] = set()  # told, by the stream or by a poll
+        self._primed = False  # the first poll only remembers (no replay at start)
         self.snapshot = AccountSnapshot()
 
     # --- inputs -------------------------------------------------------------------------
@@ -38,18 +39,19 @@ class AccountState:
         self.balances = tuple(b for b in balances if isinstance(b, Balance))
         self.known.add("balances")
 
-    def set_open_orders(self, orders: Iterable[Order]) -> bool:
-        """The open orders; True when one filled further or left the list (a fill or a
-        cancel: the fills are worth a look now)."""
+    def set_open_orders(self, orders: Iterable[Order]) -> frozenset[int]:
+        """The open orders; answers the ids of those that filled further or left the list
+        (a fill or a cancel: the fills are worth a look now), empty at the first reading."""
         new = tuple(o for o in orders if isinstance(o, Order))
         before = {o.id: o.amount_filled for o in self.open_orders}
         self.open_orders = new
         first = "orders" not in self.known
         self.known.add("orders")
         if first:
-            return False
+            return frozenset()
         now = {o.id: o.amount_filled for o in new}
-        return any(i not in now or now[i] > filled for i, filled in before.items())
+        return frozenset(i for i, filled in before.items()
+                         if i not in now or now[i] > filled)
 
     def set_loans(self, loans: Iterable[Loan]) -> None:
         """The open loans of both kinds."""
@@ -71,13 +73,26 @@ class AccountState:
 
     # --- fills --------------------------------------------------------------------------
     def new_fills(self, trades: Sequence[AccountTrade]) -> list[FillEvent]:
-        """Fills not seen before, one event per order with the volume-weighted average
-        price. The first reading only remembers what is there (no replay at start)."""
-        keys = [(t.id, t.order_id, t.date, t.amount, t.price) if t.id is None else t.id
-                for t in trades]
-        if self._seen_trades is None:
-            self._seen_trades = set(keys)
+        """Fills of a poll not told before, one event per order with the volume-weighted
+        average price. The first poll only remembers what is there (no replay at start)."""
+        keys = [_trade_key(t) for t in trades]
+        if not self._primed:
+            self._primed = True
+            self._seen_trades.update(keys)
             return []
+        return self._fills(self._unseen(keys, trades), {})
+
+    def stream_fills(self, trades: Sequence[AccountTrade],
+                     still_open: Mapping[int, bool]) -> list[FillEvent]:
+        """Fills the private stream told (``ta`` frames), less those a poll told already;
+        ``still_open`` is whether each order can still fill, from its latest ``o`` frame
+        (a ``ta`` frame does not say; without one the open orders' list decides)."""
+        return self._fills(self._unseen([_trade_key(t) for t in trades], trades),
+                           still_open)
+
+    def _unseen(self, keys: list[Any], trades: Sequence[AccountTrade]
+                ) -> dict[Any, list[AccountTrade]]:
+        """The trades not told yet (now remembered as told), grouped by order."""
         grouped: dict[Any, list[AccountTrade]] = {}
         for key, trade in zip(keys, trades, strict=True):
             if key in self._seen_trades:
@@ -85,6 +100,10 @@ class AccountState:
             self._seen_trades.add(key)
             group = trade.order_id if trade.order_id is not None else ("trade", key)
             grouped.setdefault(group, []).append(trade)
+        return grouped
+
+    def _fills(self, grouped: dict[Any, list[AccountTrade]],
+               still_open: Mapping[int, bool]) -> list[FillEvent]:
         open_ids = {o.id for o in self.open_orders}
         events = []
         for group in grouped.values():
@@ -94,7 +113,12 @@ class AccountState:
             value = sum((t.amount * t.price for t in group), Decimal(0))
             last = group[-1]
             unfilled = [t.amount_unfilled for t in group if t.amount_unfilled is not None]
-            partial = (min(unfilled) > 0) if unfilled else last.order_id in open_ids
+            if unfilled:
+                partial = min(unfilled) > 0
+            elif last.order_id is not None and last.order_id in still_open:
+                partial = still_open[last.order_id]
+            else:
+                partial = last.order_id in open_ids
             side = last.side.value if last.side is not None else ""
             ticker = self.tickers.get(last.pair)
             places = ticker.price_precision if ticker is not None else None
@@ -152,3 +176,11 @@ class AccountState:
             else:
                 total += amount * rate
         return total
+
+
+def _trade_key(trade: AccountTrade) -> Any:
+    """A trade's identity: its id (the same in ``ta`` frames and /accounts/trades), else
+    what it is made of."""
+    if trade.id is not None:
+        return trade.id
+    return (trade.id, trade.order_id, trade.date, trade.amount, trade.price)

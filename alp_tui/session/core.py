@@ -36,11 +36,13 @@ from alp_tui.session.events import (
     AccountSnapshot,
     AlertFired,
     ConnectionChanged,
+    FillEvent,
     Notice,
     SessionEvent,
     TopicData,
     TopicStateChanged,
 )
+from alp_tui.session.stream_fills import StreamFills
 from alp_tui.session.topics import default_topics
 from alp_tui.session.watch import AFTER_ACTION, FILLS_INTERVAL_S, WATCHED, plan
 
@@ -89,6 +91,7 @@ class Session:
         self.client: Any = None
         self.feed: Feed | None = None
         self.stream_feed: StreamFeed | None = None
+        self.stream_fills: StreamFills | None = None
         self.stats = EndpointStats(clock)
         self.errors = ErrorLog()
         self.market = MarketService(config.dashboard.pair, config.dashboard.watchlist)
@@ -178,6 +181,10 @@ class Session:
             self._stack.push_async_callback(self.stream_feed.aclose)  # before the client
             await self.stream_feed.start()
             if self.has_credentials:
+                self.stream_fills = StreamFills(
+                    self.stream_feed.stream, on_trades=self._stream_trades,
+                    refresh=lambda: self._refresh("fills"), clock=self.clock)
+                self._stack.callback(self.stream_fills.close)
                 self._spawn(self._watch_stream(), "alerts:stream")
         self.started = True
 
@@ -359,15 +366,14 @@ class Session:
                 self._account_changed(quiet=True)
             return
         if topic == "fills":
-            for fill in account.new_fills(list(data or ())):
-                self.publish(fill)
-                self._raise(self.alerts.check_fill(fill))
+            self._tell_fills(account.new_fills(list(data or ())))
             return
         if topic == "balances" and isinstance(data, list | tuple):
             account.set_balances(data)
         elif topic == "orders" and isinstance(data, list | tuple):
-            if account.set_open_orders(data):
-                self._refresh("fills")
+            moved = account.set_open_orders(data)
+            if moved and not (self.stream_fills and self.stream_fills.expect(moved)):
+                self._refresh("fills")  # no stream to tell them: ask now
         elif topic == "margin":
             if isinstance(data, MarginSnapshot):
                 account.set_margin(data)
@@ -381,6 +387,18 @@ class Session:
         self.publish(TopicData(topic, params, data))
         if topic in WATCHED:
             self._account_changed()
+
+    def _stream_trades(self, trades: list[Any], still_open: Any) -> None:
+        try:
+            self._tell_fills(self.account.stream_fills(trades, still_open))
+        except Exception as exc:  # odd data must not stop the stream
+            log.exception("session: stream fills failed")
+            self.errors.add("fills", "session", f"{type(exc).__name__}: {exc}")
+
+    def _tell_fills(self, fills: list[FillEvent]) -> None:
+        for fill in fills:
+            self.publish(fill)
+            self._raise(self.alerts.check_fill(fill))
 
     def _refresh(self, topic: str) -> None:
         if self.feed is not None and topic in self.feed.pollers:

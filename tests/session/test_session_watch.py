@@ -89,8 +89,8 @@ def _trade(tid: int, oid: int, amount: str, price: str, unfilled: str | None) ->
 def test_fills_one_event_per_order_with_average_price_and_no_replay() -> None:
     state = AccountState()
     assert state.new_fills([_trade(1, 7, "1", "90", "0")]) == []  # before start: remembered
-    assert state.set_open_orders([_order(8, "0")]) is False
-    assert state.set_open_orders([_order(8, "0.25")]) is True  # partly filled: look now
+    assert state.set_open_orders([_order(8, "0")]) == set()
+    assert state.set_open_orders([_order(8, "0.25")]) == {8}  # partly filled: look now
     fills = state.new_fills([_trade(1, 7, "1", "90", "0"), _trade(2, 8, "0.1", "100", "0.9"),
                              _trade(3, 8, "0.15", "110", "0.75")])
     (fill,) = fills
