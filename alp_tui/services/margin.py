@@ -51,7 +51,6 @@ from alp_tui.services.margin_service import (
     MarginService,
     explain,
     fetch_margin_snapshot,
-    service_for,
 )
 
 __all__ = [
@@ -86,6 +85,5 @@ __all__ = [
     "parse_wallet",
     "preview_close",
     "preview_repay",
-    "service_for",
     "wallet_key",
 ]

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import sqlite3
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -387,32 +386,6 @@ class MarginService:
                     return int(row.id)
             return None
         return lookup
-
-
-def service_for(host: Any) -> MarginService | None:
-    """The host app's ``margin_service``; made (and kept on the host) from its ``client``
-    and journal when the app has keys but no service yet; None without keys or client."""
-    found = getattr(host, "margin_service", None)
-    if isinstance(found, MarginService):
-        return found
-    client = getattr(host, "client", None)
-    if client is None or not getattr(host, "has_credentials", True):
-        return None
-    journal = getattr(host, "journal", None)
-    if not isinstance(journal, Journal):
-        journal = getattr(getattr(host, "trading", None), "journal", None)
-    if not isinstance(journal, Journal):
-        try:
-            journal = Journal()
-        except (OSError, sqlite3.Error) as exc:
-            log.warning("margin: no action journal (%s); margin actions disabled", exc)
-            return None
-    service = MarginService(client, journal=journal)
-    try:
-        host.margin_service = service
-    except AttributeError:
-        pass
-    return service
 
 
 def _same_wallet(row: Any, wallet: WalletKey) -> bool:

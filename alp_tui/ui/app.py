@@ -160,7 +160,7 @@ class AlpApp(App[int]):
     async def start_feed(self) -> None:
         """Start the session: open the client, poll and stream."""
         await self.session.start()
-        self.trading_ui.attach()
+        self.main.hand_in()
         self.update_active_topics()
 
     async def on_unmount(self) -> None:

@@ -29,6 +29,7 @@ from alp_tui.ui.messages import (
     SessionNews,
     WatchToggled,
 )
+from alp_tui.ui.pane_inputs import hand_in
 from alp_tui.ui.panes.account_area import AccountArea
 from alp_tui.ui.panes.header import HeaderPane
 from alp_tui.ui.panes.markets import MarketsPane
@@ -59,8 +60,14 @@ class DashboardScreen(Screen[Any]):
         yield Footer()
 
     async def on_mount(self) -> None:
-        """The panes are composed: the app may start its session."""
+        """The panes are composed: they get the session's parts; the app may start it."""
+        self.hand_in()
         await self.alp.dashboard_mounted()
+
+    def hand_in(self) -> None:
+        """Give the panes the session's parts they ask for (again once it has started:
+        its trading and margin services exist from then on)."""
+        hand_in(self, self.alp.session)
 
     # --- session → panes ----------------------------------------------------------------
     @on(FeedData)

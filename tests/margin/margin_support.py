@@ -142,8 +142,9 @@ class MarginHost(App[None]):
         self.bells = 0
 
     def compose(self) -> ComposeResult:
-        yield MarginPane(id="margin-pane")
-        yield MarginHistoryPane(id="margin-history",
+        yield MarginPane(service=self.margin_service, id="margin-pane")
+        yield MarginHistoryPane(service=self.margin_service, export_dir=self.export_dir,
+                                id="margin-history",
                                 now=lambda: datetime.now(UTC) + self.clock_offset)
 
     def bell(self) -> None:

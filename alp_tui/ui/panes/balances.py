@@ -15,8 +15,10 @@ from textual.widgets import DataTable, Static
 
 from alp_tui.api.models import Balance, Loan, PairInfo, Ticker
 from alp_tui.services.format import format_decimal
+from alp_tui.services.market import MarketService
 from alp_tui.session.events import AccountSnapshot
 from alp_tui.ui.account_display import AccountView
+from alp_tui.ui.pane_inputs import UsesMarket
 from alp_tui.ui.panes.base import DataPane
 from alp_tui.ui.panes.table_rows import cursor_row_key, sync_rows
 from alp_tui.ui.widgets.pane_status import PaneStatus
@@ -30,10 +32,11 @@ VALUE_CCY = "USDT"
 _STABLE = {"USDT": Decimal(1)}
 
 
-class BalancesPane(AccountView, DataPane):
-    """Topic ``balances`` (a list of :class:`Balance`); call :meth:`set_tickers` with the
-    ``tickers`` topic's data so holdings are valued in USDT. :meth:`show_account` hands in
-    the loans (the Debt column, debt per margin wallet) and the net equity (the total)."""
+class BalancesPane(AccountView, UsesMarket, DataPane):
+    """Topic ``balances`` (a list of :class:`Balance`), valued in USDT at the last prices
+    of the market handed in with :meth:`use_market` (or given with :meth:`set_tickers`).
+    :meth:`show_account` hands in the loans (the Debt column, debt per margin wallet) and
+    the net equity (the total)."""
 
     topic = "balances"
 
@@ -50,6 +53,7 @@ class BalancesPane(AccountView, DataPane):
         self._precision: dict[str, int] = {}
         self._rows: dict[str, tuple[str, ...]] = {}
         self._account: AccountSnapshot | None = None
+        self._market: MarketService | None = None
         if pairs:
             self.set_pairs(pairs)
 
@@ -113,16 +117,17 @@ class BalancesPane(AccountView, DataPane):
                 snapshot.loans, snapshot.net_equity, snapshot.known):
             self._render_rows()
 
+    def use_market(self, market: MarketService) -> None:
+        """Value holdings at ``market``'s last prices (read with each new list)."""
+        self._market = market
+
     def show_data(self, data: Any) -> None:
         """A fresh list of balances."""
         self._balances = [b for b in data if isinstance(b, Balance)]
-        market = getattr(self.app, "market", None)  # the app's latest pairs and tickers
-        tickers = getattr(market, "tickers", None)
-        if isinstance(tickers, dict) and tickers:
-            pairs = getattr(market, "pairs", None)
-            if isinstance(pairs, dict):
-                self.set_pairs(list(pairs.values()))
-            self.set_tickers(list(tickers.values()))
+        market = self._market
+        if market is not None and market.tickers:
+            self.set_pairs(list(market.pairs.values()))
+            self.set_tickers(list(market.tickers.values()))
             return
         self._render_rows()
 

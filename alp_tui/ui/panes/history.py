@@ -22,7 +22,9 @@ from textual.widgets import DataTable, Input, Static, TabbedContent, TabPane
 from alp_tui.api.models import PairInfo
 from alp_tui.services.csv_export import export_rows
 from alp_tui.services.format import format_decimal, format_exact
+from alp_tui.services.market import MarketService
 from alp_tui.services.trading import TradingService, describe_error
+from alp_tui.ui.pane_inputs import UsesMarket, UsesTrading
 from alp_tui.ui.panes.base import DataPane
 from alp_tui.ui.widgets.pane_status import PaneStatus
 
@@ -123,8 +125,10 @@ def row_for(kind: str, item: Any, m: Money) -> tuple[str, ...]:
     raise ValueError(f"unknown history kind {kind!r}")
 
 
-class HistoryPane(DataPane):
-    """Topic ``history`` (the selected pair's recent orders) plus on-demand tabs."""
+class HistoryPane(UsesMarket, UsesTrading, DataPane):
+    """Topic ``history`` (the selected pair's recent orders) plus on-demand tabs, loaded
+    through the trading service handed in (constructor or :meth:`use_trading`); prices and
+    amounts at the precisions of the market handed in with :meth:`use_market`."""
 
     topic = "history"
 
@@ -146,6 +150,7 @@ class HistoryPane(DataPane):
         super().__init__(**kwargs)
         self.service = service
         self.export_dir = export_dir
+        self._market: MarketService | None = None
         self._now = now or (lambda: datetime.now(tz=UTC))
         self.window_end: datetime | None = None  # None: the latest 30 days, ending now
         self.filters: dict[str, str] = {}
@@ -191,17 +196,21 @@ class HistoryPane(DataPane):
         end = self._now() + LATEST_SLACK
         return end - WINDOW, end
 
+    def use_trading(self, service: TradingService | None) -> None:
+        """Load the tabs through ``service`` (None: no keys; the tabs say so)."""
+        self.service = service
+
+    def use_market(self, market: MarketService) -> None:
+        """Format every pair's prices and amounts at ``market``'s precisions."""
+        self._market = market
+
     def _service(self) -> TradingService | None:
-        if self.service is None:
-            self.service = getattr(self.app, "trading", None)
         return self.service
 
     def _money(self) -> Money:
         pairs: dict[str, PairInfo] = {}
-        market = getattr(self.app, "market", None)
-        known = getattr(market, "pairs", None)
-        if isinstance(known, dict):
-            pairs.update(known)
+        if self._market is not None:
+            pairs.update(self._market.pairs)
         if self.pair is not None:
             pairs.setdefault(self.pair.name, self.pair)
         return Money(pairs)

@@ -21,7 +21,6 @@ from alp_tui.services.margin import (
     MarginService,
     MarginSnapshot,
     WalletPosition,
-    service_for,
 )
 from alp_tui.services.margin_alerts import (
     MarginAlert,
@@ -35,6 +34,7 @@ from alp_tui.ui.modals.borrow import BorrowModal
 from alp_tui.ui.modals.close_position import ClosePositionModal
 from alp_tui.ui.modals.margin_transfer import MarginTransferModal
 from alp_tui.ui.modals.repay import RepayModal
+from alp_tui.ui.pane_inputs import UsesMargin
 from alp_tui.ui.panes.base import DataPane
 from alp_tui.ui.trading_messages import AccountChanged
 from alp_tui.ui.widgets.alert_banner import AlertBanner
@@ -66,7 +66,7 @@ def thresholds_from_config(config: Any) -> MarginThresholds:
         return MarginThresholds()
 
 
-class MarginPane(DataPane):
+class MarginPane(UsesMargin, DataPane):
     """Loans of the cross and isolated wallets, each wallet's margin level on a colour
     scale (safe / warning / near liquidation), and for the selected pair the price that
     would trigger liquidation.
@@ -161,6 +161,14 @@ class MarginPane(DataPane):
         """The alert and colour-scale lines in use."""
         return self.tracker.thresholds
 
+    def use_margin(self, service: MarginService | None, thresholds: MarginThresholds) -> None:
+        """Act through ``service`` (None: no keys) and draw bands with ``thresholds``."""
+        self._service = service
+        self._thresholds = thresholds
+        self.tracker.thresholds = thresholds
+        if self.is_mounted:
+            self._redraw()
+
     # --- feed contract -----------------------------------------------------------------
     def set_pair(self, pair: PairInfo) -> None:
         """The distance line follows the selected pair."""
@@ -182,9 +190,6 @@ class MarginPane(DataPane):
         else:
             return
         self.snapshot = snap
-        service = self.service
-        if service is not None:
-            service.snapshot = snap
         self._redraw()
         if snap.complete and self.raise_alerts:
             self._check_alerts(snap)
@@ -331,10 +336,8 @@ class MarginPane(DataPane):
     # --- actions -------------------------------------------------------------------------
     @property
     def service(self) -> MarginService | None:
-        """The margin service given, or the app's (see :func:`service_for`)."""
-        if self._service is not None:
-            return self._service
-        return service_for(self.app)
+        """The margin service handed in (None: no keys)."""
+        return self._service
 
     def _open(self, modal_cls: type, **kwargs: Any) -> None:
         service = self.service

@@ -23,18 +23,19 @@ from alp_tui.services.margin import (
     explain,
     history_cells,
     history_headers,
-    service_for,
 )
+from alp_tui.services.margin_alerts import MarginThresholds
+from alp_tui.ui.pane_inputs import UsesMargin
 from alp_tui.ui.panes.base import DataPane
 from alp_tui.ui.widgets.pane_status import PaneStatus
 
 WINDOW = timedelta(days=30)
 
 
-class MarginHistoryPane(DataPane):
+class MarginHistoryPane(UsesMargin, DataPane):
     """One tab per margin history; ``[`` / ``]`` move the 30-day window back and forth,
-    ``e`` writes the visible tab to CSV. Rows are fetched through the margin service
-    (the exchange refuses windows over 30 days)."""
+    ``e`` writes the visible tab to CSV. Rows are fetched through the margin service handed
+    in (constructor or :meth:`use_margin`; the exchange refuses windows over 30 days)."""
 
     topic: ClassVar[str] = "margin_history"
 
@@ -160,10 +161,12 @@ class MarginHistoryPane(DataPane):
     # --- loading -----------------------------------------------------------------------
     @property
     def service(self) -> MarginService | None:
-        """The margin service given, or the app's (see :func:`service_for`)."""
-        if self._service is not None:
-            return self._service
-        return service_for(self.app)
+        """The margin service handed in (None: no keys)."""
+        return self._service
+
+    def use_margin(self, service: MarginService | None, thresholds: MarginThresholds) -> None:
+        """Fetch through ``service`` (the thresholds draw nothing here)."""
+        self._service = service
 
     @property
     def current_kind(self) -> HistoryKind:
@@ -244,7 +247,7 @@ class MarginHistoryPane(DataPane):
             self.notify("Wait for the tab to load before exporting.", title="Export",
                         severity="warning")
             return
-        folder = self.export_dir or getattr(self.app, "export_dir", None)
+        folder = self.export_dir
         try:
             path = export_rows(
                 f"margin-{kind.value}-{self.window()[0]:%Y%m%d}-{self.window()[1]:%Y%m%d}",

@@ -18,9 +18,11 @@ from alp_tui.api.enums import OrderSide, OrderType
 from alp_tui.api.models import Order, PairInfo
 from alp_tui.feed.state import format_age
 from alp_tui.services.format import format_decimal
+from alp_tui.services.market import MarketService
 from alp_tui.services.order_draft import fmt
 from alp_tui.services.trading import AccountChange, CancelResult, Outcome, TradingService
 from alp_tui.ui.modals.confirm import ConfirmModal
+from alp_tui.ui.pane_inputs import UsesMarket, UsesTrading
 from alp_tui.ui.panes.base import DataPane
 from alp_tui.ui.panes.table_rows import cursor_row_key, sync_rows
 from alp_tui.ui.trading_messages import AccountChanged
@@ -32,8 +34,9 @@ COLUMNS = (("pair", "Pair"), ("side", "Side"), ("type", "Type"), ("price", "Pric
 PIN_S = 5.0  # how long an order we just placed/cancelled overrides an older poll answer
 
 
-class OpenOrdersPane(DataPane):
-    """The account's open orders (topic ``orders``: a list of :class:`Order`)."""
+class OpenOrdersPane(UsesMarket, UsesTrading, DataPane):
+    """The account's open orders (topic ``orders``: a list of :class:`Order`), cancelled
+    and moved through the trading service handed in (constructor or :meth:`use_trading`)."""
 
     topic = "orders"
 
@@ -65,6 +68,7 @@ class OpenOrdersPane(DataPane):
         self._replace_confirmed = False
         self._busy = False
         self._listening: TradingService | None = None
+        self._market: MarketService | None = None
 
     def compose(self) -> ComposeResult:
         """Status line, the table, and the last action's result."""
@@ -84,10 +88,18 @@ class OpenOrdersPane(DataPane):
         self._refresh_info()
         self.attach_service()
 
+    def use_trading(self, service: TradingService | None) -> None:
+        """Act through ``service`` (None: no keys, trading off)."""
+        self.attach_service(service)
+
+    def use_market(self, market: MarketService) -> None:
+        """Precisions of pairs not handed in with :meth:`set_pairs`, from ``market``."""
+        self._market = market
+
     def attach_service(self, service: TradingService | None = None) -> None:
-        """Use ``service`` (default: the app's ``trading`` attribute) and learn about our
-        own actions from it at once, not at the next poll."""
-        service = service or self.service or getattr(self.app, "trading", None)
+        """Use ``service`` (default: the one given before) and learn about our own actions
+        from it at once, not at the next poll."""
+        service = service or self.service
         if service is None or service is self._listening:
             return
         if self._listening is not None:
@@ -157,11 +169,8 @@ class OpenOrdersPane(DataPane):
 
     def _info(self, pair: str) -> PairInfo | None:
         info = self.pairs.get(pair)
-        if info is None:
-            market = getattr(self.app, "market", None)
-            known = getattr(market, "pairs", None)
-            if isinstance(known, dict) and pair in known:
-                info = self.pairs[pair] = known[pair]
+        if info is None and self._market is not None and pair in self._market.pairs:
+            info = self.pairs[pair] = self._market.pairs[pair]
         return info
 
     def _cells(self, order: Order) -> tuple[Any, ...]:
