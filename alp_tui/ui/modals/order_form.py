@@ -90,9 +90,11 @@ class OrderFormModal(ModalScreen[PlaceResult | None]):
         self._sending = False
         self._locked = False  # after an unknown outcome: no second send from this form
         self._outcome: PlaceResult | None = None
-        # Focus lands on the first field to type straight away (one focus change, one restyle).
-        first = PRICE if price is None and self._type in LIMIT_TYPES else AMOUNT
-        self.AUTO_FOCUS = f"#{first}"
+        # The amount has the focus from the start: the price is prefilled (from the book
+        # level, else the last price), and keys typed before the market context arrives
+        # must never land in an empty price field (``0.01`` was once a bid at 0.01).
+        self.AUTO_FOCUS = f"#{AMOUNT}"
+        self._prefilled = ""  # the price text the form put in itself (not typed)
         self._applied: tuple[object, ...] | None = None
         self._validated: tuple[object, ...] | None = None
         self._shown_errors: dict[str, str] = dict.fromkeys((*FORM_FIELDS, GENERAL), "")
@@ -126,8 +128,8 @@ class OrderFormModal(ModalScreen[PlaceResult | None]):
                     for pct in (25, 50, 75, 100):
                         yield Button(f"{pct}%", id=f"pct-{pct}", classes="pct")
                 yield from self._field(PRICE, "Limit price", Input(
-                    value="" if self._price is None else fmt(self._price, p.price_precision),
-                    placeholder=p.quote, id=PRICE), shown=otype in LIMIT_TYPES)
+                    value=self._start_price(), placeholder=p.quote, id=PRICE),
+                    shown=otype in LIMIT_TYPES)
                 yield from self._field(STOP_PRICE, "Stop price", Input(
                     placeholder=p.quote, id=STOP_PRICE), shown=otype in STOP_TYPES)
                 yield from self._field("stop_operator", "Trigger", Select(
@@ -150,6 +152,12 @@ class OrderFormModal(ModalScreen[PlaceResult | None]):
                 yield Button("Review (Enter)", id="submit", variant="primary")
                 yield Button("Close (Esc)", id="close")
         yield Footer()  # this form's keys, not the dashboard's underneath
+
+    def _start_price(self) -> str:
+        """The price a new form shows: the book level's, else the last price known."""
+        price = self._price if self._price is not None else self.context.last_price
+        self._prefilled = "" if price is None else fmt(price, self.pair.price_precision)
+        return self._prefilled
 
     def _title(self, side: OrderSide, otype: OrderType) -> Text:
         """Side, pair, type, and whatever the form was opened with (a book level's price)."""
@@ -190,8 +198,7 @@ class OrderFormModal(ModalScreen[PlaceResult | None]):
         self._validated = None
         self._reload = True
         self._type = OrderType.LIMIT
-        self._fill(FormInput(side=self._side.value, price="" if price is None else fmt(
-            price, self.pair.price_precision)))
+        self._fill(FormInput(side=self._side.value, price=self._start_price()))
         submit = self.query_one("#submit", Button)
         submit.disabled = False
         submit.label = "Review (Enter)"
@@ -200,8 +207,7 @@ class OrderFormModal(ModalScreen[PlaceResult | None]):
             self._show_error(name, "")
         self._applied = None  # the title says where the price came from: always redraw it
         self._apply_type()
-        first = PRICE if price is None and self._current_type() in LIMIT_TYPES else AMOUNT
-        self.AUTO_FOCUS = f"#{first}"
+        self.AUTO_FOCUS = f"#{AMOUNT}"
         self.set_focus(None)
 
     def prepare_quick(self, order: QuickOrder, line: str = "") -> None:
@@ -255,14 +261,12 @@ class OrderFormModal(ModalScreen[PlaceResult | None]):
                 self._revalidate()
                 self.review()
             return
-        if self._price is None and self._type in LIMIT_TYPES:
+        if self._price is None and ctx.last_price:
+            # The fresh last price, unless the trader typed a price of their own meanwhile.
             price_input = self.query_one(f"#{PRICE}", Input)
-            if not price_input.value and ctx.last_price:
-                price_input.value = fmt(ctx.last_price, self.pair.price_precision)
-                # Keys typed next would land in front of the prefilled price ("0.0190943.47"):
-                # with a price in place, the amount is what is left to type.
-                if price_input.has_focus:
-                    self.query_one(f"#{AMOUNT}").focus()
+            if price_input.value in ("", self._prefilled):
+                self._prefilled = fmt(ctx.last_price, self.pair.price_precision)
+                price_input.value = self._prefilled
         self._revalidate()
 
     def form_input(self) -> FormInput:
