@@ -71,7 +71,8 @@ def start_dashboard(url: str, home: Path) -> tuple[int, int]:
     config.write_text(f'[exchange]\nbase_url = "{url}"\napi_key = "{KEY}"\n'
                       f'api_secret = "{SECRET}"\n')
     config.chmod(0o600)
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "TERM": "xterm-256color",
+    extra = os.environ.get("BENCH_WATCH_EXTRA_PATH")  # e.g. a sitecustomize that counts
+    env = {**os.environ, "PYTHONPATH": f"{extra}:{ROOT}" if extra else str(ROOT), "TERM": "xterm-256color",
            "XDG_DATA_HOME": str(home / "data"), "XDG_CACHE_HOME": str(home / "cache"),
            "XDG_STATE_HOME": str(home / "state"), "COLUMNS": "160", "LINES": "48"}
     pid, fd = pty.fork()
@@ -113,6 +114,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--warmup", type=float, default=20.0)
+    parser.add_argument("--profile", metavar="FILE",
+                        help="also sample the dashboard with py-spy over the window and "
+                             "write collapsed stacks to FILE (py-spy must be installed)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-watch-") as tmp:
         home = Path(tmp)
@@ -127,7 +131,13 @@ def main() -> int:
                 return 1
             hz = os.sysconf("SC_CLK_TCK")
             ticks0, wall0, off0 = cpu_ticks(pid), time.monotonic(), log.stat().st_size
-            time.sleep(args.seconds)
+            if args.profile:
+                subprocess.run(["py-spy", "record", "--nonblocking", "--format", "raw",
+                                "--rate", "200", "-d", str(int(args.seconds)), "-p", str(pid),
+                                "-o", args.profile], check=False,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            else:
+                time.sleep(args.seconds)
             ticks1, wall1, off1 = cpu_ticks(pid), time.monotonic(), log.stat().st_size
             load = os.getloadavg()
         finally:
