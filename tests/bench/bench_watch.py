@@ -72,7 +72,8 @@ def start_dashboard(url: str, home: Path) -> tuple[int, int]:
                       f'api_secret = "{SECRET}"\n')
     config.chmod(0o600)
     extra = os.environ.get("BENCH_WATCH_EXTRA_PATH")  # e.g. a sitecustomize that counts
-    env = {**os.environ, "PYTHONPATH": f"{extra}:{ROOT}" if extra else str(ROOT), "TERM": "xterm-256color",
+    env = {**os.environ, "PYTHONPATH": f"{extra}:{ROOT}" if extra else str(ROOT),
+           "TERM": "xterm-256color",
            "XDG_DATA_HOME": str(home / "data"), "XDG_CACHE_HOME": str(home / "cache"),
            "XDG_STATE_HOME": str(home / "state"), "COLUMNS": "160", "LINES": "48"}
     pid, fd = pty.fork()
