@@ -61,6 +61,7 @@ class AlertEngine:
         self._liq_tripped: set[tuple[object, str]] = set()
         self._stream_lost_at: float | None = None
         self._stream_fired = False
+        self.stream_checks = 0  # looks at the stream so far (tests wait on it)
 
     # --- price --------------------------------------------------------------------------
     def add_rule(self, rule: PriceRule) -> bool:
@@ -150,11 +151,20 @@ class AlertEngine:
     def check_stream(self, delivering: bool | None, orders_open: bool,
                      now: float) -> list[AlertFired]:
         """``delivering``: the private stream's state (None: no private stream). Fires once
-        when it has been lost longer than ``stream_lost_s`` while orders are open."""
+        (``danger``) when it has been lost longer than ``stream_lost_s`` while orders are
+        open; when it delivers again after that, once more, calm (not ``danger``): the
+        trader who was told it was lost is told the fills stream again."""
+        self.stream_checks += 1
         if delivering is None or delivering:
+            out = []
+            if self._stream_fired and delivering and self._stream_lost_at is not None:
+                out.append(AlertFired(
+                    AlertKind.STREAM, f"Private stream back after "
+                    f"{now - self._stream_lost_at:.0f} s: fills and order changes stream "
+                    "again"))
             self._stream_lost_at = None
             self._stream_fired = False
-            return []
+            return out
         if self._stream_lost_at is None:
             self._stream_lost_at = now
         lost = now - self._stream_lost_at

@@ -4,7 +4,9 @@ Whatever tab is open: the session raises alerts whether or not a pane shows thei
 and this puts them on the dashboard screen. Margin alerts and every danger alert
 (liquidation near, private stream lost) also go to an :class:`AlertBanner` that stays
 until dismissed. The bell rings when ``[alerts] bell`` is on (margin alerts also follow
-``[margin] alert_bell``). The alert log itself is ``session.alert_log``.
+``[margin] alert_bell``). A calm stream alert says the private stream is back: a toast,
+no bell, and the banner takes back its "lost" line. The alert log itself is
+``session.alert_log``.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ class AlertDelivery:
     def __init__(self, app: AlpApp) -> None:
         self.app = app
         self.delivered = 0
+        self._stream_lost: set[str] = set()  # "lost" lines on the banner
 
     def deliver(self, alert: AlertFired) -> None:
         """Toast, bell, and the banner for margin and danger alerts."""
@@ -37,6 +40,12 @@ class AlertDelivery:
             return  # shutting down
         self.delivered += 1
         config = app.config
+        if alert.kind is AlertKind.STREAM and not alert.danger:  # back: the danger is over
+            app.notify(alert.text, title="Stream back", severity="information", timeout=8)
+            if self._stream_lost:
+                self.banner().withdraw(self._stream_lost)
+                self._stream_lost.clear()
+            return
         severity = "error" if alert.danger else (
             "information" if alert.kind is AlertKind.FILL else "warning")
         app.notify(alert.text, title=TITLES.get(alert.kind, "Alert"), severity=severity,
@@ -48,6 +57,8 @@ class AlertDelivery:
             app.bell()
         if alert.danger or alert.kind is AlertKind.MARGIN:
             self.banner().push(alert.text, danger=alert.danger, at=alert.at)
+            if alert.kind is AlertKind.STREAM:
+                self._stream_lost.add(alert.text)
 
     def banner(self) -> AlertBanner:
         """The dashboard screen's alert banner, mounted at its top if missing."""

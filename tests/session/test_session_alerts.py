@@ -167,7 +167,10 @@ def test_stream_alert_after_n_seconds_lost_with_open_orders() -> None:
     (alert,) = engine.check_stream(False, True, 131.0)
     assert alert.kind is AlertKind.STREAM and alert.danger
     assert engine.check_stream(False, True, 200.0) == []  # once
-    assert engine.check_stream(True, True, 201.0) == []  # back: armed again
+    (back,) = engine.check_stream(True, True, 201.0)  # back: told, calm, armed again
+    assert back.kind is AlertKind.STREAM and not back.danger
+    assert back.text.startswith("Private stream back after 101 s")
+    assert engine.check_stream(True, True, 202.0) == []
     assert engine.check_stream(False, False, 300.0) == []
     assert engine.check_stream(False, False, 400.0) == []  # no open orders: nothing at risk
 

@@ -72,6 +72,15 @@ class AlertBanner(Static, can_focus=True):
         self.unseen = len(self._messages)
         self._draw_banner()
 
+    def withdraw(self, texts: set[str] | frozenset[str]) -> None:
+        """Take back the alerts ``texts`` that no longer hold (e.g. the stream is back);
+        the banner hides when nothing else is unseen."""
+        kept = [m for m in self._messages if m[1] not in texts]
+        if len(kept) != len(self._messages):
+            self._messages = kept
+            self.unseen = len(kept)
+            self._draw_banner()
+
     def watch_unseen(self, count: int) -> None:
         """Show while there is something unseen."""
         self.set_class(count > 0, "-shown")
