@@ -50,6 +50,11 @@ class TradingUI:
             for pane in self.app.main.query(OpenOrdersPane):
                 pane.attach_service(self.session.trading)
 
+    @property
+    def paper(self) -> bool:
+        """True in a paper session: the forms and their confirms say no real money moves."""
+        return bool(self.app.mode == "paper")
+
     def guard(self) -> GuardSettings:
         """The fat-finger thresholds of ``[trading]`` in the config."""
         trading = self.session.config.trading
@@ -86,7 +91,8 @@ class TradingUI:
             # Installed, so closing it keeps its widgets for the next order: opening and
             # closing then cost no building or removal.
             form = OrderFormModal(trading, info, side, price=price,
-                                  context=self._context(info), guard=self.guard())
+                                  context=self._context(info), guard=self.guard(),
+                                  paper=self.paper)
             app.install_screen(form, name=f"order-form-{info.name}-{id(form)}")
             self._forms[info.name] = form
         if form not in app.screen_stack:
@@ -120,7 +126,8 @@ class TradingUI:
         if currency is None:
             return
         available = pane.available_of(currency) if pane is not None else None
-        app.push_screen(WithdrawModal(trading, currency, available=available))
+        app.push_screen(WithdrawModal(trading, currency, available=available,
+                                      paper=self.paper))
 
     def palette(self) -> Iterable[PaletteCommand]:
         """Trading entries for the command palette."""

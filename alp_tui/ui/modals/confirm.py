@@ -28,6 +28,7 @@ SHOW_SENDING_AFTER_S = 0.15
 class ConfirmModal(ModalScreen[bool]):
     """Ask the user to confirm ``body``; dismisses with True (Enter) or False (Esc).
 
+    ``paper``: the opener says the action moves paper money (the title says so).
     With ``action``, Enter runs it here (showing "Sending…", Esc then does nothing) and
     dismisses with True once it finished, so nothing is redrawn while the request is out.
     """
@@ -45,6 +46,7 @@ class ConfirmModal(ModalScreen[bool]):
                  tone: str = "neutral",
                  action: Callable[[], Awaitable[Any]] | None = None,
                  type_to_confirm: str | None = None,
+                 paper: bool = False,
                  **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self._action = action
@@ -56,13 +58,14 @@ class ConfirmModal(ModalScreen[bool]):
         self._body = body
         self._confirm_label = confirm_label
         self._tone = tone  # "buy", "sell", "danger" or "neutral": colours the dialog
+        self._paper = paper  # said in the title: no real money moves
 
     def compose(self) -> ComposeResult:
         """Title, what will be sent, and the two buttons."""
         with Vertical(id="confirm-dialog", classes=f"dialog -{self._tone}"):
             title = self._title
-            if getattr(self.app, "mode", "live") == "paper" and isinstance(title, str | Text):
-                title = Text.assemble(title, ("  · paper", "bold"))  # no real money moves
+            if self._paper and isinstance(title, str | Text):
+                title = Text.assemble(title, ("  · paper", "bold"))
             yield Static(title, id="confirm-title", classes="dialog-title")
             yield Static(self._body, id="confirm-body")
             if self.type_to_confirm is not None:

@@ -10,7 +10,7 @@ else (a 403 explained in words) at the bottom.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -25,7 +25,7 @@ from textual.widget import Widget
 from textual.widgets import Button, Footer, Input, Label, Select, Static
 
 from alp_tui.api.enums import WalletType, normalize_pair
-from alp_tui.services.format import currency_places, format_decimal, format_exact
+from alp_tui.services.format import format_decimal, format_exact
 from alp_tui.services.margin import (
     MarginActionResult,
     MarginRequestError,
@@ -88,9 +88,13 @@ class MarginFormModal(ModalScreen[MarginActionResult | None]):
         pair: str | None = None,
         wallet: WalletKey | None = None,
         currency: str | None = None,
+        places: Mapping[str, int] | None = None,
     ) -> None:
         super().__init__(classes="margin-modal")
         self.service = service
+        # Display decimals per currency (services.format.currency_places of the market's
+        # pairs), handed in by the opener: a modal never reads the app.
+        self.places: Mapping[str, int] = places or {}
         self.snapshot = snapshot or service.snapshot
         self.pair = normalize_pair(pair) if pair else None
         self.initial_wallet = wallet
@@ -130,11 +134,9 @@ class MarginFormModal(ModalScreen[MarginActionResult | None]):
 
     # --- numbers -----------------------------------------------------------------------
     def money(self, value: Decimal, currency: str) -> str:
-        """``value`` at ``currency``'s display precision (learned from the app's pairs),
-        with separators; exact to 8 decimals when no pair lists the currency."""
-        market = getattr(self.app, "market", None)
-        pairs = getattr(market, "pairs", None) or {}
-        places = currency_places(pairs.values()).get(currency)
+        """``value`` at ``currency``'s display precision (:attr:`places`), with
+        separators; exact to 8 decimals when no pair lists the currency."""
+        places = self.places.get(currency)
         return format_exact(value) if places is None else format_decimal(value, places)
 
     # --- wallet / currency helpers -------------------------------------------------------

@@ -75,10 +75,12 @@ class OrderFormModal(ModalScreen[PlaceResult | None]):
         order_type: OrderType | str = OrderType.LIMIT,
         context: MarketContext | None = None,
         guard: GuardSettings | None = None,
+        paper: bool = False,
         **kwargs: object,
     ) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.service = service
+        self.paper = paper  # a paper account: the title and the confirm say so
         self.pair = pair
         self._side = OrderSide.parse(side)
         self._type = OrderType.parse(order_type)
@@ -163,7 +165,7 @@ class OrderFormModal(ModalScreen[PlaceResult | None]):
         """Side, pair, type, and whatever the form was opened with (a book level's price)."""
         return txt.form_title(self.pair, side, otype, price=self._price,
                               line=self._quick_line,
-                              paper=getattr(self.app, "mode", "live") == "paper")
+                              paper=self.paper)
 
     def _field(self, name: str, label: str, widget: Input | Select, *,
                shown: bool = True) -> ComposeResult:
@@ -425,7 +427,8 @@ class OrderFormModal(ModalScreen[PlaceResult | None]):
                          tone="buy" if draft.side is OrderSide.BID else "sell",
                          action=lambda: self._place(draft),
                          type_to_confirm=(txt.confirm_word(self.pair, draft)
-                                          if result.preview.needs_typed_confirm else None)),
+                                          if result.preview.needs_typed_confirm else None),
+                         paper=self.paper),
             lambda ok: self._after_confirm(ok, draft),
         )
 

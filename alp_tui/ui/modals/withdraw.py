@@ -45,9 +45,11 @@ class WithdrawModal(ModalScreen[WithdrawResult | None]):
     ]
 
     def __init__(self, service: TradingService, currency: str, *,
-                 available: Decimal | None = None, **kwargs: object) -> None:
+                 available: Decimal | None = None, paper: bool = False,
+                 **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.service = service
+        self.paper = paper  # the confirm says so
         self.currency = currency.upper()
         self.available = available
         self.methods: dict[int, WithdrawMethod] = {}
@@ -230,7 +232,7 @@ class WithdrawModal(ModalScreen[WithdrawResult | None]):
             body.append(f"{value}\n", style="bold" if label == "Address" else "")
         body.append("\nWithdrawals cannot be undone. Check the address.", style="yellow")
         self.app.push_screen(ConfirmModal("Confirm withdrawal", body, confirm_label="Withdraw",
-                                          tone="danger"),
+                                          tone="danger", paper=self.paper),
                              lambda ok: self._confirmed(ok, draft))
 
     def _confirmed(self, ok: bool | None, draft: WithdrawDraft) -> None:

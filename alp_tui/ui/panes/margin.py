@@ -15,7 +15,7 @@ from textual.widgets import DataTable, Static
 
 from alp_tui.api.enums import WalletType
 from alp_tui.api.models import Loan, PairInfo
-from alp_tui.services.format import format_decimal, format_exact
+from alp_tui.services.format import currency_places, format_decimal, format_exact
 from alp_tui.services.margin import (
     MarginActionResult,
     MarginService,
@@ -29,12 +29,13 @@ from alp_tui.services.margin_alerts import (
     MarginThresholds,
     WalletKey,
 )
+from alp_tui.services.market import MarketService
 from alp_tui.services.trading import AccountChange
 from alp_tui.ui.modals.borrow import BorrowModal
 from alp_tui.ui.modals.close_position import ClosePositionModal
 from alp_tui.ui.modals.margin_transfer import MarginTransferModal
 from alp_tui.ui.modals.repay import RepayModal
-from alp_tui.ui.pane_inputs import UsesMargin
+from alp_tui.ui.pane_inputs import UsesMargin, UsesMarket
 from alp_tui.ui.panes.base import DataPane
 from alp_tui.ui.trading_messages import AccountChanged
 from alp_tui.ui.widgets.alert_banner import AlertBanner
@@ -66,7 +67,7 @@ def thresholds_from_config(config: Any) -> MarginThresholds:
         return MarginThresholds()
 
 
-class MarginPane(UsesMargin, DataPane):
+class MarginPane(UsesMargin, UsesMarket, DataPane):
     """Loans of the cross and isolated wallets, each wallet's margin level on a colour
     scale (safe / warning / near liquidation), and for the selected pair the price that
     would trigger liquidation.
@@ -168,6 +169,12 @@ class MarginPane(UsesMargin, DataPane):
         self.tracker.thresholds = thresholds
         if self.is_mounted:
             self._redraw()
+
+    def use_market(self, market: MarketService) -> None:
+        """The market's pairs give the forms each currency's display precision."""
+        self._market = market
+
+    _market: MarketService | None = None
 
     # --- feed contract -----------------------------------------------------------------
     def set_pair(self, pair: PairInfo) -> None:
@@ -348,7 +355,9 @@ class MarginPane(UsesMargin, DataPane):
             return
         pair = self.pair.name if self.pair else None
         wallet = self._cursor_wallet()
-        modal = modal_cls(service, self.snapshot, pair=pair, wallet=wallet, **kwargs)
+        places = currency_places(self._market.pairs.values()) if self._market else None
+        modal = modal_cls(service, self.snapshot, pair=pair, wallet=wallet, places=places,
+                          **kwargs)
         self.app.push_screen(modal, callback=self._after_action)
 
     def _cursor_wallet(self) -> WalletKey | None:
