@@ -11,6 +11,7 @@ again.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -19,6 +20,8 @@ from enum import StrEnum
 from typing import Any
 
 from alp_tui.api.enums import WalletType
+
+log = logging.getLogger(__name__)
 
 
 class MarginBand(StrEnum):
@@ -86,6 +89,20 @@ class MarginThresholds:
         if level < self.warning:
             return MarginBand.WARNING
         return MarginBand.SAFE
+
+
+def thresholds_from_config(config: Any) -> MarginThresholds:
+    """The lines of a config's ``[margin]`` section (an :class:`alp_tui.config.Config`);
+    the defaults, with a warning logged, when a value is not a number."""
+    section = getattr(config, "margin", None)
+    if section is None:
+        return MarginThresholds()
+    values = section.model_dump() if hasattr(section, "model_dump") else dict(section)
+    try:
+        return MarginThresholds.from_mapping(values)
+    except ValueError as exc:
+        log.warning("margin thresholds: %s; using the defaults", exc)
+        return MarginThresholds()
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,7 +23,7 @@ from alp_tui.feed.state import FeedState, Freshness
 from alp_tui.feed.stats import EndpointStats, ErrorLog
 from alp_tui.feed.stream_feed import StreamFeed, make_stream_feed
 from alp_tui.services.journal import Journal
-from alp_tui.services.margin_alerts import MarginThresholds
+from alp_tui.services.margin_alerts import thresholds_from_config
 from alp_tui.services.margin_math import MarginSnapshot
 from alp_tui.services.margin_service import MarginService
 from alp_tui.services.market import MarketService, MarketSnapshot
@@ -96,7 +96,7 @@ class Session:
         self.errors = ErrorLog()
         self.market = MarketService(config.dashboard.pair, config.dashboard.watchlist)
         self.interval = ChartInterval(config.dashboard.chart_interval)
-        self.thresholds = _thresholds(config)
+        self.thresholds = thresholds_from_config(config)
         self.account = AccountState(self.thresholds)
         self.account.pair = self.market.selected
         self.config_path = config_path
@@ -477,11 +477,3 @@ def _band_moved(old: AccountSnapshot, new: AccountSnapshot) -> bool:
 def _differs(old: AccountSnapshot, new: AccountSnapshot) -> bool:
     return (old.net_equity, old.levels, old.liquidation, old.known) != (
         new.net_equity, new.levels, new.liquidation, new.known)
-
-
-def _thresholds(config: Config) -> MarginThresholds:
-    try:
-        return MarginThresholds.from_mapping(config.margin.model_dump())
-    except ValueError as exc:
-        log.warning("margin thresholds: %s; using the defaults", exc)
-        return MarginThresholds()

@@ -149,8 +149,6 @@ class AlpApp(App[int]):
         header.mode = self.mode
         header.public_only = not self.has_credentials
         header.pair = self.market.selected
-        for pane in self.data_panes("margin"):
-            pane.raise_alerts = False  # type: ignore[misc]  # the session raises them
         self.session.subscribe(self._session_event)
         self.errors.add_listener(lambda e: self._to_main(ErrorLogged(e.topic, e.message)))
         self.intents.layout(self.size.width, self.size.height)

@@ -1,4 +1,4 @@
-"""[margin] in the config file reaches the margin pane's thresholds."""
+"""[margin] in the config file sets the margin lines (the session's, handed to the pane)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,7 @@ from pathlib import Path
 import pytest
 
 from alp_tui.config import ConfigError, load_config
-from alp_tui.services.margin_alerts import MarginThresholds
-from alp_tui.ui.panes.margin import thresholds_from_config
+from alp_tui.services.margin_alerts import MarginThresholds, thresholds_from_config
 
 
 def _write(path: Path, text: str) -> Path:

@@ -27,7 +27,6 @@ from alp_tui.ui.modals.order_form import OrderFormModal
 from alp_tui.ui.modals.repay import RepayModal
 from alp_tui.ui.panes.margin import MarginPane
 from alp_tui.ui.panes.margin_history import MarginHistoryPane
-from alp_tui.ui.widgets.alert_banner import AlertBanner
 from tests.support.wait import wait_until
 
 ISO = "ISOLATED_MARGIN:BTC_USDT"
@@ -145,7 +144,7 @@ async def test_transfer_borrow_repay_close_and_histories(
     journal.close()
 
 
-async def test_margin_order_auto_borrow_then_liquidation_alerts_first(
+async def test_margin_order_auto_borrow_then_liquidation(
     sim_server: Any, client: AlpClient, tmp_path: Path
 ) -> None:
     journal = Journal(tmp_path / "journal.sqlite3")
@@ -186,17 +185,15 @@ async def test_margin_order_auto_borrow_then_liquidation_alerts_first(
         level = service.snapshot.levels()
         assert 1.9 < next(iter(level.values())) < 2.01
         assert "falls to" in _text(app, "#margin-distance")
-        assert app.bells == 0
         liq_price = service.snapshot.liquidation_distances(
             "BTC_USDT", Decimal("1.1"))[0].liquidation_price
 
-        # the market falls: below the warning line the alert comes, no liquidation yet
+        # the market falls: below the warning line (the session's alert, tested in
+        # tests/session), no liquidation yet
         sim_server.exchange.move_market("BTC_USDT", Decimal("0.72"))
         await _refresh(app, service)
         await pilot.pause()
-        assert app.bells == 1
-        banner = app.screen.query_one(AlertBanner)
-        assert banner.display and "isolated BTC_USDT" in banner.messages[0]
+        assert "WARNING" in _text(app, "#margin-levels")
         assert await client.liquidations() == []
         assert service.snapshot.loans  # still open
 
@@ -215,7 +212,6 @@ async def test_margin_order_auto_borrow_then_liquidation_alerts_first(
         assert hist.table(HistoryKind.LIQUIDATIONS).row_count == 1
         (row,) = hist.rows[HistoryKind.LIQUIDATIONS]
         assert row.pair == "BTC_USDT" and row.margin_level < Decimal("1.1")
-        assert len(banner.messages) >= 1  # still there: never timed out
     journal.close()
 
 

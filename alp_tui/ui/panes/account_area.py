@@ -49,8 +49,6 @@ class AccountArea(Vertical):
                     pane = make_pane(replace(slot, pane_id=f"{slot.topic}-strip"),
                                      use_placeholder=placeholder)
                     pane.border_title = slot.title
-                    if slot.topic == "margin":  # the tab's instance alerts, once
-                        pane.raise_alerts = False  # type: ignore[attr-defined]
                     yield pane
         with TabbedContent(id="account-tabs", initial="balances"):
             for slot in ACCOUNT_SLOTS:

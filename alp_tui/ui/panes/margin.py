@@ -1,8 +1,11 @@
-"""The margin pane: loans, margin level per wallet, distance to liquidation, alerts."""
+"""The margin pane: loans, margin level per wallet, distance to liquidation, margin actions.
+
+Margin alerts are the session's (``alp_tui.session.alerts``): they fire whatever tab is open
+and reach the screen through ``ui/alert_delivery.py``; this pane only dismisses their banner.
+"""
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any, ClassVar
@@ -22,13 +25,7 @@ from alp_tui.services.margin import (
     MarginSnapshot,
     WalletPosition,
 )
-from alp_tui.services.margin_alerts import (
-    MarginAlert,
-    MarginAlertTracker,
-    MarginBand,
-    MarginThresholds,
-    WalletKey,
-)
+from alp_tui.services.margin_alerts import MarginBand, MarginThresholds, WalletKey
 from alp_tui.services.market import MarketService
 from alp_tui.services.trading import AccountChange
 from alp_tui.ui.modals.borrow import BorrowModal
@@ -41,8 +38,6 @@ from alp_tui.ui.trading_messages import AccountChanged
 from alp_tui.ui.widgets.alert_banner import AlertBanner
 from alp_tui.ui.widgets.pane_status import PaneStatus
 
-log = logging.getLogger(__name__)
-
 BAND_STYLE: dict[MarginBand, str] = {
     MarginBand.SAFE: "bold green",
     MarginBand.WARNING: "bold yellow",
@@ -54,33 +49,18 @@ GAUGE_WIDTH = 12
 LOAN_COLUMNS = ("wallet", "pair", "currency", "borrowed", "interest", "owed")
 
 
-def thresholds_from_config(config: Any) -> MarginThresholds:
-    """Thresholds from the app config's ``[margin]`` section when it has one."""
-    section = getattr(config, "margin", None)
-    if section is None:
-        return MarginThresholds()
-    values = section.model_dump() if hasattr(section, "model_dump") else dict(section)
-    try:
-        return MarginThresholds.from_mapping(values)
-    except ValueError as exc:
-        log.warning("margin thresholds: %s; using the defaults", exc)
-        return MarginThresholds()
-
-
 class MarginPane(UsesMargin, UsesMarket, DataPane):
     """Loans of the cross and isolated wallets, each wallet's margin level on a colour
     scale (safe / warning / near liquidation), and for the selected pair the price that
     would trigger liquidation.
 
     Fed by the ``margin`` topic with a :class:`MarginSnapshot` (a bare list of loans is
-    also accepted: levels then wait for the next snapshot). When a wallet's level falls
-    through a threshold it rings the bell, logs, shows an :class:`AlertBanner` that stays
-    until dismissed, and posts :class:`MarginPane.AlertRaised`.
+    also accepted: levels then wait for the next snapshot). The bands are drawn against
+    the ``[margin]`` lines handed in (:meth:`use_margin`); actions go through the session's
+    margin service handed in with them.
     """
 
     topic: ClassVar[str] = "margin"
-    # False in the dashboard: its session raises margin alerts whatever tab is open.
-    raise_alerts: ClassVar[bool] = True
 
     BINDINGS = [
         Binding("t", "transfer", "Transfer", id="margin.transfer",
@@ -94,19 +74,6 @@ class MarginPane(UsesMargin, UsesMarket, DataPane):
         Binding("a", "ack_alerts", "Seen alerts", id="margin.ack_alerts",
                 tooltip="Mark the margin alerts as seen and hide their banner"),
     ]
-
-    class AlertRaised(Message):
-        """A wallet's margin level fell through a threshold."""
-
-        def __init__(self, pane: MarginPane, alert: MarginAlert) -> None:
-            super().__init__()
-            self.pane = pane
-            self.alert = alert
-
-        @property
-        def control(self) -> MarginPane:
-            """The pane that raised it."""
-            return self.pane
 
     class ActionDone(Message):
         """A margin action went through; balances and loans should refresh now."""
@@ -130,10 +97,8 @@ class MarginPane(UsesMargin, UsesMarket, DataPane):
     ) -> None:
         super().__init__(**kwargs)
         self._service = service
-        self._thresholds = thresholds
-        self.tracker = MarginAlertTracker(thresholds or MarginThresholds())
+        self._thresholds = thresholds or MarginThresholds()
         self.snapshot: MarginSnapshot | None = None
-        self.bell = True
 
     # --- layout ------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -147,11 +112,7 @@ class MarginPane(UsesMargin, UsesMarket, DataPane):
                      id="margin-empty")
 
     def on_mount(self) -> None:
-        """Columns, and thresholds from the config when none were given."""
-        config = getattr(self.app, "config", None)
-        if self._thresholds is None:
-            self.tracker.thresholds = thresholds_from_config(config)
-        self.bell = bool(getattr(getattr(config, "margin", None), "alert_bell", True))
+        """The loans table's columns."""
         table = self.query_one("#margin-loans", DataTable)
         for name in LOAN_COLUMNS:
             table.add_column(name.capitalize(), key=name)
@@ -159,14 +120,13 @@ class MarginPane(UsesMargin, UsesMarket, DataPane):
 
     @property
     def thresholds(self) -> MarginThresholds:
-        """The alert and colour-scale lines in use."""
-        return self.tracker.thresholds
+        """The colour-scale lines in use (the ``[margin]`` section's)."""
+        return self._thresholds
 
     def use_margin(self, service: MarginService | None, thresholds: MarginThresholds) -> None:
         """Act through ``service`` (None: no keys) and draw bands with ``thresholds``."""
         self._service = service
         self._thresholds = thresholds
-        self.tracker.thresholds = thresholds
         if self.is_mounted:
             self._redraw()
 
@@ -184,7 +144,7 @@ class MarginPane(UsesMargin, UsesMarket, DataPane):
             self._draw_distance()
 
     def show_data(self, data: Any) -> None:
-        """Render a :class:`MarginSnapshot` (or a list of loans) and check thresholds."""
+        """Render a :class:`MarginSnapshot` (or a list of loans)."""
         if isinstance(data, MarginSnapshot):
             snap = data
         elif isinstance(data, Sequence):
@@ -198,8 +158,6 @@ class MarginPane(UsesMargin, UsesMarket, DataPane):
             return
         self.snapshot = snap
         self._redraw()
-        if snap.complete and self.raise_alerts:
-            self._check_alerts(snap)
 
     # --- rendering ---------------------------------------------------------------------
     def _redraw(self) -> None:
@@ -303,42 +261,11 @@ class MarginPane(UsesMargin, UsesMarket, DataPane):
             )
         self.query_one("#margin-empty", Static).display = not loans
 
-    # --- alerts --------------------------------------------------------------------------
-    def _check_alerts(self, snap: MarginSnapshot) -> None:
-        if not getattr(self, "raise_alerts", True):
-            return  # another instance (or the session) raises them: never twice
-        alerts = self.tracker.update(snap.levels(), now=snap.at)
-        if not alerts:
-            return
-        if self.bell:
-            self.app.bell()
-        banner = self._banner()
-        errors = getattr(self.app, "errors", None)
-        for alert in alerts:
-            log.warning("margin alert: %s", alert.message)
-            if errors is not None and hasattr(errors, "add"):
-                errors.add("margin", "alert", alert.message)  # the app's error log (F3)
-            banner.push(alert.message, danger=alert.band is MarginBand.DANGER, at=alert.at)
-            self.post_message(self.AlertRaised(self, alert))
-
-    def _banner(self) -> AlertBanner:
-        """The screen's alert banner, mounted at the top of the screen if missing."""
-        found = self.screen.query(AlertBanner)
-        if found:
-            return found.first(AlertBanner)
-        banner = AlertBanner(id="margin-alert-banner",
-                             hint="click to dismiss (or press a in the Margin tab)")
-        self.screen.mount(banner)
-        return banner
-
+    # --- alerts ------------------------------------------------------------------------
     def action_ack_alerts(self) -> None:
-        """Dismiss the alert banner (the alerts stay in the error log)."""
+        """Dismiss the screen's alert banner (the alerts stay in the alert log, F4)."""
         for banner in self.screen.query(AlertBanner):
             banner.action_dismiss()
-
-    def current_levels(self) -> dict[WalletKey, Decimal | None]:
-        """Margin level per wallet in the last snapshot."""
-        return self.snapshot.levels() if self.snapshot else {}
 
     # --- actions -------------------------------------------------------------------------
     @property
