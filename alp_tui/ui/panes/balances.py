@@ -22,6 +22,7 @@ from alp_tui.ui.pane_inputs import UsesMarket
 from alp_tui.ui.panes.base import DataPane
 from alp_tui.ui.panes.table_rows import cursor_row_key, sync_rows
 from alp_tui.ui.widgets.pane_status import PaneStatus
+from alp_tui.ui.widgets.static_text import set_static_text
 
 COLUMNS = (("wallet", "Wallet"), ("currency", "Currency"), ("total", "Total"),
            ("debt", "Debt"), ("available", "Available"), ("reserve", "Reserve"),
@@ -189,7 +190,7 @@ class BalancesPane(AccountView, UsesMarket, DataPane):
                   cell=lambda i, c: Text(c, justify="right") if i >= 2 else c)
         text = self.total_text()
         text.append(f"  · z {'show' if self.hide_zero else 'hide'} zero", style="dim")
-        self.query_one("#balances-total", Static).update(text)
+        set_static_text(self.query_one("#balances-total", Static), text)
 
     def total_text(self) -> Text:
         """The status bar's total: net equity (assets − debt) once the account is known,

@@ -18,6 +18,7 @@ from alp_tui.services.format import format_compact, format_decimal, format_signe
 from alp_tui.session.events import AccountSnapshot
 from alp_tui.ui.account_display import AccountView
 from alp_tui.ui.widgets.margin_chip import MarginChip
+from alp_tui.ui.widgets.static_text import set_static_text
 
 _CONN_STYLE = {
     "live": "green",
@@ -88,8 +89,6 @@ class HeaderPane(AccountView, Horizontal):
     connection: reactive[str] = reactive("connecting")
     data_age: reactive[float | None] = reactive(None)
     error_count: reactive[int] = reactive(0)
-
-    _conn_len = -1
 
     def compose(self) -> ComposeResult:
         """Market summary on the left, badges on the right."""
@@ -180,7 +179,7 @@ class HeaderPane(AccountView, Horizontal):
                     break
                 text.append(f"  {label} ", style="dim")
                 text.append(value)
-        target.update(text, layout=False)  # fixed size
+        set_static_text(target, text, layout=False)  # fixed size
 
     def _paint_conn(self) -> None:
         widget = self._static("header-conn")
@@ -192,12 +191,13 @@ class HeaderPane(AccountView, Horizontal):
         text.append("● ", style=style)
         text.append(word, style=style)
         if self.data_age is not None:
-            text.append(f" {format_age(self.data_age)}", style="dim")
+            # right-aligned in 5 cells ("850ms" .. "1s"): the word's width stays put as the
+            # age ticks, so the header is not laid out again every second
+            text.append(f" {format_age(self.data_age):>5}", style="dim")
         if self.error_count:
             text.append(f"  ⚠ {self.error_count}", style="yellow")
         # width is auto: a layout pass only when the text's length changes
-        widget.update(text, layout=text.cell_len != self._conn_len)
-        self._conn_len = text.cell_len
+        set_static_text(widget, text)
 
     def _paint_badge(self) -> None:
         badge = self._static("header-badge")
@@ -206,7 +206,7 @@ class HeaderPane(AccountView, Horizontal):
         label = self.mode.upper()
         if self.public_only:
             label += " · PUBLIC"
-        badge.update(f" {label} ")
+        set_static_text(badge, f" {label} ")
         # PAPER shares DEMO's colour: no real money either way.
         badge.set_class(self.mode in ("demo", "paper"), "-demo")
         badge.set_class(self.mode not in ("demo", "paper"), "-live")

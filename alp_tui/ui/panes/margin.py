@@ -37,6 +37,7 @@ from alp_tui.ui.panes.base import DataPane
 from alp_tui.ui.trading_messages import AccountChanged
 from alp_tui.ui.widgets.alert_banner import AlertBanner
 from alp_tui.ui.widgets.pane_status import PaneStatus
+from alp_tui.ui.widgets.static_text import set_static_text
 
 BAND_STYLE: dict[MarginBand, str] = {
     MarginBand.SAFE: "bold green",
@@ -169,14 +170,15 @@ class MarginPane(UsesMargin, UsesMarket, DataPane):
         widget = self.query_one("#margin-levels", Static)
         snap = self.snapshot
         if snap is None:
-            widget.update(Text("Margin level: waiting for data…", style="dim"))
+            set_static_text(widget, Text("Margin level: waiting for data…", style="dim"))
             return
         if not snap.complete:
-            widget.update(Text("Margin level: waiting for balances and prices…", style="dim"))
+            set_static_text(widget, Text("Margin level: waiting for balances and prices…",
+                                         style="dim"))
             return
         positions = snap.positions()
         if not positions:
-            widget.update(Text("No margin wallets in use.", style="dim"))
+            set_static_text(widget, Text("No margin wallets in use.", style="dim"))
             return
         text = Text()
         for pos in positions.values():
@@ -186,7 +188,7 @@ class MarginPane(UsesMargin, UsesMarket, DataPane):
         text.append(f"safe ≥ {t.warning} · warning < {t.warning} · near liquidation < "
                     f"{t.danger} · the exchange liquidates below {t.liquidation}",
                     style="dim")
-        widget.update(text)
+        set_static_text(widget, text)
 
     def level_line(self, pos: WalletPosition) -> Text:
         """``cross  1.482  WARNING  assets 3,000.00  debt 2,024.00 USDT``."""
@@ -222,12 +224,12 @@ class MarginPane(UsesMargin, UsesMarket, DataPane):
         widget = self.query_one("#margin-distance", Static)
         snap = self.snapshot
         if snap is None or self.pair is None or not snap.complete:
-            widget.update("")
+            set_static_text(widget, "")
             return
         dists = snap.liquidation_distances(self.pair.name, self.thresholds.liquidation)
         if not dists:
-            widget.update(Text(f"{self.pair.name}: no liquidation price "
-                               "(no margin exposure to this pair)", style="dim"))
+            set_static_text(widget, Text(f"{self.pair.name}: no liquidation price "
+                                         "(no margin exposure to this pair)", style="dim"))
             return
         text = Text()
         places = self.pair.price_precision
@@ -242,7 +244,7 @@ class MarginPane(UsesMargin, UsesMarket, DataPane):
                         style="bold red" if near else "bold")
             text.append(f"  ({sign}{format_decimal(d.distance, places)}, "
                         f"{sign}{d.percent:.1f}%)", style="red" if near else "")
-        widget.update(text)
+        set_static_text(widget, text)
 
     def _draw_loans(self) -> None:
         table = self.query_one("#margin-loans", DataTable)

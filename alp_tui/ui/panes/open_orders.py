@@ -27,6 +27,7 @@ from alp_tui.ui.panes.base import DataPane
 from alp_tui.ui.panes.table_rows import cursor_row_key, sync_rows
 from alp_tui.ui.trading_messages import AccountChanged
 from alp_tui.ui.widgets.pane_status import PaneStatus
+from alp_tui.ui.widgets.static_text import set_static_text
 
 COLUMNS = (("pair", "Pair"), ("side", "Side"), ("type", "Type"), ("price", "Price"),
            ("stop", "Stop"), ("amount", "Amount"), ("filled", "Filled"), ("status", "Status"),
@@ -200,7 +201,8 @@ class OpenOrdersPane(UsesMarket, UsesTrading, DataPane):
 
     def _refresh_info(self) -> None:
         scope = "all pairs" if self.show_all or self.pair is None else self.pair.name
-        self.query_one("#orders-info", Static).update(
+        set_static_text(
+            self.query_one("#orders-info", Static),
             f"{len(self._rows)} open · {scope} · c cancel · x pair · X all · +/− tick")
 
     def _result(self, text: str | Text) -> None:
