@@ -276,7 +276,15 @@ class Session:
             seen: dict[int, Any] = {}
             for loan in [*cross, *isolated]:
                 seen.setdefault(loan.id, loan)
-            return tuple(seen.values())
+            loans = tuple(seen.values())
+            if {(x.id, x.borrowed) for x in loans} == {
+                    (x.id, x.borrowed) for x in self.account.loans}:
+                return loans
+            # A loan came or moved: its wallet's balances moved with it (an auto-borrow
+            # buy). Read them in the same answer, or the level mixes new debt with old
+            # assets for a moment (a false "near liquidation").
+            return MarginSnapshot(loans, tuple(await self.client.balances()),
+                                  tuple(self.account.tickers.values()))
         from alp_tui.services.margin_service import fetch_margin_snapshot
 
         return await fetch_margin_snapshot(self.client)
