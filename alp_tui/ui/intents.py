@@ -4,14 +4,12 @@ focus, and the help, health and error screens. A plain helper the app holds."""
 from __future__ import annotations
 
 import time
-from decimal import Decimal
 from typing import Any
 
 from textual.widget import Widget
 
 from alp_tui.api.enums import ChartInterval
 from alp_tui.config import VALID_INTERVALS, save_watchlist
-from alp_tui.session.alerts import PriceRule
 from alp_tui.ui.key_model import account_focus_target
 from alp_tui.ui.screens.alert_log import AlertLogScreen
 from alp_tui.ui.screens.error_log import ErrorLogScreen
@@ -121,35 +119,3 @@ class Intents:
     def alerts(self) -> None:
         """Show the alert log (every alert the session raised)."""
         self.app.push_screen(AlertLogScreen(self.session.alert_log))
-
-    def add_price_alert(self, above: bool) -> None:
-        """A price alert on the selected pair: at the picked book level when there is
-        one, else 5 % from the last price; saved to the config file."""
-        market = self.session.market
-        info, ticker = market.info(), market.ticker()
-        level = self.app.selected_level
-        price = level[1] if isinstance(level, tuple) and len(level) == 2 else None
-        if price is None and ticker is not None and ticker.last:
-            price = ticker.last * (Decimal("1.05") if above else Decimal("0.95"))
-        if price is None or info is None:
-            self.app.notify("No price for the pair yet; try again in a moment.",
-                            severity="warning")
-            return
-        price = Decimal(price).quantize(Decimal(1).scaleb(-info.price_precision))
-        rule = PriceRule(market.selected, price, above)
-        self.app.run_worker(self._change_alert(rule, add=True), group="alerts",
-                            exit_on_error=False)
-
-    def remove_price_alert(self, rule: PriceRule) -> None:
-        """Remove a price alert (and save the list)."""
-        self.app.run_worker(self._change_alert(rule, add=False), group="alerts",
-                            exit_on_error=False)
-
-    async def _change_alert(self, rule: PriceRule, *, add: bool) -> None:
-        session = self.session
-        done = await (session.add_price_alert(rule) if add else
-                      session.remove_price_alert(rule))
-        verb = "added" if add else "removed"
-        self.app.notify(f"Price alert {rule.label} {verb}" if done else
-                        f"Price alert {rule.label} already {'set' if add else 'gone'}",
-                        timeout=4)

@@ -82,15 +82,6 @@ def palette(app: AlpApp) -> Iterable[PaletteCommand]:
     for pair in sorted(market.names, key=lambda p: (p not in watch, p)):
         yield PaletteCommand(f"Pair: {pair}", f"Switch every pane to {pair}",
                              lambda p=pair: intents.select_pair(p), pair in watch)
-    yield PaletteCommand(f"Price alert: {market.selected} above…",
-                         "At the picked book level, else 5 % above the last price",
-                         lambda: intents.add_price_alert(True))
-    yield PaletteCommand(f"Price alert: {market.selected} below…",
-                         "At the picked book level, else 5 % below the last price",
-                         lambda: intents.add_price_alert(False))
-    for rule in list(app.session.alerts.rules):
-        yield PaletteCommand(f"Remove price alert {rule.label}", "Saved to the config too",
-                             lambda r=rule: intents.remove_price_alert(r))
-    yield from alert_palette_commands(app)  # the forms: level typed, list to remove from
+    yield from alert_palette_commands(app)  # add / remove a price alert: the forms
     yield from app.trading_ui.palette()
     yield PaletteCommand("Quit", "Leave the dashboard", app.exit)

@@ -78,23 +78,40 @@ async def test_price_alert_added_and_removed_from_the_palette_is_saved(
         sim_server: Any, tmp_path: Path) -> None:
     import tomllib
 
+    from alp_tui.ui.modals.price_alert import PriceAlertModal
+    from alp_tui.ui.modals.remove_price_alert import RemovePriceAlertModal
+
     path = tmp_path / "config.toml"
     app = sim_app(sim_server, config=fast_config(timeout_s=30), config_path=path)
     async with app.run_test(size=SIZE) as pilot:
         await wait_until(pilot, lambda: app.session.market.ticker() is not None
                          and app.session.market.info() is not None, what="prices")
-        names = [c.name for c in app.palette_commands()]
-        assert "Price alert: BTC_USDT above…" in names
-        app.intents.add_price_alert(True)  # what the palette entry runs
+        commands = {c.name: c for c in app.palette_commands()}
+        # one way each: the forms (no one-step "above…/below…" or per-alert entries)
+        alert_entries = sorted(n for n in commands if "alert" in n.lower()
+                               and n != "Alert log")
+        assert alert_entries == ["Add price alert…", "Remove price alert…"]
+        commands["Add price alert…"].run()
+        await wait_until(pilot, lambda: isinstance(app.screen, PriceAlertModal)
+                         and bool(app.screen.query("#alert-level")), what="form")
+        last = app.session.market.ticker().last
+        level = app.screen.query_one("#alert-level")
+        assert level.value and Decimal(level.value) == last  # opens at the last price
+        level.value = f"{last * 2}"
+        await pilot.press("enter")
         await wait_until(pilot, lambda: path.exists() and app.session.alerts.rules,
                          what="saved")
         (rule,) = app.session.alerts.rules
-        last = app.session.market.ticker().last
-        assert rule.above and last < rule.level <= last * Decimal("1.06")
+        assert rule.above and rule.level == last * 2
         saved = tomllib.loads(path.read_text())["alerts"]["price"]
         assert saved == [{"pair": "BTC_USDT", "above": f"{rule.level.normalize():f}"}]
-        remove = next(c for c in app.palette_commands() if c.name.startswith("Remove price"))
-        remove.run()
+        commands = {c.name: c for c in app.palette_commands()}
+        assert not any(n.startswith("Remove price alert BTC") for n in commands)
+        commands["Remove price alert…"].run()
+        await wait_until(pilot, lambda: isinstance(app.screen, RemovePriceAlertModal)
+                         and app.screen.is_mounted, what="remove form")
+        await pilot.pause()
+        await pilot.press("down", "enter")
         await wait_until(pilot, lambda: not app.session.alerts.rules, what="removed")
         await wait_until(pilot, lambda: tomllib.loads(path.read_text())["alerts"]["price"]
                          == [], what="saved without it")
