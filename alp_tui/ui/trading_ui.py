@@ -44,12 +44,6 @@ class TradingUI:
         self.session = app.session
         self._forms: dict[str, OrderFormModal] = {}
 
-    def attach(self) -> None:
-        """Hand the trading service to the panes that act with it."""
-        if self.session.trading is not None:
-            for pane in self.app.main.query(OpenOrdersPane):
-                pane.attach_service(self.session.trading)
-
     @property
     def paper(self) -> bool:
         """True in a paper session: the forms and their confirms say no real money moves."""
