@@ -49,6 +49,7 @@ class AccountArea(Vertical):
                     pane = make_pane(replace(slot, pane_id=f"{slot.topic}-strip"),
                                      use_placeholder=placeholder)
                     pane.border_title = slot.title
+                    pane.fit_columns = True  # type: ignore[attr-defined]  # whole numbers only
                     yield pane
         with TabbedContent(id="account-tabs", initial="balances"):
             for slot in ACCOUNT_SLOTS:

@@ -20,20 +20,23 @@ from alp_tui.session.events import AccountSnapshot
 from alp_tui.ui.account_display import AccountView
 from alp_tui.ui.pane_inputs import UsesMarket
 from alp_tui.ui.panes.base import DataPane
-from alp_tui.ui.panes.table_rows import cursor_row_key, sync_rows
+from alp_tui.ui.panes.fit_columns import Column, FitsColumns, FittedTable, fit_line
+from alp_tui.ui.panes.table_rows import cursor_row_key
 from alp_tui.ui.widgets.pane_status import PaneStatus
 from alp_tui.ui.widgets.static_text import set_static_text
 
-COLUMNS = (("wallet", "Wallet"), ("currency", "Currency"), ("total", "Total"),
-           ("debt", "Debt"), ("available", "Available"), ("reserve", "Reserve"),
-           ("value", "Value USDT"))
-"""Debt beside the total: in a narrow pane the right-hand columns are the ones scrolled to."""
+COLUMNS = (Column("wallet", "Wallet", 0), Column("currency", "Currency", 0),
+           Column("total", "Total", 0, right=True), Column("debt", "Debt", 1, right=True),
+           Column("available", "Available", 2, right=True),
+           Column("reserve", "Reserve", 4, right=True),
+           Column("value", "Value USDT", 3, right=True))
+"""Debt beside the total; in the strip the columns of higher rank go first when narrow."""
 WALLET_LABELS = {"SPOT": "spot", "CROSS_MARGIN": "cross", "ISOLATED_MARGIN": "isolated"}
 VALUE_CCY = "USDT"
 _STABLE = {"USDT": Decimal(1)}
 
 
-class BalancesPane(AccountView, UsesMarket, DataPane):
+class BalancesPane(FitsColumns, AccountView, UsesMarket, DataPane):
     """Topic ``balances`` (a list of :class:`Balance`), valued in USDT at the last prices
     of the market handed in with :meth:`use_market` (or given with :meth:`set_tickers`).
     :meth:`show_account` hands in the loans (the Debt column, debt per margin wallet) and
@@ -52,7 +55,7 @@ class BalancesPane(AccountView, UsesMarket, DataPane):
         self._balances: list[Balance] = []
         self._prices: dict[str, Decimal] = {}
         self._precision: dict[str, int] = {}
-        self._rows: dict[str, tuple[str, ...]] = {}
+        self._table: FittedTable | None = None
         self._account: AccountSnapshot | None = None
         self._market: MarketService | None = None
         if pairs:
@@ -63,11 +66,14 @@ class BalancesPane(AccountView, UsesMarket, DataPane):
         with Horizontal(classes="pane-bar"):
             yield PaneStatus("Balances")
             yield Static(id="balances-total", classes="pane-info")
-        table: DataTable[Any] = DataTable(id="balances-table", cursor_type="row",
-                                          zebra_stripes=True)
-        for i, (key, label) in enumerate(COLUMNS):
-            table.add_column(Text(label, justify="right") if i >= 2 else label, key=key)
-        yield table
+        yield DataTable(id="balances-table", cursor_type="row", zebra_stripes=True)
+
+    def fitted_tables(self) -> list[FittedTable]:
+        """The balances table (columns fitted to the pane in the strip)."""
+        if self._table is None and self.children:
+            self._table = FittedTable(self.query_one("#balances-table", DataTable), COLUMNS,
+                                      fitted=self.fit_columns, changed=operator.ne)
+        return [self._table] if self._table is not None else []
 
     # --- inputs -----------------------------------------------------------------------
 
@@ -163,7 +169,7 @@ class BalancesPane(AccountView, UsesMarket, DataPane):
     def _render_rows(self) -> None:
         if not self.is_mounted:
             return
-        table = self.query_one("#balances-table", DataTable)
+        table = self.fitted_tables()[0]
         debts = self.debts()
         wanted: dict[str, tuple[str, ...]] = {}
         rows = sorted(self._balances, key=lambda b: (b.wallet_type.value, -(self.value_of(b)
@@ -185,12 +191,27 @@ class BalancesPane(AccountView, UsesMarket, DataPane):
             zero = format_decimal(Decimal(0), prec)
             wanted[key] = (_wallet_label(wallet), currency, zero, format_decimal(debt, prec),
                            zero, zero, format_decimal(Decimal(0), 2))
-        sync_rows(table, self._rows, wanted, [col for col, _label in COLUMNS],
-                  changed=operator.ne,
-                  cell=lambda i, c: Text(c, justify="right") if i >= 2 else c)
-        text = self.total_text()
-        text.append(f"  · z {'show' if self.hide_zero else 'hide'} zero", style="dim")
-        set_static_text(self.query_one("#balances-total", Static), text)
+        table.show(wanted)
+        self._show_total()
+
+    def _show_total(self) -> None:
+        hint = Text(f"z {'show' if self.hide_zero else 'hide'} zero", style="dim")
+        info = self.query_one("#balances-total", Static)
+        if not self.fit_columns:
+            set_static_text(info, self.total_text().append("  · ", style="dim").append_text(hint))
+            return
+        # the strip: beside the status there is room for the hint only; the total goes in
+        # the bottom border, in whole words (a number is never cut)
+        set_static_text(info, hint)
+        subtitle = fit_line(self.total_text(), self.size.width - 4).markup
+        if subtitle != self.border_subtitle:  # a new title repaints the pane
+            self.border_subtitle = subtitle
+
+    def fit_to_width(self) -> None:
+        """The columns and the total line, again for the pane's new width."""
+        super().fit_to_width()
+        if self.is_mounted:
+            self._show_total()
 
     def total_text(self) -> Text:
         """The status bar's total: net equity (assets − debt) once the account is known,
@@ -227,7 +248,7 @@ class BalancesPane(AccountView, UsesMarket, DataPane):
 
     def selected_currency(self) -> str | None:
         """The currency of the row under the cursor."""
-        if not self._rows:
+        if self._table is None or not self._table.rows:
             return None
         key = cursor_row_key(self.query_one("#balances-table", DataTable))
         return key.rpartition(":")[2] if key else None

@@ -34,6 +34,7 @@ from alp_tui.ui.modals.margin_transfer import MarginTransferModal
 from alp_tui.ui.modals.repay import RepayModal
 from alp_tui.ui.pane_inputs import UsesMargin, UsesMarket
 from alp_tui.ui.panes.base import DataPane
+from alp_tui.ui.panes.fit_columns import Column, FitsColumns, FittedTable
 from alp_tui.ui.trading_messages import AccountChanged
 from alp_tui.ui.widgets.alert_banner import AlertBanner
 from alp_tui.ui.widgets.pane_status import PaneStatus
@@ -47,10 +48,14 @@ BAND_STYLE: dict[MarginBand, str] = {
 }
 
 GAUGE_WIDTH = 12
-LOAN_COLUMNS = ("wallet", "pair", "currency", "borrowed", "interest", "owed")
+LOAN_COLUMNS = (Column("wallet", "Wallet", 0), Column("pair", "Pair", 1),
+                Column("currency", "Currency", 0), Column("borrowed", "Borrowed", 2, right=True),
+                Column("interest", "Interest", 3, right=True),
+                Column("owed", "Owed", 0, right=True))
+"""In the strip the columns of higher rank go first when narrow (what is owed stays)."""
 
 
-class MarginPane(UsesMargin, UsesMarket, DataPane):
+class MarginPane(FitsColumns, UsesMargin, UsesMarket, DataPane):
     """Loans of the cross and isolated wallets, each wallet's margin level on a colour
     scale (safe / warning / near liquidation), and for the selected pair the price that
     would trigger liquidation.
@@ -100,6 +105,7 @@ class MarginPane(UsesMargin, UsesMarket, DataPane):
         self._service = service
         self._thresholds = thresholds or MarginThresholds()
         self.snapshot: MarginSnapshot | None = None
+        self._loans: FittedTable | None = None
 
     # --- layout ------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -113,11 +119,15 @@ class MarginPane(UsesMargin, UsesMarket, DataPane):
                      id="margin-empty")
 
     def on_mount(self) -> None:
-        """The loans table's columns."""
-        table = self.query_one("#margin-loans", DataTable)
-        for name in LOAN_COLUMNS:
-            table.add_column(name.capitalize(), key=name)
+        """Draw what is known so far (the loans table gets its columns then)."""
         self._redraw()
+
+    def fitted_tables(self) -> list[FittedTable]:
+        """The loans table (columns fitted to the pane in the strip)."""
+        if self._loans is None and self.children:
+            self._loans = FittedTable(self.query_one("#margin-loans", DataTable), LOAN_COLUMNS,
+                                      fitted=self.fit_columns)
+        return [self._loans] if self._loans is not None else []
 
     @property
     def thresholds(self) -> MarginThresholds:
@@ -247,20 +257,13 @@ class MarginPane(UsesMargin, UsesMarket, DataPane):
         set_static_text(widget, text)
 
     def _draw_loans(self) -> None:
-        table = self.query_one("#margin-loans", DataTable)
-        table.clear()
         loans = self.snapshot.loans if self.snapshot else ()
-        for loan in loans:
-            wallet = "cross" if loan.wallet_type is WalletType.CROSS_MARGIN else "isolated"
-            table.add_row(
-                wallet,
-                loan.pair or "",
-                loan.currency,
-                _amount(loan.borrowed),
-                _amount(loan.interest),
-                _amount(loan.borrowed + loan.interest),
-                key=str(loan.id),
-            )
+        self.fitted_tables()[0].show({
+            str(loan.id): ("cross" if loan.wallet_type is WalletType.CROSS_MARGIN
+                           else "isolated", loan.pair or "", loan.currency,
+                           _amount(loan.borrowed), _amount(loan.interest),
+                           _amount(loan.borrowed + loan.interest))
+            for loan in loans})
         self.query_one("#margin-empty", Static).display = not loans
 
     # --- alerts ------------------------------------------------------------------------

@@ -24,18 +24,21 @@ from alp_tui.services.trading import AccountChange, CancelResult, Outcome, Tradi
 from alp_tui.ui.modals.confirm import ConfirmModal
 from alp_tui.ui.pane_inputs import UsesMarket, UsesTrading
 from alp_tui.ui.panes.base import DataPane
-from alp_tui.ui.panes.table_rows import cursor_row_key, sync_rows
+from alp_tui.ui.panes.fit_columns import Column, FitsColumns, FittedTable
+from alp_tui.ui.panes.table_rows import cursor_row_key
 from alp_tui.ui.trading_messages import AccountChanged
 from alp_tui.ui.widgets.pane_status import PaneStatus
 from alp_tui.ui.widgets.static_text import set_static_text
 
-COLUMNS = (("pair", "Pair"), ("side", "Side"), ("type", "Type"), ("price", "Price"),
-           ("stop", "Stop"), ("amount", "Amount"), ("filled", "Filled"), ("status", "Status"),
-           ("tif", "TIF"), ("age", "Age"))
+COLUMNS = (Column("pair", "Pair", 1), Column("side", "Side", 0), Column("type", "Type", 3),
+           Column("price", "Price", 0, right=True), Column("stop", "Stop", 4),
+           Column("amount", "Amount", 0, right=True), Column("filled", "Filled", 2, right=True),
+           Column("status", "Status", 5), Column("tif", "TIF", 7), Column("age", "Age", 6))
+"""In the strip the columns of higher rank go first when narrow (side, price, amount stay)."""
 PIN_S = 5.0  # how long an order we just placed/cancelled overrides an older poll answer
 
 
-class OpenOrdersPane(UsesMarket, UsesTrading, DataPane):
+class OpenOrdersPane(FitsColumns, UsesMarket, UsesTrading, DataPane):
     """The account's open orders (topic ``orders``: a list of :class:`Order`), cancelled
     and moved through the trading service handed in (constructor or :meth:`use_trading`)."""
 
@@ -65,7 +68,7 @@ class OpenOrdersPane(UsesMarket, UsesTrading, DataPane):
         self._orders: dict[int, Order] = {}
         self._pinned: dict[int, float] = {}  # id → monotonic time we learned it exists
         self._gone: dict[int, float] = {}  # id → monotonic time we learned it is gone
-        self._rows: dict[str, tuple[Any, ...]] = {}
+        self._table: FittedTable | None = None
         self._replace_confirmed = False
         self._busy = False
         self._listening: TradingService | None = None
@@ -76,13 +79,15 @@ class OpenOrdersPane(UsesMarket, UsesTrading, DataPane):
         with Horizontal(classes="pane-bar"):
             yield PaneStatus("Open orders")
             yield Static(id="orders-info", classes="pane-info")
-        table: DataTable[Any] = DataTable(id="orders-table", cursor_type="row",
-                                          zebra_stripes=True)
-        for key, label in COLUMNS:
-            right = key in ("price", "amount", "filled")  # numbers: right-aligned like the cells
-            table.add_column(Text(label, justify="right") if right else label, key=key)
-        yield table
+        yield DataTable(id="orders-table", cursor_type="row", zebra_stripes=True)
         yield Static(id="orders-result", classes="pane-result")
+
+    def fitted_tables(self) -> list[FittedTable]:
+        """The orders table (columns fitted to the pane in the strip)."""
+        if self._table is None and self.children:
+            self._table = FittedTable(self.query_one("#orders-table", DataTable), COLUMNS,
+                                      fitted=self.fit_columns, changed=_cell_changed)
+        return [self._table] if self._table is not None else []
 
     def on_mount(self) -> None:
         """Show the key hints; listen to the service once it exists."""
@@ -193,17 +198,17 @@ class OpenOrdersPane(UsesMarket, UsesTrading, DataPane):
                 order.tif.value if order.tif else "", age)
 
     def _render_rows(self) -> None:
-        table = self.query_one("#orders-table", DataTable)
-        wanted = {str(o.id): self._cells(o) for o in self.visible_orders()}
-        sync_rows(table, self._rows, wanted, [col for col, _label in COLUMNS],
-                  changed=_cell_changed)
+        tables = self.fitted_tables()
+        if not tables:
+            return
+        tables[0].show({str(o.id): self._cells(o) for o in self.visible_orders()})
         self._refresh_info()
 
     def _refresh_info(self) -> None:
         scope = "all pairs" if self.show_all or self.pair is None else self.pair.name
-        set_static_text(
-            self.query_one("#orders-info", Static),
-            f"{len(self._rows)} open · {scope} · c cancel · x pair · X all · +/− tick")
+        count = len(self._table.rows) if self._table else 0
+        set_static_text(self.query_one("#orders-info", Static),
+                        f"{count} open · {scope} · c cancel · x pair · X all · +/− tick")
 
     def _result(self, text: str | Text) -> None:
         self.query_one("#orders-result", Static).update(text)
@@ -211,7 +216,7 @@ class OpenOrdersPane(UsesMarket, UsesTrading, DataPane):
 
     def selected_order(self) -> Order | None:
         """The order under the cursor."""
-        if not self._rows:
+        if self._table is None or not self._table.rows:
             return None
         key = cursor_row_key(self.query_one("#orders-table", DataTable))
         return self._orders.get(int(key)) if key else None
