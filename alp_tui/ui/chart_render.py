@@ -82,6 +82,8 @@ class ChartSpec:
     cursor: int | None = None
     order_lines: tuple[OrderLine, ...] = ()
     columns_per_candle: int = 2
+    last_price: Decimal | None = None
+    """The live last price (the header's) for the labelled line; None: the last close."""
 
     def key(self) -> tuple[object, ...]:
         """Hashable identity of the picture (candles identified by ``data_version``)."""
@@ -95,6 +97,7 @@ class ChartSpec:
             self.cursor,
             self.order_lines,
             self.columns_per_candle,
+            self.last_price,
         )
 
 
@@ -261,8 +264,11 @@ def build_chart(spec: ChartSpec) -> ChartBuild:
     first = len(candles_all) - count
     shown = candles_all[first:]
 
-    low = min(c.low for c in shown)
-    high = max(c.high for c in shown)
+    live = spec.last_price
+    last = live if live is not None and live > 0 else shown[-1].close
+    # The live price may have left the candles' range since their poll: keep it in view.
+    low = min(min(c.low for c in shown), last)
+    high = max(max(c.high for c in shown), last)
     if high == low:
         pad = max(abs(high) * Decimal("0.001"), Decimal(1).scaleb(-pp))
         low, high = low - pad, high + pad
@@ -319,7 +325,6 @@ def build_chart(spec: ChartSpec) -> ChartBuild:
         plt.xticks([], [])
         if cursor_x is not None:
             plt.vline(cursor_x, _CURSOR)
-        last = shown[-1].close
         columns = [x_lo + k / cpc for k in range(plot_columns)]
         plt.scatter(columns, [float(last)] * plot_columns, marker=_LAST_MARKER, color=_LAST)
         for line in visible_orders:

@@ -17,6 +17,7 @@ from alp_tui.services.market import MarketSnapshot
 from alp_tui.session import AccountSnapshot
 from alp_tui.ui.account_display import push_account
 from alp_tui.ui.messages import FeedData
+from alp_tui.ui.panes.chart import ChartPane
 from alp_tui.ui.panes.header import connection_summary
 from alp_tui.ui.panes.markets import MarketsPane
 
@@ -72,7 +73,10 @@ class PaneRouter:
         app.markets_pane.show_data(market)
         header = app.header_pane
         header.info = market.info()
-        header.ticker = market.ticker()
+        header.ticker = ticker = market.ticker()
+        for pane in app.data_panes("chart"):  # its last-price line follows the header's
+            if isinstance(pane, ChartPane) and ticker is not None:
+                pane.set_last_price(ticker.last)
         self._had_info = market.info() is not None
         if not had_info and self._had_info:
             self.push_pair()

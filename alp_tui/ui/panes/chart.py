@@ -1,13 +1,15 @@
 """Chart pane: plotext candlesticks with volume, built in a thread and cached.
 
 The picture is a pure function of (canvas size, candles version, cursor, order lines,
-interval, precision) — :class:`~alp_tui.ui.chart_render.ChartSpec`. A build (~10-30 ms)
-runs in an exclusive thread worker; its result is cached per spec, so a repaint, an
-identical poll or a return to an earlier size or cursor position costs no build at all.
+interval, precision, live last price) — :class:`~alp_tui.ui.chart_render.ChartSpec`. A
+build (~10-30 ms) runs in an exclusive thread worker; its result is cached per spec, so a
+repaint, an identical poll or a return to an earlier size or cursor position costs no
+build at all; a live price moves the last-price line at most once a second.
 """
 
 from __future__ import annotations
 
+import time
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from datetime import datetime
@@ -56,6 +58,8 @@ INTERVAL_KEYS: tuple[ChartInterval, ...] = (
 """The intervals, shortest first: ``[`` and ``]`` step through them."""
 
 _CACHE_SIZE = 24
+LIVE_PRICE_MIN_S = 1.0
+"""A price-only change rebuilds the chart at most this often (a build costs 30-60 ms)."""
 
 
 class ChartPane(AccountView, DataPane):
@@ -113,6 +117,9 @@ class ChartPane(AccountView, DataPane):
         self._wanted: tuple[object, ...] | None = None
         self._shown: ChartBuild | None = None
         self._feed_state: FeedState | None = None
+        self._live_price: Decimal | None = None
+        self._live_shown_at = float("-inf")
+        self._live_timer: Any = None
         self.build_count = 0
         """Builds run so far (tests and benchmarks read it)."""
 
@@ -151,6 +158,7 @@ class ChartPane(AccountView, DataPane):
         """Switch pair: the old candles, cursor and order lines go at once."""
         super().set_pair(pair)
         self._order_lines = ()
+        self._live_price = None
         self._clear_candles()
         self._update_titles()
 
@@ -171,6 +179,38 @@ class ChartPane(AccountView, DataPane):
                 self.cursor_time = None
         self._refresh_info()
         self._request_build()
+
+    # ------------------------------------------------------------------ live price
+
+    def set_last_price(self, price: Decimal | None) -> None:
+        """The selected pair's live last price (the header's): the labelled last-price line
+        follows it between candle polls. Rebuilt only when it moved at the pair's
+        precision, and at most once per :data:`LIVE_PRICE_MIN_S` (a burst shows its
+        latest price at the end of the wait)."""
+        if price is None or price <= 0:
+            return
+        if self.pair is not None:
+            price = price.quantize(Decimal(1).scaleb(-self.pair.price_precision))
+        if price == self._live_price:
+            return
+        self._live_price = price
+        if self._live_timer is not None:
+            return  # the pending rebuild takes the latest price
+        wait = self._live_shown_at + LIVE_PRICE_MIN_S - time.monotonic()
+        if wait <= 0:
+            self._live_due()
+        else:
+            self._live_timer = self.set_timer(wait, self._live_due)
+
+    def _live_due(self) -> None:
+        self._live_timer = None
+        self._live_shown_at = time.monotonic()
+        self._request_build()
+
+    @property
+    def last_price(self) -> Decimal | None:
+        """The live last price the line follows (None: the last candle's close)."""
+        return self._live_price
 
     # ------------------------------------------------------------------ own orders
 
@@ -302,6 +342,7 @@ class ChartPane(AccountView, DataPane):
             cursor=cursor,
             order_lines=self._order_lines,
             columns_per_candle=self.columns_per_candle,
+            last_price=self._live_price,
         )
 
     def _request_build(self) -> None:
