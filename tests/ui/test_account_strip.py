@@ -14,7 +14,7 @@ from textual.widgets import DataTable, Static
 
 from alp_tui.api.enums import MarginDirection, OrderSide, OrderType, TimeInForce, WalletType
 from alp_tui.ui.panes.account_area import STRIP_TOPICS, AccountArea
-from alp_tui.ui.panes.fit_columns import Column, fit
+from alp_tui.ui.panes.fit_columns import Column, fit, fit_pieces
 from alp_tui.ui.widgets.pane_status import PaneStatus
 from tests.support.dashboard import all_fresh, sim_app
 from tests.support.wait import wait_until
@@ -149,3 +149,13 @@ def test_fit_keeps_rank_zero_then_what_fits_in_rank_order() -> None:
     assert fit(cols, rows, 10) == (0, 2)  # then c (rank 1)
     assert fit(cols, rows, 13) == (0, 2, 3)  # b (10 wide) does not fit; d (3) does
     assert fit(cols, rows, 30) == (0, 1, 2, 3)
+
+
+def test_fit_pieces_leaves_out_whole_pieces_only() -> None:
+    pieces = [Text("Net ≈ 1,234.56"), Text(" · debt 2,000.00"),
+              Text(" (cross 1,999.00, isolated BTC_USDT 1.00)"), Text(" · assets 3,234.56")]
+    assert fit_pieces(pieces, None).plain == "".join(p.plain for p in pieces)
+    assert fit_pieces(pieces, 32).plain == "Net ≈ 1,234.56 · debt 2,000.00"
+    # the breakdown does not fit after the debt; the assets still do
+    assert fit_pieces(pieces, 50).plain == "Net ≈ 1,234.56 · debt 2,000.00 · assets 3,234.56"
+    assert fit_pieces(pieces, 5).plain == ""

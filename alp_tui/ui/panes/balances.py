@@ -20,7 +20,7 @@ from alp_tui.session.events import AccountSnapshot
 from alp_tui.ui.account_display import AccountView
 from alp_tui.ui.pane_inputs import UsesMarket
 from alp_tui.ui.panes.base import DataPane
-from alp_tui.ui.panes.fit_columns import Column, FitsColumns, FittedTable, fit_line
+from alp_tui.ui.panes.fit_columns import Column, FitsColumns, FittedTable, fit_pieces
 from alp_tui.ui.panes.table_rows import cursor_row_key
 from alp_tui.ui.widgets.pane_status import PaneStatus
 from alp_tui.ui.widgets.static_text import set_static_text
@@ -203,7 +203,7 @@ class BalancesPane(FitsColumns, AccountView, UsesMarket, DataPane):
         # the strip: beside the status there is room for the hint only; the total goes in
         # the bottom border, in whole words (a number is never cut)
         set_static_text(info, hint)
-        subtitle = fit_line(self.total_text(), self.size.width - 4).markup
+        subtitle = fit_pieces(self.total_pieces(), self.size.width - 4).markup
         if subtitle != self.border_subtitle:  # a new title repaints the pane
             self.border_subtitle = subtitle
 
@@ -216,30 +216,36 @@ class BalancesPane(FitsColumns, AccountView, UsesMarket, DataPane):
     def total_text(self) -> Text:
         """The status bar's total: net equity (assets − debt) once the account is known,
         with what each margin wallet owes; else the valued holdings."""
+        return Text("").join(self.total_pieces())
+
+    def total_pieces(self) -> list[Text]:
+        """:meth:`total_text` in pieces, most important first (the strip's border shows
+        the pieces that fit, each whole)."""
         snap = self._account
         if snap is None or snap.net_equity is None or "loans" not in snap.known:
             total, missing = self.portfolio_total()
-            text = Text(f"Assets ≈ {format_decimal(total, 2)} {VALUE_CCY}", style="bold")
+            pieces = [Text(f"Assets ≈ {format_decimal(total, 2)} {VALUE_CCY}", style="bold")]
             if missing:
-                text.append(f"  ({missing} without a price)", style="dim")
+                pieces.append(Text(f"  ({missing} without a price)", style="dim"))
             if snap is None or "loans" not in snap.known:
-                text.append("  debt not read yet", style="dim")
-            return text
+                pieces.append(Text("  debt not read yet", style="dim"))
+            return pieces
         quote = snap.quote
-        # most important first: a narrow pane cuts the end
-        text = Text(f"Net equity ≈ {format_decimal(snap.net_equity, 2)} {quote}", style="bold")
+        pieces = [Text(f"Net equity ≈ {format_decimal(snap.net_equity, 2)} {quote}",
+                       style="bold")]
         if snap.debt:
-            text.append(" · debt ", style="dim")
-            text.append(format_decimal(snap.debt, 2), style="red")
+            pieces.append(Text.assemble((" · debt ", "dim"),
+                                        (format_decimal(snap.debt, 2), "red")))
             owed = [(k.label, p.debt_usdt) for k, p in snap.positions.items() if p.debt_usdt]
             if owed:
-                text.append(" (" + ", ".join(f"{label} {format_decimal(v, 2)}"
-                                             for label, v in sorted(owed)) + ")", style="dim")
+                pieces.append(Text(" (" + ", ".join(f"{label} {format_decimal(v, 2)}"
+                                                    for label, v in sorted(owed)) + ")",
+                                   style="dim"))
             assets = snap.assets if snap.assets is not None else Decimal(0)
-            text.append(f" · assets {format_decimal(assets, 2)}", style="dim")
+            pieces.append(Text(f" · assets {format_decimal(assets, 2)}", style="dim"))
         if snap.unpriced:
-            text.append(f"  ({', '.join(snap.unpriced)} without a price)", style="dim")
-        return text
+            pieces.append(Text(f"  ({', '.join(snap.unpriced)} without a price)", style="dim"))
+        return pieces
 
     @property
     def balances(self) -> list[Balance]:

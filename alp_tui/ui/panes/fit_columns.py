@@ -20,7 +20,7 @@ from textual.widgets import DataTable
 
 from alp_tui.ui.panes.table_rows import sync_rows
 
-__all__ = ["Column", "FitsColumns", "FittedTable", "fit", "fit_line", "widths"]
+__all__ = ["Column", "FitsColumns", "FittedTable", "fit", "fit_pieces", "widths"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,16 +61,15 @@ def fit(columns: Sequence[Column], rows: Sequence[Sequence[Any]], width: int | N
     return tuple(sorted(kept))
 
 
-def fit_line(text: Text, width: int | None) -> Text:
-    """``text`` cut at its last space that leaves it within ``width`` cells, so a line too
-    long for its place loses whole words (a number is never cut); ``None``: as it is."""
-    if width is None or text.cell_len <= width:
-        return text
-    cut = text.plain.rfind(" ", 0, max(width, 0) + 1)
-    if cut <= 0:
-        return Text("")
-    line = text[:cut]
-    line.rstrip()  # in place
+def fit_pieces(pieces: Sequence[Text], width: int | None) -> Text:
+    """The ``pieces`` joined, leaving out each one that would go past ``width`` cells
+    (``None``: all of them). A piece is a unit of meaning ("debt 2,000.00"): it is shown
+    whole or not at all, so a line too long for its place never shows a cut number or a
+    label without its value."""
+    line = Text()
+    for piece in pieces:
+        if width is None or line.cell_len + piece.cell_len <= width:
+            line.append_text(piece)
     return line
 
 

@@ -34,7 +34,7 @@ from alp_tui.ui.modals.margin_transfer import MarginTransferModal
 from alp_tui.ui.modals.repay import RepayModal
 from alp_tui.ui.pane_inputs import UsesMargin, UsesMarket
 from alp_tui.ui.panes.base import DataPane
-from alp_tui.ui.panes.fit_columns import Column, FitsColumns, FittedTable
+from alp_tui.ui.panes.fit_columns import Column, FitsColumns, FittedTable, fit_pieces
 from alp_tui.ui.trading_messages import AccountChanged
 from alp_tui.ui.widgets.alert_banner import AlertBanner
 from alp_tui.ui.widgets.pane_status import PaneStatus
@@ -129,6 +129,13 @@ class MarginPane(FitsColumns, UsesMargin, UsesMarket, DataPane):
                                       fitted=self.fit_columns)
         return [self._loans] if self._loans is not None else []
 
+    def fit_to_width(self) -> None:
+        """The loans' columns and the strip's level and distance lines, for the new width."""
+        super().fit_to_width()
+        if self.fit_columns and self.is_mounted:
+            self._draw_levels()
+            self._draw_distance()
+
     @property
     def thresholds(self) -> MarginThresholds:
         """The colour-scale lines in use (the ``[margin]`` section's)."""
@@ -191,6 +198,13 @@ class MarginPane(FitsColumns, UsesMargin, UsesMarket, DataPane):
             set_static_text(widget, Text("No margin wallets in use.", style="dim"))
             return
         text = Text()
+        if self.fit_columns:  # the strip: a line per wallet, whole pieces, no legend
+            width = widget.content_region.width or None
+            label = max(len(pos.wallet.label) for pos in positions.values())
+            set_static_text(widget, Text("\n").join(
+                fit_pieces(self.short_level_pieces(pos, label), width)
+                for pos in positions.values()))
+            return
         for pos in positions.values():
             text.append_text(self.level_line(pos))
             text.append("\n")
@@ -215,6 +229,16 @@ class MarginPane(FitsColumns, UsesMargin, UsesMarket, DataPane):
         if pos.unpriced:
             text.append(f"  (no price for {', '.join(pos.unpriced)})", style="italic dim")
         return text
+
+    def short_level_pieces(self, pos: WalletPosition, label: int) -> list[Text]:
+        """``cross  2.096 ███░░░ SAFE``, `` debt 4,563.14``: the strip's line for a wallet,
+        in pieces (the debt shows when it fits)."""
+        band = self.thresholds.band(pos.level)
+        level = f"{pos.level:.3f}" if pos.level is not None else "—"
+        head = Text.assemble((f"{pos.wallet.label:<{label}} ", "bold"),
+                             (level, BAND_STYLE[band]), " ", self.gauge(pos.level, 6),
+                             " ", (band.value.upper(), BAND_STYLE[band]))
+        return [head, Text(f" debt {format_decimal(pos.debt_usdt, 2)}")]
 
     def gauge(self, level: Decimal | None, width: int = GAUGE_WIDTH) -> Text:
         """A bar from the liquidation line (empty) to twice the warning line (full),
@@ -243,6 +267,16 @@ class MarginPane(FitsColumns, UsesMargin, UsesMarket, DataPane):
             return
         text = Text()
         places = self.pair.price_precision
+        if self.fit_columns:  # the strip: a line per wallet, whole pieces
+            width = widget.content_region.width or None
+            set_static_text(widget, Text("\n").join(fit_pieces([
+                Text(f"{d.wallet.label}: liquidation ", style="bold"),
+                Text(f"{'≤' if d.side.value == 'falls' else '≥'} "),
+                Text(format_decimal(d.liquidation_price, places),
+                     style="bold red" if d.percent < 10 else "bold"),
+                Text(f" ({'−' if d.side.value == 'falls' else '+'}{d.percent:.1f}%)",
+                     style="red" if d.percent < 10 else "")], width) for d in dists))
+            return
         for i, d in enumerate(dists):
             if i:
                 text.append("\n")

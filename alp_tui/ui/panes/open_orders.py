@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -35,6 +36,8 @@ COLUMNS = (Column("pair", "Pair", 1), Column("side", "Side", 0), Column("type", 
            Column("amount", "Amount", 0, right=True), Column("filled", "Filled", 2, right=True),
            Column("status", "Status", 5), Column("tif", "TIF", 7), Column("age", "Age", 6))
 """In the strip the columns of higher rank go first when narrow (side, price, amount stay)."""
+ONE_PAIR_COLUMNS = tuple(replace(c, rank=9) if c.key == "pair" else c for c in COLUMNS)
+"""The selected pair's orders only (its name is in the status line): the pair column last."""
 PIN_S = 5.0  # how long an order we just placed/cancelled overrides an older poll answer
 
 
@@ -201,6 +204,7 @@ class OpenOrdersPane(FitsColumns, UsesMarket, UsesTrading, DataPane):
         tables = self.fitted_tables()
         if not tables:
             return
+        tables[0].columns = COLUMNS if self.show_all or self.pair is None else ONE_PAIR_COLUMNS
         tables[0].show({str(o.id): self._cells(o) for o in self.visible_orders()})
         self._refresh_info()
 
