@@ -27,6 +27,7 @@ from alp_tui.ui.alert_delivery import AlertDelivery
 from alp_tui.ui.alert_keys import open_add_alert
 from alp_tui.ui.commands import DashboardCommands, PaletteCommand
 from alp_tui.ui.dashboard import DashboardScreen
+from alp_tui.ui.fatal import exit_without_locals
 from alp_tui.ui.intents import INTERVALS, Intents
 from alp_tui.ui.key_model import apply_keymap, keep_theme, request_quit
 from alp_tui.ui.messages import ErrorLogged, FeedData, FeedStateChanged, SessionNews
@@ -90,7 +91,6 @@ class AlpApp(App[int]):
     feed = property(lambda self: self.session.feed)
     stream_feed = property(lambda self: self.session.stream_feed)
     trading = property(lambda self: self.session.trading)
-    margin_service = property(lambda self: self.session.margin)
     errors = property(lambda self: self.session.errors)
     stats = property(lambda self: self.session.stats)
     market = property(lambda self: self.session.market)
@@ -169,17 +169,9 @@ class AlpApp(App[int]):
         await self.session.aclose()
 
     def _fatal_error(self) -> None:
-        """Exit after an unhandled exception with a traceback that shows no local
-        variables: Textual's default shows them, and a frame may hold the API secret, a
-        token or a signature. (Overrides Textual's private hook of the same name.)"""
-        import rich
-        from rich.segment import Segments
-        from rich.traceback import Traceback
-        self.bell()
-        traceback = Traceback(show_locals=False, width=None, suppress=[rich])
-        self._exit_renderables.append(
-            Segments(self.console.render(traceback, self.console.options)))
-        self._close_messages_no_wait()
+        """Exit with a traceback that shows no local variables (a frame may hold a secret;
+        overrides Textual's private hook of the same name)."""
+        exit_without_locals(self)
 
     # --- session → screen -------------------------------------------------------------
     def _session_event(self, event: SessionEvent) -> None:
