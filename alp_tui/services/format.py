@@ -36,17 +36,20 @@ def quantum(places: int) -> Decimal:
     return q
 
 
-def format_decimal(value: Decimal | None, places: int, *, thousands: bool = True) -> str:
+def format_decimal(value: Decimal | None, places: int, *, thousands: bool = True,
+                   rounding: str = ROUND_HALF_EVEN) -> str:
     """Format ``value`` with exactly ``places`` decimals and optional thousands separators.
 
     ``format_decimal(Decimal("45123.456"), 2)`` is ``"45,123.46"``. ``None`` and non-finite
-    values show as ``"—"``. Negative zero shows as ``0``.
+    values show as ``"—"``. Negative zero shows as ``0``. ``rounding`` (a ``decimal``
+    constant) for a figure that must not promise more than is there: what is available
+    rounds down (``ROUND_DOWN``), what it costs rounds up (``ROUND_UP``).
     """
     if value is None or not value.is_finite():
         return "—"
     places = max(0, places)
     try:
-        rounded = value.quantize(quantum(places), rounding=ROUND_HALF_EVEN)
+        rounded = value.quantize(quantum(places), rounding=rounding)
     except InvalidOperation:  # too many digits for the context: show it unrounded
         rounded = value
     if rounded.is_zero():
@@ -81,14 +84,21 @@ def format_significant(value: Decimal | None) -> str:
 
 
 def currency_places(pairs: Iterable[Any], default: int = 8) -> dict[str, int]:
-    """Display decimals per currency, learned from the pairs: a base currency at its pair's
-    amount precision, a quote currency at its price precision (at least 2). The finest wins
-    when a currency is listed by several pairs. ``default`` is for currencies in no pair."""
-    places: dict[str, int] = {}
+    """Display decimals per currency for amounts of it (balances, fees, withdrawals, loans),
+    learned from the pairs.
+
+    A currency traded as a base shows at its finest amount precision (BTC 6 on a BTC_USDT
+    with 6). One only ever quoted (USDT, USDC) is money counted in its coarsest price step,
+    at least 2: USDT shows cents even though a DOGE_USDT price carries 5 decimals. A pair
+    listing such a currency with a coarser step is how the exchange would say otherwise.
+    ``default`` is for currencies in no pair (callers use it with ``.get``)."""
+    base: dict[str, int] = {}
+    quote: dict[str, int] = {}
     for p in pairs:
-        for code, prec in ((p.base, p.amount_precision), (p.quote, max(p.price_precision, 2))):
-            places[code] = max(places.get(code, 0), prec)
-    return places
+        base[p.base] = max(base.get(p.base, 0), p.amount_precision)
+        step = max(p.price_precision, 2)
+        quote[p.quote] = min(quote.get(p.quote, step), step)
+    return {**quote, **base}
 
 
 def format_mid(value: Decimal | None, places: int) -> str:

@@ -6,13 +6,14 @@ on screen and in a CSV export.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
 from alp_tui.api.enums import WalletType
-from alp_tui.services.format import format_exact
+from alp_tui.services.format import format_decimal, format_exact
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)  # sorts rows without a time last (newest first)
 
@@ -109,10 +110,28 @@ HISTORY_COLUMNS: dict[HistoryKind, tuple[Column, ...]] = {
 }
 
 
-def history_cells(kind: HistoryKind, row: Any, *, grouping: bool = True) -> list[str]:
+AMOUNT_COLUMNS = frozenset({"amount", "borrowed", "repaid", "interest accrued",
+                            "interest paid", "interest", "principal", "accrued", "paid",
+                            "fund amount"})
+"""Columns holding an amount of the row's currency (not rates, levels or ids)."""
+
+
+def history_cells(kind: HistoryKind, row: Any, *, grouping: bool = True,
+                  places: Mapping[str, int] | None = None) -> list[str]:
     """One row of a history table as text, in :data:`HISTORY_COLUMNS` order (numbers with
-    thousands separators on screen; ``grouping=False`` for a CSV file that parses back)."""
-    return [_text(getter(row), grouping=grouping) for _, getter in HISTORY_COLUMNS[kind]]
+    thousands separators on screen; ``grouping=False`` for a CSV file that parses back).
+
+    ``places`` (display decimals per currency, on screen): the row's amounts at its
+    currency's; without it (a CSV file) every amount is exact."""
+    dp = (places or {}).get(getattr(row, "currency", None) or "")
+    cells = []
+    for name, getter in HISTORY_COLUMNS[kind]:
+        value = getter(row)
+        if dp is not None and name in AMOUNT_COLUMNS and isinstance(value, Decimal):
+            cells.append(format_decimal(value, dp, thousands=grouping))
+        else:
+            cells.append(_text(value, grouping=grouping))
+    return cells
 
 
 

@@ -4,11 +4,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_DOWN, ROUND_UP, Decimal
 from typing import Any
 
-from alp_tui.services.format import quantum
-from alp_tui.services.order_types import WITHDRAW_PRECISION, parse_decimal, plain
+from alp_tui.services.format import format_decimal, format_exact, quantum
+from alp_tui.services.order_types import WITHDRAW_PRECISION, parse_decimal
 
 
 @dataclass(frozen=True)
@@ -57,21 +57,65 @@ def withdraw_fee(fee_amount: Decimal, fee_rate: Decimal, amount: Decimal) -> Dec
     return (fee_amount + amount * fee_rate).quantize(quantum(WITHDRAW_PRECISION))
 
 
+class Shown:
+    """Amounts of one currency as the withdrawal shows them: at its display ``places``
+    (the exchange's 8-decimal grid, trailing zeros trimmed, when no pair lists it), never
+    promising more than is there: what is available rounds down, what it costs rounds up."""
+
+    def __init__(self, places: int | None) -> None:
+        self.places = places
+
+    def _at(self, value: Decimal, rounding: str) -> str:
+        if self.places is None:
+            return format_exact(value, WITHDRAW_PRECISION)
+        return format_decimal(value, self.places, rounding=rounding)
+
+    def down(self, value: Decimal) -> str:
+        """An amount there is (available, arrives, left after): rounded down."""
+        return self._at(value, ROUND_DOWN)
+
+    def up(self, value: Decimal) -> str:
+        """An amount it costs (fee, what the balance pays, a minimum): rounded up."""
+        return self._at(value, ROUND_UP)
+
+
+def max_withdraw(method: Any, available_amount: Decimal, places: int | None) -> Decimal | None:
+    """The largest amount on the ``places`` grid whose debit (with the fee when it comes
+    on top) fits in ``available_amount`` and the method's maximum; None when none does."""
+    step = quantum(WITHDRAW_PRECISION if places is None else places)
+    if fee_is_included(method):
+        amount = available_amount.quantize(step, rounding=ROUND_DOWN)
+    else:
+        rate = method.fee_rate or Decimal(0)
+        amount = ((available_amount - method.fee_amount) / (1 + rate)).quantize(
+            step, rounding=ROUND_DOWN)
+        while amount > 0 and amount + withdraw_fee(method.fee_amount, rate,
+                                                   amount) > available_amount:
+            amount -= step  # the fee is rounded on its own grid: step back until it fits
+    if method.max_withdraw is not None:
+        amount = min(amount, method.max_withdraw.quantize(step, rounding=ROUND_DOWN))
+    return amount if amount > 0 else None
+
+
 def build_withdraw(method: Any, amount_text: str, attributes: dict[str, str],
-                   available_amount: Decimal | None) -> tuple[WithdrawDraft | None,
-                                                             dict[str, str]]:
+                   available_amount: Decimal | None,
+                   places: int | None = None) -> tuple[WithdrawDraft | None, dict[str, str]]:
     """Validate a withdrawal form against its method (a ``WithdrawMethod``).
 
     Errors are keyed ``amount``, ``method`` or ``attr-<key>``; every attribute the method
     lists is required. The fee comes on top of the amount unless the method includes it
-    (:func:`fee_is_included`).
+    (:func:`fee_is_included`). ``places``: the currency's display decimals; the amount may
+    have no more, so what is sent is exactly what the confirm shows (None: the exchange's
+    8-decimal grid).
     """
     errors: dict[str, str] = {}
     if method is None:
         return None, {"method": "Choose a network"}
     if not getattr(method, "is_enabled", True):
         errors["method"] = f"{method.network} withdrawals are disabled"
-    parsed = parse_decimal(amount_text, WITHDRAW_PRECISION, label="Amount")
+    shown = Shown(places)
+    parsed = parse_decimal(amount_text, WITHDRAW_PRECISION if places is None else places,
+                           label="Amount")
     amount: Decimal | None = None
     fee = Decimal(0)
     included = fee_is_included(method)
@@ -82,16 +126,17 @@ def build_withdraw(method: Any, amount_text: str, attributes: dict[str, str],
         fee = withdraw_fee(method.fee_amount, method.fee_rate, amount)
         debit = amount if included else amount + fee
         if method.min_withdraw is not None and amount < method.min_withdraw:
-            errors["amount"] = f"Minimum is {plain(method.min_withdraw)} {method.currency}"
+            errors["amount"] = f"Minimum is {shown.up(method.min_withdraw)} {method.currency}"
         elif method.max_withdraw is not None and amount > method.max_withdraw:
-            errors["amount"] = f"Maximum is {plain(method.max_withdraw)} {method.currency}"
+            errors["amount"] = (f"Maximum is {shown.down(method.max_withdraw)} "
+                                f"{method.currency}")
         elif included and amount <= fee:
-            errors["amount"] = (f"The fee {plain(fee)} {method.currency} comes out of the "
+            errors["amount"] = (f"The fee {shown.up(fee)} {method.currency} comes out of the "
                                 "amount: nothing would arrive")
         elif available_amount is not None and debit > available_amount:
-            with_fee = "" if included else f" with the fee {plain(fee)}"
-            errors["amount"] = (f"Needs {plain(debit)} {method.currency}{with_fee}; "
-                                f"{plain(available_amount)} available")
+            with_fee = "" if included else f" with the fee {shown.up(fee)}"
+            errors["amount"] = (f"Needs {shown.up(debit)} {method.currency}{with_fee}; "
+                                f"{shown.down(available_amount)} available")
     clean: dict[str, str] = {}
     for attr in method.attributes:
         value = attributes.get(attr.key, "").strip()

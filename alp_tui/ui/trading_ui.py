@@ -15,6 +15,7 @@ from textual.binding import Binding
 
 from alp_tui.api.enums import OrderSide
 from alp_tui.api.models import PairInfo
+from alp_tui.services.format import currency_places
 from alp_tui.services.order_draft import GuardSettings, MarketContext
 from alp_tui.ui.commands import PaletteCommand
 from alp_tui.ui.modals.order_form import OrderFormModal
@@ -120,7 +121,8 @@ class TradingUI:
         if currency is None:
             return
         available = pane.available_of(currency) if pane is not None else None
-        app.push_screen(WithdrawModal(trading, currency, available=available,
+        places = currency_places(self.session.market.pairs.values()).get(currency)
+        app.push_screen(WithdrawModal(trading, currency, available=available, places=places,
                                       paper=self.paper))
 
     def palette(self) -> Iterable[PaletteCommand]:

@@ -20,8 +20,8 @@ from textual.widgets import Button, Footer, Input, Label, Select, Static
 
 from alp_tui.api.errors import ForbiddenError
 from alp_tui.api.models import WithdrawMethod
-from alp_tui.services.format import format_exact
-from alp_tui.services.order_draft import WITHDRAW_PRECISION, WithdrawDraft, build_withdraw
+from alp_tui.services.format import format_percent
+from alp_tui.services.order_draft import WithdrawDraft, build_withdraw
 from alp_tui.services.trading import (
     WITHDRAW_PERMISSION_HELP,
     AccountChange,
@@ -30,6 +30,7 @@ from alp_tui.services.trading import (
     WithdrawResult,
     describe_error,
 )
+from alp_tui.services.withdraw_draft import Shown, max_withdraw
 from alp_tui.ui.modals.confirm import TRADING_CSS, ConfirmModal
 from alp_tui.ui.trading_messages import AccountChanged
 
@@ -45,11 +46,15 @@ class WithdrawModal(ModalScreen[WithdrawResult | None]):
     ]
 
     def __init__(self, service: TradingService, currency: str, *,
-                 available: Decimal | None = None, paper: bool = False,
-                 **kwargs: object) -> None:
+                 available: Decimal | None = None, places: int | None = None,
+                 paper: bool = False, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.service = service
         self.paper = paper  # the confirm says so
+        # The currency's display decimals (None: the exchange's 8-decimal grid): amounts
+        # are typed and shown at them, so what is sent is what the confirm says.
+        self.places = places
+        self.shown = Shown(places)
         self.currency = currency.upper()
         self.available = available
         self.methods: dict[int, WithdrawMethod] = {}
@@ -71,6 +76,7 @@ class WithdrawModal(ModalScreen[WithdrawResult | None]):
                     with Horizontal(classes="field-line"):
                         yield Label(f"Amount {self.currency}", classes="field-label")
                         yield Input(placeholder="e.g. 25", id="amount")
+                        yield Button("Max", id="withdraw-max", classes="pct", compact=True)
                     yield Static(id="amount-error", classes="field-error")
                 yield Vertical(id="attrs")
                 yield Static(id="attributes-error", classes="field-error")
@@ -109,12 +115,14 @@ class WithdrawModal(ModalScreen[WithdrawResult | None]):
             status.update(Text(f"{self.currency} cannot be withdrawn here.", style="yellow"))
 
     def _method_label(self, m: WithdrawMethod) -> str:
-        fee = _num(m.fee_amount) + (f" + {_num(m.fee_rate * 100)}%" if m.fee_rate else "")
+        up, down = self.shown.up, self.shown.down
+        fee = up(m.fee_amount) + (f" + {format_percent(m.fee_rate * 100, 3)}"
+                                  if m.fee_rate else "")
         limits = []
         if m.min_withdraw is not None:
-            limits.append(f"min {_num(m.min_withdraw)}")
+            limits.append(f"min {up(m.min_withdraw)}")
         if m.max_withdraw is not None:
-            limits.append(f"max {_num(m.max_withdraw)}")
+            limits.append(f"max {down(m.max_withdraw)}")
         return f"{m.network} · fee {fee} · {' · '.join(limits)}"
 
     def method(self) -> WithdrawMethod | None:
@@ -153,7 +161,8 @@ class WithdrawModal(ModalScreen[WithdrawResult | None]):
     def _validate(self) -> tuple[WithdrawDraft | None, dict[str, str]]:
         method = self.method()
         amount_text = self.query_one("#amount", Input).value
-        draft, errors = build_withdraw(method, amount_text, self._attributes(), self.available)
+        draft, errors = build_withdraw(method, amount_text, self._attributes(), self.available,
+                                       self.places)
         names = ["method", "amount"] + [f"attr-{a.key}" for a in (method.attributes
                                                                    if method else [])]
         for name in names:
@@ -169,27 +178,30 @@ class WithdrawModal(ModalScreen[WithdrawResult | None]):
             label.update(message)
             label.display = bool(message)
         note = self.query_one("#withdraw-note", Static)
+        up, down = self.shown.up, self.shown.down
         if draft is not None:
-            line = (f"Fee {_num(draft.fee)} · arrives {_num(draft.received)} · "
-                    f"takes {_num(draft.total)} {draft.currency} from your balance")
+            line = (f"Fee {up(draft.fee)} · arrives {down(draft.received)} · "
+                    f"takes {up(draft.total)} {draft.currency} from your balance")
             if self.available is not None:
-                line += f" · {_num(draft.balance_after(self.available))} left"
+                line += f" · {down(draft.balance_after(self.available))} left"
             note.update(line)
         elif self.available is not None:
-            note.update(f"Available {_num(self.available)} {self.currency}")
+            note.update(f"Available {down(self.available)} {self.currency}")
         return draft, errors
 
     def confirm_rows(self, draft: WithdrawDraft) -> list[tuple[str, str]]:
         """Amount, fee, what arrives, what the balance loses and keeps: in that order."""
-        c = draft.currency
+        c, up, down = draft.currency, self.shown.up, self.shown.down
         fee_note = " (taken out of the amount)" if draft.fee_included else " (on top)"
-        rows = [("Amount", f"{_num(draft.amount)} {c}"),
-                ("Fee", f"{_num(draft.fee)} {c}{fee_note}"),
-                ("Arrives", f"{_num(draft.received)} {c}"),
-                ("Balance pays", f"{_num(draft.total)} {c}")]
+        # The amount is exact (typed at the shown precision); the rest never promise more
+        # than there is: costs round up, what arrives and what is left round down.
+        rows = [("Amount", f"{down(draft.amount)} {c}"),
+                ("Fee", f"{up(draft.fee)} {c}{fee_note}"),
+                ("Arrives", f"{down(draft.received)} {c}"),
+                ("Balance pays", f"{up(draft.total)} {c}")]
         if self.available is not None:
             rows.append(("Balance after",
-                         f"{_num(draft.balance_after(self.available))} {c}"))
+                         f"{down(draft.balance_after(self.available))} {c}"))
         rows.append(("Network", draft.network))
         rows += [(k.capitalize(), v) for k, v in draft.attributes.items()]
         return rows
@@ -200,6 +212,17 @@ class WithdrawModal(ModalScreen[WithdrawResult | None]):
         """Close without sending."""
         if not self._sending:
             self.dismiss(None)
+
+    @on(Button.Pressed, "#withdraw-max")
+    def _fill_max(self, event: Button.Pressed) -> None:
+        """The most that can go: with the fee on top, what leaves the balance fits in it
+        (rounded down to the shown precision, never up past the balance)."""
+        event.stop()
+        method = self.method()
+        if method is None or self.available is None:
+            return
+        amount = max_withdraw(method, self.available, self.places)
+        self.query_one("#amount", Input).value = "" if amount is None else f"{amount:f}"
 
     @on(Button.Pressed, "#close")
     def _close(self, event: Button.Pressed) -> None:
@@ -226,7 +249,7 @@ class WithdrawModal(ModalScreen[WithdrawResult | None]):
             return
         body = Text()
         body.append("WITHDRAW ", style="bold red")
-        body.append(f"{_num(draft.amount)} {draft.currency}\n\n")
+        body.append(f"{self.shown.down(draft.amount)} {draft.currency}\n\n")
         for label, value in self.confirm_rows(draft):
             body.append(f"{label:>15}  ", style="dim")
             body.append(f"{value}\n", style="bold" if label == "Address" else "")
@@ -273,11 +296,6 @@ class WithdrawModal(ModalScreen[WithdrawResult | None]):
                            else "bold yellow"))
         if result.outcome is not Outcome.UNKNOWN:
             self.query_one("#submit", Button).disabled = False
-
-
-def _num(value: Decimal) -> str:
-    """A withdrawal number: the exchange's 8-decimal grid, separators, no trailing zeros."""
-    return format_exact(value, WITHDRAW_PRECISION)
 
 
 def _hidden(widget: Static) -> Static:

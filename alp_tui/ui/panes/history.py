@@ -21,7 +21,7 @@ from textual.widgets import DataTable, Input, Static, TabbedContent, TabPane
 
 from alp_tui.api.models import PairInfo
 from alp_tui.services.csv_export import export_rows
-from alp_tui.services.format import format_decimal, format_exact
+from alp_tui.services.format import currency_places, format_decimal, format_exact
 from alp_tui.services.market import MarketService
 from alp_tui.services.trading import TradingService, describe_error
 from alp_tui.ui.pane_inputs import UsesMarket, UsesTrading
@@ -82,6 +82,15 @@ class Money:
 
     def __init__(self, pairs: dict[str, PairInfo]) -> None:
         self.pairs = pairs
+        self.places = currency_places(pairs.values())
+
+    def of(self, currency: str | None, value: Decimal | None) -> str:
+        """An amount of ``currency`` at its display precision (fees, balance changes,
+        deposits, withdrawals); exact when no pair lists the currency."""
+        places = self.places.get(currency or "")
+        if places is None or value is None:
+            return _d(value)
+        return format_decimal(value, places)
 
     def price(self, pair: str, value: Decimal | None) -> str:
         """A price at the pair's price precision (exact text if the pair is unknown)."""
@@ -106,16 +115,21 @@ def row_for(kind: str, item: Any, m: Money) -> tuple[str, ...]:
                 m.amount(item.pair, item.amount_filled), item.status.value, str(item.id))
     if kind == "trades":
         return (_t(item.date), item.pair, _side(item.side), m.price(item.pair, item.price),
-                m.amount(item.pair, item.amount), _d(item.fee_amount), item.fee_currency or "",
+                m.amount(item.pair, item.amount), m.of(item.fee_currency, item.fee_amount),
+                item.fee_currency or "",
                 "maker" if item.is_maker else "taker")
     if kind == "activity":
-        return (_t(item.date), item.type, item.currency, item.wallet_type.value,
-                _d(item.balance_delta), _d(item.balance_end), _d(item.reserve_delta))
+        c = item.currency
+        return (_t(item.date), item.type, c, item.wallet_type.value,
+                m.of(c, item.balance_delta), m.of(c, item.balance_end),
+                m.of(c, item.reserve_delta))
     if kind == "deposits":
-        return (_t(item.date), item.currency, _d(item.amount), item.status.value,
+        return (_t(item.date), item.currency, m.of(item.currency, item.amount),
+                item.status.value,
                 item.tx_hash or "")
     if kind == "withdrawals":
-        return (_t(item.date), item.currency, _d(item.amount), _d(item.fee_amount),
+        return (_t(item.date), item.currency, m.of(item.currency, item.amount),
+                m.of(item.fee_currency or item.currency, item.fee_amount),
                 item.status.value, item.tx_hash or "")
     if kind == "journal":
         result = item.error or ("" if item.response is None else str(item.response))

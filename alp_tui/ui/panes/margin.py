@@ -154,6 +154,10 @@ class MarginPane(FitsColumns, UsesMargin, UsesMarket, DataPane):
 
     _market: MarketService | None = None
 
+    def _places(self) -> dict[str, int]:
+        """Display decimals per currency (none known before the market is handed in)."""
+        return currency_places(self._market.pairs.values()) if self._market else {}
+
     # --- feed contract -----------------------------------------------------------------
     def set_pair(self, pair: PairInfo) -> None:
         """The distance line follows the selected pair."""
@@ -292,11 +296,13 @@ class MarginPane(FitsColumns, UsesMargin, UsesMarket, DataPane):
 
     def _draw_loans(self) -> None:
         loans = self.snapshot.loans if self.snapshot else ()
+        places = self._places()
         self.fitted_tables()[0].show({
             str(loan.id): ("cross" if loan.wallet_type is WalletType.CROSS_MARGIN
                            else "isolated", loan.pair or "", loan.currency,
-                           _amount(loan.borrowed), _amount(loan.interest),
-                           _amount(loan.borrowed + loan.interest))
+                           _amount(loan.borrowed, places.get(loan.currency)),
+                           _amount(loan.interest, places.get(loan.currency)),
+                           _amount(loan.borrowed + loan.interest, places.get(loan.currency)))
             for loan in loans})
         self.query_one("#margin-empty", Static).display = not loans
 
@@ -321,9 +327,8 @@ class MarginPane(FitsColumns, UsesMargin, UsesMarket, DataPane):
             return
         pair = self.pair.name if self.pair else None
         wallet = self._cursor_wallet()
-        places = currency_places(self._market.pairs.values()) if self._market else None
-        modal = modal_cls(service, self.snapshot, pair=pair, wallet=wallet, places=places,
-                          **kwargs)
+        modal = modal_cls(service, self.snapshot, pair=pair, wallet=wallet,
+                          places=self._places(), **kwargs)
         self.app.push_screen(modal, callback=self._after_action)
 
     def _cursor_wallet(self) -> WalletKey | None:
@@ -366,5 +371,7 @@ class MarginPane(FitsColumns, UsesMargin, UsesMarket, DataPane):
         self._open(ClosePositionModal)
 
 
-def _amount(value: Decimal) -> Text:
-    return Text(format_exact(value), justify="right")
+def _amount(value: Decimal, places: int | None) -> Text:
+    """At the currency's display precision (exact when no pair lists it)."""
+    text = format_exact(value) if places is None else format_decimal(value, places)
+    return Text(text, justify="right")

@@ -16,6 +16,7 @@ from textual.widgets import DataTable, Static, TabbedContent, TabPane
 
 from alp_tui.feed.state import FeedState, Freshness
 from alp_tui.services.csv_export import export_rows
+from alp_tui.services.format import currency_places
 from alp_tui.services.margin import (
     HISTORY_COLUMNS,
     HistoryKind,
@@ -25,14 +26,15 @@ from alp_tui.services.margin import (
     history_headers,
 )
 from alp_tui.services.margin_alerts import MarginThresholds
-from alp_tui.ui.pane_inputs import UsesMargin
+from alp_tui.services.market import MarketService
+from alp_tui.ui.pane_inputs import UsesMargin, UsesMarket
 from alp_tui.ui.panes.base import DataPane
 from alp_tui.ui.widgets.pane_status import PaneStatus
 
 WINDOW = timedelta(days=30)
 
 
-class MarginHistoryPane(UsesMargin, DataPane):
+class MarginHistoryPane(UsesMargin, UsesMarket, DataPane):
     """One tab per margin history; ``[`` / ``]`` move the 30-day window back and forth,
     ``e`` writes the visible tab to CSV. Rows are fetched through the margin service handed
     in (constructor or :meth:`use_margin`; the exchange refuses windows over 30 days)."""
@@ -164,6 +166,13 @@ class MarginHistoryPane(UsesMargin, DataPane):
         """The margin service handed in (None: no keys)."""
         return self._service
 
+    _market: MarketService | None = None
+
+    def use_market(self, market: MarketService) -> None:
+        """Amounts at each currency's display precision, learned from the market's pairs
+        (read when rows are drawn: the pairs load after the hand-in)."""
+        self._market = market
+
     def use_margin(self, service: MarginService | None, thresholds: MarginThresholds) -> None:
         """Fetch through ``service`` (the thresholds draw nothing here)."""
         self._service = service
@@ -230,8 +239,9 @@ class MarginHistoryPane(UsesMargin, DataPane):
         self._loaded[kind] = data.end
         table = self.query_one(f"#mh-{kind.value}", DataTable)
         table.clear()
+        places = currency_places(self._market.pairs.values()) if self._market else None
         for row in data.rows:
-            table.add_row(*history_cells(kind, row))
+            table.add_row(*history_cells(kind, row, places=places))
         self.set_feed_state(FeedState(interval_s=3600.0).fresh())
 
     def table(self, kind: HistoryKind) -> DataTable[Any]:
