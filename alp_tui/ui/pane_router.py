@@ -10,6 +10,7 @@ reach back.
 
 from __future__ import annotations
 
+import weakref
 from typing import Any
 
 from alp_tui.feed.state import FeedState
@@ -32,6 +33,11 @@ class PaneRouter:
         self.app = app
         self.session = app.session
         self._pending: dict[str, FeedData] = {}
+        # What each pane was last handed: an answer equal to it is not handed again (the
+        # stream's memory and the account watch repeat unchanged data every few seconds,
+        # and a pane redraws whatever it is handed).
+        self._shown: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
+        self._markets_shown: Any = None
 
     # --- topic data ---------------------------------------------------------------------
     def feed_data(self, message: FeedData) -> None:
@@ -47,14 +53,22 @@ class PaneRouter:
             self._pending[message.topic] = message  # until the pair's precision is known
             return
         for pane in panes:
-            self._safe(pane, pane.show_data, message.data)
+            # unchanged: nothing to redraw, unless the pane holds something of its own that
+            # each answer may settle (open orders just placed or cancelled)
+            if getattr(pane, "settled", True) and _same(self._shown.get(pane, _NOTHING),
+                                                         message.data):
+                continue
+            if self._safe(pane, pane.show_data, message.data):
+                self._shown[pane] = message.data
 
-    def _safe(self, pane: Any, method: Any, data: Any) -> None:
+    def _safe(self, pane: Any, method: Any, data: Any) -> bool:
         try:
             method(data)
         except Exception as exc:  # a pane choking on odd data must not take the app down
             topic = getattr(pane, "topic", None) or type(pane).__name__
             self.session.errors.add(topic, "render", f"{type(exc).__name__}: {exc}")
+            return False
+        return True
 
     def _depends(self, topic: str) -> frozenset[str]:
         feed = self.session.feed
@@ -70,7 +84,9 @@ class PaneRouter:
             app.notify(f"Unknown pair {wanted}; showing {fallback}", severity="warning")
             app.select_pair(fallback)
             return
-        app.markets_pane.show_data(market)
+        if not _same(self._markets_shown, snapshot):
+            app.markets_pane.show_data(market)
+            self._markets_shown = snapshot
         header = app.header_pane
         header.info = market.info()
         header.ticker = ticker = market.ticker()
@@ -86,6 +102,7 @@ class PaneRouter:
         info = self.session.market.info()
         if info is None:
             return
+        self._shown.clear()  # set_pair empties the panes: the next answers are news
         for pane in self.app.data_panes():
             if not isinstance(pane, MarketsPane):
                 pane.set_pair(info)
@@ -98,6 +115,7 @@ class PaneRouter:
     def pair_changed(self) -> None:
         """A new pair: data held back for the old one is dropped."""
         self._pending.clear()
+        self._shown.clear()
         self._had_info = self.session.market.info() is not None
 
     # --- states, header, account --------------------------------------------------------
@@ -106,19 +124,34 @@ class PaneRouter:
         for pane in self.app.data_panes(topic):
             pane.set_feed_state(state)
         if topic == "tickers":
-            self.tick_header()
+            self.tick_header(age=False)  # the age follows on the once-a-second beat
 
-    def tick_header(self) -> None:
-        """The connection word and data age in the header (every second too)."""
+    def tick_header(self, *, age: bool = True) -> None:
+        """The connection word and (``age``) the data age in the header (every second
+        too)."""
         if not self.app.screen_stack:
             return  # shutting down
         header = self.app.header_pane
-        word, age = connection_summary(self.session.topic_states, self.session.clock(),
-                                       self.session.badge())
+        word, data_age = connection_summary(self.session.topic_states, self.session.clock(),
+                                            self.session.badge())
         header.connection = word
-        header.data_age = age
+        if age or header.data_age is None or data_age is None:
+            header.data_age = data_age
 
     def account(self, snapshot: AccountSnapshot) -> None:
         """The account to every widget that shows it (header chip, balances, book marks,
         chart lines: each :class:`~alp_tui.ui.account_display.AccountView`)."""
         push_account(self.app.main, snapshot)
+
+
+_NOTHING = object()
+
+
+def _same(old: Any, new: Any) -> bool:
+    """``new`` is the very data (or equal data) handed before."""
+    if old is _NOTHING or old is None:
+        return False
+    try:
+        return bool(old is new or old == new)
+    except Exception:  # data that cannot be compared is news
+        return False

@@ -152,6 +152,13 @@ class OpenOrdersPane(FitsColumns, UsesMarket, UsesTrading, DataPane):
         self._orders = fresh
         self._render_rows()
 
+    @property
+    def settled(self) -> bool:
+        """No order of our own held on screen against the answers (pinned, or hidden for a
+        moment after an action): only then does an answer equal to the last change nothing
+        (the router skips it)."""
+        return not self._pinned and not self._gone
+
     def apply_change(self, change: AccountChange) -> None:
         """Show our own placed/cancelled orders now (the next poll confirms)."""
         now = time.monotonic()
