@@ -38,6 +38,7 @@ from alp_tui.ui.panes.base import DataPane
 from alp_tui.ui.panes.header import HeaderPane
 from alp_tui.ui.panes.markets import MarketsPane
 from alp_tui.ui.trading_ui import TRADING_BINDINGS, TradingUI
+from alp_tui.ui.widgets.ticks import every_second
 
 Mode = Literal["live", "demo", "paper"]
 ClientFactory = Callable[[], Any]
@@ -152,7 +153,7 @@ class AlpApp(App[int]):
         self.session.subscribe(self._session_event)
         self.errors.add_listener(lambda e: self._to_main(ErrorLogged(e.topic, e.message)))
         self.intents.layout(self.size.width, self.size.height)
-        self.set_interval(1.0, self.router.tick_header)
+        every_second(self, self.router.tick_header)  # on the status lines' beat
         self.main.query_one("#markets-table").focus()
         self.intents.push_interval()
         if self._start_feed:

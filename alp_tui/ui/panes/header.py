@@ -81,14 +81,16 @@ class HeaderPane(AccountView, Horizontal):
     """The top line of the dashboard; state arrives through reactives set by the app, the
     account through :meth:`show_account`."""
 
-    pair: reactive[str] = reactive("")
-    info: reactive[PairInfo | None] = reactive(None, always_update=True)
-    ticker: reactive[Ticker | None] = reactive(None, always_update=True)
-    mode: reactive[str] = reactive("live")
-    public_only: reactive[bool] = reactive(False)
-    connection: reactive[str] = reactive("connecting")
-    data_age: reactive[float | None] = reactive(None)
-    error_count: reactive[int] = reactive(0)
+    # repaint=False: the watchers paint the children that show them (and skip what did not
+    # change); a repaint of the header itself would only redraw the same line again.
+    pair: reactive[str] = reactive("", repaint=False)
+    info: reactive[PairInfo | None] = reactive(None, always_update=True, repaint=False)
+    ticker: reactive[Ticker | None] = reactive(None, always_update=True, repaint=False)
+    mode: reactive[str] = reactive("live", repaint=False)
+    public_only: reactive[bool] = reactive(False, repaint=False)
+    connection: reactive[str] = reactive("connecting", repaint=False)
+    data_age: reactive[float | None] = reactive(None, repaint=False)
+    error_count: reactive[int] = reactive(0, repaint=False)
 
     def compose(self) -> ComposeResult:
         """Market summary on the left, badges on the right."""

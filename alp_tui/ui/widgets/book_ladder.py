@@ -7,6 +7,7 @@ owning pane moves the cursor, sets own-order marks and posts the user's intents.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -25,14 +26,18 @@ from alp_tui.services.format import format_decimal, format_mid, format_percent
 from alp_tui.ui.book_model import BookSnapshot, LadderLevel, LevelKey, changed_levels, snapshot
 from alp_tui.ui.widgets.book_columns import LevelColumns, level_segments
 from alp_tui.ui.widgets.lines import StripCache, component_fg
+from alp_tui.ui.widgets.ticks import every_second
 
 __all__ = ["BookLadder"]
 
 RowKind = Literal["header", "level", "spread", "blank", "message"]
 
 OWN_MARK = "●"
-FLASH_SECONDS = 0.8
+FLASH_SECONDS = 0.5
+"""At least this long a changed level stays highlighted; it goes on the next whole second
+(see :func:`flash_end`), so between 0.5 and 1.5 s."""
 _STRIP_CACHE_SIZE = 512
+_BEAT_SLACK = 0.05
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,10 +148,10 @@ class BookLadder(Widget):
         self._amounts = snap.amounts()
         self._own_rows = self._find_own_rows()
         if changed:
-            until = time.monotonic() + self.flash_seconds
+            now = time.monotonic()
+            until = flash_end(now, self.flash_seconds)
             for key in changed:
                 self._flash_until[key] = until
-            self.set_timer(self.flash_seconds, self._expire_flashes, name="book-flash")
         self._changed()
         return changed
 
@@ -213,8 +218,13 @@ class BookLadder(Widget):
         now = time.monotonic()
         return frozenset(k for k, until in self._flash_until.items() if until > now)
 
+    def on_mount(self) -> None:
+        """Flashes go on the app's once-a-second beat, in the same frame as the ages."""
+        every_second(self, self._expire_flashes)
+
     def _expire_flashes(self) -> None:
-        now = time.monotonic()
+        # a timer may wake a hair before the whole second its flashes end on
+        now = time.monotonic() + _BEAT_SLACK
         expired = [k for k, until in self._flash_until.items() if until <= now]
         for key in expired:
             del self._flash_until[key]
@@ -426,6 +436,15 @@ class BookLadder(Widget):
         depth = bg("book-ladder--ask-depth" if is_ask else "book-ladder--bid-depth")
         segments = level_segments(text, width, row_style, spans, width - row.depth, depth)
         return Strip(segments, width)
+
+
+def flash_end(now: float, seconds: float) -> float:
+    """When a flash started at ``now`` ends: ``seconds`` later, rounded up to the next whole
+    second of the monotonic clock: the app's once-a-second beat (:mod:`alp_tui.ui.widgets.
+    ticks`) takes the flashes off with the status lines' ages, in one frame."""
+    if seconds <= 0:
+        return now
+    return float(math.ceil(now + seconds))
 
 
 def _spread_text(book: BookSnapshot, pp: int, width: int) -> str:

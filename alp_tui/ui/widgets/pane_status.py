@@ -7,6 +7,7 @@ from textual.reactive import reactive
 from textual.widgets import Static
 
 from alp_tui.feed.state import FeedState, Freshness
+from alp_tui.ui.widgets.ticks import every_second
 
 _STYLE = {
     Freshness.FRESH: "green",
@@ -30,23 +31,34 @@ class PaneStatus(Static):
     PaneStatus { height: 1; width: 1fr; color: $text-muted; }
     """
 
-    state: reactive[FeedState] = reactive(FeedState, always_update=True)
+    # repaint=False: the watcher redraws when the text changes, not on every new state
+    state: reactive[FeedState] = reactive(FeedState, always_update=True, repaint=False)
 
     def __init__(self, title: str = "", **kwargs: object) -> None:
         super().__init__("", **kwargs)  # type: ignore[arg-type]
         self.title = title
         self._last_text: Text | None = None
+        self._last_said: tuple[object, ...] | None = None
 
     def on_mount(self) -> None:
-        """Tick the age display."""
-        self.set_interval(1.0, self._refresh_text)
+        """Tick the age display (with every other status line: one repaint a second)."""
+        every_second(self, self._refresh_text)
 
-    def watch_state(self, _state: FeedState) -> None:
-        """Redraw when the state changes."""
-        self._refresh_text()
+    def watch_state(self, state: FeedState) -> None:
+        """Redraw when what the state says changes (kind, error, pause, title); a newer
+        age alone waits for the once-a-second beat, so a pane's answer does not cost the
+        screen a frame of its own for its status line."""
+        said = self._said(state)
+        if said != self._last_said:
+            self._refresh_text()
+
+    def _said(self, state: FeedState) -> tuple[object, ...]:
+        return (self.title, state.effective(), state.error, state.resume_at,
+                state.updated_at is None)
 
     def _refresh_text(self) -> None:
         state = self.state
+        self._last_said = self._said(state)
         kind = state.effective()
         text = Text()
         if self.title:
