@@ -159,3 +159,27 @@ def test_fit_pieces_leaves_out_whole_pieces_only() -> None:
     # the breakdown does not fit after the debt; the assets still do
     assert fit_pieces(pieces, 50).plain == "Net ≈ 1,234.56 · debt 2,000.00 · assets 3,234.56"
     assert fit_pieces(pieces, 5).plain == ""
+
+
+async def test_v_on_a_strip_pane_shows_its_full_table_in_the_tabs(market_sim: Any) -> None:
+    from textual.widgets import TabbedContent
+
+    _account_with_orders_and_a_loan(market_sim)
+    app = sim_app(market_sim, keys=True)
+    async with app.run_test(size=(160, 48)) as pilot:
+        strip = app.query_one("#orders-strip").query_one(DataTable)
+        await wait_until(pilot, lambda: strip.row_count == 3, what="orders in the strip")
+        assert len(strip.columns) < 10
+        tabs = app.query_one("#account-tabs", TabbedContent)
+        strip.focus()
+        await pilot.press("v")
+        await wait_until(pilot, lambda: tabs.active == "orders", what="orders tab")
+        full = app.query_one("#orders-pane").query_one(DataTable)
+        await wait_until(pilot, lambda: full.region.area > 0 and full.row_count == 3,
+                         what="full table shown")
+        assert len(full.columns) == 10  # Status, TIF, Age and the rest
+        assert app.focused is full
+        tabs.active = "history"
+        await pilot.pause()
+        tab = tabs.query_one("#--content-tab-orders")
+        assert not tab.display  # back in the strip only

@@ -12,12 +12,15 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from textual import on
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.reactive import reactive
 from textual.screen import Screen
-from textual.widgets import TabbedContent, TabPane
+from textual.widgets import DataTable, TabbedContent, TabPane
 
+from alp_tui.ui.panes.base import DataPane
 from alp_tui.ui.panes.registry import ACCOUNT_SLOTS, make_pane
 
 __all__ = ["ROOMY", "STRIP_TOPICS", "AccountArea"]
@@ -31,6 +34,12 @@ STRIP_TOPICS = ("balances", "orders", "margin")
 
 class AccountArea(Vertical):
     """The strip (when roomy) above the account tabs (``#account-tabs``)."""
+
+    BINDINGS = [
+        Binding("v", "full_table", "Full table", id="account.full_table",
+                tooltip="Show the focused strip pane's full table (every column) in the "
+                        "tabs below; it goes back to the strip when another tab opens"),
+    ]
 
     roomy: reactive[bool] = reactive(False)
     """Whether the terminal is at least :data:`ROOMY`: the strip shows."""
@@ -78,6 +87,39 @@ class AccountArea(Vertical):
                 tabs.hide_tab(topic)
             else:
                 tabs.show_tab(topic)
+
+    def _focused_strip_pane(self) -> DataPane | None:
+        focused = self.screen.focused
+        return next((w for w in (focused.ancestors_with_self if focused else ())
+                     if isinstance(w, DataPane) and str(w.id).endswith("-strip")), None)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """``v`` only from a pane of the strip (hidden from the footer elsewhere)."""
+        if action == "full_table":
+            return (self.roomy and self._focused_strip_pane() is not None) or None
+        return True
+
+    def action_full_table(self) -> None:
+        """The focused strip pane's topic as a tab (every column), opened and focused."""
+        pane = self._focused_strip_pane()
+        if not self.roomy or pane is None:
+            return
+        tabs = self.query_one("#account-tabs", TabbedContent)
+        tabs.show_tab(pane.topic)
+        tabs.active = pane.topic
+        tables = tabs.get_pane(pane.topic).query(DataTable)
+        if tables:
+            tables.last().focus()
+        self.refresh_bindings()  # no "v" from the full table
+
+    @on(TabbedContent.TabActivated, "#account-tabs")
+    def _back_to_the_strip(self) -> None:
+        """Another tab opened: a strip topic shown full goes back to the strip only."""
+        if self.roomy:
+            tabs = self.query_one("#account-tabs", TabbedContent)
+            for topic in STRIP_TOPICS:
+                if topic != tabs.active:
+                    tabs.hide_tab(topic)
 
     def shown_topics(self) -> set[str]:
         """The account topics on screen: the open tab's, and the strip's when roomy."""
