@@ -7,9 +7,11 @@ order's ``o`` frame says where it stands, or :data:`GATHER_S` has passed, and ha
 on as :class:`~alp_tui.api.models.AccountTrade` rows, with whether each order can still
 fill. The account state tells each trade once, whether the stream or a poll saw it first.
 
-An order that moved (filled further, or left the list) without any ``ta`` frame within
-:data:`CONFIRM_S` — a stream that does not send them, or lost one — makes the fills be
-read from REST, so the stream never makes a fill later than polling would.
+Until the stream has sent a first ``ta`` frame, an order that moved (filled further, or
+left the list) has the fills read from REST at once, as without a stream: the ``ta``
+frame's shape is this project's reading of the wire, and a stream that never sends it must
+not make fills later. Once ``ta`` frames come, an order that moved without one within
+:data:`CONFIRM_S` (one lost, a fill while the stream was down, a cancel) makes one REST read.
 """
 
 from __future__ import annotations
@@ -42,12 +44,16 @@ class StreamFills:
     """Listens to a :class:`~alp_tui.api.stream.StreamClient` for the account's trades."""
 
     def __init__(self, stream: Any, *, on_trades: TradesFn, refresh: Callable[[], None],
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic,
+                 gather_s: float = GATHER_S, confirm_s: float = CONFIRM_S) -> None:
         self.stream = stream
         self.on_trades = on_trades
         self.refresh = refresh
         self.clock = clock
+        self.gather_s = gather_s
+        self.confirm_s = confirm_s
         self.told = 0  # trades handed on (for stats and tests)
+        self.trades_seen = False  # the stream has sent a ``ta`` frame (it sends them)
         self._pending: list[AccountTrade] = []
         self._open: dict[int, bool] = {}
         self._trade_at: dict[int, float] = {}  # order id → when its last ``ta`` came
@@ -76,11 +82,12 @@ class StreamFills:
         if not self.stream.authenticated:
             return  # not (or no longer) this account's
         if isinstance(event, AccountTradeEvent):
+            self.trades_seen = True
             self._pending.append(trade_from_event(event))
             if event.order_id is not None:
                 self._trade_at[event.order_id] = self.clock()
                 self._unconfirmed.discard(event.order_id)
-            self._schedule(GATHER_S)
+            self._schedule(self.gather_s)
             return
         self._open[event.order_id] = event.is_open
         while len(self._open) > ORDERS_KEPT:
@@ -110,16 +117,17 @@ class StreamFills:
     def expect(self, order_ids: Iterable[int]) -> bool:
         """Orders that filled further or left the list. True when the stream is expected
         to tell their fills (a REST read follows only if it does not within
-        :data:`CONFIRM_S`); False when the caller should read the fills now."""
-        if not self.delivering():
+        ``confirm_s``); False when the caller should read the fills now."""
+        if not (self.delivering() and self.trades_seen):
             return False
         now = self.clock()
-        waiting = {i for i in order_ids if now - self._trade_at.get(i, float("-inf")) > CONFIRM_S}
+        waiting = {i for i in order_ids
+                   if now - self._trade_at.get(i, float("-inf")) > self.confirm_s}
         if waiting:
             self._unconfirmed |= waiting
             if self._confirm_handle is None:
                 loop = asyncio.get_running_loop()
-                self._confirm_handle = loop.call_later(CONFIRM_S, self._confirm)
+                self._confirm_handle = loop.call_later(self.confirm_s, self._confirm)
         return True
 
     def _confirm(self) -> None:
