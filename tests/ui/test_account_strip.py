@@ -183,3 +183,23 @@ async def test_v_on_a_strip_pane_shows_its_full_table_in_the_tabs(market_sim: An
         await pilot.pause()
         tab = tabs.query_one("#--content-tab-orders")
         assert not tab.display  # back in the strip only
+
+
+async def test_at_100x30_the_balances_total_keeps_whole_numbers_and_v_is_not_offered(
+        market_sim: Any) -> None:
+    _account_with_orders_and_a_loan(market_sim)
+    app = sim_app(market_sim, keys=True)
+    async with app.run_test(size=(100, 30)) as pilot:
+        pane = app.query_one("#balances-pane")
+        total = pane.query_one("#balances-total", Static)
+        await wait_until(pilot, lambda: _plain(total.render()).startswith("Net equity"),
+                         what="net equity shown")
+        table = pane.query_one(DataTable)
+        table.focus()
+        await pilot.pause()
+        shown = _plain(total.render())
+        assert shown.startswith("Net equity")
+        assert _cut_numbers(app, total, shown) == []
+        assert total.region.right <= pane.region.right  # nothing beyond the pane's edge
+        assert "full_table" not in {b.binding.action for b in app.active_bindings.values()
+                                    if b.enabled and b.binding.show}

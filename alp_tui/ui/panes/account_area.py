@@ -96,7 +96,7 @@ class AccountArea(Vertical):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """``v`` only from a pane of the strip (hidden from the footer elsewhere)."""
         if action == "full_table":
-            return (self.roomy and self._focused_strip_pane() is not None) or None
+            return self.roomy and self._focused_strip_pane() is not None  # False: hidden
         return True
 
     def action_full_table(self) -> None:

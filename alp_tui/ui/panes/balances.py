@@ -197,8 +197,12 @@ class BalancesPane(FitsColumns, AccountView, UsesMarket, DataPane):
     def _show_total(self) -> None:
         hint = Text(f"z {'show' if self.hide_zero else 'hide'} zero", style="dim")
         info = self.query_one("#balances-total", Static)
-        if not self.fit_columns:
-            set_static_text(info, self.total_text().append("  · ", style="dim").append_text(hint))
+        if not self.fit_columns:  # the tab: as many whole pieces as the bar has room for
+            bar, status = self.query_one(".pane-bar"), self.query_one(PaneStatus)
+            least = status.styles.min_width  # the status keeps this much; the rest is ours
+            room = bar.size.width - int(least.value if least else 0) - 2  # our padding
+            pieces = [*self.total_pieces(), Text("  · ", style="dim") + hint]
+            set_static_text(info, fit_pieces(pieces, room if room > 0 else None))
             return
         # the strip: beside the status there is room for the hint only; the total goes in
         # the bottom border, in whole words (a number is never cut)
