@@ -102,11 +102,16 @@ def _save_theme(app: Any, path: Any, name: str) -> None:
 
 
 def _typed_forms(app: Any) -> list[Any]:
-    """Open order / withdraw / margin forms with something typed into them."""
+    """Open order / withdraw / margin forms with something typed into them (a form that
+    tells, as the order form does, what is prefilled rather than typed)."""
     found = []
     for screen in app.screen_stack[1:]:
-        if any(isinstance(w, Input) and w.value.strip() and w.id != "quick-line"
-               for w in screen.query(Input)):
+        typed = getattr(screen, "has_typed_input", None)
+        if callable(typed):
+            if typed():
+                found.append(screen)
+        elif any(isinstance(w, Input) and w.value.strip() and w.id != "quick-line"
+                 for w in screen.query(Input)):
             found.append(screen)
     return found
 

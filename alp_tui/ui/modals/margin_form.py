@@ -34,6 +34,7 @@ from alp_tui.services.margin import (
     explain,
 )
 from alp_tui.services.margin_alerts import WalletKey
+from alp_tui.ui.modals.form_parts import QUIT_FROM_FORM
 
 CROSS = WalletKey(WalletType.CROSS_MARGIN)
 MARGIN_CSS = Path(__file__).resolve().parent.parent / "margin.tcss"
@@ -78,6 +79,7 @@ class MarginFormModal(ModalScreen[MarginActionResult | None]):
                 tooltip="Close the form without sending"),
         Binding("ctrl+s", "submit", "Send", id="margin_form.submit",
                 tooltip="Validate and send the request"),
+        QUIT_FROM_FORM,
     ]
 
     def __init__(

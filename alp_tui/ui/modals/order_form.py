@@ -14,7 +14,6 @@ from decimal import Decimal
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Input, Label, Select, Static
@@ -44,6 +43,7 @@ from alp_tui.services.quick_order import QuickOrder, QuickOrderError, quick_form
 from alp_tui.services.trading import AccountChange, Outcome, PlaceResult, TradingService
 from alp_tui.ui.modals import order_text as txt
 from alp_tui.ui.modals.confirm import TRADING_CSS, ConfirmModal
+from alp_tui.ui.modals.form_parts import ORDER_FORM_BINDINGS, hidden, show_message
 from alp_tui.ui.trading_messages import AccountChanged
 
 _SELECT_FIELDS = ("side", "order_type", "amount_in", "stop_operator", "tif", "wallet_type",
@@ -56,14 +56,11 @@ class OrderFormModal(ModalScreen[PlaceResult | None]):
 
     CSS_PATH = TRADING_CSS
 
-    BINDINGS = [
-        Binding("escape", "close", "Close", id="order_form.close",
-                tooltip="Close the form without sending anything"),
-        Binding("ctrl+b", "set_side('BID')", "Buy side", id="order_form.buy",
-                tooltip="Switch the form to BUY"),
-        Binding("ctrl+s", "set_side('ASK')", "Sell side", id="order_form.sell",
-                tooltip="Switch the form to SELL"),
-    ]
+    BINDINGS = ORDER_FORM_BINDINGS
+    # The amount has the focus from the start: the price is prefilled (the book level's,
+    # else the last price), and keys typed before the market context arrives must never
+    # land in an empty price field (``0.01`` was once a bid at 0.01).
+    AUTO_FOCUS = f"#{AMOUNT}"
 
     def __init__(
         self,
@@ -92,10 +89,6 @@ class OrderFormModal(ModalScreen[PlaceResult | None]):
         self._sending = False
         self._locked = False  # after an unknown outcome: no second send from this form
         self._outcome: PlaceResult | None = None
-        # The amount has the focus from the start: the price is prefilled (from the book
-        # level, else the last price), and keys typed before the market context arrives
-        # must never land in an empty price field (``0.01`` was once a bid at 0.01).
-        self.AUTO_FOCUS = f"#{AMOUNT}"
         self._prefilled = ""  # the price text the form put in itself (not typed)
         self._applied: tuple[object, ...] | None = None
         self._validated: tuple[object, ...] | None = None
@@ -147,9 +140,9 @@ class OrderFormModal(ModalScreen[PlaceResult | None]):
                     shown=False)
                 yield Static(id="available", classes="form-note")
                 yield Static(id="preview", classes="form-note")
-                yield _hidden(Static(id="warnings", classes="form-warnings"))
-                yield _hidden(Static(id="general-error", classes="field-error"))
-                yield _hidden(Static(id="send-status", classes="form-status"))
+                yield hidden(Static(id="warnings", classes="form-warnings"))
+                yield hidden(Static(id="general-error", classes="field-error"))
+                yield hidden(Static(id="send-status", classes="form-status"))
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Review (Enter)", id="submit", variant="primary")
                 yield Button("Close (Esc)", id="close")
@@ -175,7 +168,7 @@ class OrderFormModal(ModalScreen[PlaceResult | None]):
             with Horizontal(classes="field-line"):
                 yield Label(label, classes="field-label")
                 yield widget
-            yield _hidden(Static(id=f"{name}-error", classes="field-error"))
+            yield hidden(Static(id=f"{name}-error", classes="field-error"))
 
     def on_mount(self) -> None:
         """Show the right fields, validate, and load balances, fees and the book."""
@@ -209,7 +202,6 @@ class OrderFormModal(ModalScreen[PlaceResult | None]):
             self._show_error(name, "")
         self._applied = None  # the title says where the price came from: always redraw it
         self._apply_type()
-        self.AUTO_FOCUS = f"#{AMOUNT}"
         self.set_focus(None)
 
     def prepare_quick(self, order: QuickOrder, line: str = "") -> None:
@@ -246,7 +238,7 @@ class OrderFormModal(ModalScreen[PlaceResult | None]):
         if self._reload:
             self._reload = False
             self._revalidate()
-            self.query_one(self.AUTO_FOCUS or f"#{AMOUNT}").focus()
+            self.query_one(f"#{AMOUNT}").focus()
             self._load_context()
 
     @work(exclusive=True, group="order_form_context", exit_on_error=False)
@@ -355,7 +347,7 @@ class OrderFormModal(ModalScreen[PlaceResult | None]):
             return
         targets = self.query(f"#{name}-error")
         if targets:
-            _set(targets.first(Static), message)
+            show_message(targets.first(Static), message)
             self._shown_errors[name] = str(message)
 
     def _update(self, selector: str, content: Text) -> None:
@@ -378,9 +370,22 @@ class OrderFormModal(ModalScreen[PlaceResult | None]):
         self._update("#warnings", txt.warnings_text(result))
 
     def action_close(self) -> None:
-        """Esc: close without sending."""
+        """Esc: close without sending; what was typed goes with it."""
         if not self._sending:
             self.dismiss(None)
+            self._forget_input()
+
+    def has_typed_input(self) -> bool:
+        """True when the trader typed something here (a prefilled price is not typed)."""
+        form = self.form_input()
+        return bool(form.amount.strip() or form.stop_price.strip()
+                    or form.price.strip() not in ("", self._prefilled))
+
+    def _forget_input(self) -> None:
+        """A closed form keeps nothing typed (it stays installed for the next order)."""
+        self._quick, self._quick_line = None, ""
+        for name in _INPUT_FIELDS:
+            self.query_one(f"#{name}", Input).value = ""
 
     def action_set_side(self, side: str) -> None:
         """Switch between BUY and SELL."""
@@ -467,39 +472,28 @@ class OrderFormModal(ModalScreen[PlaceResult | None]):
 
     def _handle(self, result: PlaceResult, draft: OrderDraft) -> None:
         submit = self.query_one("#submit", Button)
-
-        def status_update(text: Text) -> None:
-            self._update("#send-status", text)
-
         if result.placed:
             self.app.post_message(AccountChanged(
                 AccountChange("place", draft.pair, tuple(result.orders))))
             self.app.notify(result.message, title=f"{draft.side.word} {draft.pair}")
             self.dismiss(result)
+            self._forget_input()
             return
         if result.outcome is Outcome.REJECTED and result.field_errors:
             for name, message in result.field_errors.items():
                 self._show_error(name, Text(message, style="bold red"))
-            status_update(Text(result.message, style="red"))
+            self._status(Text(result.message, style="red"))
             submit.disabled = False
             self._focus_first_error(result.field_errors)
             return
         if result.outcome is Outcome.UNKNOWN:
             self._locked = True
-            status_update(Text(result.message, style="bold yellow"))
+            self._status(Text(result.message, style="bold yellow"))
             submit.label = "Locked: outcome unknown"
             return
         # Rejected without field errors, or not placed: safe to edit and send again.
-        status_update(Text(result.message, style="red"))
+        self._status(Text(result.message, style="red"))
         submit.disabled = False
 
-
-def _set(label: Static, message: str | Text) -> None:
-    """Show ``message`` under a field; an empty one takes no room."""
-    label.update(message)
-    label.display = bool(str(message))
-
-
-def _hidden(widget: Static) -> Static:
-    widget.display = False
-    return widget
+    def _status(self, text: Text) -> None:
+        self._update("#send-status", text)

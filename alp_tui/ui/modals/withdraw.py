@@ -32,6 +32,7 @@ from alp_tui.services.trading import (
 )
 from alp_tui.services.withdraw_draft import Shown, max_withdraw
 from alp_tui.ui.modals.confirm import TRADING_CSS, ConfirmModal
+from alp_tui.ui.modals.form_parts import QUIT_FROM_FORM, hidden
 from alp_tui.ui.trading_messages import AccountChanged
 
 
@@ -43,6 +44,7 @@ class WithdrawModal(ModalScreen[WithdrawResult | None]):
     BINDINGS = [
         Binding("escape", "close", "Close", id="withdraw.close",
                 tooltip="Close without requesting anything"),
+        QUIT_FROM_FORM,
     ]
 
     def __init__(self, service: TradingService, currency: str, *,
@@ -144,7 +146,7 @@ class WithdrawModal(ModalScreen[WithdrawResult | None]):
                 Horizontal(Label(attr.key.capitalize(), classes="field-label"),
                            Input(placeholder=attr.value or attr.key, id=f"attr-{attr.key}"),
                            classes="field-line"),
-                _hidden(Static(id=f"attr-{attr.key}-error", classes="field-error")),
+                hidden(Static(id=f"attr-{attr.key}-error", classes="field-error")),
                 classes="field"))
         await box.mount_all(widgets)
         self._validate()
@@ -296,10 +298,4 @@ class WithdrawModal(ModalScreen[WithdrawResult | None]):
                            else "bold yellow"))
         if result.outcome is not Outcome.UNKNOWN:
             self.query_one("#submit", Button).disabled = False
-
-
-def _hidden(widget: Static) -> Static:
-    widget.display = False
-    return widget
-
 
