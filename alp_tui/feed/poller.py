@@ -65,7 +65,9 @@ class FeedParams:
 
     pair: str = ""
     interval: int = 60
-    grouped: bool = False
+    # Grouped by price by default: the book a trader reads, and the one the stream serves
+    # live (an ungrouped book, one row per order, is polled every second: issue #12).
+    grouped: bool = True
 
 
 @dataclass(slots=True)

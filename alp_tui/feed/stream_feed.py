@@ -161,7 +161,7 @@ class StreamFeed:
             "orders": _Topic("orders", t.private_silence_s),
             "balances": _Topic("balances", t.private_silence_s),
         }
-        self.book_grouped = False  # the grouping the poller asks for (see module doc)
+        self.book_grouped = True  # the grouping the poller asks for (FeedParams.grouped)
         self.book_levels = BOOK_WIRE_LEVELS  # rows a side, as deep as REST answers
         self.pair: str | None = None
         self.book: BookSync | None = None

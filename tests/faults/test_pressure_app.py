@@ -96,7 +96,7 @@ async def test_g_toggles_the_grouping_live_while_streaming(sim_server: SimServer
         book.show_data = spy  # type: ignore[method-assign]
         await wait_until(pilot, lambda: bool(seen) and seen[-1].buy, what="a book")
         book.focus()
-        await pilot.press("g")
+        # grouped by default: the stream serves the book, no key needed
         await wait_until(pilot, lambda: book.grouped
                          and app.stream_feed.is_streaming("orderbook"), what="streamed")
         best = seen[-1].buy[0].price

@@ -179,16 +179,17 @@ async def test_grouping_toggle_posts_message_and_shows_state() -> None:
     async with app.run_test(size=(44, 22), message_hook=messages.append) as pilot:
         pane.set_pair(BTC_USDT)
         pane.focus()
-        assert pane.query_one(PaneStatus).title == "ungrouped"
-        await pilot.press("g")
-        await pilot.pause()
-        assert [m.grouped for m in posted(messages, OrderBookPane.GroupingToggled)] == [True]
-        assert pane.grouped is True
-        assert pane.query_one(PaneStatus).title == "grouped"
+        assert pane.query_one(PaneStatus).title == "grouped"  # by default: streamed live
         assert pane.border_subtitle == "grouped"
         await pilot.press("g")
         await pilot.pause()
-        assert [m.grouped for m in posted(messages, OrderBookPane.GroupingToggled)] == [True, False]
+        assert [m.grouped for m in posted(messages, OrderBookPane.GroupingToggled)] == [False]
+        assert pane.grouped is False
+        assert pane.query_one(PaneStatus).title == "ungrouped"
+        assert pane.border_subtitle == ""
+        await pilot.press("g")
+        await pilot.pause()
+        assert [m.grouped for m in posted(messages, OrderBookPane.GroupingToggled)] == [False, True]
 
 
 async def test_changed_levels_flash_and_first_book_does_not() -> None:

@@ -58,8 +58,9 @@ class OrderBookPane(AccountView, DataPane):
                 tooltip="Clear the selected level"),
     ]  # fmt: skip
 
-    grouped: reactive[bool] = reactive(False)
-    """Whether the book is requested grouped by price (the API's ``group=1``)."""
+    grouped: reactive[bool] = reactive(True)
+    """Whether the book is requested grouped by price (the API's ``group=1``); grouped by
+    default, as the feed asks for it (``FeedParams.grouped``): the stream serves it live."""
 
     class LevelSelected(Message):
         """The user selected a level with the cursor keys or the mouse."""
