@@ -22,6 +22,7 @@ from typing import Any, Protocol
 from alp_tui.api.enums import MarginDirection, WalletType
 from alp_tui.api.errors import AlpError, ForbiddenError, ValidationError, answer_may_be_lost
 from alp_tui.api.models import Balance, Loan
+from alp_tui.services.format import format_exact
 from alp_tui.services.journal import Journal
 from alp_tui.services.margin_alerts import WalletKey
 from alp_tui.services.margin_history_table import EPOCH, HistoryKind, history_time
@@ -220,8 +221,8 @@ class MarginService:
             where = f"the {req.wallet.label} wallet"
         if req.amount > have:
             raise MarginRequestError(
-                f"Only {have.normalize():f} {req.currency} available in {where}.",
-                field_errors={"amount": f"at most {have.normalize():f} available in {where}"},
+                f"Only {format_exact(have)} {req.currency} available in {where}.",
+                field_errors={"amount": f"at most {format_exact(have)} available in {where}"},
             )
 
     def check_repay(
@@ -240,14 +241,14 @@ class MarginService:
         preview = preview_repay(loans, req.amount)
         if preview.excess > 0:
             raise MarginRequestError(
-                f"That is more than owed ({preview.total_due.normalize():f} {req.currency}).",
-                field_errors={"amount": f"at most {preview.total_due.normalize():f} owed"},
+                f"That is more than owed ({format_exact(preview.total_due)} {req.currency}).",
+                field_errors={"amount": f"at most {format_exact(preview.total_due)} owed"},
             )
         have = snap.wallet_available(req.wallet, req.currency)
         if req.amount > have:
             raise MarginRequestError(
-                f"Only {have.normalize():f} {req.currency} available in the wallet.",
-                field_errors={"amount": f"at most {have.normalize():f} available to repay"},
+                f"Only {format_exact(have)} {req.currency} available in the wallet.",
+                field_errors={"amount": f"at most {format_exact(have)} available to repay"},
             )
         return preview
 
@@ -273,7 +274,7 @@ class MarginService:
         )
         return MarginActionResult(
             MarginAction.TRANSFER, req.wallet, _as_id(op),
-            f"Transferred {req.amount.normalize():f} {req.currency} ({arrow}).",
+            f"Transferred {format_exact(req.amount)} {req.currency} ({arrow}).",
             req.currency, req.amount)
 
     def _loan_call(self, endpoint: Any, req: LoanRequest) -> Any:
@@ -292,7 +293,7 @@ class MarginService:
         )
         return MarginActionResult(
             MarginAction.BORROW, req.wallet, _as_id(op),
-            f"Borrowed {req.amount.normalize():f} {req.currency} in the {req.wallet.label} "
+            f"Borrowed {format_exact(req.amount)} {req.currency} in the {req.wallet.label} "
             "wallet.", req.currency, req.amount)
 
     async def repay(
@@ -309,11 +310,11 @@ class MarginService:
         )
         left = ""
         if preview.total_due:
-            left = (f"; {preview.principal_left.normalize():f} principal and "
-                    f"{preview.interest_left.normalize():f} interest remain")
+            left = (f"; {format_exact(preview.principal_left)} principal and "
+                    f"{format_exact(preview.interest_left)} interest remain")
         return MarginActionResult(
             MarginAction.REPAY, req.wallet, _as_id(op),
-            f"Repaid {req.amount.normalize():f} {req.currency}{left}.", req.currency, req.amount)
+            f"Repaid {format_exact(req.amount)} {req.currency}{left}.", req.currency, req.amount)
 
     async def close_position(
         self, wallet_type: WalletType | str, pair: str | None = None

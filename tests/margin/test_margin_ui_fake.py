@@ -49,7 +49,7 @@ async def test_transfer_borrow_and_levels(
         modal.query_one("#amount", Input).value = "20000"
         await pilot.click("#submit")
         await pilot.pause()
-        assert "at most 10000" in _text(app, "#amount-error")
+        assert "at most 10,000" in _text(app, "#amount-error")
         assert fake_client.calls == []
         modal.query_one("#amount", Input).value = "1000"
         await pilot.press("ctrl+s")

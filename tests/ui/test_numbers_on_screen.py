@@ -215,6 +215,9 @@ async def _margin_dialog(pilot: Any, action: str, amount: str | None, what: str)
         dialog.action_submit()
         await wait_until(pilot, lambda: len(app.screen_stack) == 1, what="done")
         await _check(pilot, None, f"{what} done")
+        # the toast repeats exactly what was sent (1,000.123456 USDT), with separators
+        told = [n.message for n in app._notifications if "Transferred" in n.message]
+        assert told and not [t for t in told if UNGROUPED.search(t)], told
         return
     await pilot.press("escape")
     await wait_until(pilot, lambda: len(app.screen_stack) == 1, what="closed")
@@ -233,7 +236,7 @@ async def test_margin_dialogs_at_the_currency_precision(market_sim: Any,
         await _margin_dialog(pilot, "borrow", "123.456789", "borrow")
         await _margin_dialog(pilot, "repay", "10.5", "repay")
         await _margin_dialog(pilot, "close_position", None, "close position")
-        await _margin_dialog(pilot, "transfer", "10.123456", "transfer")
+        await _margin_dialog(pilot, "transfer", "1000.123456", "transfer")
 
 
 async def _each_tab(pilot: Any, tabs_id: str, prefix: str, pane: Any,
