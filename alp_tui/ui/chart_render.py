@@ -11,6 +11,7 @@ plotting coordinates. plotext keeps global state, so every build holds :data:`PL
 
 from __future__ import annotations
 
+import math
 import re
 import threading
 from collections.abc import Sequence
@@ -32,6 +33,7 @@ __all__ = [
     "build_chart",
     "candle_at",
     "fit_candle_count",
+    "last_price_label",
     "nice_ticks",
     "strip_ansi",
 ]
@@ -48,11 +50,14 @@ MIN_HEIGHT = 8
 _UP = "green"
 _DOWN = "red"
 _LAST = "orange+"  # bright yellow (plotext 5 has no "yellow": it drew uncoloured)
+LAST_DASH_ANSI = "\x1b[38;5;11m"
+LAST_LABEL_ANSI = "\x1b[48;5;11m\x1b[38;5;0m"
+"""What plotext writes for the last-price line's dashes and label (for the overlay)."""
 _CURSOR = "gray"
 _BUY_ORDER = "green"
 _SELL_ORDER = "red"
 _ANY_ORDER = "blue"
-_LAST_MARKER = "╌"
+LAST_MARKER = "╌"
 """The last-price line is dashed: solid lines are order lines, and the axis' ticks."""
 _LABEL_TEXT = "black"
 
@@ -83,7 +88,11 @@ class ChartSpec:
     order_lines: tuple[OrderLine, ...] = ()
     columns_per_candle: int = 2
     last_price: Decimal | None = None
-    """The live last price (the header's) for the labelled line; None: the last close."""
+    """The live last price (the header's) for the labelled line; None: the last close.
+    The price range always includes it."""
+    draw_last: bool = True
+    """False: the last-price line is left out (the pane draws it over the build with
+    :func:`~alp_tui.ui.chart_overlay.with_last_price`, so a price move costs no build)."""
 
     def key(self) -> tuple[object, ...]:
         """Hashable identity of the picture (candles identified by ``data_version``)."""
@@ -98,6 +107,7 @@ class ChartSpec:
             self.order_lines,
             self.columns_per_candle,
             self.last_price,
+            self.draw_last,
         )
 
 
@@ -118,6 +128,24 @@ class ChartBuild:
     """Columns per candle slot; candle i sits at plot column ``cpc * i + cpc // 2``."""
     notes: tuple[str, ...] = field(default=())
     """Short remarks, e.g. orders whose price is off the chart."""
+    price_rows: int = 0
+    """Lines of the price pane (the top frame, then the plot's rows)."""
+    y_lo: float = 0.0
+    y_hi: float = 0.0
+    """The price pane's y range (plotting coordinates, not money)."""
+
+    def price_row(self, price: Decimal) -> int | None:
+        """The line a horizontal line at ``price`` lands on (plotext's own mapping:
+        ``floor(0.5 + (rows - 1) * fraction)`` from the bottom), or None off the chart."""
+        rows = self.price_rows
+        if rows < 3 or self.y_hi <= self.y_lo:
+            return None
+        fraction = (float(price) - self.y_lo) / (self.y_hi - self.y_lo)
+        from_bottom = math.floor(round(0.5 + (rows - 1) * fraction, 8))
+        if not 0 <= from_bottom < rows:
+            return None
+        # The plot's lowest row is cut to leave room for the volume pane: one row up.
+        return min(rows - from_bottom, rows - 1)
 
 
 def candle_at(build: ChartBuild, x: int) -> int | None:
@@ -235,6 +263,11 @@ def _order_colour(line: OrderLine) -> str:
     return {OrderSide.BID: _BUY_ORDER, OrderSide.ASK: _SELL_ORDER}.get(line.side, _ANY_ORDER)
 
 
+def last_price_label(price: Decimal, places: int) -> str:
+    """`` 91,250.00 ``: the last-price line's label."""
+    return f" {format_decimal(price, places)} "
+
+
 def _order_label(line: OrderLine, places: int) -> str:
     """`` BUY 44,500.00 `` (``ORDER`` when the side is unknown)."""
     word = {OrderSide.BID: "BUY", OrderSide.ASK: "SELL"}.get(line.side, "ORDER")
@@ -326,7 +359,9 @@ def build_chart(spec: ChartSpec) -> ChartBuild:
         if cursor_x is not None:
             plt.vline(cursor_x, _CURSOR)
         columns = [x_lo + k / cpc for k in range(plot_columns)]
-        plt.scatter(columns, [float(last)] * plot_columns, marker=_LAST_MARKER, color=_LAST)
+        if spec.draw_last:
+            plt.scatter(columns, [float(last)] * plot_columns, marker=LAST_MARKER,
+                        color=_LAST)
         for line in visible_orders:
             plt.hline(float(line.price), _order_colour(line))
         plt.candlestick(
@@ -343,9 +378,10 @@ def build_chart(spec: ChartSpec) -> ChartBuild:
         for line in visible_orders:
             plt.text(_order_label(line, pp), x_lo, float(line.price), color=_LABEL_TEXT,
                      background=_order_colour(line), alignment="left")
-        last_label = f" {format_decimal(last, pp)} "
-        plt.text(last_label, x_hi - (len(last_label) - 1) / cpc, float(last),
-                 color=_LABEL_TEXT, background=_LAST, alignment="left")
+        if spec.draw_last:
+            label = last_price_label(last, pp)
+            plt.text(label, x_hi - (len(label) - 1) / cpc, float(last),
+                     color=_LABEL_TEXT, background=_LAST, alignment="left")
         # Drop the empty x label row and the bottom frame: the volume pane continues below.
         price_lines = _drop_blank_tail(plt.build().splitlines())[:-1][:price_height]
 
@@ -391,4 +427,7 @@ def build_chart(spec: ChartSpec) -> ChartBuild:
         label_width=label_width,
         columns_per_candle=cpc,
         notes=tuple(notes),
+        price_rows=price_height,
+        y_lo=y_lo,
+        y_hi=y_hi,
     )

@@ -1,16 +1,20 @@
 """The chart's labelled last-price line follows the live last price (the header's), not the
-last candle's close of the latest candle poll; a price-only change rebuilds the chart at
-most about once a second, and only when the price moved at the pair's precision."""
+last candle's close of the latest candle poll. It is drawn over the built chart, the same
+cells and colours plotext gives it, so a move within the chart's range costs no build; a
+price beyond the range rebuilds it wider, at most about once a second."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 from typing import Any
 
+from alp_tui.api.enums import OrderSide
 from alp_tui.config import Config, PollingConfig
 from alp_tui.services.format import format_decimal
-from alp_tui.ui.chart_render import ChartSpec, build_chart, strip_ansi
+from alp_tui.ui.chart_overlay import with_last_price
+from alp_tui.ui.chart_render import ChartSpec, OrderLine, build_chart, strip_ansi
 from alp_tui.ui.panes.chart import ChartPane
+from alp_tui.ui.widgets.chart_canvas import ansi_to_strips
 from tests.support.dashboard import sim_app
 from tests.support.pane_data import BTC_USDT, make_candles
 from tests.support.panes import PaneHarness
@@ -32,10 +36,12 @@ def _spec(**kwargs: Any) -> ChartSpec:
 
 
 def _last_line(pane: ChartPane) -> str:
-    """The chart row holding the dashed last-price line."""
-    build = pane.shown_build
-    assert build is not None
-    return next((row for row in strip_ansi(build.ansi).splitlines() if "╌" in row), "")
+    """The row of the chart on screen holding the dashed last-price line."""
+    return next((row for row in pane.canvas.text().splitlines() if "╌" in row), "")
+
+
+def _cells(strip: Any) -> list[tuple[str, Any]]:
+    return [(ch, seg.style) for seg in strip for ch in seg.text]
 
 
 def test_the_line_is_drawn_at_the_live_price_when_given() -> None:
@@ -56,7 +62,29 @@ def test_a_live_price_beyond_the_candles_widens_the_range_to_show_it() -> None:
     assert any("╌" in r and _label(live) in r for r in plain.splitlines())
 
 
-async def test_price_only_changes_rebuild_at_most_about_once_a_second() -> None:
+def test_the_line_over_a_build_is_the_line_plotext_draws() -> None:
+    candles = make_candles(200)
+    compared = 0
+    for width, height in ((48, 17), (120, 30)):
+        shown = candles[build_chart(_spec(width=width, height=height)).first:]
+        low, high = min(c.low for c in shown), max(c.high for c in shown)
+        orders = (OrderLine(OrderSide.BID, low + (high - low) / 3),
+                  OrderLine(OrderSide.ASK, low + (high - low) * 2 / 3))
+        for k in range(1, 30, 2):
+            price = (low + (high - low) * k / 29).quantize(D("0.01"))
+            spec = _spec(width=width, height=height, last_price=price, order_lines=orders)
+            plotext = ansi_to_strips(build_chart(spec).ansi, width)
+            if not any(_label(price) in x.text for x in plotext):
+                continue  # the plot's lowest row is cut: plotext shows no line (we do)
+            bare = build_chart(_spec(width=width, height=height, last_price=price,
+                                     order_lines=orders, draw_last=False))
+            ours = with_last_price(ansi_to_strips(bare.ansi, width), bare, price, 2)
+            assert [_cells(x) for x in ours] == [_cells(x) for x in plotext], (width, k)
+            compared += 1
+    assert compared >= 25
+
+
+async def test_moves_within_the_range_cost_no_build_beyond_it_one_a_second() -> None:
     candles = make_candles(200)
     close = candles[-1].close
     pane = ChartPane(id="chart")
@@ -66,18 +94,24 @@ async def test_price_only_changes_rebuild_at_most_about_once_a_second() -> None:
         pane.show_data(candles)
         await wait_until(pilot, lambda: pane.build_count == 1 and pane.shown_build,
                          what="first build")
-        pane.set_last_price(close + 1)  # the first move shows at once
-        await wait_until(pilot, lambda: _label(close + 1) in _last_line(pane),
-                         what="the line at the live price")
-        assert pane.build_count == 2
-        for step in range(2, 8):  # a burst within the second: one more build, the latest
+        assert _label(close) in _last_line(pane)  # no live price yet: the last close
+        for step in range(1, 6):
             pane.set_last_price(close + step)
-        pane.set_last_price(close + D("7.001"))  # the same at the pair's precision
-        await wait_until(pilot, lambda: _label(close + 7) in _last_line(pane),
+            await pilot.pause()
+            assert _label(close + step) in _last_line(pane)
+        assert pane.build_count == 1  # drawn over the build
+        build = pane.shown_build
+        assert build is not None
+        top = D(str(build.y_hi))
+        pane.set_last_price(top + 100)  # beyond the range: rebuilt wider, at once
+        await wait_until(pilot, lambda: _label(top + 100) in _last_line(pane),
+                         what="the range widened")
+        assert pane.build_count == 2
+        for step in range(2, 8):  # a burst beyond it: one more build, with the latest
+            pane.set_last_price(top + 100 * step)
+        pane.set_last_price(top + D("700.001"))  # the same at the pair's precision
+        await wait_until(pilot, lambda: _label(top + 700) in _last_line(pane),
                          what="the burst's last price")
-        assert pane.build_count == 3
-        pane.set_last_price(close + 7)  # unchanged: nothing to build
-        await pilot.pause(0.05)
         assert pane.build_count == 3
 
 

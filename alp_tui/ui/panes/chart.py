@@ -1,10 +1,12 @@
 """Chart pane: plotext candlesticks with volume, built in a thread and cached.
 
 The picture is a pure function of (canvas size, candles version, cursor, order lines,
-interval, precision, live last price) — :class:`~alp_tui.ui.chart_render.ChartSpec`. A
-build (~10-30 ms) runs in an exclusive thread worker; its result is cached per spec, so a
-repaint, an identical poll or a return to an earlier size or cursor position costs no
-build at all; a live price moves the last-price line at most once a second.
+interval, precision) — :class:`~alp_tui.ui.chart_render.ChartSpec`. A build (~10-30 ms)
+runs in an exclusive thread worker; its result is cached per spec, so a repaint, an
+identical poll or a return to an earlier size or cursor position costs no build at all.
+The labelled last-price line is drawn over the build (:mod:`~alp_tui.ui.chart_overlay`)
+at the live last price: a move costs no build, unless the price leaves the chart's range
+(then one build widens it, at most once a second).
 """
 
 from __future__ import annotations
@@ -12,7 +14,6 @@ from __future__ import annotations
 import time
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
-from datetime import datetime
 from decimal import Decimal
 from typing import Any, ClassVar
 
@@ -29,9 +30,10 @@ from textual.worker import Worker, WorkerState, get_current_worker
 from alp_tui.api.enums import ChartInterval, OrderSide
 from alp_tui.api.models import Candle, Order, PairInfo
 from alp_tui.feed.state import FeedState
-from alp_tui.services.format import format_decimal, format_percent
 from alp_tui.session.events import AccountSnapshot
 from alp_tui.ui.account_display import AccountView
+from alp_tui.ui.chart_info import candle_info
+from alp_tui.ui.chart_overlay import with_last_price
 from alp_tui.ui.chart_render import (
     MIN_HEIGHT,
     MIN_WIDTH,
@@ -59,7 +61,7 @@ INTERVAL_KEYS: tuple[ChartInterval, ...] = (
 
 _CACHE_SIZE = 24
 LIVE_PRICE_MIN_S = 1.0
-"""A price-only change rebuilds the chart at most this often (a build costs 30-60 ms)."""
+"""A live price beyond the chart's range rebuilds it (wider) at most this often."""
 
 
 class ChartPane(AccountView, DataPane):
@@ -118,8 +120,10 @@ class ChartPane(AccountView, DataPane):
         self._shown: ChartBuild | None = None
         self._feed_state: FeedState | None = None
         self._live_price: Decimal | None = None
-        self._live_shown_at = float("-inf")
+        self._range_price: Decimal | None = None  # a live price the range must include
+        self._live_built_at = float("-inf")
         self._live_timer: Any = None
+        self._strips: list[Strip] = []  # the shown build's lines, without the price line
         self.build_count = 0
         """Builds run so far (tests and benchmarks read it)."""
 
@@ -158,7 +162,7 @@ class ChartPane(AccountView, DataPane):
         """Switch pair: the old candles, cursor and order lines go at once."""
         super().set_pair(pair)
         self._order_lines = ()
-        self._live_price = None
+        self._live_price = self._range_price = None
         self._clear_candles()
         self._update_titles()
 
@@ -175,6 +179,7 @@ class ChartPane(AccountView, DataPane):
         if candles != self._candles:
             self._candles = candles
             self._data_version += 1
+            self._range_price = None  # new candles: their own range, widened if need be
             if self.cursor_time is not None and self.cursor_time not in by_time:
                 self.cursor_time = None
         self._refresh_info()
@@ -184,9 +189,9 @@ class ChartPane(AccountView, DataPane):
 
     def set_last_price(self, price: Decimal | None) -> None:
         """The selected pair's live last price (the header's): the labelled last-price line
-        follows it between candle polls. Rebuilt only when it moved at the pair's
-        precision, and at most once per :data:`LIVE_PRICE_MIN_S` (a burst shows its
-        latest price at the end of the wait)."""
+        follows it between candle polls, drawn over the built chart (no build) when it
+        moved at the pair's precision. A price beyond the chart's range rebuilds it wider,
+        at most once per :data:`LIVE_PRICE_MIN_S`."""
         if price is None or price <= 0:
             return
         if self.pair is not None:
@@ -194,9 +199,19 @@ class ChartPane(AccountView, DataPane):
         if price == self._live_price:
             return
         self._live_price = price
+        build = self._shown
+        if build is not None and build.price_row(price) is not None:
+            self._draw()
+        else:
+            self._widen()
+
+    def _widen(self) -> None:
+        """Rebuild with the live price inside the range (at most once a second)."""
+        if self._live_price is None or self._range_price == self._live_price:
+            return
         if self._live_timer is not None:
             return  # the pending rebuild takes the latest price
-        wait = self._live_shown_at + LIVE_PRICE_MIN_S - time.monotonic()
+        wait = self._live_built_at + LIVE_PRICE_MIN_S - time.monotonic()
         if wait <= 0:
             self._live_due()
         else:
@@ -204,7 +219,8 @@ class ChartPane(AccountView, DataPane):
 
     def _live_due(self) -> None:
         self._live_timer = None
-        self._live_shown_at = time.monotonic()
+        self._live_built_at = time.monotonic()
+        self._range_price = self._live_price
         self._request_build()
 
     @property
@@ -314,6 +330,7 @@ class ChartPane(AccountView, DataPane):
 
     def _clear_candles(self) -> None:
         self._candles = ()
+        self._range_price = None
         self._loaded = False
         self._data_version += 1
         self.cursor_time = None
@@ -342,7 +359,8 @@ class ChartPane(AccountView, DataPane):
             cursor=cursor,
             order_lines=self._order_lines,
             columns_per_candle=self.columns_per_candle,
-            last_price=self._live_price,
+            last_price=self._range_price,
+            draw_last=False,
         )
 
     def _request_build(self) -> None:
@@ -397,8 +415,25 @@ class ChartPane(AccountView, DataPane):
 
     def _show(self, build: ChartBuild, strips: list[Strip]) -> None:
         self._shown = build
-        self.canvas.show_lines(strips)
+        self._strips = strips
+        self._draw()
         self._refresh_info()
+        live = self._live_price
+        if live is not None and build.price_row(live) is None:
+            self._widen()
+
+    def _draw(self) -> None:
+        """The shown build with the last-price line: the live price, else the last close."""
+        build = self._shown
+        if build is None:
+            return
+        price = self._live_price
+        if price is None and self._candles:
+            price = self._candles[-1].close
+        places = self.pair.price_precision if self.pair else 8
+        lines = self._strips if price is None else with_last_price(self._strips, build,
+                                                                   price, places)
+        self.canvas.show_lines(lines)
 
     def _show_message(self, text: str) -> None:
         self._shown = None
@@ -435,43 +470,11 @@ class ChartPane(AccountView, DataPane):
             self.query_one("#chart-info", Static).update(self._info(), layout=False)
 
     def _info(self) -> Text:
-        """The OHLCV line, shedding its least useful parts until it fits the width."""
+        """The OHLCV line of the cursor's (or the last) candle, fitted to the width."""
         candle = self.cursor_candle()
         label = "cursor" if candle is not None else "last"
         if candle is None and self._candles:
             candle = self._candles[-1]
-        # (text, style, drop rank): the highest rank goes first when the line is too long.
-        parts: list[tuple[str, str, int]] = [(f"{self.interval.label} ", "bold", 0)]
-        if candle is not None:
-            pp = self.pair.price_precision if self.pair else 8
-            ap = self.pair.amount_precision if self.pair else 8
-            when = datetime.fromtimestamp(candle.time)
-            fmt = "%Y-%m-%d" if self.interval.value >= 1440 else "%m-%d %H:%M"
-            colour = "green" if candle.close >= candle.open else "red"
-            parts += [
-                (f"{label} ", "dim", 5),
-                (f"{when.strftime(fmt)} ", "dim", 7),
-                (f"O {format_decimal(candle.open, pp)} ", "", 6),
-                (f"H {format_decimal(candle.high, pp)} ", "", 3),
-                (f"L {format_decimal(candle.low, pp)} ", "", 3),
-                (f"C {format_decimal(candle.close, pp)} ", f"bold {colour}", 0),
-            ]
-            if candle.open > 0:
-                change = (candle.close - candle.open) / candle.open * 100
-                sign = "+" if change > 0 else "-" if change < 0 else ""
-                parts.append((f"{sign}{format_percent(abs(change))} ", colour, 1))
-            parts.append((f"V {format_decimal(candle.volume, ap)}", "", 2))
-            notes = self._shown.notes if self._shown is not None else ()
-            if notes:
-                parts.append(("  " + "; ".join(notes), "yellow", 4))
         width = self.query_one("#chart-info").size.width if self.is_mounted else 0
-        if width > 0:
-            for rank in range(7, 0, -1):
-                if sum(len(t) for t, _, _ in parts) <= width:
-                    break
-                parts = [p for p in parts if p[2] != rank]
-        text = Text(no_wrap=True, overflow="ellipsis")
-        for chunk, style, _ in parts:
-            text.append(chunk, style=style)
-        text.rstrip()
-        return text
+        return candle_info(candle, label, self.interval, self.pair,
+                           self._shown.notes if self._shown is not None else (), width)
