@@ -212,6 +212,11 @@ async def _margin_dialog(pilot: Any, action: str, amount: str | None, what: str)
         dialog.query_one("#amount", Input).value = amount
         await _check(pilot, None, f"{what} with an amount")
     if action == "transfer":  # sent: the dashboard with the transfer in it
+        # what is available never rounds up past what there is (98,999.876544: .87)
+        shown = str(dialog.query_one("#margin-preview", Static).render())
+        have = dialog.snapshot.spot_available("USDT")
+        number = Decimal(shown.split(": ")[1].split()[0].replace(",", ""))
+        assert have - Decimal("0.01") < number <= have, (shown, have)
         dialog.action_submit()
         await wait_until(pilot, lambda: len(app.screen_stack) == 1, what="done")
         await _check(pilot, None, f"{what} done")

@@ -13,7 +13,7 @@ from textual.widgets import Input, Select
 from alp_tui.services.format import format_decimal
 from alp_tui.services.margin import LoanRequest, MarginActionResult, parse_amount
 from alp_tui.services.margin_limits import borrow_room, latest_rate
-from alp_tui.ui.modals.margin_form import MarginFormModal, parse_wallet_value
+from alp_tui.ui.modals.margin_form import AT_MOST, OWED, MarginFormModal, parse_wallet_value
 
 
 class BorrowModal(MarginFormModal):
@@ -78,10 +78,10 @@ class BorrowModal(MarginFormModal):
             return ""
         owed = sum((loan.borrowed + loan.interest for loan in snap.loans_of(wallet, currency)),
                    Decimal(0))
-        lines = [f"Owed now: {self.money(owed, currency)} {currency}"]
+        lines = [f"Owed now: {self.money(owed, currency, OWED)} {currency}"]
         room = borrow_room(snap, wallet, currency)
         if room is not None:
-            most = "—" if room.maximum is None else self.money(room.maximum, currency)
+            most = "—" if room.maximum is None else self.money(room.maximum, currency, AT_MOST)
             lines.append(f"Maximum now ≈ {most} {currency}  ({room.leverage:f}x leverage: "
                          "debt at most "
                          f"{room.leverage - 1:f} × equity)")

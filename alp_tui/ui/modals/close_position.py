@@ -8,7 +8,7 @@ from textual.widget import Widget
 from textual.widgets import Select
 
 from alp_tui.services.margin import MarginActionResult, MarginRequestError, preview_close
-from alp_tui.ui.modals.margin_form import MarginFormModal
+from alp_tui.ui.modals.margin_form import OWED, MarginFormModal
 
 
 class ClosePositionModal(MarginFormModal):
@@ -48,7 +48,7 @@ class ClosePositionModal(MarginFormModal):
         lines.extend(f"  {leg.describe}" for leg in plan.legs)
         if not plan.legs:
             lines.append("  trade nothing (the wallet holds what it owes)")
-        lines.extend(f"  repay {self.money(amount, currency)} {currency}"
+        lines.extend(f"  repay {self.money(amount, currency, OWED)} {currency}"
                      for currency, amount in sorted(plan.repays.items()))
         for currency, amount in sorted(plan.uncovered.items()):
             lines.append(f"  (the wallet cannot cover {self.money(amount, currency)} {currency})")

@@ -11,7 +11,7 @@ else (a 403 explained in words) at the bottom.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from decimal import Decimal
+from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_UP, Decimal
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +37,8 @@ from alp_tui.services.margin_alerts import WalletKey
 from alp_tui.ui.modals.form_parts import QUIT_FROM_FORM
 
 CROSS = WalletKey(WalletType.CROSS_MARGIN)
+AT_MOST = ROUND_DOWN  # what is available, the most that can be borrowed: never more
+OWED = ROUND_UP  # what is owed: paying the amount shown clears it
 MARGIN_CSS = Path(__file__).resolve().parent.parent / "margin.tcss"
 
 
@@ -135,11 +137,15 @@ class MarginFormModal(ModalScreen[MarginActionResult | None]):
         self.refresh_preview()
 
     # --- numbers -----------------------------------------------------------------------
-    def money(self, value: Decimal, currency: str) -> str:
+    def money(self, value: Decimal, currency: str, rounding: str = ROUND_HALF_EVEN) -> str:
         """``value`` at ``currency``'s display precision (:attr:`places`), with
-        separators; exact to 8 decimals when no pair lists the currency."""
+        separators; exact to 8 decimals when no pair lists the currency. ``rounding``
+        for a figure that must not promise more than is there: what is available or the
+        most that can be borrowed rounds down, what is owed rounds up."""
         places = self.places.get(currency)
-        return format_exact(value) if places is None else format_decimal(value, places)
+        if places is None:
+            return format_exact(value)
+        return format_decimal(value, places, rounding=rounding)
 
     # --- wallet / currency helpers -------------------------------------------------------
     def wallet_choices(self, *, with_debt_only: bool = False) -> list[tuple[str, str]]:

@@ -12,7 +12,7 @@ from textual.widgets import Button, Input, Select
 from alp_tui.api.enums import MarginDirection
 from alp_tui.services.format import format_exact
 from alp_tui.services.margin import MarginActionResult, TransferRequest
-from alp_tui.ui.modals.margin_form import MarginFormModal, parse_wallet_value
+from alp_tui.ui.modals.margin_form import AT_MOST, MarginFormModal, parse_wallet_value
 
 
 class MarginTransferModal(MarginFormModal):
@@ -89,7 +89,7 @@ class MarginTransferModal(MarginFormModal):
         currency = self.value_of(self.query_one("#currency", Select))
         if have is None or wallet is None:
             return ""
-        amount = f"{self.money(have, currency or '')} {currency}"
+        amount = f"{self.money(have, currency or '', AT_MOST)} {currency}"
         if self.value_of(self.query_one("#direction", Select)) == MarginDirection.SUB.value:
             return f"Available in the {wallet.label} wallet: {amount}"
         return f"Available in spot: {amount}"

@@ -16,7 +16,7 @@ from alp_tui.services.margin import (
     parse_amount,
     preview_repay,
 )
-from alp_tui.ui.modals.margin_form import MarginFormModal, parse_wallet_value
+from alp_tui.ui.modals.margin_form import OWED, MarginFormModal, parse_wallet_value
 
 
 class RepayModal(MarginFormModal):
@@ -90,13 +90,13 @@ class RepayModal(MarginFormModal):
         loans = self.snapshot.loans_of(wallet, currency)
         raw = self.query_one("#amount", Input).value.strip()
         split = preview_repay(loans, parse_amount(raw) if raw else Decimal(0))
-        lines = [f"Owed: {self.money(split.principal_due, currency)} principal + "
-                 f"{self.money(split.interest_due, currency)} interest {currency}"]
+        lines = [f"Owed: {self.money(split.principal_due, currency, OWED)} principal + "
+                 f"{self.money(split.interest_due, currency, OWED)} interest {currency}"]
         if raw:
             lines.append(f"Pays {self.money(split.interest_paid, currency)} interest first, then "
                          f"{self.money(split.principal_paid, currency)} principal")
-            lines.append(f"Remains: {self.money(split.principal_left, currency)} principal + "
-                         f"{self.money(split.interest_left, currency)} interest")
+            lines.append(f"Remains: {self.money(split.principal_left, currency, OWED)} principal + "
+                         f"{self.money(split.interest_left, currency, OWED)} interest")
             if split.excess:
                 lines.append(f"{self.money(split.excess, currency)} {currency} more than owed")
         return "\n".join(lines)
