@@ -65,18 +65,21 @@ class Shown:
     def __init__(self, places: int | None) -> None:
         self.places = places
 
-    def _at(self, value: Decimal, rounding: str) -> str:
+    def _at(self, value: Decimal, rounding: str, trim: bool) -> str:
         if self.places is None:
             return format_exact(value, WITHDRAW_PRECISION)
-        return format_decimal(value, self.places, rounding=rounding)
+        text = format_decimal(value, self.places, rounding=rounding)
+        if trim and "." in text:  # a network's fee and limits: ``0.0002``, not ``0.000200``
+            text = text.rstrip("0").rstrip(".")
+        return text
 
-    def down(self, value: Decimal) -> str:
+    def down(self, value: Decimal, *, trim: bool = False) -> str:
         """An amount there is (available, arrives, left after): rounded down."""
-        return self._at(value, ROUND_DOWN)
+        return self._at(value, ROUND_DOWN, trim)
 
-    def up(self, value: Decimal) -> str:
+    def up(self, value: Decimal, *, trim: bool = False) -> str:
         """An amount it costs (fee, what the balance pays, a minimum): rounded up."""
-        return self._at(value, ROUND_UP)
+        return self._at(value, ROUND_UP, trim)
 
 
 def max_withdraw(method: Any, available_amount: Decimal, places: int | None) -> Decimal | None:

@@ -19,7 +19,7 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import Button, Footer, Input, Label, Select, Static
@@ -110,9 +110,11 @@ class MarginFormModal(ModalScreen[MarginActionResult | None]):
         """Title, the subclass's fields, a preview, the form error and the buttons."""
         with Vertical(id="margin-dialog"):
             yield Label(self.TITLE_TEXT, id="margin-title")
-            yield from self.compose_fields()
-            yield Static("", id="margin-preview")
-            yield Static("", id="form-error", classes="form-error")
+            # Fields and preview scroll in a short terminal; the buttons stay in view.
+            with VerticalScroll(id="margin-fields"):
+                yield from self.compose_fields()
+                yield Static("", id="margin-preview")
+                yield Static("", id="form-error", classes="form-error")
             with Horizontal(id="margin-buttons"):
                 yield Button(self.SUBMIT_LABEL, id="submit", variant="primary")
                 yield Button("Cancel", id="cancel")

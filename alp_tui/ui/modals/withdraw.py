@@ -118,13 +118,13 @@ class WithdrawModal(ModalScreen[WithdrawResult | None]):
 
     def _method_label(self, m: WithdrawMethod) -> str:
         up, down = self.shown.up, self.shown.down
-        fee = up(m.fee_amount) + (f" + {format_percent(m.fee_rate * 100, 3)}"
-                                  if m.fee_rate else "")
+        fee = up(m.fee_amount, trim=True) + (f" + {format_percent(m.fee_rate * 100, 3)}"
+                                             if m.fee_rate else "")
         limits = []
         if m.min_withdraw is not None:
-            limits.append(f"min {up(m.min_withdraw)}")
+            limits.append(f"min {up(m.min_withdraw, trim=True)}")
         if m.max_withdraw is not None:
-            limits.append(f"max {down(m.max_withdraw)}")
+            limits.append(f"max {down(m.max_withdraw, trim=True)}")
         return f"{m.network} · fee {fee} · {' · '.join(limits)}"
 
     def method(self) -> WithdrawMethod | None:
