@@ -1,4 +1,4 @@
-"""Panes, modals and widgets get their state handed in (constructor, ``use_*`` setters of
+"""Panes, modals, widgets and screens get their state handed in (constructor, ``use_*`` setters of
 ``ui/pane_inputs.py``, ``show_account``, messages); they never reach into the app for it.
 
 Fails on ``getattr(self.app, ...)``, on ``service_for(...)`` (a service patched onto the
@@ -16,7 +16,7 @@ import pytest
 from textual.app import App
 
 UI = Path(__file__).resolve().parents[2] / "alp_tui" / "ui"
-PACKAGES = ("panes", "modals", "widgets")
+PACKAGES = ("panes", "modals", "widgets", "screens")
 MODULES = sorted(p for pkg in PACKAGES for p in (UI / pkg).rglob("*.py"))
 TEXTUAL_APP_API = frozenset(dir(App))
 
@@ -56,6 +56,6 @@ def test_the_check_sees_each_kind_of_reach() -> None:
 
 
 @pytest.mark.parametrize("path", MODULES, ids=lambda p: str(p.relative_to(UI)))
-def test_no_pane_modal_or_widget_reaches_into_the_app(path: Path) -> None:
+def test_no_pane_modal_widget_or_screen_reaches_into_the_app(path: Path) -> None:
     assert MODULES, "no modules found: the package layout moved"
     assert reaches(path.read_text(encoding="utf-8")) == []
