@@ -41,6 +41,7 @@ from alp_tui.paper.listing import (
 )
 from alp_tui.paper.relay import UpstreamFeed
 from alp_tui.sim.server import SimServer
+from alp_tui.sim.store import StateFileError
 
 log = logging.getLogger(__name__)
 
@@ -125,9 +126,13 @@ class PaperServer:
             return self._sim.base_url
         self.paths.prepare()
         listing = self._listing()
-        exchange = PaperExchange(state_path=str(self.paths.state), market_life=False,
-                                 pairs=listing.pairs, currencies=listing.currencies,
-                                 fee_schedule=fee_schedule(self.maker_fee, self.taker_fee))
+        try:
+            exchange = PaperExchange(state_path=str(self.paths.state), market_life=False,
+                                     pairs=listing.pairs, currencies=listing.currencies,
+                                     fee_schedule=fee_schedule(self.maker_fee, self.taker_fee))
+        except StateFileError as exc:  # kept as it is: it is the user's account to decide on
+            raise PaperError(f"the paper account cannot be read ({exc}); `alp-tui paper "
+                             "reset` deletes it and the next start funds a new one") from None
         try:
             self.account_id = open_paper_account(exchange, self.api_secret, self.balances)
             self.exchange = exchange

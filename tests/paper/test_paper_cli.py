@@ -108,3 +108,24 @@ def test_paper_config_section(tmp_path: Path) -> None:
     path.write_text('[paper]\nmaker_fee = "1.5"\n')
     with pytest.raises(ConfigError, match=r"paper\.maker_fee"):
         load_config(path, env={})
+
+
+def test_a_paper_account_that_cannot_be_read_says_how_to_start_over(
+        upstream: tuple[SimServer, Recorder], monkeypatch: pytest.MonkeyPatch,
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    up, _recorder = upstream
+    seed_book(up)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    monkeypatch.setenv("ALP_BASE_URL", up.base_url)
+    from alp_tui.paper.account import PaperPaths, default_paper_dir
+
+    paths = PaperPaths(default_paper_dir())
+    paths.prepare()
+    paths.state.write_bytes(b"\x13not a database" * 300)  # e.g. a disk error or a bad copy
+    config = tmp_path / "c.toml"
+    config.write_text("")
+    assert cli.main(["--paper", "--config", str(config)]) == 1
+    err = capsys.readouterr().err
+    assert "StateFileError" not in err  # a sentence for the user, not an exception's name
+    assert str(paths.state) in err and "alp-tui paper reset" in err
+    assert paths.state.read_bytes().startswith(b"\x13not a database")  # never deleted for them
