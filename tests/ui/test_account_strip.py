@@ -203,3 +203,17 @@ async def test_at_100x30_the_balances_total_keeps_whole_numbers_and_v_is_not_off
         assert total.region.right <= pane.region.right  # nothing beyond the pane's edge
         assert "full_table" not in {b.binding.action for b in app.active_bindings.values()
                                     if b.enabled and b.binding.show}
+
+
+async def test_open_orders_of_other_pairs_are_counted_beside_the_selected_pairs(
+        market_sim: Any) -> None:
+    _account_with_orders_and_a_loan(market_sim)  # three BTC_USDT orders
+    app = sim_app(market_sim, keys=True)
+    async with app.run_test(size=(160, 48)) as pilot:
+        info = app.query_one("#orders-strip").query_one("#orders-info", Static)
+        await wait_until(pilot, lambda: _plain(info.render()).startswith("3 open · BTC_USDT"),
+                         what="BTC orders")
+        assert "other pairs" not in _plain(info.render())
+        app.select_pair("ETH_USDT")
+        await wait_until(pilot, lambda: _plain(info.render()).startswith(
+            "0 open · ETH_USDT (+3 other pairs: a)"), what="the others counted")

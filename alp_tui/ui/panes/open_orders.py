@@ -218,6 +218,9 @@ class OpenOrdersPane(FitsColumns, UsesMarket, UsesTrading, DataPane):
     def _refresh_info(self) -> None:
         scope = "all pairs" if self.show_all or self.pair is None else self.pair.name
         count = len(self._table.rows) if self._table else 0
+        # orders of other pairs are out of view here: say so, or they would be forgotten
+        others = len(self._orders) - count
+        scope += f" (+{others} other pairs: a)" if others > 0 else ""
         set_static_text(self.query_one("#orders-info", Static),
                         f"{count} open · {scope} · c cancel · x pair · X all · +/− tick")
 
