@@ -223,7 +223,11 @@ def _run_demo(config: Config, path: Path, *, stream: bool = True) -> int:
     server = SimServer(host="127.0.0.1", port=0, market_life=True)
     base_url = server.start()
     try:
-        return run_app(_local_app(config, path, server, base_url, "demo", stream))
+        app = _local_app(config, path, server, base_url, "demo", stream)
+        # The demo's exchange is thrown away at exit: its actions are journaled in memory,
+        # never beside the real account's (History > Journal, its CSV export, reconcile).
+        app.journal_path = ":memory:"
+        return run_app(app)
     finally:
         server.stop()
 

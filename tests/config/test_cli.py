@@ -98,7 +98,7 @@ def test_demo_streams_unless_told_not_to(monkeypatch, tmp_path, argv, streams):
 
     def fake_create_app(config, **kw):
         built.append(kw["stream"])
-        return object()
+        return type("FakeApp", (), {})()  # takes the journal path
 
     monkeypatch.setattr(ui_app, "create_app", fake_create_app)
     monkeypatch.setattr(cli, "run_app", lambda app: 0)
@@ -106,3 +106,21 @@ def test_demo_streams_unless_told_not_to(monkeypatch, tmp_path, argv, streams):
     config.write_text("")
     assert cli.main(["--demo", "--config", str(config), *argv]) == 0
     assert built == [streams]
+
+
+def test_demo_trades_never_reach_the_real_trading_journal(monkeypatch, tmp_path):
+    # the demo's exchange is a throw-away simulator: its orders, borrows and transfers must
+    # not land in the journal the live account's History > Journal tab and CSV export read
+    import alp_tui.ui.app as ui_app
+
+    class FakeApp:
+        journal_path = None
+
+    seen: list[object] = []
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    monkeypatch.setattr(ui_app, "create_app", lambda config, **kw: FakeApp())
+    monkeypatch.setattr(cli, "run_app", lambda app: seen.append(app.journal_path) or 0)
+    config = tmp_path / "c.toml"
+    config.write_text("")
+    assert cli.main(["--demo", "--config", str(config)]) == 0
+    assert seen == [":memory:"]

@@ -216,4 +216,4 @@ async def test_open_orders_of_other_pairs_are_counted_beside_the_selected_pairs(
         assert "other pairs" not in _plain(info.render())
         app.select_pair("ETH_USDT")
         await wait_until(pilot, lambda: _plain(info.render()).startswith(
-            "0 open · ETH_USDT (+3 other pairs: a)"), what="the others counted")
+            "0 open · ETH_USDT (+3 on other pairs: a)"), what="the others counted")
