@@ -23,6 +23,7 @@ TITLES = {AlertKind.PRICE: "Price alert", AlertKind.MARGIN: "Margin alert",
           AlertKind.LIQUIDATION: "Liquidation risk", AlertKind.FILL: "Order filled",
           AlertKind.STREAM: "Stream lost"}
 BANNER_ID = "margin-alert-banner"  # the id the margin pane's banner always had
+MARGIN_HINT = "click to dismiss (or press a in the Margin tab)"
 
 
 class AlertDelivery:
@@ -56,7 +57,9 @@ class AlertDelivery:
         if bell:
             app.bell()
         if alert.danger or alert.kind is AlertKind.MARGIN:
-            self.banner().push(alert.text, danger=alert.danger, at=alert.at)
+            # `a` dismisses from the Margin tab: only the margin alerts mention it
+            hint = MARGIN_HINT if alert.kind in (AlertKind.MARGIN, AlertKind.LIQUIDATION) else None
+            self.banner().push(alert.text, danger=alert.danger, at=alert.at, hint=hint)
             if alert.kind is AlertKind.STREAM:
                 self._stream_lost.add(alert.text)
 
@@ -66,6 +69,6 @@ class AlertDelivery:
         found = screen.query(AlertBanner)
         if found:
             return found.first(AlertBanner)
-        banner = AlertBanner(id=BANNER_ID, hint="click to dismiss (or press a in the Margin tab)")
+        banner = AlertBanner(id=BANNER_ID, hint="click to dismiss")
         screen.mount(banner)
         return banner

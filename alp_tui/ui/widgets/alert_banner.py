@@ -59,16 +59,19 @@ class AlertBanner(Static, can_focus=True):
     def __init__(self, *, hint: str = "click to dismiss", **kwargs: object) -> None:
         super().__init__("", **kwargs)  # type: ignore[arg-type]
         self.hint = hint
-        self._messages: list[tuple[datetime, str, bool]] = []
+        self._messages: list[tuple[datetime, str, bool, str | None]] = []
 
     @property
     def messages(self) -> list[str]:
         """The unseen alert texts, oldest first."""
-        return [text for _, text, _ in self._messages]
+        return [text for _, text, _, _ in self._messages]
 
-    def push(self, text: str, *, danger: bool = False, at: datetime | None = None) -> None:
-        """Show ``text`` (``danger`` for the red style) until the user dismisses it."""
-        self._messages.append((at or datetime.now().astimezone(), text, danger))
+    def push(self, text: str, *, danger: bool = False, at: datetime | None = None,
+             hint: str | None = None) -> None:
+        """Show ``text`` (``danger`` for the red style) until the user dismisses it;
+        ``hint`` replaces the banner's own while this alert is the latest (a way to dismiss
+        that only some alerts have)."""
+        self._messages.append((at or datetime.now().astimezone(), text, danger, hint))
         self.unseen = len(self._messages)
         self._draw_banner()
 
@@ -90,8 +93,8 @@ class AlertBanner(Static, can_focus=True):
             self.update("")
             self.set_class(False, "-danger")
             return
-        at, text, _ = self._messages[-1]
-        danger = any(d for _, _, d in self._messages)
+        at, text, _, hint = self._messages[-1]
+        danger = any(d for _, _, d, _ in self._messages)
         self.set_class(danger, "-danger")
         line = Text()
         line.append("⚠ ", style="bold")
@@ -100,7 +103,7 @@ class AlertBanner(Static, can_focus=True):
         more = len(self._messages) - 1
         if more:
             line.append(f"  (+{more} more)", style="italic")
-        line.append(f"  — {self.hint}", style="dim")
+        line.append(f"  — {hint or self.hint}", style="dim")
         self.update(line)
 
     def action_dismiss(self) -> None:
