@@ -149,6 +149,10 @@ def test_fit_keeps_rank_zero_then_what_fits_in_rank_order() -> None:
     assert fit(cols, rows, 10) == (0, 2)  # then c (rank 1)
     assert fit(cols, rows, 13) == (0, 2, 3)  # b (10 wide) does not fit; d (3) does
     assert fit(cols, rows, 30) == (0, 1, 2, 3)
+    # an empty column (no stop price on any order) gives way to one with values
+    blank = [("1234", "x", "", "y")]
+    assert fit(cols, blank, 9) == (0, 3)
+    assert fit(cols, blank, 12) == (0, 2, 3)  # still shown when there is room
 
 
 def test_fit_pieces_leaves_out_whole_pieces_only() -> None:

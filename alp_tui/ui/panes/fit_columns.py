@@ -47,14 +47,16 @@ def widths(columns: Sequence[Column], rows: Sequence[Sequence[Any]]) -> list[int
 def fit(columns: Sequence[Column], rows: Sequence[Sequence[Any]], width: int | None,
         padding: int = 1) -> tuple[int, ...]:
     """Indices (in display order) of the columns to show in ``width`` cells: every rank-0
-    column, then by rank (ties: left first) each column that still fits whole. ``None``:
-    every column (no limit)."""
+    column, then by rank (ties: left first) each column that still fits whole; a column
+    with no value in any row comes last. ``None``: every column (no limit)."""
     if width is None:
         return tuple(range(len(columns)))
     need = [w + 2 * padding for w in widths(columns, rows)]
+    empty = [not any(_width(r[i]) for r in rows) for i in range(len(columns))]
     kept: set[int] = set()
     used = 0
-    for i in sorted(range(len(columns)), key=lambda i: columns[i].rank):
+    for i in sorted(range(len(columns)), key=lambda i: (columns[i].rank > 0 and empty[i],
+                                                        columns[i].rank)):
         if columns[i].rank == 0 or used + need[i] <= width:
             kept.add(i)
             used += need[i]
