@@ -153,7 +153,7 @@ class AlpApp(App[int]):
         self.session.subscribe(self._session_event)
         self.errors.add_listener(lambda e: self._to_main(ErrorLogged(e.topic, e.message)))
         self.intents.layout(self.size.width, self.size.height)
-        every_second(self, self.router.tick_header)  # on the status lines' beat
+        every_second(self, self.router.beat)  # prices and ages, on the status lines' beat
         self.main.query_one("#markets-table").focus()
         self.intents.push_interval()
         if self._start_feed:

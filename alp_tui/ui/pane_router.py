@@ -38,13 +38,21 @@ class PaneRouter:
         # and a pane redraws whatever it is handed).
         self._shown: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
         self._markets_shown: Any = None
+        self._tickers: MarketSnapshot | None = None  # prices waiting for the beat
+        self._account: AccountSnapshot | None = None  # the account waiting for the beat
+        self._account_shown: AccountSnapshot | None = None
 
     # --- topic data ---------------------------------------------------------------------
     def feed_data(self, message: FeedData) -> None:
         """Show a topic's new data in its panes."""
         app, market = self.app, self.session.market
         if message.topic == "tickers":
-            self._show_markets(message.data)
+            # Prices are shown on the once-a-second beat (at most a second late): the markets
+            # table and the header's price then change in the frame the status lines' ages
+            # take anyway, not in one of their own (issue #12, CPU at rest).
+            self._tickers = message.data
+            if self._markets_shown is None:
+                self.show_prices()  # the first prices (and the pair's precision) at once
             return
         if "pair" in self._depends(message.topic) and message.params.pair != market.selected:
             return  # an answer for a pair no longer selected: never shown
@@ -110,12 +118,15 @@ class PaneRouter:
         for message in pending.values():
             if message.params.pair == self.session.market.selected:
                 self.feed_data(message)
+        self._account_shown = None  # the views just got a new pair: hand them it again
         self.account(self.session.account.snapshot)
+        self.show_account()  # at once: own orders of the new pair on book and chart
 
     def pair_changed(self) -> None:
         """A new pair: data held back for the old one is dropped."""
         self._pending.clear()
         self._shown.clear()
+        self._account_shown = None
         self._had_info = self.session.market.info() is not None
 
     # --- states, header, account --------------------------------------------------------
@@ -126,9 +137,23 @@ class PaneRouter:
         if topic == "tickers":
             self.tick_header(age=False)  # the age follows on the once-a-second beat
 
+    def beat(self) -> None:
+        """Once a second (the app's beat): the prices that came since the last one, then
+        the connection word and the data age."""
+        if not self.app.screen_stack:
+            return  # shutting down
+        self.show_prices()
+        self.show_account()
+        self.tick_header()
+
+    def show_prices(self) -> None:
+        """The prices that came since the last beat, to the markets table and header now."""
+        snapshot, self._tickers = self._tickers, None
+        if snapshot is not None:
+            self._show_markets(snapshot)
+
     def tick_header(self, *, age: bool = True) -> None:
-        """The connection word and (``age``) the data age in the header (every second
-        too)."""
+        """The connection word and (``age``) the data age in the header."""
         if not self.app.screen_stack:
             return  # shutting down
         header = self.app.header_pane
@@ -140,7 +165,17 @@ class PaneRouter:
 
     def account(self, snapshot: AccountSnapshot) -> None:
         """The account to every widget that shows it (header chip, balances, book marks,
-        chart lines: each :class:`~alp_tui.ui.account_display.AccountView`)."""
+        chart lines: each :class:`~alp_tui.ui.account_display.AccountView`), on the next
+        beat (at most a second later): the session republishes it on every answer of the
+        watch and on price moves, and each push redraws the balances."""
+        self._account = snapshot
+
+    def show_account(self) -> None:
+        """The account that came since the last beat, to its views now (when it changed)."""
+        snapshot, self._account = self._account, None
+        if snapshot is None or _same(self._account_shown, snapshot):
+            return
+        self._account_shown = snapshot
         push_account(self.app.main, snapshot)
 
 

@@ -6,6 +6,7 @@ Counted with a spy on ``refresh``: behaviour, not timing (issue #12, CPU at rest
 from __future__ import annotations
 
 import time
+from decimal import Decimal
 from types import SimpleNamespace
 from typing import Any
 
@@ -15,6 +16,7 @@ from textual.widgets import Static
 
 from alp_tui.feed.poller import FeedParams
 from alp_tui.feed.state import FeedState, Freshness
+from alp_tui.session.events import AccountSnapshot
 from alp_tui.ui.messages import FeedData
 from alp_tui.ui.pane_router import PaneRouter
 from alp_tui.ui.widgets.book_ladder import flash_end
@@ -178,3 +180,37 @@ def test_a_flash_ends_on_a_whole_second() -> None:
     assert flash_end(100.2, 0.5) == 101.0
     assert flash_end(100.7, 0.5) == 102.0  # at least half a second
     assert flash_end(100.7, 0.0) == 100.7  # no flash at all
+
+
+# --- the account reaches its views on the beat, once per change --------------------------
+
+class _View:
+    def __init__(self) -> None:
+        self.shown: list[Any] = []
+
+    def show_account(self, snapshot: Any) -> None:
+        self.shown.append(snapshot)
+
+
+class _Root:
+    def __init__(self, views: list[_View]) -> None:
+        self.views = views
+
+    def walk_children(self, _type: Any) -> list[_View]:
+        return self.views
+
+
+def test_the_account_is_shown_on_the_beat_and_not_again_when_unchanged() -> None:
+    view = _View()
+    app = _App([])
+    app.main = _Root([view])  # type: ignore[attr-defined]
+    router = PaneRouter(app)  # type: ignore[arg-type]
+    first = AccountSnapshot(pair="BTC_USDT", debt=Decimal(5))
+    router.account(first)
+    router.account(AccountSnapshot(pair="BTC_USDT", debt=Decimal(6)))  # a newer one
+    assert view.shown == []  # not before the beat
+    router.show_account()
+    assert [s.debt for s in view.shown] == [Decimal(6)]  # the latest only
+    router.account(AccountSnapshot(pair="BTC_USDT", debt=Decimal(6)))  # republished, equal
+    router.show_account()
+    assert len(view.shown) == 1
