@@ -214,10 +214,18 @@ async def test_open_orders_of_other_pairs_are_counted_beside_the_selected_pairs(
     _account_with_orders_and_a_loan(market_sim)  # three BTC_USDT orders
     app = sim_app(market_sim, keys=True)
     async with app.run_test(size=(160, 48)) as pilot:
-        info = app.query_one("#orders-strip").query_one("#orders-info", Static)
+        strip = app.query_one("#orders-strip")
+        info = app.query_one("#orders-pane").query_one("#orders-info", Static)  # the tab's
         await wait_until(pilot, lambda: _plain(info.render()).startswith("3 open · BTC_USDT"),
                          what="BTC orders")
-        assert "other pairs" not in _plain(info.render())
+        assert "other pairs" not in _plain(info.render()) and not strip.border_subtitle
         app.select_pair("ETH_USDT")
         await wait_until(pilot, lambda: _plain(info.render()).startswith(
             "0 open · ETH_USDT (+3 on other pairs: a)"), what="the others counted")
+        # the strip's bar has no room for it: its bottom border says it, whole
+        await wait_until(pilot, lambda: strip.border_subtitle == "+3 on other pairs: a",
+                         what="the strip's border")
+        await pilot.pause()
+        border = strip.region
+        assert "+3 on other pairs: a" in _screen_lines(app)[border.bottom - 1][
+            border.x:border.right]

@@ -220,7 +220,12 @@ class OpenOrdersPane(FitsColumns, UsesMarket, UsesTrading, DataPane):
         count = len(self._table.rows) if self._table else 0
         # orders of other pairs are out of view here: say so, or they would be forgotten
         others = len(self._orders) - count
-        scope += f" (+{others} on other pairs: a)" if others > 0 else ""
+        elsewhere = f"+{others} on other pairs: a" if others > 0 else ""
+        if self.fit_columns:  # the strip's bar has room for the count only: the border
+            if self.border_subtitle != elsewhere:
+                self.border_subtitle = elsewhere
+            elsewhere = ""
+        scope += f" ({elsewhere})" if elsewhere else ""
         set_static_text(self.query_one("#orders-info", Static),
                         f"{count} open · {scope} · c cancel · x pair · X all · +/− tick")
 
