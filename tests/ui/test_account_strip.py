@@ -229,3 +229,23 @@ async def test_open_orders_of_other_pairs_are_counted_beside_the_selected_pairs(
         border = strip.region
         assert "+3 on other pairs: a" in _screen_lines(app)[border.bottom - 1][
             border.x:border.right]
+
+
+async def test_the_focus_follows_its_pane_between_the_strip_and_the_tabs(
+        market_sim: Any) -> None:
+    from textual.widgets import TabbedContent
+
+    _account_with_orders_and_a_loan(market_sim)
+    app = sim_app(market_sim, keys=True)
+    async with app.run_test(size=(160, 48)) as pilot:
+        area = app.query_one(AccountArea)
+        await wait_until(pilot, lambda: area.roomy, what="strip")
+        app.query_one("#orders-strip").query_one(DataTable).focus()
+        await pilot.resize_terminal(100, 30)
+        tabs = app.query_one("#account-tabs", TabbedContent)
+        tab_table = app.query_one("#orders-pane").query_one(DataTable)
+        await wait_until(pilot, lambda: app.focused is tab_table, what="focus in the tab")
+        assert tabs.active == "orders"  # c, x, +/− still act on the orders
+        await pilot.resize_terminal(160, 48)
+        strip_table = app.query_one("#orders-strip").query_one(DataTable)
+        await wait_until(pilot, lambda: app.focused is strip_table, what="focus in the strip")

@@ -78,6 +78,9 @@ class AccountArea(Vertical):
 
     def watch_roomy(self, roomy: bool) -> None:
         """Strip shown with the histories as tabs, or every account pane a tab."""
+        focused = self.app.focused
+        carried = next((w.topic for w in (focused.ancestors_with_self if focused else ())
+                        if isinstance(w, DataPane) and w.topic in STRIP_TOPICS), None)
         self.set_class(roomy, "-roomy")
         tabs = self.query_one("#account-tabs", TabbedContent)
         if roomy and tabs.active in STRIP_TOPICS:
@@ -87,6 +90,13 @@ class AccountArea(Vertical):
                 tabs.hide_tab(topic)
             else:
                 tabs.show_tab(topic)
+        if carried is not None:  # the focused pane went out of view: its twin takes it
+            if not roomy:
+                tabs.active = carried
+            twin = self.query_one(f"#{carried}-strip") if roomy else tabs.get_pane(carried)
+            tables = twin.query(DataTable)
+            if tables:
+                self.call_after_refresh(tables.last().focus)
 
     def _focused_strip_pane(self) -> DataPane | None:
         focused = self.screen.focused
