@@ -52,6 +52,8 @@ async def test_fills_show_in_trades_and_export(service: TradingService, counterp
         rows = list(csv.reader(files[0].open()))
         assert rows[0][0] == "Time" and rows[1][1] == "BTC_USDT"
         assert rows[1][3] == "91300.00"  # the file stays machine-readable: no separators
+        # the fee: at BTC's precision on screen, every digit the exchange gave in the file
+        assert (row[5], rows[1][5]) == ("0.000020", "0.00002")
         # 30 days back: nothing there.
         await pilot.press("left_square_bracket")
         await settle(pilot)

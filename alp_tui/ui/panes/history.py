@@ -80,9 +80,10 @@ def _side(side: Any) -> str:
 class Money:
     """Formats prices and amounts at a pair's precision when the pair is known."""
 
-    def __init__(self, pairs: dict[str, PairInfo]) -> None:
+    def __init__(self, pairs: dict[str, PairInfo], *, exact: bool = False) -> None:
         self.pairs = pairs
-        self.places = currency_places(pairs.values())
+        # exact: currency amounts as the exchange gave them (a CSV export keeps every digit)
+        self.places = {} if exact else currency_places(pairs.values())
 
     def of(self, currency: str | None, value: Decimal | None) -> str:
         """An amount of ``currency`` at its display precision (fees, balance changes,
@@ -169,6 +170,7 @@ class HistoryPane(UsesMarket, UsesTrading, DataPane):
         self.window_end: datetime | None = None  # None: the latest 30 days, ending now
         self.filters: dict[str, str] = {}
         self._shown: dict[str, list[tuple[str, ...]]] = {k: [] for k in TABS}
+        self._exact: dict[str, list[tuple[str, ...]]] = {}  # the shown rows, amounts exact
         self._token: dict[str, tuple[Any, ...]] = {}
 
     def compose(self) -> ComposeResult:
@@ -251,6 +253,7 @@ class HistoryPane(UsesMarket, UsesTrading, DataPane):
         table.clear()
         table.add_rows(rows)
         self._shown[kind] = rows
+        self._exact.pop(kind, None)
         self._refresh_info()
 
     # --- DataPane contract ------------------------------------------------------------
@@ -315,10 +318,11 @@ class HistoryPane(UsesMarket, UsesTrading, DataPane):
             return
         if self._token.get(kind) != token:
             return  # the window or filter moved on while this was loading
-        money = self._money()
-        rows = [row_for(kind, item, money) for item in items]
-        rows.sort(key=lambda r: r[0], reverse=True)
-        self._fill(kind, rows)
+        money, exact = self._money(), Money(self._money().pairs, exact=True)
+        both = sorted(((row_for(kind, item, money), row_for(kind, item, exact))
+                       for item in items), key=lambda r: r[0][0], reverse=True)
+        self._fill(kind, [shown for shown, _ in both])
+        self._exact[kind] = [row for _, row in both]
         self._result("")
 
     def _load_journal(self, token: tuple[Any, ...]) -> None:
@@ -371,7 +375,7 @@ class HistoryPane(UsesMarket, UsesTrading, DataPane):
     def action_export(self) -> None:
         """Write the shown rows of the active tab to CSV."""
         kind = self.active_kind
-        rows = self._shown.get(kind, [])
+        rows = self._exact.get(kind) or self._shown.get(kind, [])
         plain = [tuple(_plain(cell) for cell in row) for row in rows]
         try:
             path = export_rows(f"{kind}", TABS[kind][1], plain, directory=self.export_dir)
