@@ -5,8 +5,10 @@ without changing it, by wrapping each topic's ``fetch``:
 
 * while the stream is connected and delivering for a topic, the wrapped fetch answers from
   the stream's state (no request); the stream also pushes every change through
-  ``on_update`` at once, coalesced to at most one update per topic per frame
-  (``min_emit_interval_s``), so panes see the same data types whether streamed or polled;
+  ``on_update``, coalesced to at most one update per topic per frame
+  (``min_emit_interval_s``) on a 0.25 s grid for the book and trades (``emit_grid_s``:
+  what arrives together is drawn together), so panes see the same data types whether
+  streamed or polled;
 * while the stream is down, or silent for a topic longer than its silence window, the
   wrapped fetch calls REST as before — the user notices nothing but the badge;
 * open orders and balances follow ``o`` / ``w`` events at once, and are still reconciled
@@ -34,6 +36,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
@@ -105,6 +108,11 @@ class StreamTimings:
     # The markets table costs ~100 ms a redraw on this machine: tickers at most once a
     # second keeps a trade's row (and key presses) from queueing behind it.
     tickers_emit_interval_s: float = 1.0
+    # The book and the trades go out on a grid of this step (of the monotonic clock): a
+    # trade and the book change it made, arriving a few ms apart, redraw in one frame, and
+    # the slot on the whole second shares the UI's once-a-second frame. Each frame
+    # re-renders most of the screen (issue #12, CPU at rest); at most 0.25 s later.
+    emit_grid_s: float = 0.25
 
 
 class _Topic:
@@ -429,6 +437,9 @@ class StreamFeed:
         interval = (self.timings.tickers_emit_interval_s if name == "tickers"
                     else self.timings.min_emit_interval_s)
         wait = topic.last_emit + interval - now
+        grid = self.timings.emit_grid_s
+        if name != "tickers" and grid > 0:
+            wait = max(wait, math.ceil(now / grid) * grid - now)
         if wait <= 0:
             self._push(name)
             return

@@ -1,0 +1,49 @@
+"""Stream pushes to the panes go out on a grid: a trade and the book change it made,
+arriving a few ms apart, reach the screen together (issue #12, CPU at rest)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from alp_tui.feed.poller import FeedParams
+from alp_tui.feed.stream_feed import StreamFeed, StreamTimings
+
+
+class _Stream:
+    """Stands in for the stream client: nothing connects."""
+
+    def add_listener(self, _fn: Any) -> None:
+        pass
+
+    def add_state_listener(self, _fn: Any) -> None:
+        pass
+
+
+def _feed(now: list[float], pushed: list[str]) -> StreamFeed:
+    feed = StreamFeed(object(), on_update=lambda name, _p, _d: pushed.append(name),
+                      ws_url="ws://127.0.0.1:1/ws", has_credentials=False,
+                      stream=_Stream(), clock=lambda: now[0],  # type: ignore[arg-type]
+                      timings=StreamTimings(emit_grid_s=0.25))
+    feed.topics["trades"].params = FeedParams(pair="BTC_USDT")
+    feed.memory.seed("trades", [])
+    return feed
+
+
+async def test_a_trade_between_two_grid_points_waits_for_the_next() -> None:
+    now, pushed = [100.1], []
+    feed = _feed(now, pushed)
+    feed._emit("trades")
+    assert pushed == []  # 100.1 is between 100.0 and 100.25: held
+    assert feed.topics["trades"].emit_handle is not None
+    feed._emit("trades")  # a second trade in the same slot joins the first
+    now[0] = 100.25
+    await asyncio.sleep(0.3)
+    assert pushed == ["trades"]  # one push for both
+
+
+async def test_a_trade_on_a_grid_point_goes_at_once() -> None:
+    now, pushed = [100.5], []
+    feed = _feed(now, pushed)
+    feed._emit("trades")
+    assert pushed == ["trades"]
