@@ -67,7 +67,7 @@ class DashboardScreen(Screen[Any]):
     def hand_in(self) -> None:
         """Give the panes the session's parts they ask for (again once it has started:
         its trading and margin services exist from then on)."""
-        hand_in(self, self.alp.session)
+        hand_in(self, self.alp.session, paper=self.alp.mode == "paper")
 
     # --- session → panes ----------------------------------------------------------------
     @on(FeedData)

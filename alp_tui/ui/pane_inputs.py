@@ -18,7 +18,7 @@ from alp_tui.services.market import MarketService
 from alp_tui.services.trading import TradingService
 from alp_tui.session import Session
 
-__all__ = ["UsesMargin", "UsesMarket", "UsesTrading", "hand_in"]
+__all__ = ["MovesMoney", "UsesMargin", "UsesMarket", "UsesTrading", "hand_in"]
 
 
 class UsesMarket:
@@ -46,10 +46,20 @@ class UsesMargin:
         raise NotImplementedError
 
 
-def hand_in(root: DOMNode, session: Session) -> None:
-    """Give every widget under ``root`` the parts of ``session`` it asks for; calling it
-    again hands the current ones."""
+class MovesMoney:
+    """A widget whose confirms must say when the money is paper (no real money moves)."""
+
+    def use_paper(self, paper: bool) -> None:
+        """Say "paper" on this widget's confirms when ``paper``."""
+        raise NotImplementedError
+
+
+def hand_in(root: DOMNode, session: Session, *, paper: bool = False) -> None:
+    """Give every widget under ``root`` the parts of ``session`` it asks for (and whether
+    the account is a paper one); calling it again hands the current ones."""
     for widget in root.query("*"):
+        if isinstance(widget, MovesMoney):
+            widget.use_paper(paper)
         if isinstance(widget, UsesMarket):
             widget.use_market(session.market)
         if isinstance(widget, UsesTrading):

@@ -23,7 +23,7 @@ from alp_tui.services.market import MarketService
 from alp_tui.services.order_draft import fmt
 from alp_tui.services.trading import AccountChange, CancelResult, Outcome, TradingService
 from alp_tui.ui.modals.confirm import ConfirmModal
-from alp_tui.ui.pane_inputs import UsesMarket, UsesTrading
+from alp_tui.ui.pane_inputs import MovesMoney, UsesMarket, UsesTrading
 from alp_tui.ui.panes.base import DataPane
 from alp_tui.ui.panes.fit_columns import Column, FitsColumns, FittedTable
 from alp_tui.ui.panes.table_rows import cursor_row_key
@@ -41,7 +41,7 @@ ONE_PAIR_COLUMNS = tuple(replace(c, rank=9) if c.key == "pair" else c for c in C
 PIN_S = 5.0  # how long an order we just placed/cancelled overrides an older poll answer
 
 
-class OpenOrdersPane(FitsColumns, UsesMarket, UsesTrading, DataPane):
+class OpenOrdersPane(FitsColumns, UsesMarket, UsesTrading, MovesMoney, DataPane):
     """The account's open orders (topic ``orders``: a list of :class:`Order`), cancelled
     and moved through the trading service handed in (constructor or :meth:`use_trading`)."""
 
@@ -69,6 +69,7 @@ class OpenOrdersPane(FitsColumns, UsesMarket, UsesTrading, DataPane):
         self.pairs: dict[str, PairInfo] = dict(pairs or {})
         self.show_all = False
         self._orders: dict[int, Order] = {}
+        self._paper = False  # a paper account: the confirms say so
         self._pinned: dict[int, float] = {}  # id → monotonic time we learned it exists
         self._gone: dict[int, float] = {}  # id → monotonic time we learned it is gone
         self._table: FittedTable | None = None
@@ -100,6 +101,10 @@ class OpenOrdersPane(FitsColumns, UsesMarket, UsesTrading, DataPane):
     def use_trading(self, service: TradingService | None) -> None:
         """Act through ``service`` (None: no keys, trading off)."""
         self.attach_service(service)
+
+    def use_paper(self, paper: bool) -> None:
+        """Say "paper" on the cancel and move confirms when ``paper``."""
+        self._paper = paper
 
     def use_market(self, market: MarketService) -> None:
         """Precisions of pairs not handed in with :meth:`set_pairs`, from ``market``."""
@@ -266,7 +271,8 @@ class OpenOrdersPane(FitsColumns, UsesMarket, UsesTrading, DataPane):
         body = Text.assemble("Cancel order ", (f"#{order.id}", "bold"), "\n\n",
                              _describe(order, self._info(order.pair)))
         self.app.push_screen(
-            ConfirmModal("Cancel order", body, confirm_label="Cancel order", tone="danger"),
+            ConfirmModal("Cancel order", body, confirm_label="Cancel order", tone="danger",
+                         paper=self._paper),
             lambda ok: self._run_cancel([order.id], order.pair, None) if ok else None)
 
     def action_cancel_pair(self, pair: str | None = None) -> None:
@@ -287,7 +293,7 @@ class OpenOrdersPane(FitsColumns, UsesMarket, UsesTrading, DataPane):
                              f" open orders of {pair}?")
         self.app.push_screen(
             ConfirmModal(f"Cancel all of {pair}", body, confirm_label="Cancel all",
-                         tone="danger"),
+                         tone="danger", paper=self._paper),
             lambda ok: self._run_cancel(ids, pair, "pair") if ok else None)
 
     def action_cancel_all(self) -> None:
@@ -303,7 +309,7 @@ class OpenOrdersPane(FitsColumns, UsesMarket, UsesTrading, DataPane):
                              f" open orders on {len(pairs)} pair(s): {', '.join(pairs)}?")
         self.app.push_screen(
             ConfirmModal("Cancel ALL orders", body, confirm_label="Cancel all",
-                         tone="danger"),
+                         tone="danger", paper=self._paper),
             lambda ok: self._run_cancel(ids, None, "all") if ok else None)
 
     def _run_cancel(self, ids: list[int], pair: str | None, scope: str | None) -> None:
@@ -363,7 +369,8 @@ class OpenOrdersPane(FitsColumns, UsesMarket, UsesTrading, DataPane):
         body = move + Text("\n\nThe order is cancelled first; the remaining amount is placed "
                            "at the new price only once the cancel is confirmed. You will not "
                            "be asked again this session.", style="dim")
-        self.app.push_screen(ConfirmModal("Move order price", body, confirm_label="Move"),
+        self.app.push_screen(ConfirmModal("Move order price", body, confirm_label="Move",
+                                          paper=self._paper),
                              lambda ok: self._confirm_move(ok, order, new_price, info, move))
 
     def _confirm_move(self, ok: bool | None, order: Order, price: Decimal, info: PairInfo,
