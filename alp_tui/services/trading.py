@@ -23,7 +23,12 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from alp_tui.api.enums import OrderStatus, OrderType, SideEffect, TimeInForce
-from alp_tui.api.errors import AlpError, ValidationError, answer_may_be_lost
+from alp_tui.api.errors import (
+    AlpError,
+    RequestTimeoutError,
+    ValidationError,
+    answer_may_be_lost,
+)
 from alp_tui.api.models import (
     Balance,
     FeeInfo,
@@ -284,6 +289,12 @@ class TradingService(WithdrawalActions):
                 await asyncio.sleep(delay)
             try:
                 orders = list(await self.client.orders(pair=draft.pair, start_time=since))
+            except RequestTimeoutError as exc:
+                # The exchange is not answering at all: each further lookup would keep the
+                # trader waiting a whole timeout again (43 s in all against a frozen server).
+                # The open-orders poll and the next start's reconcile settle it.
+                last_error = describe_error(exc)
+                break
             except AlpError as exc:
                 last_error = describe_error(exc)
                 continue
