@@ -10,7 +10,7 @@ from textual.app import App, ComposeResult
 from textual.widgets import DataTable, Static
 
 from alp_tui.api.enums import WalletType
-from alp_tui.api.models import Balance, Loan, Ticker
+from alp_tui.api.models import Balance, Loan, PairInfo, Ticker
 from alp_tui.services.margin_alerts import MarginBand
 from alp_tui.session.account import AccountState
 from alp_tui.session.events import AccountSnapshot
@@ -170,3 +170,20 @@ async def test_a_long_total_leaves_the_status_its_age() -> None:
         assert status.size.width >= len("Balances ● stale data 12s"), status.size
         total = _text(pane.query_one("#balances-total", Static))
         assert total.startswith("Net equity ≈ 10,996.56 USDT")
+
+
+async def test_balances_show_each_currency_at_the_same_places_as_the_dialogs() -> None:
+    """USDT in cents even when the first pair learned quotes it in 5 decimals (DOGE_USDT),
+    as the withdraw and margin dialogs show it (services.format.currency_places)."""
+    doge = PairInfo(name="DOGE_USDT", currency1="DOGE", currency2="USDT", amount_precision=0,
+                    price_precision=5, maximum_order_size=D(10**9),
+                    minimum_order_size=D(1), minimum_order_value=D(5))
+    pane = BalancesPane(id="balances")
+    async with Host(pane).run_test(size=(150, 20)) as pilot:
+        pane.set_pairs([doge])
+        pane.set_pair(BTC_USDT)
+        pane.show_data([bal("1234.567891", "USDT"), bal("0.12345678", "BTC")])
+        await pilot.pause()
+        table = pane.query_one("#balances-table", DataTable)
+        assert str(table.get_cell("SPOT:USDT", "total")) == "1,234.56"
+        assert str(table.get_cell("SPOT:BTC", "total")) == "0.123456"

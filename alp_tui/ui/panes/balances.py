@@ -4,7 +4,7 @@ the net equity (assets − debt) as the total."""
 from __future__ import annotations
 
 import operator
-from decimal import Decimal
+from decimal import ROUND_DOWN, ROUND_UP, Decimal
 from typing import Any
 
 from rich.text import Text
@@ -14,7 +14,7 @@ from textual.containers import Horizontal
 from textual.widgets import DataTable, Static
 
 from alp_tui.api.models import Balance, Loan, PairInfo, Ticker
-from alp_tui.services.format import format_decimal
+from alp_tui.services.format import currency_places, format_decimal
 from alp_tui.services.market import MarketService
 from alp_tui.session.events import AccountSnapshot
 from alp_tui.ui.account_display import AccountView
@@ -55,6 +55,7 @@ class BalancesPane(FitsColumns, AccountView, UsesMarket, DataPane):
         self._balances: list[Balance] = []
         self._prices: dict[str, Decimal] = {}
         self._precision: dict[str, int] = {}
+        self._pairs: dict[str, PairInfo] = {}
         self._table: FittedTable | None = None
         self._account: AccountSnapshot | None = None
         self._market: MarketService | None = None
@@ -83,10 +84,10 @@ class BalancesPane(FitsColumns, AccountView, UsesMarket, DataPane):
         self.set_pairs([pair])
 
     def set_pairs(self, pairs: list[PairInfo]) -> None:
-        """Display precision per currency, learned from the pairs."""
-        for p in pairs:
-            self._precision.setdefault(p.base, p.amount_precision)
-            self._precision.setdefault(p.quote, max(p.price_precision, 2))
+        """Display precision per currency, learned from the pairs (all learned so far, by
+        the same rule as the dialogs: a pair learned later may refine a currency)."""
+        self._pairs.update((p.name, p) for p in pairs)
+        self._precision = currency_places(self._pairs.values())
 
     def set_tickers(self, data: Any) -> None:
         """Prices for valuing holdings: a list of :class:`Ticker` or an object with
@@ -181,15 +182,17 @@ class BalancesPane(FitsColumns, AccountView, UsesMarket, DataPane):
             if self.hide_zero and b.balance == 0 and b.reserve == 0 and not debt:
                 continue
             prec = self._precision.get(b.currency, 8)
-            wanted[key] = (_wallet_label(wallet), b.currency, format_decimal(b.balance, prec),
-                           format_decimal(debt, prec) if debt else "",
-                           format_decimal(b.available, prec), format_decimal(b.reserve, prec),
+            # what is held rounds down and what is owed up: never more than is there
+            wanted[key] = (_wallet_label(wallet), b.currency, _held(b.balance, prec),
+                           format_decimal(debt, prec, rounding=ROUND_UP) if debt else "",
+                           _held(b.available, prec), _held(b.reserve, prec),
                            format_decimal(self.value_of(b), 2))
         for key, debt in debts.items():  # owed in a currency the wallet holds none of
             wallet, _, currency = key.rpartition(":")
             prec = self._precision.get(currency, 8)
             zero = format_decimal(Decimal(0), prec)
-            wanted[key] = (_wallet_label(wallet), currency, zero, format_decimal(debt, prec),
+            wanted[key] = (_wallet_label(wallet), currency, zero,
+                           format_decimal(debt, prec, rounding=ROUND_UP),
                            zero, zero, format_decimal(Decimal(0), 2))
         table.show(wanted)
         self._show_total()
@@ -285,3 +288,8 @@ def _wallet_label(wallet: str) -> str:
     """``isolated BTC_USDT`` for ``ISOLATED_MARGIN BTC_USDT`` (the row key keeps the wire name)."""
     kind, _, pair = wallet.partition(" ")
     return f"{WALLET_LABELS.get(kind, kind)} {pair}".strip()
+
+
+def _held(amount: Decimal, places: int) -> str:
+    """An amount held, rounded down to ``places``."""
+    return format_decimal(amount, places, rounding=ROUND_DOWN)
