@@ -25,8 +25,12 @@ async def wait_until(pilot: Any, condition: Callable[[], object], *, what: str =
     """Return once ``condition()`` is true; fail the test after ``timeout`` seconds.
 
     With a Textual ``pilot`` each poll is a ``pilot.pause`` (the app handles its messages
-    and redraws in between); with ``pilot=None`` it waits on the running loop alone (a
-    feed, a client or a server under test, no app).
+    and redraws in between), and once the condition holds the screen handles what was
+    posted to it until then: the session sets a topic's state (``app.topic_states``) as
+    it posts the data to the screen, so without this a test that saw "fresh" could read
+    a pane that has not drawn that data yet (on a loaded machine it often had not).
+    With ``pilot=None`` it waits on the running loop alone (a feed, a client or a server
+    under test, no app).
     """
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
@@ -37,6 +41,8 @@ async def wait_until(pilot: Any, condition: Callable[[], object], *, what: str =
             await asyncio.sleep(step)
         else:
             await pilot.pause(step)
+    if pilot is not None and pilot.app.screen_stack:  # (none left once the app exited)
+        await pilot.pause(0)  # every message already posted to the screen is handled
 
 
 def wait_until_sync(condition: Callable[[], T], *, what: str = "condition",
