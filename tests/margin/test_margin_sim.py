@@ -15,6 +15,7 @@ from textual.widgets import Input, Select, Static
 
 from alp_tui.api.client import AlpClient
 from alp_tui.api.enums import WalletType
+from alp_tui.feed.state import Freshness
 from alp_tui.services.journal import Journal
 from alp_tui.services.margin import HistoryKind, MarginService
 from alp_tui.services.trading import TradingService
@@ -27,7 +28,8 @@ from alp_tui.ui.modals.order_form import OrderFormModal
 from alp_tui.ui.modals.repay import RepayModal
 from alp_tui.ui.panes.margin import MarginPane
 from alp_tui.ui.panes.margin_history import MarginHistoryPane
-from tests.support.wait import wait_until
+from alp_tui.ui.widgets.pane_status import PaneStatus
+from tests.support.wait import wait_until, workers_done
 
 ISO = "ISOLATED_MARGIN:BTC_USDT"
 
@@ -50,8 +52,7 @@ async def _refresh(app: MarginHost, service: MarginService) -> None:
 async def _open(pilot: Any, app: MarginHost, key: str, modal: type) -> Any:
     app.query_one("#margin-loans").focus()
     await pilot.press(key)
-    await pilot.pause()
-    assert isinstance(app.screen, modal)
+    await wait_until(pilot, lambda: isinstance(app.screen, modal), what=f"{modal.__name__} open")
     return app.screen
 
 
@@ -63,9 +64,25 @@ async def _fill(pilot: Any, screen: Any, **values: str) -> None:
 
 
 async def _send(pilot: Any, app: MarginHost) -> None:
+    """ctrl+s, then wait for the answer the trader sees: the form closes, or it stays with
+    a new message under its fields (the refusal; never the "Sending…" in between)."""
+    form = app.screen
+    before = _text(app, "#form-error")
+
+    def answered() -> bool:
+        if app.screen is not form:
+            return True
+        said = str(form.query_one("#form-error", Static).render())
+        return not form.busy and said not in ("", "Sending…", before)
+
     await pilot.press("ctrl+s")
-    await app.workers.wait_for_complete()
-    await pilot.pause()
+    await wait_until(pilot, answered, what="the form's answer")
+
+
+def _history_loaded(hist: MarginHistoryPane, kind: HistoryKind) -> bool:
+    """The tab shows this window's rows (what export waits for) and says so."""
+    return (hist._loaded.get(kind, 0) == hist.window_end
+            and hist.query_one(PaneStatus).state.kind is Freshness.FRESH)
 
 
 async def test_transfer_borrow_repay_close_and_histories(
@@ -79,7 +96,8 @@ async def test_transfer_borrow_repay_close_and_histories(
 
         screen = await _open(pilot, app, "t", MarginTransferModal)
         await _fill(pilot, screen, wallet=ISO, currency="USDT", amount="1000")
-        assert "Available in spot: 100,000 USDT" in _text(app, "#margin-preview")
+        await wait_until(pilot, lambda: "Available in spot: 100,000 USDT"
+                         in _text(app, "#margin-preview"), what="transfer preview")
         await _send(pilot, app)
         assert not isinstance(app.screen, MarginTransferModal), _text(app, "#form-error")
         await _refresh(app, service)
@@ -104,10 +122,10 @@ async def test_transfer_borrow_repay_close_and_histories(
         assert loan.interest > 0
         screen = await _open(pilot, app, "r", RepayModal)
         await _fill(pilot, screen, wallet=ISO, currency="USDT", amount="100")
-        preview = _text(app, "#margin-preview")
-        assert f"Pays {loan.interest.normalize():f} interest first" in preview
-        assert f"Remains: {(500 - (100 - loan.interest)).normalize():f} principal + 0 interest" \
-            in preview
+        pays = f"Pays {loan.interest.normalize():f} interest first"
+        remains = f"Remains: {(500 - (100 - loan.interest)).normalize():f} principal + 0 interest"
+        await wait_until(pilot, lambda: pays in _text(app, "#margin-preview")
+                         and remains in _text(app, "#margin-preview"), what="repay preview")
         await _send(pilot, app)
         assert not isinstance(app.screen, RepayModal), _text(app, "#form-error")
         await _refresh(app, service)
@@ -117,7 +135,8 @@ async def test_transfer_borrow_repay_close_and_histories(
 
         screen = await _open(pilot, app, "x", ClosePositionModal)
         await _fill(pilot, screen, wallet=ISO)
-        assert "repay" in _text(app, "#margin-preview")
+        await wait_until(pilot, lambda: "repay" in _text(app, "#margin-preview"),
+                         what="close preview")
         await _send(pilot, app)
         assert not isinstance(app.screen, ClosePositionModal), _text(app, "#form-error")
         await _refresh(app, service)
@@ -128,10 +147,10 @@ async def test_transfer_borrow_repay_close_and_histories(
         counts = {}
         for kind in HistoryKind:
             hist.query_one("#margin-history-tabs").active = f"mh-tab-{kind.value}"
-            await pilot.pause()
-            hist.action_reload()
-            await app.workers.wait_for_complete()
-            await pilot.pause()
+            await wait_until(pilot, lambda kind=kind: hist.current_kind is kind, what="tab")
+            hist.action_reload()  # the tab says "loading" until this window's rows are in
+            await wait_until(pilot, lambda kind=kind: _history_loaded(hist, kind),
+                             what=f"{kind} loaded")
             counts[kind] = hist.table(kind).row_count
         assert counts[HistoryKind.TRANSFERS] == 1
         assert counts[HistoryKind.BORROWS] == 1
@@ -160,7 +179,7 @@ async def test_margin_order_auto_borrow_then_liquidation(
         results: list[Any] = []
         app.push_screen(OrderFormModal(trading, pairs["BTC_USDT"], "BID",
                                        order_type="MARKET"), results.append)
-        await app.workers.wait_for_complete()
+        await workers_done(app)
         await pilot.pause()
         form = app.screen
         form.query_one("#wallet_type", Select).value = "ISOLATED_MARGIN"
@@ -206,9 +225,8 @@ async def test_margin_order_auto_borrow_then_liquidation(
         assert last > liq_price
         hist = app.query_one(MarginHistoryPane)
         hist.query_one("#margin-history-tabs").active = "mh-tab-liquidations"
-        await pilot.pause()
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        await wait_until(pilot, lambda: _history_loaded(hist, HistoryKind.LIQUIDATIONS),
+                         what="liquidations loaded")
         assert hist.table(HistoryKind.LIQUIDATIONS).row_count == 1
         (row,) = hist.rows[HistoryKind.LIQUIDATIONS]
         assert row.pair == "BTC_USDT" and row.margin_level < Decimal("1.1")

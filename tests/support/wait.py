@@ -12,6 +12,8 @@ import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from textual.worker import WorkerCancelled, WorkerState
+
 T = TypeVar("T")
 
 WAIT_S = 60.0
@@ -57,9 +59,27 @@ def wait_until_sync(condition: Callable[[], T], *, what: str = "condition",
     return value
 
 
+async def workers_done(app: Any) -> None:
+    """Wait until the app's current workers have ended.
+
+    Textual's ``app.workers.wait_for_complete()`` raises ``WorkerCancelled`` when one of
+    them is cancelled meanwhile: an exclusive worker replaced by a newer one (a pane
+    reloading as it comes back into view when a form closes), or a worker whose screen
+    went away. That is an ordinary end; on a loaded machine it happens often enough to
+    fail a test at random. A worker that failed still raises (``WorkerFailed``).
+    """
+    for worker in list(app.workers):
+        if worker.state is WorkerState.PENDING:
+            continue  # not started: nothing to wait for yet
+        try:
+            await worker.wait()
+        except WorkerCancelled:
+            pass
+
+
 async def settle(pilot: Any, rounds: int = 2) -> None:
     """Let the app's workers finish and their results land, ``rounds`` times (a worker's
     result may start another worker: a form's preview after its balance lookup)."""
     for _ in range(rounds):
-        await pilot.app.workers.wait_for_complete()
+        await workers_done(pilot.app)
         await pilot.pause()
