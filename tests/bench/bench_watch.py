@@ -14,7 +14,15 @@ Starts ``alp-tui sim`` (its own process, request log on) and the real dashboard
    the stream delivering, plus whatever the default screen shows (book, trades, chart).
 
 Nobody touches the keyboard: the dashboard sits on its default tab. Other processes on
-the machine skew the CPU figure; the load average is printed with it.
+the machine skew the CPU figure (the box is shared: 415ce88 read 7.8 % at load 0.5 and
+9-10 % at load 4-10); the load average is printed with it. To compare two versions, run
+each checkout's copy of this script at the same time (``git archive REV | tar -x -C DIR``,
+then ``cd DIR && PYTHONPATH=$PWD python -m tests.bench.bench_watch``): both see the same
+load.
+
+``--profile FILE`` also samples the dashboard with py-spy (``pip install py-spy``) and
+writes collapsed stacks; ``BENCH_WATCH_EXTRA_PATH=DIR`` puts DIR first on the dashboard's
+``PYTHONPATH`` (e.g. a ``sitecustomize.py`` counting refreshes and frames).
 
 Measured 2026-12-07 on the shared 2-core box (load 4-10), 60 s each, same script:
 before the session (bc3960d) 7.8 % CPU, 73 requests/min (private topics hidden were not
@@ -23,6 +31,15 @@ strip) 13.7 %, 103/min; with the session 11.7 %, 93/min. Of the 93/min, 59 are t
 ungrouped order book (polled every second: the stream serves only a grouped book); the
 always-on watch itself (balances, open orders, loans, fills) is 18/min with the margin
 strip on screen (loans every 10 s; 15 s hidden).
+
+Then (issue #12, CPU at rest), 415ce88 → 15a975b, side by side at load 4-6: 9.0 % →
+3.9 % (solo at load 3.8: 3.7 %); the screen composed ~700 → ~140 times a minute and laid
+out 67 → 0 times; 93 → 38 requests/min (the book, grouped by default and streamed, 59 → 4:
+its 30 s REST check; the rest: /margin 12, /accounts/order 8 (open orders and the History
+tab), /charts 6 (the 10 s candle poll), trades, ticker, balances and fills 2 each (the
+stream's 30 s reconciles)). What is left is mostly Textual composing frames (each re-renders
+every widget in the bounding box of what changed): one a second for the ages, prices and
+account (one beat), plus the book and trade tape on a 0.25 s grid.
 """
 
 from __future__ import annotations
