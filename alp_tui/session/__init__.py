@@ -44,13 +44,19 @@ Alerts
 
 Acting
     ``session.set_params(pair=..., interval=..., grouped=...)``, ``session.refresh_now()``,
-    ``session.retry_auth()``, ``session.after_action()``; trading and margin actions go
-    through ``session.trading`` and ``session.margin`` (None without keys).
+    ``session.retry_auth()``. The trader's actions are session methods
+    (:class:`~alp_tui.session.actions.ActionPort`, the UI is handed that): ``place_order``,
+    ``cancel`` (ids, a pair's, all), ``replace``, ``borrow``, ``repay``, ``transfer``,
+    ``close_position``, ``withdraw``. Each calls the one trading or margin service
+    (``session.trading`` / ``session.margin``, None without keys: the action is refused),
+    puts the orders it placed or removed in the account snapshot at once and re-reads the
+    watched topics now (:meth:`Session.after_action`).
 """
 
 from __future__ import annotations
 
 from alp_tui.session.account import AccountState
+from alp_tui.session.actions import ActionPort
 from alp_tui.session.alerts import AlertEngine, PriceRule
 from alp_tui.session.core import Session
 from alp_tui.session.events import (
@@ -72,6 +78,7 @@ __all__ = [
     "WATCHED",
     "AccountSnapshot",
     "AccountState",
+    "ActionPort",
     "AlertEngine",
     "AlertFired",
     "AlertKind",

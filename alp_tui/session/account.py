@@ -14,7 +14,12 @@ from typing import Any
 from alp_tui.api.models import AccountTrade, Balance, Loan, Order, Ticker
 from alp_tui.services.margin_alerts import MarginThresholds
 from alp_tui.services.margin_math import USDT, MarginSnapshot, PriceBook
+from alp_tui.services.trade_results import AccountChange
 from alp_tui.session.events import AccountSnapshot, FillEvent, WalletLevel
+
+HOLD_S = 5.0
+"""How long an order the user's own action placed or removed overrides older answers (a
+poll sent before the action can answer after it)."""
 
 
 class AccountState:
@@ -31,6 +36,8 @@ class AccountState:
         self.known: set[str] = set()
         self._seen_trades: set[Any] = set()  # told, by the stream or by a poll
         self._primed = False  # the first poll only remembers (no replay at start)
+        # id → (the order as we placed it, or None: gone; when we learned it)
+        self._held: dict[int, tuple[Order | None, float]] = {}
         self.snapshot = AccountSnapshot()
 
     # --- inputs -------------------------------------------------------------------------
@@ -39,10 +46,13 @@ class AccountState:
         self.balances = tuple(b for b in balances if isinstance(b, Balance))
         self.known.add("balances")
 
-    def set_open_orders(self, orders: Iterable[Order]) -> frozenset[int]:
+    def set_open_orders(self, orders: Iterable[Order], now: float | None = None
+                        ) -> frozenset[int]:
         """The open orders; answers the ids of those that filled further or left the list
-        (a fill or a cancel: the fills are worth a look now), empty at the first reading."""
-        new = tuple(o for o in orders if isinstance(o, Order))
+        (a fill or a cancel: the fills are worth a look now), empty at the first reading.
+        Orders the user's own action placed or removed (:meth:`apply_change`) stay so
+        until an answer agrees or ``HOLD_S`` has passed (``now``: the session's clock)."""
+        new = self._with_held(tuple(o for o in orders if isinstance(o, Order)), now)
         before = {o.id: o.amount_filled for o in self.open_orders}
         self.open_orders = new
         first = "orders" not in self.known
@@ -52,6 +62,31 @@ class AccountState:
         now = {o.id: o.amount_filled for o in new}
         return frozenset(i for i, filled in before.items()
                          if i not in now or now[i] > filled)
+
+    def apply_change(self, change: AccountChange, now: float) -> None:
+        """The user's own action placed or removed orders: show it now, ahead of the
+        next answer (an order not open any more, e.g. filled at once, is gone)."""
+        for order in change.orders:
+            self._held[order.id] = (order if order.status.is_open else None, now)
+        for oid in change.gone_ids:
+            self._held[oid] = (None, now)
+        if change.orders or change.gone_ids:
+            self.open_orders = self._with_held(self.open_orders, None)
+
+    def _with_held(self, orders: tuple[Order, ...], now: float | None) -> tuple[Order, ...]:
+        """``orders`` with the held changes over them; a hold ends once an answer agrees
+        with it or it is ``HOLD_S`` old (never ended without ``now``)."""
+        if not self._held:
+            return orders
+        by_id = {o.id: o for o in orders}
+        for oid, (held, since) in list(self._held.items()):
+            if now is not None and ((held is None) != (oid in by_id) or now - since > HOLD_S):
+                del self._held[oid]  # the answer agrees, or the hold is old
+            elif held is None:
+                by_id.pop(oid, None)
+            elif oid not in by_id:
+                by_id[oid] = held
+        return tuple(by_id.values())
 
     def set_loans(self, loans: Iterable[Loan]) -> None:
         """The open loans of both kinds."""
@@ -184,3 +219,15 @@ def _trade_key(trade: AccountTrade) -> Any:
     if trade.id is not None:
         return trade.id
     return (trade.id, trade.order_id, trade.date, trade.amount, trade.price)
+
+
+def band_moved(old: AccountSnapshot, new: AccountSnapshot) -> bool:
+    """A wallet changed band or the account's make-up changed: show it at once."""
+    return ([w.band for w in old.levels], old.known) != ([w.band for w in new.levels],
+                                                          new.known)
+
+
+def differs(old: AccountSnapshot, new: AccountSnapshot) -> bool:
+    """Net equity, a level or a liquidation distance moved (prices alone move them)."""
+    return (old.net_equity, old.levels, old.liquidation, old.known) != (
+        new.net_equity, new.levels, new.liquidation, new.known)

@@ -28,8 +28,9 @@ from alp_tui.services.margin_math import MarginSnapshot
 from alp_tui.services.margin_service import MarginService
 from alp_tui.services.market import MarketService, MarketSnapshot
 from alp_tui.services.reconcile import reconcile
-from alp_tui.services.trading import Outcome, TradingService
-from alp_tui.session.account import AccountState
+from alp_tui.services.trading import AccountChange, Outcome, TradingService
+from alp_tui.session.account import AccountState, band_moved, differs
+from alp_tui.session.actions import TraderActions
 from alp_tui.session.alert_command import AlertCommand
 from alp_tui.session.alerts import AlertEngine, PriceRule
 from alp_tui.session.events import (
@@ -58,11 +59,13 @@ PRICE_ONLY_PUBLISH_S = 5.0
 ALERT_LOG_SIZE = 500
 
 
-class Session:
+class Session(TraderActions):
     """Owns the client, the feed, the services, the account state and the error log.
 
     Build it, ``await start()``, tell it what is on screen with :meth:`show`, subscribe
-    with :meth:`subscribe` (or iterate :meth:`events`), ``await aclose()`` at the end.
+    with :meth:`subscribe` (or iterate :meth:`events`), act with the
+    :class:`~alp_tui.session.actions.ActionPort` methods (``place_order``, ``cancel``,
+    ``borrow``...), ``await aclose()`` at the end.
     """
 
     def __init__(
@@ -191,20 +194,12 @@ class Session:
     async def stop_polling(self) -> None:
         """Stop every poller (the client stays open): e.g. to freeze a screen for a test."""
         feeds = [t for t in self._tasks if t.get_name().startswith("feed:")]
-        for task in feeds:
-            task.cancel()
-        for task in feeds:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+        await _cancel_all(feeds)
         self._tasks = [t for t in self._tasks if t not in feeds]
 
     async def aclose(self) -> None:
         """Stop every task and close the stream, the journal and the client."""
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+        await _cancel_all(self._tasks)
         self._tasks.clear()
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self.alert_command.drain(), 2.0)
@@ -243,6 +238,7 @@ class Session:
         if journal.notice:  # moved aside or in memory: said once, trading goes on
             self.publish(Notice(journal.notice, "warning"))
         self.trading = TradingService(self.client, journal)
+        self.trading.add_listener(self._own_change)
         self.margin = MarginService(self.client, journal=journal)
 
     async def _reconcile(self) -> None:
@@ -332,7 +328,7 @@ class Session:
             return
         for topic in AFTER_ACTION:
             poller = self.feed.pollers.get(topic)
-            if poller is not None:
+            if poller is not None and poller.active:  # history only while shown
                 poller.refresh_now()
 
     def refresh_now(self) -> None:
@@ -379,7 +375,7 @@ class Session:
         if topic == "balances" and isinstance(data, list | tuple):
             account.set_balances(data)
         elif topic == "orders" and isinstance(data, list | tuple):
-            moved = account.set_open_orders(data)
+            moved = account.set_open_orders(data, self.clock())
             if moved and not (self.stream_fills and self.stream_fills.expect(moved)):
                 self._refresh("fills")  # no stream to tell them: ask now
         elif topic == "margin":
@@ -395,6 +391,16 @@ class Session:
         self.publish(TopicData(topic, params, data))
         if topic in WATCHED:
             self._account_changed()
+
+    def _own_change(self, change: AccountChange) -> None:
+        """The trading service placed or removed orders for the user: the account shows
+        it now (the re-read after the action confirms)."""
+        if not (change.orders or change.gone_ids):
+            return
+        self.account.apply_change(change, self.clock())
+        params = self.feed.params if self.feed is not None else FeedParams()
+        self.publish(TopicData("orders", params, self.account.open_orders))
+        self._account_changed()
 
     def _stream_trades(self, trades: list[Any], still_open: Any) -> None:
         try:
@@ -417,8 +423,8 @@ class Session:
         old = self.account.snapshot
         new = self.account.build()
         now = self.clock()
-        if not quiet or _band_moved(old, new) or (
-                _differs(old, new) and now - self._price_published_at >= PRICE_ONLY_PUBLISH_S):
+        if not quiet or band_moved(old, new) or (
+                differs(old, new) and now - self._price_published_at >= PRICE_ONLY_PUBLISH_S):
             self._price_published_at = now
             self.publish(new)
         self._raise(self.alerts.check_account(new))
@@ -476,12 +482,16 @@ class Session:
             self.publish(Notice(f"Could not save the price alerts: {exc}", "error"))
 
 
-def _band_moved(old: AccountSnapshot, new: AccountSnapshot) -> bool:
-    """A wallet changed band or the account's make-up changed: show it at once."""
-    return ([w.band for w in old.levels], old.known) != ([w.band for w in new.levels],
-                                                          new.known)
-
-
-def _differs(old: AccountSnapshot, new: AccountSnapshot) -> bool:
-    return (old.net_equity, old.levels, old.liquidation, old.known) != (
-        new.net_equity, new.levels, new.liquidation, new.known)
+async def _cancel_all(tasks: list[asyncio.Task[Any]]) -> None:
+    """Cancel ``tasks`` and wait for them. A task can swallow one cancel (Python 3.11's
+    ``wait_for`` does when its awaited event fires in the same step, e.g. a poller woken
+    by the action just before a quit): it is cancelled again until done."""
+    pending = [t for t in tasks if not t.done()]
+    while pending:
+        for task in pending:
+            task.cancel()
+        await asyncio.wait(pending, timeout=0.5)
+        pending = [t for t in pending if not t.done()]
+    for task in tasks:
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            task.result()
