@@ -42,8 +42,10 @@ async def _review(pilot: Any, app: Any, amount: str, price: str) -> str:
     form = await _open_form(pilot, app)
     form.query_one("#amount", Input).value = amount
     form.query_one("#price", Input).value = price
-    await pilot.pause()
-    await wait_until(pilot, lambda: form.result is not None and form.result.ok, what="valid")
+    # The form opens with what the session knows and fetches balances, fees and the book
+    # (the guard's "would cross the book" needs it); on a loaded machine Enter came first.
+    await wait_until(pilot, lambda: form.result is not None and form.result.ok
+                     and form.context.book is not None, what="valid, with the book")
     await pilot.press("enter")
     await wait_until(pilot, lambda: isinstance(app.screen, ConfirmModal)
                      and bool(app.screen.query("#confirm-body")), what="confirm")
