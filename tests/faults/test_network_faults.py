@@ -64,13 +64,13 @@ async def test_dashboard_offline_then_recovers_alone(make_sim_server: Any) -> No
         assert poller.failures == 0
 
 
-async def test_read_timeout_is_typed_and_next_call_works(sim_server: SimServer,
-                                                        client: AlpClient) -> None:
-    sim_server.faults.add(FaultRule(kind="latency", path=BOOK, latency_s=2.0, count=1))
-    with pytest.raises(RequestTimeoutError) as info:
-        await client.orderbook("BTC_USDT")
-    assert info.value.endpoint == "/orderbook"
-    book = await client.orderbook("BTC_USDT")  # the next call is a plain retry
+async def test_read_timeout_is_typed_and_next_call_works(sim_server: SimServer) -> None:
+    sim_server.faults.add(FaultRule(kind="latency", path=BOOK, latency_s=6.0, count=1))
+    async with AlpClient(sim_server.base_url, timeout_s=3.0) as client:
+        with pytest.raises(RequestTimeoutError) as info:
+            await client.orderbook("BTC_USDT")
+        assert info.value.endpoint == "/orderbook"
+        book = await client.orderbook("BTC_USDT")  # the next call is a plain retry
     assert isinstance(book, OrderBook)
 
 

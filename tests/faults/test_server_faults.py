@@ -4,6 +4,7 @@ through the client and through the dashboard's panes and status lines."""
 from __future__ import annotations
 
 import time
+from collections.abc import AsyncIterator
 from email.utils import parsedate_to_datetime
 from typing import Any
 
@@ -28,6 +29,17 @@ from tests.support.dashboard import (
 from tests.support.wait import wait_until
 
 BOOK = "/api/v3/orderbook"
+
+
+@pytest.fixture
+async def client(sim_server: SimServer, recorder: Recorder) -> AsyncIterator[AlpClient]:
+    """The matrix's recorded client with a generous timeout: no test here is about a
+    timeout, and on a loaded machine the 1 s one turned the fault a test asked for (a
+    malformed ticker, a 5xx) into "did not answer"."""
+    async with AlpClient(sim_server.base_url, sim_server.api_key, sim_server.api_secret,
+                         timeout_s=10.0) as c:
+        c.add_observer(recorder)
+        yield c
 
 
 # --- 429 -------------------------------------------------------------------------------
