@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import time
 from decimal import Decimal
 from typing import Any
 
@@ -49,10 +50,17 @@ async def test_a_429ing_endpoint_leaves_the_healthy_panes_alone(
         asked = {p: app.feed.pollers[p].requests for p in sick}
         header = app.header_pane
         seen_header: set[str] = set()
+        # The sick endpoint is counted over its first 30 s at most, however long the 30 book
+        # fetches take: on a loaded machine they took longer, and a fixed count of polls
+        # let the backed-off endpoint have its 6th turn (2+2+4+8+16+16 s, jitter at worst).
+        window_end = time.monotonic() + 30
+        in_window = dict(asked)
 
         def watch() -> bool:
             book_states.append(kind_of(app, "orderbook"))  # type: ignore[arg-type]
             seen_header.add(header.connection)
+            if time.monotonic() < window_end:
+                in_window.update({p: app.feed.pollers[p].requests for p in sick})
             return len(recorder.to("/orderbook")) - start >= 30
 
         await wait_until(pilot, watch, what="30 book fetches", timeout=60)
@@ -63,7 +71,7 @@ async def test_a_429ing_endpoint_leaves_the_healthy_panes_alone(
                    for h in seen_header), seen_header
         # the sick endpoint is asked less and less often: Retry-After, then backoff
         for name in sick:
-            assert app.feed.pollers[name].requests - asked[name] <= 5, name
+            assert in_window[name] - asked[name] <= 5, name
         limited = [e for e in app.errors.items() if e.topic == "orders"]
         assert len(limited) == 1 and limited[0].count >= 2
 
