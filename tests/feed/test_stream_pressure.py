@@ -92,7 +92,7 @@ async def test_stream_reauthenticates_after_a_server_restart(
             second.stop()
 
 
-@pytest.mark.timeout(60)
+@pytest.mark.timeout(180)
 async def test_a_frozen_server_turns_stream_fed_panes_stale(
         make_sim_server: Callable[..., SimServer]) -> None:
     server = living(make_sim_server)
@@ -109,18 +109,23 @@ async def test_a_frozen_server_turns_stream_fed_panes_stale(
         return feed.pollers[name].state.describe()
 
     try:
+        # No deadlines of its own (10-15 s before): each wait is for a condition, and on a
+        # loaded machine connecting, going stale or recovering took longer.
         await wait_until(None, lambda: all(stream.is_streaming(n) for n in names)
                                and all(described(n).startswith("fresh") for n in names),
-                               timeout=15, what="streamed and fresh")
+                               what="streamed and fresh")
         loop = server._uvicorn.loop  # type: ignore[union-attr]
         assert loop is not None
-        loop.call_soon_threadsafe(release.wait, 30)  # the whole server stops answering
-        await wait_until(None, lambda: all("stale" in described(n) for n in names), timeout=10,
-                               what="panes stale")
-        assert not any(stream.is_streaming(n) for n in names)
+        loop.call_soon_threadsafe(release.wait, 90)  # the whole server stops answering
+        # Stale, and polling has taken over from the stream. Not necessarily at the same
+        # instant: frames the server sent before it froze, read late on a loaded machine,
+        # confirm the stream for one more silence window while the panes already age.
+        await wait_until(None, lambda: all("stale" in described(n) for n in names)
+                         and not any(stream.is_streaming(n) for n in names),
+                         what="panes stale, the stream no longer trusted")
         release.set()
         await wait_until(None, lambda: all(feed.pollers[n].state.kind is Freshness.FRESH
-                                           for n in names), timeout=15, what="fresh again")
+                                           for n in names), what="fresh again")
     finally:
         release.set()
         for task in tasks:
