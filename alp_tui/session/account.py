@@ -12,8 +12,8 @@ from decimal import Decimal
 from typing import Any
 
 from alp_tui.api.models import AccountTrade, Balance, Loan, Order, Ticker
-from alp_tui.services.margin_alerts import MarginThresholds
-from alp_tui.services.margin_math import USDT, MarginSnapshot, PriceBook
+from alp_tui.services.margin_alerts import MarginThresholds, WalletKey
+from alp_tui.services.margin_math import USDT, MarginSnapshot, PriceBook, wallet_key
 from alp_tui.services.trade_results import AccountChange
 from alp_tui.session.events import AccountSnapshot, FillEvent, WalletLevel
 
@@ -38,13 +38,41 @@ class AccountState:
         self._primed = False  # the first poll only remembers (no replay at start)
         # id → (the order as we placed it, or None: gone; when we learned it)
         self._held: dict[int, tuple[Order | None, float]] = {}
+        # A margin wallet's balances moved (a borrow, repay, transfer or fill, here or in
+        # another client) since its loans were last read: its rows as they were before,
+        # which still go with the loans held, and the count of the last move. The loans
+        # come later (polled) than the balances (often streamed); mixing them showed a
+        # borrow's level far too high for seconds, a repay's too low (a false alert).
+        self._before: dict[WalletKey, tuple[Balance, ...]] = {}
+        self._moved_at: dict[WalletKey, int] = {}
+        self.moves = 0  # margin-wallet balance moves so far
+        self._asked: int | None = None  # self.moves when the loans now read were asked
         self.snapshot = AccountSnapshot()
 
     # --- inputs -------------------------------------------------------------------------
-    def set_balances(self, balances: Iterable[Balance]) -> None:
-        """Every wallet's balances (spot and margin)."""
-        self.balances = tuple(b for b in balances if isinstance(b, Balance))
+    def set_balances(self, balances: Iterable[Balance], *, with_loans: bool = False) -> bool:
+        """Every wallet's balances (spot and margin). True when a margin wallet's balances
+        moved while loans are known: its loans are worth reading now, and until they are
+        (:meth:`set_loans`) its level stays the one of its last balances that went with
+        them. ``with_loans``: read in one answer with the loans (nothing to wait for)."""
+        new = tuple(b for b in balances if isinstance(b, Balance))
+        old, self.balances = self.balances, new
+        first = "balances" not in self.known
         self.known.add("balances")
+        if with_loans:
+            self._before.clear()
+            self._moved_at.clear()
+            return False
+        if first or "loans" not in self.known:
+            return False
+        was, now = _margin_rows(old), _margin_rows(new)
+        moved = {k for k in was.keys() | now.keys()
+                 if _amounts(was.get(k, ())) != _amounts(now.get(k, ()))}
+        for key in moved:
+            self.moves += 1
+            self._before.setdefault(key, was.get(key, ()))
+            self._moved_at[key] = self.moves
+        return bool(moved)
 
     def set_open_orders(self, orders: Iterable[Order], now: float | None = None
                         ) -> frozenset[int]:
@@ -88,17 +116,42 @@ class AccountState:
                 by_id[oid] = held
         return tuple(by_id.values())
 
+    def asking_loans(self) -> None:
+        """The loans are being asked for now: a margin wallet whose balances move from now
+        on is not in step with their answer."""
+        self._asked = self.moves
+
     def set_loans(self, loans: Iterable[Loan]) -> None:
-        """The open loans of both kinds."""
+        """The open loans of both kinds. Wallets whose balances moved before they were
+        asked for (:meth:`asking_loans`; unsaid: just now) are in step again."""
         self.loans = tuple(x for x in loans if isinstance(x, Loan))
         self.known.add("loans")
+        asked, self._asked = self._asked, None
+        for key, at in list(self._moved_at.items()):
+            if asked is None or at <= asked:
+                del self._moved_at[key]
+                self._before.pop(key, None)
 
     def set_margin(self, snap: MarginSnapshot) -> None:
         """A full margin reading (loans, balances and prices together)."""
         self.set_loans(snap.loans)
         if snap.complete:
-            self.set_balances(snap.balances)
+            self.set_balances(snap.balances, with_loans=True)
             self.set_tickers(snap.tickers)
+
+    @property
+    def updating(self) -> frozenset[WalletKey]:
+        """Margin wallets whose balances moved and whose loans are being read again."""
+        return frozenset(self._before)
+
+    def in_step_balances(self) -> tuple[Balance, ...]:
+        """The balances that go with the loans held: the latest, except a moved margin
+        wallet's rows, which are those from before its move until its loans are read."""
+        if not self._before:
+            return self.balances
+        kept = tuple(b for b in self.balances
+                     if wallet_key(b.wallet_type, b.pair) not in self._before)
+        return kept + tuple(b for rows in self._before.values() for b in rows)
 
     def set_tickers(self, tickers: Iterable[Ticker]) -> None:
         """Last prices (every pair's, or some: merged)."""
@@ -167,15 +220,16 @@ class AccountState:
         if "loans" not in self.known:
             return None
         complete = "balances" in self.known and bool(self.tickers)
-        return MarginSnapshot(self.loans, self.balances, tuple(self.tickers.values()),
-                              complete=complete)
+        return MarginSnapshot(self.loans, self.in_step_balances(),
+                              tuple(self.tickers.values()), complete=complete)
 
     def build(self) -> AccountSnapshot:
         """Work the snapshot out from the current inputs (and keep it)."""
         margin = self.margin_snapshot()
         prices = PriceBook(self.tickers.values())
         positions = margin.positions() if margin is not None and margin.complete else {}
-        levels = tuple(WalletLevel(k, p.level, self.thresholds.band(p.level))
+        updating = self.updating
+        levels = tuple(WalletLevel(k, p.level, self.thresholds.band(p.level), k in updating)
                        for k, p in positions.items())
         with_debt = [w for w in levels if w.level is not None]
         worst = min(with_debt, key=lambda w: w.level) if with_debt else None  # type: ignore
@@ -186,8 +240,8 @@ class AccountState:
         unpriced: set[str] = set()
         assets: Decimal | None = None
         if "balances" in self.known and self.tickers:
-            assets = self._value(((b.currency, b.balance) for b in self.balances), prices,
-                                 unpriced)
+            assets = self._value(((b.currency, b.balance) for b in self.in_step_balances()),
+                                 prices, unpriced)
         debt = self._value(((x.currency, x.borrowed + x.interest) for x in self.loans),
                            prices, unpriced)
         self.snapshot = AccountSnapshot(
@@ -211,6 +265,21 @@ class AccountState:
             else:
                 total += amount * rate
         return total
+
+
+def _margin_rows(balances: Iterable[Balance]) -> dict[WalletKey, tuple[Balance, ...]]:
+    """The margin wallets' rows, by wallet (spot rows left out)."""
+    rows: dict[WalletKey, list[Balance]] = {}
+    for b in balances:
+        key = wallet_key(b.wallet_type, b.pair)
+        if key is not None:
+            rows.setdefault(key, []).append(b)
+    return {k: tuple(v) for k, v in rows.items()}
+
+
+def _amounts(rows: Iterable[Balance]) -> dict[str, Decimal]:
+    """What a wallet holds per currency (a reserve alone moving is no borrow or repay)."""
+    return {b.currency: b.balance for b in rows if b.balance}
 
 
 def _trade_key(trade: AccountTrade) -> Any:

@@ -266,6 +266,7 @@ class Session(TraderActions):
     async def _fetch_margin(self, params: FeedParams) -> Any:
         """Loans alone once balances and prices are known (they come by their own topics,
         often streamed); the full reading until then."""
+        self.account.asking_loans()
         if "balances" in self.account.known and self.account.tickers:
             cross, isolated = await asyncio.gather(
                 self.client.loans(cross_margin=True), self.client.loans(isolated_margin=True))
@@ -373,7 +374,8 @@ class Session(TraderActions):
             self._tell_fills(account.new_fills(list(data or ())))
             return
         if topic == "balances" and isinstance(data, list | tuple):
-            account.set_balances(data)
+            if account.set_balances(data):
+                self._refresh("margin")  # a borrow, repay or transfer? its loans, now
         elif topic == "orders" and isinstance(data, list | tuple):
             moved = account.set_open_orders(data, self.clock())
             if moved and not (self.stream_fills and self.stream_fills.expect(moved)):

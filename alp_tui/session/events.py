@@ -46,11 +46,13 @@ class ConnectionChanged:
 
 @dataclass(frozen=True, slots=True)
 class WalletLevel:
-    """One margin wallet's level and band."""
+    """One margin wallet's level and band; ``updating``: its balances moved and its loans
+    are being read again, the level is the last one worked out from the two in step."""
 
     wallet: WalletKey
     level: Decimal | None
     band: MarginBand
+    updating: bool = False
 
 
 @dataclass(frozen=True, slots=True)
