@@ -21,7 +21,7 @@ from alp_tui.services.order_draft import (
 from alp_tui.sim.server import SimServer
 from alp_tui.ui.modals.confirm import ConfirmModal
 from alp_tui.ui.modals.order_form import OrderFormModal
-from tests.support.dashboard import SIZE, dashboard
+from tests.support.dashboard import SIZE, dashboard, trading_app
 from tests.support.sim import ledger_orders
 from tests.support.wait import wait_until
 
@@ -63,8 +63,9 @@ async def _back_out(pilot: Any, app: Any) -> None:
 
 async def test_guard_flags_fat_fingers_and_asks_for_the_amount_typed(
         sim_server: SimServer, tmp_path: Path) -> None:
-    app = dashboard(sim_server, keys=True)
-    app.journal_path = tmp_path / "journal.sqlite3"
+    # default polling, not dashboard()'s 0.2 s: each key press waits for the app to idle
+    # (at most 1 s, twice), and polling that fast never let it idle: 60 s instead of 10
+    app = trading_app(sim_server, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         # a resting bid far below the market: passive, so no warning at all
         await _open_form(pilot, app)
