@@ -31,7 +31,8 @@ from alp_tui.services.trading import (
     WithdrawResult,
 )
 
-__all__ = ["NO_MARGIN", "NO_TRADING", "ActionPort", "CancelScope", "TraderActions"]
+__all__ = ["NO_MARGIN", "NO_TRADING", "ActionPort", "CancelScope", "ServiceActions",
+           "TraderActions"]
 
 CancelScope = Literal["orders", "pair", "all"]
 """What a cancel covers: the ids given, every open order of a pair, or every open order."""
@@ -190,3 +191,16 @@ class TraderActions:
             return await service.close_position(wallet_type, pair)
         finally:
             self.after_action()
+
+
+class ServiceActions(TraderActions):
+    """The :class:`ActionPort` over bare services, with no session behind it: for a pane
+    or form built alone (tests, benchmarks). The app always hands in the session."""
+
+    def __init__(self, *, trading: TradingService | None = None,
+                 margin: MarginService | None = None) -> None:
+        self.trading = trading
+        self.margin = margin
+
+    def after_action(self) -> None:
+        """No session to re-read the account."""

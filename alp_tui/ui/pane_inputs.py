@@ -5,7 +5,9 @@ here (as :class:`~alp_tui.ui.account_display.AccountView` does for the account s
 :func:`hand_in` gives each widget under a root what it asked for. The dashboard calls it
 once its panes are mounted (the market, the margin lines) and again once the session has
 started (the trading and margin services exist from then on: None without keys). There is
-one instance of each service, the session's.
+one instance of each service, the session's. A widget that acts (cancel, borrow...) is
+handed the session's :class:`~alp_tui.session.actions.ActionPort` (:class:`UsesActions`)
+and acts through it, never through a service: the session then re-reads the account.
 """
 
 from __future__ import annotations
@@ -16,9 +18,17 @@ from alp_tui.services.margin_alerts import MarginThresholds
 from alp_tui.services.margin_service import MarginService
 from alp_tui.services.market import MarketService
 from alp_tui.services.trading import TradingService
-from alp_tui.session import Session
+from alp_tui.session import ActionPort, Session
 
-__all__ = ["MovesMoney", "UsesMargin", "UsesMarket", "UsesTrading", "hand_in"]
+__all__ = ["MovesMoney", "UsesActions", "UsesMargin", "UsesMarket", "UsesTrading", "hand_in"]
+
+
+class UsesActions:
+    """A widget that acts for the trader (orders, margin): through the session's port."""
+
+    def use_actions(self, actions: ActionPort) -> None:
+        """Act through ``actions`` from now on."""
+        raise NotImplementedError
 
 
 class UsesMarket:
@@ -66,3 +76,5 @@ def hand_in(root: DOMNode, session: Session, *, paper: bool = False) -> None:
             widget.use_trading(session.trading)
         if isinstance(widget, UsesMargin):
             widget.use_margin(session.margin, session.thresholds)
+        if isinstance(widget, UsesActions):
+            widget.use_actions(session)

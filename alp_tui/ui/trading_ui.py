@@ -1,8 +1,9 @@
 """The app's trading wiring: order form, withdraw, trading palette entries.
 
 A plain helper the app holds (no mixin): it opens the trading modals on the session's
-trading service, with what the session knows of the account, and the app's actions and
-message handlers call it. The flows live in :class:`~alp_tui.services.trading.TradingService`.
+trading service (reads) and the session's actions (sending), with what the session knows
+of the account; the app's actions and message handlers call it. The flows live in
+:class:`~alp_tui.services.trading.TradingService`.
 """
 
 from __future__ import annotations
@@ -87,7 +88,7 @@ class TradingUI:
             # closing then cost no building or removal.
             form = OrderFormModal(trading, info, side, price=price,
                                   context=self._context(info), guard=self.guard(),
-                                  paper=self.paper)
+                                  paper=self.paper, actions=self.session)
             app.install_screen(form, name=f"order-form-{info.name}-{id(form)}")
             self._forms[info.name] = form
         if form not in app.screen_stack:
@@ -123,7 +124,7 @@ class TradingUI:
         available = pane.available_of(currency) if pane is not None else None
         places = currency_places(self.session.market.pairs.values()).get(currency)
         app.push_screen(WithdrawModal(trading, currency, available=available, places=places,
-                                      paper=self.paper))
+                                      paper=self.paper, actions=self.session))
 
     def palette(self) -> Iterable[PaletteCommand]:
         """Trading entries for the command palette."""

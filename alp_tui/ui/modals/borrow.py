@@ -107,4 +107,4 @@ class BorrowModal(MarginFormModal):
 
     async def send(self) -> MarginActionResult:
         """Send the borrow."""
-        return await self.service.borrow(self.build())
+        return await self.actions.borrow(self.build())

@@ -61,4 +61,4 @@ class ClosePositionModal(MarginFormModal):
         if wallet is None:
             raise MarginRequestError("Choose a wallet with an open position.",
                                      field_errors={"wallet": "no wallet chosen"})
-        return await self.service.close_position(wallet.wallet_type, wallet.pair)
+        return await self.actions.close_position(wallet.wallet_type, wallet.pair)

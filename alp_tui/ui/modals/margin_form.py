@@ -34,6 +34,7 @@ from alp_tui.services.margin import (
     explain,
 )
 from alp_tui.services.margin_alerts import WalletKey
+from alp_tui.session.actions import ActionPort, ServiceActions
 from alp_tui.ui.modals.form_parts import QUIT_FROM_FORM
 
 CROSS = WalletKey(WalletType.CROSS_MARGIN)
@@ -93,9 +94,13 @@ class MarginFormModal(ModalScreen[MarginActionResult | None]):
         wallet: WalletKey | None = None,
         currency: str | None = None,
         places: Mapping[str, int] | None = None,
+        actions: ActionPort | None = None,
     ) -> None:
         super().__init__(classes="margin-modal")
         self.service = service
+        # Sends through the session's actions (it re-reads the account after); built
+        # alone (tests), through the service's own.
+        self.actions: ActionPort = actions or ServiceActions(margin=service)
         # Display decimals per currency (services.format.currency_places of the market's
         # pairs), handed in by the opener: a modal never reads the app.
         self.places: Mapping[str, int] = places or {}

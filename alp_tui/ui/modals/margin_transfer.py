@@ -96,4 +96,4 @@ class MarginTransferModal(MarginFormModal):
 
     async def send(self) -> MarginActionResult:
         """Send the transfer."""
-        return await self.service.transfer(self.build(), self.snapshot)
+        return await self.actions.transfer(self.build(), self.snapshot)

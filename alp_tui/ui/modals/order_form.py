@@ -41,6 +41,7 @@ from alp_tui.services.order_draft import (
 )
 from alp_tui.services.quick_order import QuickOrder, QuickOrderError, quick_form
 from alp_tui.services.trading import AccountChange, Outcome, PlaceResult, TradingService
+from alp_tui.session.actions import ActionPort, ServiceActions
 from alp_tui.ui.modals import order_text as txt
 from alp_tui.ui.modals.confirm import TRADING_CSS, ConfirmModal
 from alp_tui.ui.modals.form_parts import ORDER_FORM_BINDINGS, hidden, show_message
@@ -73,10 +74,13 @@ class OrderFormModal(ModalScreen[PlaceResult | None]):
         context: MarketContext | None = None,
         guard: GuardSettings | None = None,
         paper: bool = False,
+        actions: ActionPort | None = None,
         **kwargs: object,
     ) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.service = service
+        # Placed through the session's actions; built alone (tests), the service's own.
+        self.actions: ActionPort = actions or ServiceActions(trading=service)
         self.paper = paper  # a paper account: the title and the confirm say so
         self.pair = pair
         self._side = OrderSide.parse(side)
@@ -451,7 +455,7 @@ class OrderFormModal(ModalScreen[PlaceResult | None]):
         try:
             # The form closes as soon as the exchange answered; the order's real state
             # (open, or filled at once) reaches the panes from the read-back after.
-            self._outcome = await self.service.place(draft, read_back="later")
+            self._outcome = await self.actions.place_order(draft)
         except Exception as exc:  # the service reports errors as results; this is a bug
             self._outcome = PlaceResult(Outcome.UNKNOWN, f"Unexpected error: "
                                         f"{type(exc).__name__}. Check open orders before "

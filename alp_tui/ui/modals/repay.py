@@ -103,4 +103,4 @@ class RepayModal(MarginFormModal):
 
     async def send(self) -> MarginActionResult:
         """Send the repayment."""
-        return await self.service.repay(self.build(), self.snapshot)
+        return await self.actions.repay(self.build(), self.snapshot)

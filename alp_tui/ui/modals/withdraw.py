@@ -31,6 +31,7 @@ from alp_tui.services.trading import (
     describe_error,
 )
 from alp_tui.services.withdraw_draft import Shown, max_withdraw
+from alp_tui.session.actions import ActionPort, ServiceActions
 from alp_tui.ui.modals.confirm import TRADING_CSS, ConfirmModal
 from alp_tui.ui.modals.form_parts import QUIT_FROM_FORM, hidden
 from alp_tui.ui.trading_messages import AccountChanged
@@ -49,9 +50,12 @@ class WithdrawModal(ModalScreen[WithdrawResult | None]):
 
     def __init__(self, service: TradingService, currency: str, *,
                  available: Decimal | None = None, places: int | None = None,
-                 paper: bool = False, **kwargs: object) -> None:
+                 paper: bool = False, actions: ActionPort | None = None,
+                 **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.service = service
+        # Sent through the session's actions; built alone (tests), the service's own.
+        self.actions: ActionPort = actions or ServiceActions(trading=service)
         self.paper = paper  # the confirm says so
         # The currency's display decimals (None: the exchange's 8-decimal grid): amounts
         # are typed and shown at them, so what is sent is what the confirm says.
@@ -274,7 +278,7 @@ class WithdrawModal(ModalScreen[WithdrawResult | None]):
     @work(exclusive=True, group="withdraw_send", exit_on_error=False)
     async def _send(self, method: WithdrawMethod, draft: WithdrawDraft) -> None:
         try:
-            result = await self.service.withdraw(method, draft.amount, draft.attributes)
+            result = await self.actions.withdraw(method, draft.amount, draft.attributes)
         except Exception as exc:
             result = WithdrawResult(Outcome.UNKNOWN, f"Unexpected error: "
                                     f"{type(exc).__name__}; check the withdrawals history.", "")

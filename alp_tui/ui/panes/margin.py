@@ -28,11 +28,12 @@ from alp_tui.services.margin import (
 from alp_tui.services.margin_alerts import MarginBand, MarginThresholds, WalletKey
 from alp_tui.services.market import MarketService
 from alp_tui.services.trading import AccountChange
+from alp_tui.session.actions import ActionPort
 from alp_tui.ui.modals.borrow import BorrowModal
 from alp_tui.ui.modals.close_position import ClosePositionModal
 from alp_tui.ui.modals.margin_transfer import MarginTransferModal
 from alp_tui.ui.modals.repay import RepayModal
-from alp_tui.ui.pane_inputs import UsesMargin, UsesMarket
+from alp_tui.ui.pane_inputs import UsesActions, UsesMargin, UsesMarket
 from alp_tui.ui.panes.base import DataPane
 from alp_tui.ui.panes.fit_columns import Column, FitsColumns, FittedTable, fit_pieces
 from alp_tui.ui.trading_messages import AccountChanged
@@ -55,15 +56,15 @@ LOAN_COLUMNS = (Column("wallet", "Wallet", 0), Column("pair", "Pair", 1),
 """In the strip the columns of higher rank go first when narrow (what is owed stays)."""
 
 
-class MarginPane(FitsColumns, UsesMargin, UsesMarket, DataPane):
+class MarginPane(FitsColumns, UsesMargin, UsesMarket, UsesActions, DataPane):
     """Loans of the cross and isolated wallets, each wallet's margin level on a colour
     scale (safe / warning / near liquidation), and for the selected pair the price that
     would trigger liquidation.
 
     Fed by the ``margin`` topic with a :class:`MarginSnapshot` (a bare list of loans is
     also accepted: levels then wait for the next snapshot). The bands are drawn against
-    the ``[margin]`` lines handed in (:meth:`use_margin`); actions go through the session's
-    margin service handed in with them.
+    the ``[margin]`` lines handed in (:meth:`use_margin`); its forms send through the
+    session's actions (:meth:`use_actions`).
     """
 
     topic: ClassVar[str] = "margin"
@@ -147,6 +148,12 @@ class MarginPane(FitsColumns, UsesMargin, UsesMarket, DataPane):
         self._thresholds = thresholds
         if self.is_mounted:
             self._redraw()
+
+    def use_actions(self, actions: ActionPort) -> None:
+        """The forms send through ``actions`` (the session: it re-reads the account)."""
+        self._actions = actions
+
+    _actions: ActionPort | None = None
 
     def use_market(self, market: MarketService) -> None:
         """The market's pairs give the forms each currency's display precision."""
@@ -328,7 +335,7 @@ class MarginPane(FitsColumns, UsesMargin, UsesMarket, DataPane):
         pair = self.pair.name if self.pair else None
         wallet = self._cursor_wallet()
         modal = modal_cls(service, self.snapshot, pair=pair, wallet=wallet,
-                          places=self._places(), **kwargs)
+                          places=self._places(), actions=self._actions, **kwargs)
         self.app.push_screen(modal, callback=self._after_action)
 
     def _cursor_wallet(self) -> WalletKey | None:

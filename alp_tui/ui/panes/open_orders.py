@@ -22,8 +22,9 @@ from alp_tui.services.format import format_decimal
 from alp_tui.services.market import MarketService
 from alp_tui.services.order_draft import fmt
 from alp_tui.services.trading import AccountChange, CancelResult, Outcome, TradingService
+from alp_tui.session.actions import ActionPort, ServiceActions
 from alp_tui.ui.modals.confirm import ConfirmModal
-from alp_tui.ui.pane_inputs import MovesMoney, UsesMarket, UsesTrading
+from alp_tui.ui.pane_inputs import MovesMoney, UsesActions, UsesMarket, UsesTrading
 from alp_tui.ui.panes.base import DataPane
 from alp_tui.ui.panes.fit_columns import Column, FitsColumns, FittedTable
 from alp_tui.ui.panes.table_rows import cursor_row_key
@@ -41,9 +42,11 @@ ONE_PAIR_COLUMNS = tuple(replace(c, rank=9) if c.key == "pair" else c for c in C
 PIN_S = 5.0  # how long an order we just placed/cancelled overrides an older poll answer
 
 
-class OpenOrdersPane(FitsColumns, UsesMarket, UsesTrading, MovesMoney, DataPane):
+class OpenOrdersPane(FitsColumns, UsesMarket, UsesTrading, UsesActions, MovesMoney,
+                     DataPane):
     """The account's open orders (topic ``orders``: a list of :class:`Order`), cancelled
-    and moved through the trading service handed in (constructor or :meth:`use_trading`)."""
+    and moved through the session's actions handed in (:meth:`use_actions`; built alone
+    with a trading service, through that)."""
 
     topic = "orders"
 
@@ -77,6 +80,7 @@ class OpenOrdersPane(FitsColumns, UsesMarket, UsesTrading, MovesMoney, DataPane)
         self._busy = False
         self._listening: TradingService | None = None
         self._market: MarketService | None = None
+        self._actions: ActionPort | None = None
 
     def compose(self) -> ComposeResult:
         """Status line, the table, and the last action's result."""
@@ -105,6 +109,15 @@ class OpenOrdersPane(FitsColumns, UsesMarket, UsesTrading, MovesMoney, DataPane)
     def use_paper(self, paper: bool) -> None:
         """Say "paper" on the cancel and move confirms when ``paper``."""
         self._paper = paper
+
+    def use_actions(self, actions: ActionPort) -> None:
+        """Cancel and move orders through ``actions`` (the session)."""
+        self._actions = actions
+
+    @property
+    def actions(self) -> ActionPort:
+        """The session's actions; built alone, the trading service's own."""
+        return self._actions or ServiceActions(trading=self.service)
 
     def use_market(self, market: MarketService) -> None:
         """Precisions of pairs not handed in with :meth:`set_pairs`, from ``market``."""
@@ -319,14 +332,13 @@ class OpenOrdersPane(FitsColumns, UsesMarket, UsesTrading, MovesMoney, DataPane)
 
     @work(exclusive=True, group="orders_action", exit_on_error=False)
     async def _cancel_worker(self, ids: list[int], pair: str | None, scope: str | None) -> None:
-        assert self.service is not None
         try:
             if scope == "pair" and pair is not None:
-                result = await self.service.cancel_pair(pair, expected_ids=ids)
+                result = await self.actions.cancel(ids, pair=pair, scope="pair")
             elif scope == "all":
-                result = await self.service.cancel_all(expected_ids=ids)
+                result = await self.actions.cancel(ids, scope="all")
             else:
-                result = await self.service.cancel(ids, pair=pair)
+                result = await self.actions.cancel(ids, pair=pair)
         except Exception as exc:
             result = CancelResult(Outcome.UNKNOWN, f"Unexpected error: {type(exc).__name__}; "
                                   "check open orders.")
@@ -386,9 +398,8 @@ class OpenOrdersPane(FitsColumns, UsesMarket, UsesTrading, MovesMoney, DataPane)
 
     @work(exclusive=True, group="orders_action", exit_on_error=False)
     async def _move_worker(self, order: Order, price: Decimal, info: PairInfo) -> None:
-        assert self.service is not None
         try:
-            result = await self.service.replace(order, price, info)
+            result = await self.actions.replace(order, price, info)
             text = Text(result.message, style="green" if result.replaced else "yellow")
         except Exception as exc:
             text = Text(f"Unexpected error: {type(exc).__name__}", style="red")
