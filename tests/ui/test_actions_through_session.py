@@ -104,3 +104,86 @@ async def test_a_margin_form_sends_through_the_session(sim_server: Any,
         await wait_until(pilot, lambda: any(
             b.wallet_type is WalletType.CROSS_MARGIN and b.balance == 250
             for b in session.account.snapshot.balances), what="the re-read")
+
+
+async def test_header_chip_and_margin_pane_show_the_same_level_after_a_borrow(
+        sim_server: Any, tmp_path: Path) -> None:
+    from alp_tui.api.client import AlpClient
+    from alp_tui.ui.modals.borrow import BorrowModal
+    from alp_tui.ui.panes.margin import MarginPane
+    from alp_tui.ui.widgets.margin_chip import MarginChip
+
+    async with AlpClient(sim_server.base_url, sim_server.api_key, sim_server.api_secret,
+                         10) as client:
+        await client.margin_transfer("CROSS_MARGIN", "ADD", Decimal(1000), "USDT")
+        await client.borrow(Decimal(250), "USDT", "CROSS_MARGIN")  # level 1,250 / 250 = 5
+    app = _app(sim_server, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        chip = app.query_one(MarginChip)
+        pane = app.query_one(MarginPane)
+
+        def levels() -> str:
+            return str(pane.query_one("#margin-levels").render())
+
+        await wait_until(pilot, lambda: "margin 5.000 cross" in chip.text
+                         and "5.000" in levels(), what="level 5 in the chip and the pane")
+        calls = _spy(app.session, "borrow")
+        pane.query_one("#margin-loans").focus()
+        await pilot.press("l")
+        await wait_until(pilot, lambda: isinstance(app.screen, BorrowModal), what="form")
+        modal = app.screen
+        modal.query_one("#wallet", Select).value = "CROSS_MARGIN"
+        await pilot.pause()
+        modal.query_one("#currency", Select).value = "USDT"
+        modal.query_one("#amount", Input).value = "250"
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: not isinstance(app.screen, BorrowModal), what="sent")
+        assert len(calls) == 1
+        # 1,500 / 500: both show the session's one number, neither a level of its own
+        await wait_until(pilot, lambda: "margin 3.000 cross" in chip.text
+                         and "3.000" in levels() and "5.000" not in levels(),
+                         what="level 3 in the chip and the pane")
+        worst = app.session.account.snapshot.worst
+        assert worst is not None and worst.level == 3
+
+
+async def test_the_margin_pane_draws_the_snapshot_handed_in_not_its_own_sums() -> None:
+    from dataclasses import replace
+
+    from textual.app import App, ComposeResult
+
+    from alp_tui.api.models import Balance, Loan, Ticker
+    from alp_tui.services.margin_alerts import MarginBand
+    from alp_tui.session import AccountState, WalletLevel
+    from alp_tui.ui.panes.margin import MarginPane
+
+    state = AccountState()
+    state.pair = "BTC_USDT"
+    price = Decimal(40000)
+    state.set_tickers([Ticker(pair="BTC_USDT", last=price, vol=Decimal(1), high=price,
+                              low=price, timestamp=Decimal(1))])
+    state.set_balances([Balance(balance=Decimal(1500), reserve=Decimal(0), currency="USDT",
+                                wallet_type=WalletType.CROSS_MARGIN)])
+    state.set_loans([Loan(id=1, borrowed=Decimal(500), interest=Decimal(0), currency="USDT",
+                          wallet_type=WalletType.CROSS_MARGIN)])
+    real = state.build()
+    assert real.worst is not None and real.worst.level == 3
+    # a snapshot whose level is not what its loans and balances add up to: the pane must
+    # show the session's number (and band), not work one out
+    told = replace(real, levels=(WalletLevel(real.worst.wallet, Decimal("1.234"),
+                                             MarginBand.DANGER, updating=True),))
+
+    class Host(App[None]):
+        def compose(self) -> ComposeResult:
+            yield MarginPane()
+
+    async with Host().run_test(size=(160, 30)) as pilot:
+        pane = pilot.app.query_one(MarginPane)
+        pane.show_account(told)
+        await pilot.pause()
+        text = str(pane.query_one("#margin-levels").render())
+        assert "1.234" in text and "NEAR LIQUIDATION" in text.upper() and "3.000" not in text
+        assert "updating" in text
+        pane.show_data(real.margin)  # the topic's own reading is not drawn over it
+        await pilot.pause()
+        assert "1.234" in str(pane.query_one("#margin-levels").render())

@@ -1,5 +1,9 @@
 """The margin pane: loans, margin level per wallet, distance to liquidation, margin actions.
 
+It draws the session's :class:`~alp_tui.session.events.AccountSnapshot` handed in (levels,
+bands, positions, liquidation distances): the same numbers as the header's margin chip,
+worked out once, by the session.
+
 Margin alerts are the session's (``alp_tui.session.alerts``): they fire whatever tab is open
 and reach the screen through ``ui/alert_delivery.py``; this pane only dismisses their banner.
 """
@@ -18,7 +22,12 @@ from textual.widgets import DataTable, Static
 
 from alp_tui.api.enums import WalletType
 from alp_tui.api.models import Loan, PairInfo
-from alp_tui.services.format import currency_places, format_decimal, format_exact
+from alp_tui.services.format import (
+    currency_places,
+    format_decimal,
+    format_exact,
+    format_percent,
+)
 from alp_tui.services.margin import (
     MarginActionResult,
     MarginService,
@@ -28,7 +37,10 @@ from alp_tui.services.margin import (
 from alp_tui.services.margin_alerts import MarginBand, MarginThresholds, WalletKey
 from alp_tui.services.market import MarketService
 from alp_tui.services.trading import AccountChange
+from alp_tui.session.account import AccountState
 from alp_tui.session.actions import ActionPort
+from alp_tui.session.events import AccountSnapshot, WalletLevel
+from alp_tui.ui.account_display import AccountView
 from alp_tui.ui.modals.borrow import BorrowModal
 from alp_tui.ui.modals.close_position import ClosePositionModal
 from alp_tui.ui.modals.margin_transfer import MarginTransferModal
@@ -56,15 +68,17 @@ LOAN_COLUMNS = (Column("wallet", "Wallet", 0), Column("pair", "Pair", 1),
 """In the strip the columns of higher rank go first when narrow (what is owed stays)."""
 
 
-class MarginPane(FitsColumns, UsesMargin, UsesMarket, UsesActions, DataPane):
+class MarginPane(FitsColumns, UsesMargin, UsesMarket, UsesActions, AccountView, DataPane):
     """Loans of the cross and isolated wallets, each wallet's margin level on a colour
     scale (safe / warning / near liquidation), and for the selected pair the price that
     would trigger liquidation.
 
-    Fed by the ``margin`` topic with a :class:`MarginSnapshot` (a bare list of loans is
-    also accepted: levels then wait for the next snapshot). The bands are drawn against
-    the ``[margin]`` lines handed in (:meth:`use_margin`); its forms send through the
-    session's actions (:meth:`use_actions`).
+    Draws the session's account snapshot handed in (:meth:`show_account`). Built alone
+    (tests), it is fed the ``margin`` topic (a :class:`MarginSnapshot`, or a bare list of
+    loans: levels then wait for balances) and works the snapshot out with the session's
+    own :class:`AccountState`. The gauge is drawn against the ``[margin]`` lines handed
+    in (:meth:`use_margin`); its forms send through the session's actions
+    (:meth:`use_actions`).
     """
 
     topic: ClassVar[str] = "margin"
@@ -105,8 +119,11 @@ class MarginPane(FitsColumns, UsesMargin, UsesMarket, UsesActions, DataPane):
         super().__init__(**kwargs)
         self._service = service
         self._thresholds = thresholds or MarginThresholds()
-        self.snapshot: MarginSnapshot | None = None
+        self.account: AccountSnapshot | None = None
+        self._from_session = False  # handed the session's snapshots: topic data is not drawn
+        self._alone: AccountState | None = None  # built alone: the snapshot worked out here
         self._loans: FittedTable | None = None
+        self._drawn: Any = None
 
     # --- layout ------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -143,11 +160,17 @@ class MarginPane(FitsColumns, UsesMargin, UsesMarket, UsesActions, DataPane):
         return self._thresholds
 
     def use_margin(self, service: MarginService | None, thresholds: MarginThresholds) -> None:
-        """Act through ``service`` (None: no keys) and draw bands with ``thresholds``."""
+        """Act through ``service`` (None: no keys) and draw gauges with ``thresholds``."""
         self._service = service
         self._thresholds = thresholds
         if self.is_mounted:
             self._redraw()
+
+    @property
+    def snapshot(self) -> MarginSnapshot | None:
+        """The margin reading behind what is shown (loans, balances, prices): the forms
+        check and preview against it."""
+        return self.account.margin if self.account is not None else None
 
     def use_actions(self, actions: ActionPort) -> None:
         """The forms send through ``actions`` (the session: it re-reads the account)."""
@@ -167,25 +190,45 @@ class MarginPane(FitsColumns, UsesMargin, UsesMarket, UsesActions, DataPane):
 
     # --- feed contract -----------------------------------------------------------------
     def set_pair(self, pair: PairInfo) -> None:
-        """The distance line follows the selected pair."""
+        """The distance line follows the selected pair (the session's next snapshot is
+        for it; built alone, worked out here)."""
         super().set_pair(pair)
-        if self.is_mounted:
-            self._draw_distance()
+        if self._alone is not None and not self._from_session:
+            self._alone.pair = pair.name
+            self._show(self._alone.build())
+
+    def show_account(self, snapshot: AccountSnapshot) -> None:
+        """Draw the session's account: levels, bands, liquidation distances, loans."""
+        self._from_session = True
+        self._show(snapshot)
 
     def show_data(self, data: Any) -> None:
-        """Render a :class:`MarginSnapshot` (or a list of loans)."""
+        """The ``margin`` topic: drawn only by a pane built alone (in the dashboard the
+        session's snapshot that follows it is drawn). A :class:`MarginSnapshot`, or a list
+        of loans (the last balances and prices are kept)."""
+        if self._from_session:
+            return
+        state = self._alone
+        if state is None:
+            state = self._alone = AccountState(self._thresholds)
+        state.thresholds = self._thresholds
+        state.pair = self.pair.name if self.pair else ""
         if isinstance(data, MarginSnapshot):
-            snap = data
+            state.set_margin(data)
         elif isinstance(data, Sequence):
-            loans = tuple(x for x in data if isinstance(x, Loan))
-            old = self.snapshot
-            if old is not None and old.complete:  # loans alone: keep the last balances
-                snap = MarginSnapshot(loans, old.balances, old.tickers)
-            else:
-                snap = MarginSnapshot(loans, (), (), complete=False)
+            state.set_loans(x for x in data if isinstance(x, Loan))
         else:
             return
-        self.snapshot = snap
+        self._show(state.build())
+
+    def _show(self, account: AccountSnapshot) -> None:
+        self.account = account
+        drawn = (account.levels, tuple(account.positions.values()), account.liquidation,
+                 account.loans, account.pair, account.margin is not None
+                 and account.margin.complete)
+        if drawn == self._drawn or not self.is_mounted:
+            return
+        self._drawn = drawn
         self._redraw()
 
     # --- rendering ---------------------------------------------------------------------
@@ -196,28 +239,28 @@ class MarginPane(FitsColumns, UsesMargin, UsesMarket, UsesActions, DataPane):
 
     def _draw_levels(self) -> None:
         widget = self.query_one("#margin-levels", Static)
-        snap = self.snapshot
-        if snap is None:
+        account, snap = self.account, self.snapshot
+        if account is None or snap is None:
             set_static_text(widget, Text("Margin level: waiting for data…", style="dim"))
             return
         if not snap.complete:
             set_static_text(widget, Text("Margin level: waiting for balances and prices…",
                                          style="dim"))
             return
-        positions = snap.positions()
-        if not positions:
+        rows = [(w, account.positions[w.wallet]) for w in account.levels
+                if w.wallet in account.positions]
+        if not rows:
             set_static_text(widget, Text("No margin wallets in use.", style="dim"))
             return
         text = Text()
         if self.fit_columns:  # the strip: a line per wallet, whole pieces, no legend
             width = widget.content_region.width or None
-            label = max(len(pos.wallet.label) for pos in positions.values())
+            label = max(len(w.wallet.label) for w, _ in rows)
             set_static_text(widget, Text("\n").join(
-                fit_pieces(self.short_level_pieces(pos, label), width)
-                for pos in positions.values()))
+                fit_pieces(self.short_level_pieces(w, pos, label), width) for w, pos in rows))
             return
-        for pos in positions.values():
-            text.append_text(self.level_line(pos))
+        for wallet, pos in rows:
+            text.append_text(self.level_line(wallet, pos))
             text.append("\n")
         t = self.thresholds
         text.append(f"safe ≥ {t.warning} · warning < {t.warning} · near liquidation < "
@@ -225,59 +268,62 @@ class MarginPane(FitsColumns, UsesMargin, UsesMarket, UsesActions, DataPane):
                     style="dim")
         set_static_text(widget, text)
 
-    def level_line(self, pos: WalletPosition) -> Text:
-        """``cross  1.482  WARNING  assets 3,000.00  debt 2,024.00 USDT``."""
-        band = self.thresholds.band(pos.level)
+    def level_line(self, wallet: WalletLevel, pos: WalletPosition) -> Text:
+        """``cross  1.482  WARNING  assets 3,000.00  debt 2,024.00 USDT``: the session's
+        level and band for the wallet, its position's assets and debt."""
+        band = wallet.band
         text = Text()
-        text.append(f"{pos.wallet.label:<22}", style="bold")
-        level = f"{pos.level:.3f}" if pos.level is not None else "—"
-        text.append(f" {level:>8} ", style=BAND_STYLE[band])
+        text.append(f"{wallet.wallet.label:<22}", style="bold")
+        text.append(f" {level_text(wallet.level):>8} ", style=BAND_STYLE[band])
         text.append(" ")
-        text.append_text(self.gauge(pos.level))
+        text.append_text(self.gauge(wallet.level, band=band))
         text.append(f" {band.value.upper():<17}", style=BAND_STYLE[band])
         text.append(f" assets {format_decimal(pos.assets_usdt, 2)}"
                     f"  debt {format_decimal(pos.debt_usdt, 2)} USDT")
         if pos.unpriced:
             text.append(f"  (no price for {', '.join(pos.unpriced)})", style="italic dim")
+        if wallet.updating:
+            text.append("  updating…", style="italic dim")
         return text
 
-    def short_level_pieces(self, pos: WalletPosition, label: int) -> list[Text]:
+    def short_level_pieces(self, wallet: WalletLevel, pos: WalletPosition,
+                           label: int) -> list[Text]:
         """``cross  2.096 ███░░░ SAFE``, `` debt 4,563.14``: the strip's line for a wallet,
         in pieces (the debt shows when it fits)."""
-        band = self.thresholds.band(pos.level)
-        level = f"{pos.level:.3f}" if pos.level is not None else "—"
-        head = Text.assemble((f"{pos.wallet.label:<{label}} ", "bold"),
-                             (level, BAND_STYLE[band]), " ", self.gauge(pos.level, 6),
+        band = wallet.band
+        head = Text.assemble((f"{wallet.wallet.label:<{label}} ", "bold"),
+                             (level_text(wallet.level), BAND_STYLE[band]), " ",
+                             self.gauge(wallet.level, 6, band=band),
                              " ", (band.value.upper(), BAND_STYLE[band]))
         return [head, Text(f" debt {format_decimal(pos.debt_usdt, 2)}")]
 
-    def gauge(self, level: Decimal | None, width: int = GAUGE_WIDTH) -> Text:
+    def gauge(self, level: Decimal | None, width: int = GAUGE_WIDTH, *,
+              band: MarginBand = MarginBand.NO_DEBT) -> Text:
         """A bar from the liquidation line (empty) to twice the warning line (full),
-        coloured by band: the further from liquidation, the longer and greener."""
+        coloured by ``band``: the further from liquidation, the longer and greener."""
         t = self.thresholds
         if level is None:
             return Text("·" * width, style="dim")
         top = t.warning * 2
         share = (level - t.liquidation) / (top - t.liquidation)
         filled = int(max(Decimal(0), min(Decimal(1), share)) * width)
-        band = t.band(level)
         colour = {MarginBand.SAFE: "green", MarginBand.WARNING: "yellow",
                   MarginBand.DANGER: "red"}.get(band, "dim")
         return Text.assemble(("█" * filled, colour), ("░" * (width - filled), "dim"))
 
     def _draw_distance(self) -> None:
         widget = self.query_one("#margin-distance", Static)
-        snap = self.snapshot
-        if snap is None or self.pair is None or not snap.complete:
+        account, snap = self.account, self.snapshot
+        if account is None or snap is None or not snap.complete or not account.pair:
             set_static_text(widget, "")
             return
-        dists = snap.liquidation_distances(self.pair.name, self.thresholds.liquidation)
+        dists = account.liquidation  # the session's, for its selected pair
         if not dists:
-            set_static_text(widget, Text(f"{self.pair.name}: no liquidation price "
+            set_static_text(widget, Text(f"{account.pair}: no liquidation price "
                                          "(no margin exposure to this pair)", style="dim"))
             return
         text = Text()
-        places = self.pair.price_precision
+        places = self._price_places(account.pair)
         if self.fit_columns:  # the strip: a line per wallet, whole pieces
             width = widget.content_region.width or None
             set_static_text(widget, Text("\n").join(fit_pieces([
@@ -285,7 +331,8 @@ class MarginPane(FitsColumns, UsesMargin, UsesMarket, UsesActions, DataPane):
                 Text(f"{'≤' if d.side.value == 'falls' else '≥'} "),
                 Text(format_decimal(d.liquidation_price, places),
                      style="bold red" if d.percent < 10 else "bold"),
-                Text(f" ({'−' if d.side.value == 'falls' else '+'}{d.percent:.1f}%)",
+                Text(f" ({'−' if d.side.value == 'falls' else '+'}"
+                     f"{format_percent(d.percent, 1)})",
                      style="red" if d.percent < 10 else "")], width) for d in dists))
             return
         for i, d in enumerate(dists):
@@ -298,11 +345,18 @@ class MarginPane(FitsColumns, UsesMargin, UsesMarket, UsesActions, DataPane):
             text.append(format_decimal(d.liquidation_price, places),
                         style="bold red" if near else "bold")
             text.append(f"  ({sign}{format_decimal(d.distance, places)}, "
-                        f"{sign}{d.percent:.1f}%)", style="red" if near else "")
+                        f"{sign}{format_percent(d.percent, 1)})", style="red" if near else "")
         set_static_text(widget, text)
 
+    def _price_places(self, pair: str) -> int:
+        """The pair's price precision (8 until the pair is known)."""
+        if self.pair is not None and self.pair.name == pair:
+            return self.pair.price_precision
+        info = self._market.pairs.get(pair) if self._market else None
+        return info.price_precision if info is not None else 8
+
     def _draw_loans(self) -> None:
-        loans = self.snapshot.loans if self.snapshot else ()
+        loans = self.account.loans if self.account else ()
         places = self._places()
         self.fitted_tables()[0].show({
             str(loan.id): ("cross" if loan.wallet_type is WalletType.CROSS_MARGIN
@@ -376,6 +430,11 @@ class MarginPane(FitsColumns, UsesMargin, UsesMarket, UsesActions, DataPane):
     def action_close_position(self) -> None:
         """Open the close-position confirmation."""
         self._open(ClosePositionModal)
+
+
+def level_text(level: Decimal | None) -> str:
+    """A margin level as the header's chip shows it: three decimals (``—``: no debt)."""
+    return format_decimal(level, 3) if level is not None else "—"
 
 
 def _amount(value: Decimal, places: int | None) -> Text:
