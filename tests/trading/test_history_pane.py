@@ -74,3 +74,24 @@ async def test_fills_show_in_trades_and_export(service: TradingService, counterp
         pane.action_reload()
         await settle(pilot)
         assert app.query_one("#hist-table-orders", DataTable).row_count == 1
+
+
+async def test_the_journal_tab_lists_own_actions_read_off_the_ui_thread(
+        service: TradingService, btc: Any, tmp_path: Path) -> None:
+    from alp_tui.api.enums import OrderSide, OrderType, TimeInForce, WalletType
+    from alp_tui.services.order_draft import OrderDraft
+
+    placed = await service.place(OrderDraft(
+        pair="BTC_USDT", side=OrderSide.BID, order_type=OrderType.LIMIT,
+        wallet_type=WalletType.SPOT, base_amount=Decimal("0.01"),
+        limit_price=Decimal("80000"), tif=TimeInForce.GTC))
+    await service.cancel(placed.order_ids, pair="BTC_USDT")
+    app = Host(service, tmp_path)
+    async with app.run_test(size=(140, 40)) as pilot:
+        pane = app.query_one(HistoryPane)
+        pane.set_pair(btc)
+        app.query_one("#history-tabs", TabbedContent).active = "hist-journal"
+        await settle(pilot)
+        table = app.query_one("#hist-table-journal", DataTable)
+        kinds = [str(table.get_row_at(i)[1]) for i in range(table.row_count)]
+        assert table.row_count == 2 and {"place", "cancel"} <= {k.lower() for k in kinds}
