@@ -19,6 +19,7 @@ from alp_tui.ui.modals.margin_transfer import MarginTransferModal
 from alp_tui.ui.panes.margin import MarginPane
 from alp_tui.ui.panes.margin_history import MarginHistoryPane
 from alp_tui.ui.widgets.alert_banner import AlertBanner
+from tests.support.wait import workers_done
 
 
 def _text(app: MarginHost, selector: str) -> str:
@@ -53,7 +54,7 @@ async def test_transfer_borrow_and_levels(
         assert fake_client.calls == []
         modal.query_one("#amount", Input).value = "1000"
         await pilot.press("ctrl+s")
-        await app.workers.wait_for_complete()
+        await workers_done(app)
         await pilot.pause()
         assert not isinstance(app.screen, MarginTransferModal)
         assert fake_client.calls[0][0] == "margin_transfer"
@@ -70,7 +71,7 @@ async def test_transfer_borrow_and_levels(
         await pilot.pause()
         assert "→ 1.500" in _text(app, "#margin-preview")
         await pilot.press("ctrl+s")
-        await app.workers.wait_for_complete()
+        await workers_done(app)
         await pilot.pause()
 
         await _refresh(app, service)
@@ -148,14 +149,14 @@ async def test_forbidden_is_explained_and_server_field_errors_land_under_fields(
         assert "not a number" in _text(app, "#amount-error")
         modal.query_one("#amount", Input).value = "5"
         await pilot.press("ctrl+s")
-        await app.workers.wait_for_complete()
+        await workers_done(app)
         await pilot.pause()
         assert isinstance(app.screen, BorrowModal)
         assert "Margin" in _text(app, "#form-error") and "permission" in _text(app, "#form-error")
         fake_client.forbid = False
         fake_client.refuse = {"borrow": "exceeds the borrow limit"}
         await pilot.press("ctrl+s")
-        await app.workers.wait_for_complete()
+        await workers_done(app)
         await pilot.pause()
         assert "exceeds the borrow limit" in _text(app, "#amount-error")
         assert [e.state.value for e in journal.entries()] == ["failed", "failed"]
@@ -169,7 +170,7 @@ async def test_history_window_and_csv(fake_client: FakeMarginClient, tmp_path: P
     await fake_client.margin_transfer("CROSS_MARGIN", "ADD", Decimal("12500.5"), "USDT")
     app = MarginHost(service, export_dir=tmp_path)
     async with app.run_test(size=(120, 50)) as pilot:
-        await app.workers.wait_for_complete()
+        await workers_done(app)
         await pilot.pause()
         hist = app.query_one(MarginHistoryPane)
         assert hist.table(hist.current_kind).row_count == 1
@@ -178,12 +179,12 @@ async def test_history_window_and_csv(fake_client: FakeMarginClient, tmp_path: P
         _, end = hist.window()
         hist.table(hist.current_kind).focus()
         await pilot.press("left_square_bracket")
-        await app.workers.wait_for_complete()
+        await workers_done(app)
         await pilot.pause()
         assert not hist.at_latest and hist.window()[1] < end
         assert round((end - hist.window()[1]).total_seconds() / 86400) == 30
         await pilot.press("home")
-        await app.workers.wait_for_complete()
+        await workers_done(app)
         await pilot.pause()
         await pilot.press("e")
         await pilot.pause()

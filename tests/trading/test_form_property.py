@@ -12,6 +12,7 @@ from textual.widgets import Input, Select
 from alp_tui.services.trading import Outcome
 from alp_tui.ui.modals.confirm import ConfirmModal
 from alp_tui.ui.modals.order_form import OrderFormModal
+from tests.support.wait import workers_done
 
 NUMBERISH = st.one_of(
     st.text(max_size=12),
@@ -34,10 +35,10 @@ async def test_random_text_in_the_form(new_harness: Any, otype: str, side: str,
                                        tif: str) -> None:
     harness = new_harness()  # a fresh app per example
     async with harness.run_test(size=(120, 50)) as pilot:
-        await pilot.app.workers.wait_for_complete()
+        await workers_done(pilot.app)
         pilot.app.push_screen(OrderFormModal(harness.trading, harness.pair, side))
         await pilot.pause()
-        await pilot.app.workers.wait_for_complete()
+        await workers_done(pilot.app)
         modal = pilot.app.screen
         assert isinstance(modal, OrderFormModal)
         for name, value in (("order_type", otype), ("amount_in", amount_in), ("tif", tif)):
@@ -60,7 +61,7 @@ async def test_random_text_in_the_form(new_harness: Any, otype: str, side: str,
 
         harness.trading.place = spy  # type: ignore[method-assign]
         await pilot.press("enter")
-        await pilot.app.workers.wait_for_complete()
+        await workers_done(pilot.app)
         await pilot.pause()
         if not sent and isinstance(pilot.app.screen, ConfirmModal):
             # A fat-finger order is not sent by Enter: only once its amount is typed.
@@ -69,7 +70,7 @@ async def test_random_text_in_the_form(new_harness: Any, otype: str, side: str,
             assert confirm.type_to_confirm is not None
             confirm.query_one("#confirm-typed", Input).value = confirm.type_to_confirm
             await pilot.press("enter")
-            await pilot.app.workers.wait_for_complete()
+            await workers_done(pilot.app)
             await pilot.pause()
         assert sent, "the confirmed order was sent"
         assert sent[0].outcome is Outcome.DONE, sent[0].message

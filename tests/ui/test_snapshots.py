@@ -20,7 +20,7 @@ from alp_tui.sim.exchange import Exchange
 from alp_tui.sim.server import SimServer
 from alp_tui.ui.app import create_app
 from tests.support.dashboard import all_fresh
-from tests.support.wait import wait_until
+from tests.support.wait import wait_until, workers_done
 
 FROZEN_WALL = 1_795_600_000.0  # 2026-11-25
 FROZEN_MONO = 1000.0
@@ -56,7 +56,7 @@ async def _settle(pilot: Pilot) -> None:
     # build after a refresh) finishes before the shot: quiet for three pauses in a row
     quiet = 0
     for _ in range(200):
-        await app.workers.wait_for_complete()
+        await workers_done(app)
         await pilot.pause()
         quiet = quiet + 1 if not any(w.is_running for w in app.workers) else 0
         if quiet >= 3:
