@@ -187,3 +187,5 @@ async def test_balances_show_each_currency_at_the_same_places_as_the_dialogs() -
         table = pane.query_one("#balances-table", DataTable)
         assert str(table.get_cell("SPOT:USDT", "total")) == "1,234.56"
         assert str(table.get_cell("SPOT:BTC", "total")) == "0.123456"
+        # its value in USDT is the same cents, not a cent more by another rounding
+        assert str(table.get_cell("SPOT:USDT", "value")) == "1,234.56"

@@ -186,7 +186,7 @@ class BalancesPane(FitsColumns, AccountView, UsesMarket, DataPane):
             wanted[key] = (_wallet_label(wallet), b.currency, _held(b.balance, prec),
                            format_decimal(debt, prec, rounding=ROUND_UP) if debt else "",
                            _held(b.available, prec), _held(b.reserve, prec),
-                           format_decimal(self.value_of(b), 2))
+                           _held(self.value_of(b), 2))
         for key, debt in debts.items():  # owed in a currency the wallet holds none of
             wallet, _, currency = key.rpartition(":")
             prec = self._precision.get(currency, 8)
@@ -290,6 +290,6 @@ def _wallet_label(wallet: str) -> str:
     return f"{WALLET_LABELS.get(kind, kind)} {pair}".strip()
 
 
-def _held(amount: Decimal, places: int) -> str:
-    """An amount held, rounded down to ``places``."""
+def _held(amount: Decimal | None, places: int) -> str:
+    """An amount held (or its value), rounded down to ``places``."""
     return format_decimal(amount, places, rounding=ROUND_DOWN)
