@@ -111,8 +111,10 @@ class OpenOrdersPane(FitsColumns, UsesMarket, UsesTrading, UsesActions, MovesMon
         self._paper = paper
 
     def use_actions(self, actions: ActionPort) -> None:
-        """Cancel and move orders through ``actions`` (the session)."""
+        """Cancel and move orders through ``actions`` (the session): it also hands in our
+        own placed and cancelled orders at once, so the service is no longer listened to."""
         self._actions = actions
+        self.on_unmount()
 
     @property
     def actions(self) -> ActionPort:
@@ -129,9 +131,10 @@ class OpenOrdersPane(FitsColumns, UsesMarket, UsesTrading, UsesActions, MovesMon
         service = service or self.service
         if service is None or service is self._listening:
             return
-        if self._listening is not None:
-            self._listening.remove_listener(self._on_service_change)
+        self.on_unmount()  # stop listening to the one before
         self.service = service
+        if self._actions is not None:  # the session tells (the orders topic, at once)
+            return
         service.add_listener(self._on_service_change)
         self._listening = service
 
