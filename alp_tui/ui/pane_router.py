@@ -136,6 +136,8 @@ class PaneRouter:
             pane.set_feed_state(state)
         if topic == "tickers":
             self.tick_header(age=False)  # the age follows on the once-a-second beat
+        elif topic == "margin":
+            self.app.header_pane.show_margin_state(state)  # the chip's age
 
     def beat(self) -> None:
         """Once a second (the app's beat): the prices that came since the last one, then

@@ -113,6 +113,13 @@ class HeaderPane(AccountView, Horizontal):
             return
         chip.show_account(snapshot)
 
+    def show_margin_state(self, state: FeedState) -> None:
+        """The margin topic's state: the chip says how old its level is once stale."""
+        try:
+            self.query_one(MarginChip).set_feed_state(state)
+        except NoMatches:  # not composed yet, or being removed
+            return
+
     def watch_pair(self) -> None:
         """A new pair: its old figures must go."""
         self._paint_market()
