@@ -136,9 +136,10 @@ class DashboardScreen(Screen[Any]):
             self.alp.trading_ui.open_order_form(message.side, price=message.price)
             self.alp.trading_ui.forget_level()
 
-    def on_account_changed(self, _message: Any) -> None:
-        """After the user's own action the account is read again now."""
-        self.alp.session.after_action()
+    def on_account_changed(self, message: Any) -> None:
+        """A form or pane says it acted: the session it acted through has re-read the
+        account already (asking again while that read is out would read it twice)."""
+        message.stop()
 
 
 def _shown(widget: Widget) -> bool:
