@@ -3,8 +3,11 @@ asking first while the form holds typed input) and the error lines under their f
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+
 from rich.text import Text
 from textual.binding import Binding
+from textual.dom import DOMNode
 from textual.widgets import Static
 
 QUIT_FROM_FORM = Binding(
@@ -35,3 +38,11 @@ def hidden(widget: Static) -> Static:
     """``widget``, not displayed until it has something to say."""
     widget.display = False
     return widget
+
+
+def focus_first(form: DOMNode, fields: Iterable[str], errors: Mapping[str, str]) -> None:
+    """Focus the first of ``fields`` (in the form's order) that has an error."""
+    for name in fields:
+        if name in errors and form.query(f"#{name}"):
+            form.query_one(f"#{name}").focus()
+            return

@@ -42,6 +42,7 @@ from alp_tui.services.order_draft import (
 from alp_tui.services.quick_order import QuickOrder, QuickOrderError, quick_form
 from alp_tui.services.trading import AccountChange, Outcome, PlaceResult, TradingService
 from alp_tui.session.actions import ActionPort, ServiceActions
+from alp_tui.ui.modals import form_parts
 from alp_tui.ui.modals import order_text as txt
 from alp_tui.ui.modals.confirm import TRADING_CSS, ConfirmModal
 from alp_tui.ui.modals.form_parts import ORDER_FORM_BINDINGS, hidden, show_message
@@ -425,7 +426,7 @@ class OrderFormModal(ModalScreen[PlaceResult | None]):
         self._submitted = True
         result = self._revalidate()
         if not result.ok or result.draft is None:
-            self._focus_first_error(result.errors)
+            form_parts.focus_first(self, FORM_FIELDS, result.errors)
             return
         draft = result.draft
         self._sending = False
@@ -440,12 +441,6 @@ class OrderFormModal(ModalScreen[PlaceResult | None]):
                          paper=self.paper),
             lambda ok: self._after_confirm(ok, draft),
         )
-
-    def _focus_first_error(self, errors: dict[str, str]) -> None:
-        for name in FORM_FIELDS:
-            if name in errors and self.query(f"#{name}"):
-                self.query_one(f"#{name}").focus()
-                return
 
     async def _place(self, draft: OrderDraft) -> None:
         """Run on the confirm step (Enter): send once and keep the outcome."""
@@ -488,7 +483,7 @@ class OrderFormModal(ModalScreen[PlaceResult | None]):
                 self._show_error(name, Text(message, style="bold red"))
             self._status(Text(result.message, style="red"))
             submit.disabled = False
-            self._focus_first_error(result.field_errors)
+            form_parts.focus_first(self, FORM_FIELDS, result.field_errors)
             return
         if result.outcome is Outcome.UNKNOWN:
             self._locked = True
