@@ -38,8 +38,8 @@ async def test_buy_at_bid_from_the_line_is_the_forms_confirm(market_sim: Any,
     async with app.run_test(size=SIZE) as pilot:
         await trading_ready(pilot)
         await _line(pilot, "buy 0.01 @bid")
-        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmModal),
-                         what="confirm")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmModal)
+                         and bool(app.screen.query("#confirm-body")), what="confirm")
         form = app.screen_stack[-2]
         assert isinstance(form, OrderFormModal)
         bid = form.context.book.buy[0].price
@@ -61,15 +61,14 @@ async def test_sell_share_of_another_pair_at_market(market_sim: Any, tmp_path: P
     async with app.run_test(size=SIZE) as pilot:
         await trading_ready(pilot)
         await _line(pilot, "sell 50% ETH_USDT market")
-        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmModal),
-                         what="confirm")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmModal)
+                         and bool(app.screen.query("#confirm-body")), what="confirm")
         assert app.market.selected == "ETH_USDT"  # the pair the order is about is on screen
         body = _body(app)
         assert "SELL" in body and "ETH_USDT" in body and "MARKET" in body
         assert "10.00000 ETH" in body  # half of the demo account's 20 ETH
         await pilot.press("escape")  # back in the form, nothing sent
-        await pilot.pause()
-        assert isinstance(app.screen, OrderFormModal)
+        await wait_until(pilot, lambda: isinstance(app.screen, OrderFormModal), what="form")
         assert app.screen.query_one("#amount", Input).value == "10.00000"
 
 
@@ -86,7 +85,8 @@ async def test_cancel_all_asks_with_the_count(market_sim: Any, tmp_path: Path) -
         panes = list(app.main.query("OpenOrdersPane"))
         await wait_until(pilot, lambda: len(panes[0]._orders) == 2, what="orders")
         await _line(pilot, "cancel all BTC_USDT")
-        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmModal), what="confirm")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmModal)
+                         and bool(app.screen.query("#confirm-body")), what="confirm")
         assert "all 2" in _body(app) and "BTC_USDT" in _body(app)
         await pilot.press("enter")
         await wait_until(pilot, lambda: len(panes[0]._orders) == 0,
@@ -98,13 +98,13 @@ async def test_a_line_that_cannot_be_read_says_why(market_sim: Any, tmp_path: Pa
     async with app.run_test(size=SIZE) as pilot:
         await trading_ready(pilot)
         await _line(pilot, "buy 0.01 BTC_USDT")
-        await pilot.pause()
-        assert isinstance(app.screen, QuickOrderModal)  # stays open with the reason
-        hint = str(app.screen.query_one("#quick-hint", Static).render())
-        assert "Give a price" in hint
+        # stays open with the reason
+        await wait_until(pilot, lambda: isinstance(app.screen, QuickOrderModal) and "Give a price"
+                         in str(app.screen.query_one("#quick-hint", Static).render()),
+                         what="the reason under the line")
         await pilot.press("escape")
-        await pilot.pause()
-        assert not isinstance(app.screen, QuickOrderModal)
+        await wait_until(pilot, lambda: not isinstance(app.screen, QuickOrderModal),
+                         what="line closed")
 
 
 async def test_shift_b_opens_buy_from_the_markets_table(market_sim: Any,
