@@ -226,7 +226,8 @@ class _Shard:
             self._set_state(StreamState.BACKOFF)
             self.wake.clear()
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.wake.wait(), timeout=delay)
+                async with asyncio.timeout(delay):  # not wait_for: it can swallow a cancel
+                    await self.wake.wait()
         self._set_state(StreamState.CLOSED)
 
     async def _watchdog(self, ws: _TrackingConnection) -> None:

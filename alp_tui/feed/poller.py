@@ -40,8 +40,12 @@ async def event_sleep(delay: float, wake: asyncio.Event) -> None:
     if delay <= 0:
         await asyncio.sleep(0)
         return
+    # asyncio.timeout, not wait_for: on Python 3.11 wait_for swallows a cancel that comes
+    # in the step where ``wake`` fires (a poller woken by an action just before a quit
+    # then never stopped).
     with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(wake.wait(), delay)
+        async with asyncio.timeout(delay):
+            await wake.wait()
 
 
 def backoff_delay(interval_s: float, failures: int, rng: Callable[[], float]) -> float:

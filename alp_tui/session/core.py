@@ -485,9 +485,8 @@ class Session(TraderActions):
 
 
 async def _cancel_all(tasks: list[asyncio.Task[Any]]) -> None:
-    """Cancel ``tasks`` and wait for them. A task can swallow one cancel (Python 3.11's
-    ``wait_for`` does when its awaited event fires in the same step, e.g. a poller woken
-    by the action just before a quit): it is cancelled again until done."""
+    """Cancel ``tasks`` and wait for them; a task that swallowed a cancel (code awaiting
+    Python 3.11's ``wait_for`` can) is cancelled again until done."""
     pending = [t for t in tasks if not t.done()]
     while pending:
         for task in pending:
