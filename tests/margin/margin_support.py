@@ -10,7 +10,7 @@ from typing import Any
 
 from textual.app import App, ComposeResult
 
-from alp_tui.api.enums import OrderSide, OrderType, TimeInForce, WalletType
+from alp_tui.api.enums import WalletType
 from alp_tui.api.errors import ForbiddenError, ValidationError
 from alp_tui.api.models import Balance, Borrow, Loan, MarginTransfer, PairInfo, Ticker
 from alp_tui.services.margin import MarginService
@@ -154,14 +154,3 @@ class MarginHost(App[None]):
         self.query_one(MarginPane).set_pair(BTC_USDT)
 
 
-def offer_btc(server: Any, amount: str = "0.05") -> None:
-    """Another account rests a sell of ``amount`` BTC at the last price (market life is off
-    in the test simulator, so nobody else would)."""
-    ex = server.exchange
-    seller = ex.create_account(email="seller@example.test", name="Seller",
-                               funds={"BTC": Decimal(10)})
-    ex.place_order(seller, {
-        "pair": "BTC_USDT", "order_type": OrderType.LIMIT, "order_side": OrderSide.ASK,
-        "wallet_type": WalletType.SPOT, "base_amount": Decimal(amount),
-        "limit_price": ex.last_price("BTC_USDT"), "tif": TimeInForce.GTC,
-    })

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from margin_support import MarginHost, offer_btc
+from margin_support import MarginHost
 from textual.widgets import Input, Select, Static
 
 from alp_tui.api.client import AlpClient
@@ -29,6 +29,7 @@ from alp_tui.ui.modals.repay import RepayModal
 from alp_tui.ui.panes.margin import MarginPane
 from alp_tui.ui.panes.margin_history import MarginHistoryPane
 from alp_tui.ui.widgets.pane_status import PaneStatus
+from tests.support.sim import offer
 from tests.support.wait import wait_until, workers_done
 
 ISO = "ISOLATED_MARGIN:BTC_USDT"
@@ -174,7 +175,7 @@ async def test_margin_order_auto_borrow_then_liquidation(
     async with app.run_test(size=(130, 60)) as pilot:
         await client.margin_transfer("ISOLATED_MARGIN", "ADD", Decimal(1000), "USDT",
                                      pair="BTC_USDT")
-        offer_btc(sim_server)  # market life is off: someone must sell
+        offer(sim_server)  # market life is off: someone must sell
         # the order form: isolated margin wallet, AUTO_BORROW, market buy for 2000 USDT
         results: list[Any] = []
         app.push_screen(OrderFormModal(trading, pairs["BTC_USDT"], "BID",

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from alp_tui.api.client import AlpClient
-from alp_tui.api.enums import OrderSide, OrderType, TimeInForce, WalletType
 from alp_tui.config import Config
 from alp_tui.session import Session
+from tests.support.sim import offer
 from tests.support.wait import wait_until
+
+__all__ = ["FastSleep", "make_session", "offer", "until"]
 
 
 class FastSleep:
@@ -51,15 +52,3 @@ async def until(condition: Callable[[], Any], timeout: float = 30.0) -> None:
     await wait_until(None, condition, timeout=timeout)
 
 
-def offer(server: Any, pair: str = "BTC_USDT", amount: str = "0.05",
-          price: Decimal | None = None) -> None:
-    """Another account rests a sell on ``pair`` (market life is off in the test sim)."""
-    ex = server.exchange
-    base = pair.split("_")[0]
-    seller = ex.create_account(email=f"seller-{pair}@example.test", name="Seller",
-                               funds={base: Decimal(10)})
-    ex.place_order(seller, {
-        "pair": pair, "order_type": OrderType.LIMIT, "order_side": OrderSide.ASK,
-        "wallet_type": WalletType.SPOT, "base_amount": Decimal(amount),
-        "limit_price": price or ex.last_price(pair), "tif": TimeInForce.GTC,
-    })

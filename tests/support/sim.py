@@ -14,10 +14,12 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Callable, Iterator
+from decimal import Decimal
 from typing import Any
 
 import pytest
 
+from alp_tui.api.enums import OrderSide, OrderType, TimeInForce, WalletType
 from alp_tui.sim.server import SimServer
 
 
@@ -112,3 +114,18 @@ class HoldingSimServer(SimServer):
         if not isinstance(self.app, HoldAnswers):
             self.hold = HoldAnswers(self.app, "/api/v3/trading/order")
             self.app = self.hold
+
+
+def offer(server: Any, pair: str = "BTC_USDT", amount: str = "0.05",
+          price: Decimal | None = None) -> None:
+    """Another account rests a sell of ``amount`` on ``pair`` at ``price`` (default: the
+    last price): market life is off in the test simulator, so nobody else would."""
+    ex = server.exchange
+    base = pair.split("_")[0]
+    seller = ex.create_account(email=f"seller-{pair}@example.test", name="Seller",
+                               funds={base: Decimal(10)})
+    ex.place_order(seller, {
+        "pair": pair, "order_type": OrderType.LIMIT, "order_side": OrderSide.ASK,
+        "wallet_type": WalletType.SPOT, "base_amount": Decimal(amount),
+        "limit_price": price or ex.last_price(pair), "tif": TimeInForce.GTC,
+    })

@@ -10,24 +10,13 @@ from typing import Any
 
 from textual.widgets import TabbedContent
 
-from alp_tui.api.enums import OrderSide, OrderType, TimeInForce, WalletType
 from alp_tui.session import AlertKind
 from alp_tui.ui.widgets.alert_banner import AlertBanner
 from tests.support.dashboard import fast_config, sim_app
+from tests.support.sim import offer
 from tests.support.wait import wait_until
 
 SIZE = (130, 40)  # below the roomy size: the account panes are tabs, Balances open
-
-
-def _offer_btc(server: Any, amount: str = "1") -> None:
-    ex = server.exchange
-    seller = ex.create_account(email="seller@example.test", name="Seller",
-                               funds={"BTC": Decimal(10)})
-    ex.place_order(seller, {
-        "pair": "BTC_USDT", "order_type": OrderType.LIMIT, "order_side": OrderSide.ASK,
-        "wallet_type": WalletType.SPOT, "base_amount": Decimal(amount),
-        "limit_price": ex.last_price("BTC_USDT"), "tif": TimeInForce.GTC,
-    })
 
 
 def _notes(app: Any) -> list[str]:
@@ -49,7 +38,7 @@ async def test_margin_alert_fires_with_the_balances_tab_open(sim_server: Any,
         client = app.client
         await client.margin_transfer("ISOLATED_MARGIN", "ADD", Decimal(1000), "USDT",
                                      pair="BTC_USDT")
-        _offer_btc(sim_server)
+        offer(sim_server, amount="1")
         await client.place_order("BTC_USDT", "BID", "MARKET", wallet_type="ISOLATED_MARGIN",
                                  quote_amount=Decimal(2000), side_effect="AUTO_BORROW")
         app.session.after_action()
