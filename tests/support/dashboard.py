@@ -22,6 +22,7 @@ from alp_tui.feed.state import Freshness
 from alp_tui.services.order_draft import OrderDraft
 from alp_tui.sim.server import SimServer
 from alp_tui.ui.app import AlpApp, create_app
+from alp_tui.ui.modals.order_form import OrderFormModal
 from alp_tui.ui.widgets.pane_status import PaneStatus
 from tests.support.wait import wait_until
 
@@ -65,6 +66,14 @@ async def trading_ready(pilot: Any) -> None:
     app = pilot.app
     await wait_until(pilot, lambda: all_fresh(app) and app.trading is not None
                      and app.market.info() is not None, what="fresh, trading")
+
+
+async def open_order_form(pilot: Any, *keys: str) -> OrderFormModal:
+    """Press ``keys`` (default ``B``: buy from anywhere) and wait for the order form."""
+    app = pilot.app
+    await pilot.press(*(keys or ("B",)))
+    await wait_until(pilot, lambda: isinstance(app.screen, OrderFormModal), what="form")
+    return app.screen  # type: ignore[no-any-return]
 
 
 def fast_config(timeout_s: float = 5.0) -> Config:

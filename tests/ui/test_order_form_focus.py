@@ -17,8 +17,7 @@ from typing import Any
 from textual.widgets import Input
 
 from alp_tui.services.format import format_decimal
-from alp_tui.ui.modals.order_form import OrderFormModal
-from tests.support.dashboard import trading_app, trading_ready
+from tests.support.dashboard import open_order_form, trading_app, trading_ready
 from tests.support.wait import wait_until
 
 SIZE = (160, 48)
@@ -45,13 +44,6 @@ def _without_last(app: Any) -> None:
     ui._context = lambda info: replace(known(info), last_price=None)
 
 
-async def _open_form(pilot: Any) -> OrderFormModal:
-    app = pilot.app
-    await pilot.press("B")
-    await wait_until(pilot, lambda: isinstance(app.screen, OrderFormModal), what="form")
-    return app.screen
-
-
 async def test_keys_typed_before_the_context_arrives_go_to_the_amount(
         market_sim: Any, tmp_path: Path) -> None:
     app = trading_app(market_sim, tmp_path)
@@ -59,7 +51,7 @@ async def test_keys_typed_before_the_context_arrives_go_to_the_amount(
         await trading_ready(pilot)
         _without_last(app)
         release = _hold_context(app)
-        form = await _open_form(pilot)
+        form = await open_order_form(pilot)
         await pilot.press(*"0.01")  # at once, the context still out
         amount, price = form.query_one("#amount", Input), form.query_one("#price", Input)
         assert amount.value == "0.01" and amount.has_focus
@@ -82,7 +74,7 @@ async def test_a_price_typed_before_the_context_arrives_is_kept(
         await trading_ready(pilot)
         _without_last(app)
         release = _hold_context(app)
-        form = await _open_form(pilot)
+        form = await open_order_form(pilot)
         await pilot.press(*"0.01", "tab", "tab", "tab", "tab", "tab", *"85000")
         price = form.query_one("#price", Input)
         assert price.value == "85000", app.focused
@@ -99,7 +91,7 @@ async def test_a_form_opens_with_the_last_price_the_session_knows(
     async with app.run_test(size=SIZE) as pilot:
         await trading_ready(pilot)
         _hold_context(app)  # never arrives
-        form = await _open_form(pilot)
+        form = await open_order_form(pilot)
         last = app.market.ticker().last
         assert form.query_one("#amount", Input).has_focus
         assert form.query_one("#price", Input).value == format_decimal(

@@ -12,17 +12,10 @@ from textual.widgets import Input
 
 from alp_tui.ui.modals.confirm import ConfirmModal
 from alp_tui.ui.modals.order_form import OrderFormModal
-from tests.support.dashboard import trading_app, trading_ready
+from tests.support.dashboard import open_order_form, trading_app, trading_ready
 from tests.support.wait import wait_until
 
 SIZE = (160, 48)
-
-
-async def _form(pilot: Any) -> OrderFormModal:
-    app = pilot.app
-    await pilot.press("3", "B")  # from the chart
-    await wait_until(pilot, lambda: isinstance(app.screen, OrderFormModal), what="form")
-    return app.screen
 
 
 async def test_q_in_a_form_with_typed_input_asks_and_ctrl_q_does_not(
@@ -30,7 +23,7 @@ async def test_q_in_a_form_with_typed_input_asks_and_ctrl_q_does_not(
     app = trading_app(market_sim, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await trading_ready(pilot)
-        form = await _form(pilot)
+        form = await open_order_form(pilot, "3", "B")  # from the chart
         await pilot.press(*"0.5")  # the amount has the focus
         await pilot.press("q")  # a letter in a text field: typed, refused by the field
         assert isinstance(app.screen, OrderFormModal)
@@ -52,7 +45,7 @@ async def test_q_in_an_untouched_form_quits_without_asking(market_sim: Any,
     app = trading_app(market_sim, tmp_path)  # no open orders
     async with app.run_test(size=SIZE) as pilot:
         await trading_ready(pilot)
-        form = await _form(pilot)
+        form = await open_order_form(pilot, "3", "B")  # from the chart
         await wait_until(pilot, lambda: form.query_one("#price", Input).value != "",
                          what="the prefilled price")
         form.query_one("#close").focus()
@@ -64,7 +57,7 @@ async def test_esc_drops_what_the_form_held(market_sim: Any, tmp_path: Path) -> 
     app = trading_app(market_sim, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await trading_ready(pilot)
-        form = await _form(pilot)
+        form = await open_order_form(pilot, "3", "B")  # from the chart
         await pilot.press(*"0.5")
         form.query_one("#price", Input).value = "85000"
         await pilot.press("escape")
