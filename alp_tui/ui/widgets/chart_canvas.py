@@ -2,12 +2,15 @@
 
 The chart pane converts plotext's ANSI output into :class:`Strip` lines in its build thread
 (:func:`ansi_to_strips`); drawing them is then a list lookup per line on the event loop.
+A new picture repaints only the lines that differ from the one on screen: the live
+last-price line moving one row costs two lines, not the whole canvas.
 """
 
 from __future__ import annotations
 
 from rich.console import Console
 from rich.text import Text
+from textual.geometry import Region
 from textual.strip import Strip
 from textual.widget import Widget
 
@@ -68,10 +71,23 @@ class ChartCanvas(Widget):
         return "\n".join(strip.text for strip in self._lines)
 
     def show_lines(self, lines: list[Strip]) -> None:
-        """Show a chart."""
+        """Show a chart, repainting only the lines that changed (all after a message or
+        when the number of lines changed)."""
+        old, had_message = self._lines, self._message is not None
         self._lines = lines
         self._message = None
-        self.refresh()
+        if had_message or len(old) != len(lines):
+            self.refresh()
+            return
+        # Textual re-renders every line of a widget refreshed without a region; a line
+        # strip equal to the old one (or the very same one, as the overlay keeps them)
+        # can stay as it is on screen.
+        width = max(self.size.width, 1)
+        changed = [Region(0, y, width, 1) for y, (was, now) in enumerate(zip(old, lines,
+                                                                            strict=True))
+                   if was is not now and was != now]
+        if changed:
+            self.refresh(*changed)
 
     def show_message(self, message: str) -> None:
         """Show ``message`` instead of a chart."""

@@ -1,0 +1,111 @@
+"""Only the lines whose text changed are drawn again, and the screen is right afterwards
+(issue #12, CPU at rest: Textual re-renders every line of a widget refreshed as a whole).
+
+Which lines are drawn is recorded by a spy on the widget's ``render_line``; what is on
+screen is the screen's composed lines (the cached lines of every widget, as the terminal
+has them): a line not drawn again after it changed would show there as a stale row.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from alp_tui.services.format import format_decimal
+from alp_tui.ui.panes.chart import ChartPane
+from tests.support.pane_data import BTC_USDT, make_candles
+from tests.support.panes import PaneHarness
+from tests.support.wait import settle, wait_until
+
+D = Decimal
+
+
+class _Drawn:
+    """The content lines of a widget drawn again (its ``render_line`` calls)."""
+
+    def __init__(self, widget: Any) -> None:
+        self.lines: set[int] = set()
+        original = widget.render_line
+
+        def render_line(y: int) -> Any:
+            self.lines.add(y)
+            return original(y)
+
+        widget.render_line = render_line
+
+    def take(self) -> set[int]:
+        """The lines drawn since the last call."""
+        lines, self.lines = self.lines, set()
+        return lines
+
+
+def screen_lines(app: Any) -> list[str]:
+    """The screen's text as the terminal has it, one string per line."""
+    return [strip.text for strip in app.screen._compositor.render_strips()]
+
+
+def widget_lines(app: Any, widget: Any) -> list[str]:
+    """The lines of ``widget``'s content region on screen."""
+    region = widget.content_region
+    return [line[region.x:region.right]
+            for line in screen_lines(app)[region.y:region.bottom]]
+
+
+def _label(price: Decimal) -> str:
+    return f" {format_decimal(price, 2)} "
+
+
+# --- the chart: the last-price line ----------------------------------------------------------
+
+async def test_a_price_move_draws_only_the_lines_the_last_price_left_and_reached() -> None:
+    candles = make_candles(200)
+    close = candles[-1].close
+    pane = ChartPane(id="chart")
+    app = PaneHarness(pane)
+    async with app.run_test(size=(120, 34)) as pilot:
+        pane.set_pair(BTC_USDT)
+        pane.show_data(candles)
+        await wait_until(pilot, lambda: pane.build_count == 1 and pane.shown_build,
+                         what="first build")
+        await settle(pilot)
+        build = pane.shown_build
+        assert build is not None
+        old_row = build.price_row(close)
+        assert old_row is not None
+        step = D(str((build.y_hi - build.y_lo) / 6)).quantize(D("0.01"))
+        new = close - step if close - step > D(str(build.y_lo)) else close + step
+        new_row = build.price_row(new)
+        assert new_row is not None and new_row != old_row
+        drawn = _Drawn(pane.canvas)
+        pane.set_last_price(new)
+        await settle(pilot)
+        assert drawn.take() == {old_row, new_row}  # not the whole canvas
+        shown = widget_lines(app, pane.canvas)
+        assert _label(new) in shown[new_row] and "╌" in shown[new_row]
+        assert [y for y, line in enumerate(shown) if "╌" in line] == [new_row]  # no ghost
+        assert not any(_label(close) in line for line in shown)
+        assert shown == pane.canvas.text().splitlines()[:len(shown)]
+
+        pane.set_last_price(new + D("0.01"))  # the same row: that line alone
+        await settle(pilot)
+        assert drawn.take() == {new_row}
+        assert _label(new + D("0.01")) in widget_lines(app, pane.canvas)[new_row]
+
+
+async def test_a_new_picture_leaves_no_line_of_the_old_one() -> None:
+    candles = make_candles(200)
+    pane = ChartPane(id="chart")
+    app = PaneHarness(pane)
+    async with app.run_test(size=(120, 34)) as pilot:
+        pane.set_pair(BTC_USDT)
+        pane.show_data(candles)
+        await wait_until(pilot, lambda: pane.build_count == 1, what="first build")
+        await settle(pilot)
+        last = candles[-1]
+        moved = last.model_copy(update={"close": last.open})  # within the range
+        drawn = _Drawn(pane.canvas)
+        pane.show_data([*candles[:-1], moved])  # the candle poll: a new build
+        await wait_until(pilot, lambda: pane.build_count == 2, what="second build")
+        await settle(pilot)
+        assert 0 < len(drawn.take()) < pane.canvas.size.height  # what moved, not all
+        assert widget_lines(app, pane.canvas) == pane.canvas.text().splitlines()
