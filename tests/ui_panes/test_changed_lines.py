@@ -11,8 +11,12 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from textual.app import App, ComposeResult
+
 from alp_tui.services.format import format_decimal
+from alp_tui.services.market import MarketRow
 from alp_tui.ui.panes.chart import ChartPane
+from alp_tui.ui.widgets.markets_table import MarketsTable
 from tests.support.pane_data import BTC_USDT, make_candles
 from tests.support.panes import PaneHarness
 from tests.support.wait import settle, wait_until
@@ -109,3 +113,62 @@ async def test_a_new_picture_leaves_no_line_of_the_old_one() -> None:
         await settle(pilot)
         assert 0 < len(drawn.take()) < pane.canvas.size.height  # what moved, not all
         assert widget_lines(app, pane.canvas) == pane.canvas.text().splitlines()
+
+
+# --- the markets table: rows whose prices moved --------------------------------------------
+
+class _Table(App[None]):
+    def compose(self) -> ComposeResult:
+        yield MarketsTable(id="markets-table")
+
+
+def _row(n: int, last: str = "1.00", change: str = "+1.00%") -> MarketRow:
+    cells = (f"C{n:02d}_USDT", last, change, "2.00", "0.50", "1.00K")
+    return MarketRow(f"C{n:02d}_USDT", False, cells, D(change.rstrip("%")))
+
+
+async def test_a_price_beat_draws_only_the_rows_whose_text_changed() -> None:
+    app = _Table()
+    async with app.run_test(size=(80, 24)) as pilot:
+        table = app.query_one(MarketsTable)
+        rows = [_row(n) for n in range(40)]  # more than fit: the last ones off screen
+        table.set_rows(rows)
+        await pilot.pause()
+        drawn = _Drawn(table)
+        moved = {2, 3, 5, 7, 8, 11, 13, 14, 17, 19, 30, 39}  # many, some off screen
+        beat = [_row(n, "1.01", "-0.50%") if n in moved else rows[n] for n in range(40)]
+        table.set_rows(beat)
+        await pilot.pause()
+        shown = widget_lines(app, table)
+        on_screen = len(shown) - 1  # below the header
+        assert drawn.take() == {n + 1 for n in moved if n < on_screen}
+        for n in range(on_screen):
+            cells = beat[n].cells
+            assert [cells[0], cells[1], cells[2]] == shown[n + 1].split()[:3], n
+        assert shown[0].split()[:2] == ["Pair", "▲"]  # the header stayed
+
+        table.set_rows(beat)  # the same rows again: nothing to draw
+        await pilot.pause()
+        assert drawn.take() == set()
+
+
+async def test_a_changed_row_is_drawn_in_its_place_when_the_table_is_scrolled() -> None:
+    app = _Table()
+    async with app.run_test(size=(80, 24)) as pilot:
+        table = app.query_one(MarketsTable)
+        rows = [_row(n) for n in range(40)]
+        table.set_rows(rows)
+        await pilot.pause()
+        table.focus()
+        await pilot.press("end")  # the cursor on the last row: scrolled to the bottom
+        await wait_until(pilot, lambda: table.scroll_y > 0, what="scrolled")
+        await pilot.pause()
+        top = int(table.scroll_y)
+        drawn = _Drawn(table)
+        beat = [_row(n, "9.99") if n in (top, 35) else rows[n] for n in range(40)]
+        table.set_rows(beat)
+        await pilot.pause()
+        assert drawn.take() == {1, 35 - top + 1}  # content lines below the header
+        shown = widget_lines(app, table)
+        for y, line in enumerate(shown[1:]):
+            assert line.split()[:2] == [f"C{top + y:02d}_USDT", beat[top + y].cells[1]], y

@@ -134,12 +134,7 @@ class MarketsTable(ScrollView, can_focus=True):
         elif len(old) != len(rows):
             self.refresh()
         else:
-            changed = [i for i, (a, b) in enumerate(zip(old, rows, strict=True)) if a != b]
-            if len(changed) > 8:
-                self.refresh()  # one repaint; unchanged rows come from the strip cache
-            else:
-                for index in changed:
-                    self.refresh_line(index + 1)
+            self._refresh_changed(old, rows)
         size = Size(sum(self.widths), len(rows) + 1)
         if size != self.virtual_size:
             self.virtual_size = size
@@ -148,6 +143,17 @@ class MarketsTable(ScrollView, can_focus=True):
             self.move_cursor(row=order.index(highlighted))
         else:
             self.move_cursor(row=min(self.cursor_row, max(0, len(rows) - 1)))
+
+    def _refresh_changed(self, old: list[MarketRow], rows: list[MarketRow]) -> None:
+        """Repaint the rows on screen whose content changed, and no other line: a refresh
+        of the whole table re-renders every visible line (Textual keeps no line of a widget
+        refreshed as a whole), though on a price beat only some rows move. Rows off screen
+        are drawn when scrolled to."""
+        top = int(self.scroll_y)
+        bottom = min(len(rows), top + max(0, self.scrollable_content_region.height - 1))
+        for index in range(top, bottom):
+            if old[index] != rows[index]:
+                self.refresh_line(index + 1)
 
     def set_marks(self, selected: str, sort_key: SortKey, reverse: bool) -> None:
         """Selected pair (shown bold) and the sort arrow in the header."""
