@@ -7,7 +7,7 @@ Textual-free (``tests/test_layering.py``): the services and the UI both use it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 from typing import Any
 
@@ -17,6 +17,7 @@ __all__ = [
     "format_decimal",
     "format_exact",
     "format_mid",
+    "format_money",
     "format_percent",
     "format_signed_percent",
     "format_significant",
@@ -71,6 +72,17 @@ def format_exact(value: Decimal | None, max_places: int = 8, *,
     if "." in text:
         text = text.rstrip("0").rstrip(".")
     return "0" if text in ("-0", "") else text
+
+
+def format_money(value: Decimal | None, currency: str, places: Mapping[str, int], *,
+                 rounding: str = ROUND_HALF_EVEN) -> str:
+    """An amount of ``currency`` at its display decimals (``places``, from
+    :func:`currency_places`), with separators; exact to 8 decimals when no pair lists the
+    currency. ``rounding`` as for :func:`format_decimal` (what is available: down)."""
+    known = places.get(currency)
+    if known is None:
+        return format_exact(value)
+    return format_decimal(value, known, rounding=rounding)
 
 
 def format_significant(value: Decimal | None) -> str:

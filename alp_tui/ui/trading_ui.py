@@ -80,15 +80,17 @@ class TradingUI:
                        severity="warning")
             return None
         form = self._forms.get(info.name)
+        places = currency_places(self.session.market.pairs.values())
         if form is not None and form.service is trading and form.pair == info:
             form.guard = self.guard()
+            form.places = places
             form.reuse(side, price=price, context=self._context(info))
         else:
             # Installed, so closing it keeps its widgets for the next order: opening and
             # closing then cost no building or removal.
             form = OrderFormModal(trading, info, side, price=price,
                                   context=self._context(info), guard=self.guard(),
-                                  paper=self.paper, actions=self.session)
+                                  paper=self.paper, actions=self.session, places=places)
             app.install_screen(form, name=f"order-form-{info.name}-{id(form)}")
             self._forms[info.name] = form
         if form not in app.screen_stack:

@@ -8,6 +8,7 @@ app the moment an order is placed so open orders and balances refresh at once.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 from decimal import Decimal
 
@@ -20,6 +21,7 @@ from textual.widgets import Button, Footer, Input, Label, Select, Static
 
 from alp_tui.api.enums import OrderSide, OrderType
 from alp_tui.api.models import PairInfo
+from alp_tui.services.format import currency_places
 from alp_tui.services.margin_limits import snapshot_for_preview
 from alp_tui.services.order_draft import (
     AMOUNT,
@@ -46,11 +48,14 @@ from alp_tui.ui.modals import form_parts
 from alp_tui.ui.modals import order_text as txt
 from alp_tui.ui.modals.confirm import TRADING_CSS, ConfirmModal
 from alp_tui.ui.modals.form_parts import ORDER_FORM_BINDINGS, hidden, show_message
+from alp_tui.ui.modals.order_fields import (
+    INPUT_FIELDS,
+    clear_inputs,
+    fill_form,
+    has_typed,
+    read_form,
+)
 from alp_tui.ui.trading_messages import AccountChanged
-
-_SELECT_FIELDS = ("side", "order_type", "amount_in", "stop_operator", "tif", "wallet_type",
-                  "side_effect")
-_INPUT_FIELDS = (AMOUNT, PRICE, STOP_PRICE)
 
 
 class OrderFormModal(ModalScreen[PlaceResult | None]):
@@ -76,6 +81,7 @@ class OrderFormModal(ModalScreen[PlaceResult | None]):
         guard: GuardSettings | None = None,
         paper: bool = False,
         actions: ActionPort | None = None,
+        places: Mapping[str, int] | None = None,
         **kwargs: object,
     ) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
@@ -84,6 +90,9 @@ class OrderFormModal(ModalScreen[PlaceResult | None]):
         self.actions: ActionPort = actions or ServiceActions(trading=service)
         self.paper = paper  # a paper account: the title and the confirm say so
         self.pair = pair
+        # Display decimals per currency (currency_places of the market's pairs, from the
+        # opener): a balance is money in its currency, not a price of the pair.
+        self.places: Mapping[str, int] = places or currency_places([pair])
         self._side = OrderSide.parse(side)
         self._type = OrderType.parse(order_type)
         self._price = price
@@ -198,7 +207,7 @@ class OrderFormModal(ModalScreen[PlaceResult | None]):
         self._validated = None
         self._reload = True
         self._type = OrderType.LIMIT
-        self._fill(FormInput(side=self._side.value, price=self._start_price()))
+        fill_form(self, FormInput(side=self._side.value, price=self._start_price()))
         submit = self.query_one("#submit", Button)
         submit.disabled = False
         submit.label = "Review (Enter)"
@@ -226,17 +235,10 @@ class OrderFormModal(ModalScreen[PlaceResult | None]):
         except QuickOrderError as exc:
             self._show_error(GENERAL, Text(str(exc), style="bold red"))
             return False
-        self._fill(values)
+        fill_form(self, values)
         self._applied = None
         self._apply_type()
         return True
-
-    def _fill(self, values: FormInput) -> None:
-        """Set every field to ``values`` (a new form's defaults for the rest)."""
-        for name in _SELECT_FIELDS:
-            self.query_one(f"#{name}", Select).value = getattr(values, name)
-        for name in _INPUT_FIELDS:
-            self.query_one(f"#{name}", Input).value = getattr(values, name)
 
     def on_screen_resume(self) -> None:
         """Shown again after :meth:`reuse`: fresh balances, fees and book."""
@@ -270,13 +272,7 @@ class OrderFormModal(ModalScreen[PlaceResult | None]):
 
     def form_input(self) -> FormInput:
         """The current raw values."""
-        values: dict[str, str] = {}
-        for name in _SELECT_FIELDS:
-            value = self.query_one(f"#{name}", Select).value
-            values[name] = "" if value is Select.NULL else str(value)
-        for name in _INPUT_FIELDS:
-            values[name] = self.query_one(f"#{name}", Input).value
-        return FormInput(**values)
+        return read_form(self)
 
     def _current_type(self) -> OrderType:
         value = self.query_one("#order_type", Select).value
@@ -338,7 +334,7 @@ class OrderFormModal(ModalScreen[PlaceResult | None]):
         self.result = result
         for name in (*FORM_FIELDS, GENERAL):
             message = result.errors.get(name, "")
-            if name in _INPUT_FIELDS and not self._submitted and not getattr(form, name):
+            if name in INPUT_FIELDS and not self._submitted and not getattr(form, name):
                 message = ""  # an untouched empty field is not an error yet
             self._show_error(name, message, force=force)
         self._show_available()
@@ -366,12 +362,13 @@ class OrderFormModal(ModalScreen[PlaceResult | None]):
         widget.display = bool(content.plain)
 
     def _show_available(self) -> None:
-        text = txt.available_text(self.pair, self.context, self.form_input().wallet_type)
+        text = txt.available_text(self.pair, self.context, self.form_input().wallet_type,
+                                  self.places)
         if text is not None:
             self._update("#available", text)
 
     def _show_preview(self, result: DraftResult) -> None:
-        self._update("#preview", txt.preview_text(self.pair, result))
+        self._update("#preview", txt.preview_text(self.pair, result, self.places))
         self._update("#warnings", txt.warnings_text(result))
 
     def action_close(self) -> None:
@@ -382,15 +379,12 @@ class OrderFormModal(ModalScreen[PlaceResult | None]):
 
     def has_typed_input(self) -> bool:
         """True when the trader typed something here (a prefilled price is not typed)."""
-        form = self.form_input()
-        return bool(form.amount.strip() or form.stop_price.strip()
-                    or form.price.strip() not in ("", self._prefilled))
+        return has_typed(self.form_input(), self._prefilled)
 
     def _forget_input(self) -> None:
         """A closed form keeps nothing typed (it stays installed for the next order)."""
         self._quick, self._quick_line = None, ""
-        for name in _INPUT_FIELDS:
-            self.query_one(f"#{name}", Input).value = ""
+        clear_inputs(self)
 
     def action_set_side(self, side: str) -> None:
         """Switch between BUY and SELL."""
@@ -432,7 +426,8 @@ class OrderFormModal(ModalScreen[PlaceResult | None]):
         self._sending = False
         self._outcome = None
         self.app.push_screen(
-            ConfirmModal(f"Confirm {draft.side.word}", txt.confirm_text(self.pair, draft, result),
+            ConfirmModal(f"Confirm {draft.side.word}", txt.confirm_text(self.pair, draft, result,
+                                                           self.places),
                          confirm_label=f"{draft.side.word}",
                          tone="buy" if draft.side is OrderSide.BID else "sell",
                          action=lambda: self._place(draft),

@@ -1,17 +1,19 @@
 """What the order form says: its choices, the available line, the preview under the fields
 and the confirm step's body. Rendering only; the numbers come from
-:mod:`alp_tui.services.order_draft` and every one goes through :mod:`alp_tui.services.format`
-at the pair's precision."""
+:mod:`alp_tui.services.order_draft` and every one goes through :mod:`alp_tui.services.format`:
+prices at the pair's price precision, amounts of a currency (balances, totals, fees, a
+borrow) at that currency's display decimals (``places``, from ``currency_places``)."""
 
 from __future__ import annotations
 
-from decimal import Decimal
+from collections.abc import Mapping
+from decimal import ROUND_DOWN, Decimal
 
 from rich.text import Text
 
 from alp_tui.api.enums import OrderSide, OrderType, WalletType
 from alp_tui.api.models import PairInfo
-from alp_tui.services.format import format_decimal, format_exact
+from alp_tui.services.format import format_decimal, format_exact, format_money
 from alp_tui.services.margin_limits import AutoBorrow
 from alp_tui.services.order_draft import (
     LIMIT_TYPES,
@@ -49,8 +51,10 @@ def form_title(pair: PairInfo, side: OrderSide, otype: OrderType, *,
     return title
 
 
-def available_text(pair: PairInfo, ctx: MarketContext, wallet: str) -> Text | None:
-    """``Available: 98,621.65 USDT · 2.000000 BTC   last 91,000.00`` for ``wallet``."""
+def available_text(pair: PairInfo, ctx: MarketContext, wallet: str,
+                   places: Mapping[str, int]) -> Text | None:
+    """``Available: 98,621.65 USDT · 2.000000 BTC   last 91,000.00`` for ``wallet``: each
+    currency at its own decimals, rounded down (never more than there is)."""
     try:
         wtype = WalletType.parse(wallet)
     except ValueError:
@@ -60,23 +64,24 @@ def available_text(pair: PairInfo, ctx: MarketContext, wallet: str) -> Text | No
     if base is None or quote is None:
         text = Text("Available: loading…", style="dim")
     else:
-        text = Text(f"Available: {format_decimal(quote, pair.price_precision)} {pair.quote} · "
-                    f"{format_decimal(base, pair.amount_precision)} {pair.base}")
+        have_quote = format_money(quote, pair.quote, places, rounding=ROUND_DOWN)
+        have_base = format_money(base, pair.base, places, rounding=ROUND_DOWN)
+        text = Text(f"Available: {have_quote} {pair.quote} · {have_base} {pair.base}")
     if ctx.last_price:
         text.append(f"   last {format_decimal(ctx.last_price, pair.price_precision)}",
                     style="dim")
     return text
 
 
-def preview_text(pair: PairInfo, result: DraftResult) -> Text:
+def preview_text(pair: PairInfo, result: DraftResult, places: Mapping[str, int]) -> Text:
     """Total, fee, average price and slippage, the base a quote-sized order buys."""
     p, pv = pair, result.preview
     lines = Text()
     if pv.total is not None:
-        lines.append(f"Total ≈ {format_decimal(pv.total, p.price_precision)} {p.quote}")
+        lines.append(f"Total ≈ {format_money(pv.total, p.quote, places)} {p.quote}")
     if pv.fee is not None and pv.fee_rate is not None:
         kind = "maker" if pv.is_maker else "taker"
-        lines.append(f"   fee ≈ {format_decimal(pv.fee, p.price_precision)} {p.quote} "
+        lines.append(f"   fee ≈ {format_money(pv.fee, p.quote, places)} {p.quote} "
                      f"({kind} {pv.fee_rate * 100:.3f}%)")
     if pv.avg_price is not None:
         lines.append(f"\nAvg price ≈ {format_decimal(pv.avg_price, p.price_precision)}")
@@ -85,17 +90,17 @@ def preview_text(pair: PairInfo, result: DraftResult) -> Text:
     if pv.est_base is not None and result.draft and result.draft.quote_amount is not None:
         lines.append(f"\n≈ {format_decimal(pv.est_base, p.amount_precision)} {p.base}")
     if pv.borrow is not None:
-        lines.append(f"\n{borrow_text(pair, pv.borrow)}", style="bold")
+        lines.append(f"\n{borrow_text(pv.borrow, places)}", style="bold")
     return lines
 
 
-def borrow_text(pair: PairInfo, borrow: AutoBorrow) -> str:
+def borrow_text(borrow: AutoBorrow, places: Mapping[str, int]) -> str:
     """``Borrows ≈ 5,342.65 USDT · margin level 3.000 → 1.870`` for an AUTO_BORROW order."""
-    places = pair.price_precision if borrow.currency == pair.quote else pair.amount_precision
     if borrow.amount <= 0:
         text = "Borrows nothing: the wallet holds enough"
     else:
-        text = f"Borrows ≈ {format_decimal(borrow.amount, places)} {borrow.currency}"
+        text = f"Borrows ≈ {format_money(borrow.amount, borrow.currency, places)} " \
+               f"{borrow.currency}"
     if borrow.level_after is not None or borrow.level_before is not None:
         before = "no debt" if borrow.level_before is None else f"{borrow.level_before:.3f}"
         after = "no debt" if borrow.level_after is None else f"{borrow.level_after:.3f}"
@@ -117,8 +122,10 @@ def confirm_word(pair: PairInfo, draft: OrderDraft) -> str:
     return format_exact(draft.quote_amount, pair.price_precision)
 
 
-def confirm_text(pair: PairInfo, draft: OrderDraft, result: DraftResult) -> Text:
-    """Exactly what will be sent, side in words and colour."""
+def confirm_text(pair: PairInfo, draft: OrderDraft, result: DraftResult,
+                 places: Mapping[str, int]) -> Text:
+    """Exactly what will be sent, side in words and colour (what is sent at the pair's
+    precision; the estimates at the quote currency's)."""
     p = pair
     colour = "bold green" if draft.side is OrderSide.BID else "bold red"
     text = Text()
@@ -147,11 +154,11 @@ def confirm_text(pair: PairInfo, draft: OrderDraft, result: DraftResult) -> Text
         rows.append(("Side effect", draft.side_effect.value))
     pv = result.preview
     if pv.total is not None:
-        rows.append(("Total ≈", f"{format_decimal(pv.total, p.price_precision)} {p.quote}"))
+        rows.append(("Total ≈", f"{format_money(pv.total, p.quote, places)} {p.quote}"))
     if pv.fee is not None:
-        rows.append(("Fee ≈", f"{format_decimal(pv.fee, p.price_precision)} {p.quote}"))
+        rows.append(("Fee ≈", f"{format_money(pv.fee, p.quote, places)} {p.quote}"))
     if pv.borrow is not None:
-        rows.append(("Auto borrow", borrow_text(p, pv.borrow).removeprefix("Borrows ")))
+        rows.append(("Auto borrow", borrow_text(pv.borrow, places).removeprefix("Borrows ")))
     for label, value in rows:
         text.append(f"{label:>14}  ", style="dim")
         text.append(f"{value}\n")
