@@ -13,8 +13,13 @@ from typing import Any
 
 from textual.app import App, ComposeResult
 
+from alp_tui.api.enums import WalletType
+from alp_tui.api.models import Balance, Loan, Ticker
 from alp_tui.services.format import format_decimal
 from alp_tui.services.market import MarketRow
+from alp_tui.session.account import AccountState
+from alp_tui.session.events import AccountSnapshot
+from alp_tui.ui.panes.balances import BalancesPane
 from alp_tui.ui.panes.chart import ChartPane
 from alp_tui.ui.widgets.markets_table import MarketsTable
 from tests.support.pane_data import BTC_USDT, make_candles
@@ -41,6 +46,21 @@ class _Drawn:
         """The lines drawn since the last call."""
         lines, self.lines = self.lines, set()
         return lines
+
+
+class _Repainted(_Drawn):
+    """Every line of a widget rendered again, borders too (its styles cache's renders)."""
+
+    def __init__(self, widget: Any) -> None:
+        self.lines = set()
+        cache = widget._styles_cache
+        original = cache.render_line
+
+        def render_line(styles: Any, y: int, *args: Any) -> Any:
+            self.lines.add(y)
+            return original(styles, y, *args)
+
+        cache.render_line = render_line
 
 
 def screen_lines(app: Any) -> list[str]:
@@ -172,3 +192,47 @@ async def test_a_changed_row_is_drawn_in_its_place_when_the_table_is_scrolled() 
         shown = widget_lines(app, table)
         for y, line in enumerate(shown[1:]):
             assert line.split()[:2] == [f"C{top + y:02d}_USDT", beat[top + y].cells[1]], y
+
+
+# --- the balances strip: its total in the bottom border ------------------------------------
+
+def make_ticker(pair: str, price: Decimal) -> Ticker:
+    return Ticker(pair=pair, last=price, vol=D(1), high=price, low=price, timestamp=D(1))
+
+
+def _account(btc: str) -> AccountSnapshot:
+    """10,000 USDT and 0.5 BTC spot; 1,000 USDT owed by the cross wallet."""
+    state = AccountState()
+    state.pair = "BTC_USDT"
+    state.set_tickers([make_ticker("BTC_USDT", D(btc))])
+    state.set_balances([Balance(balance=D(a), reserve=D(0), currency=c,
+                                wallet_type=WalletType.SPOT) for a, c in
+                        (("10000", "USDT"), ("0.5", "BTC"))])
+    state.set_loans([Loan(id=1, borrowed=D(1000), interest=D(0), currency="USDT",
+                          wallet_type=WalletType.CROSS_MARGIN)])
+    return state.build()
+
+
+async def test_a_price_move_repaints_the_strips_moved_value_and_total_not_the_pane() -> None:
+    pane = BalancesPane(id="balances-strip")
+    pane.fit_columns = True  # as in the account strip: the total in the bottom border
+    app = PaneHarness(pane)
+    async with app.run_test(size=(100, 12)) as pilot:
+        pane.set_pair(BTC_USDT)
+        snap = _account("90000")
+        pane.show_data(list(snap.balances))
+        pane.set_tickers([make_ticker("BTC_USDT", D(90000))])
+        pane.show_account(snap)
+        await settle(pilot)
+        bottom = pane.outer_size.height - 1
+        assert "Net equity ≈ 54,000.00 USDT" in screen_lines(app)[pane.region.bottom - 1]
+        repainted = _Repainted(pane)
+        pane.set_tickers([make_ticker("BTC_USDT", D(91000))])
+        pane.show_account(_account("91000"))
+        await settle(pilot)
+        assert repainted.take() == {bottom}  # the border line; the rest of the pane stays
+        shown = screen_lines(app)
+        assert "Net equity ≈ 54,500.00 USDT" in shown[pane.region.bottom - 1]
+        assert "54,000.00" not in "".join(shown)
+        btc = next(line for line in shown if " BTC " in line)
+        assert "45,500.00" in btc  # the BTC row's value at the new price

@@ -22,6 +22,7 @@ from alp_tui.ui.pane_inputs import UsesMarket
 from alp_tui.ui.panes.base import DataPane
 from alp_tui.ui.panes.fit_columns import Column, FitsColumns, FittedTable, fit_pieces
 from alp_tui.ui.panes.table_rows import cursor_row_key
+from alp_tui.ui.widgets.lines import set_border_subtitle
 from alp_tui.ui.widgets.pane_status import PaneStatus
 from alp_tui.ui.widgets.static_text import set_static_text
 
@@ -210,9 +211,8 @@ class BalancesPane(FitsColumns, AccountView, UsesMarket, DataPane):
         # the strip: beside the status there is room for the hint only; the total goes in
         # the bottom border, in whole words (a number is never cut)
         set_static_text(info, hint)
-        subtitle = fit_pieces(self.total_pieces(), self.size.width - 4).markup
-        if subtitle != self.border_subtitle:  # a new title repaints the pane
-            self.border_subtitle = subtitle
+        # (the bottom border line alone is repainted: the total moves with every price)
+        set_border_subtitle(self, fit_pieces(self.total_pieces(), self.size.width - 4).markup)
 
     def fit_to_width(self) -> None:
         """The columns and the total line, again for the pane's new width."""
