@@ -22,7 +22,7 @@ from typing import Any, Protocol
 from alp_tui.api.enums import MarginDirection, WalletType
 from alp_tui.api.errors import AlpError, ForbiddenError, ValidationError, answer_may_be_lost
 from alp_tui.api.models import Balance, Loan
-from alp_tui.services.format import format_exact
+from alp_tui.services.format import format_exact, format_money
 from alp_tui.services.journal import Journal
 from alp_tui.services.margin_alerts import WalletKey
 from alp_tui.services.margin_history_table import EPOCH, HistoryKind, history_time
@@ -61,14 +61,42 @@ class MarginAction(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class MarginActionResult:
-    """What the exchange accepted: the action, its operation id and a sentence."""
+    """What the exchange accepted: the action, its operation id, what moved; told to the
+    trader with :meth:`describe`."""
 
     action: MarginAction
     wallet: WalletKey
     operation_id: int | None
-    summary: str
     currency: str | None = None
     amount: Decimal | None = None
+    route: str = ""  # a transfer's "spot → cross"
+    remaining: tuple[Decimal, Decimal] | None = None  # a repay's principal, interest left
+
+    def describe(self, places: Mapping[str, int] | None = None) -> str:
+        """The sentence for the trader, each amount at its currency's display decimals
+        (``places``, from ``currency_places``; exact to 8 where none is known)."""
+        places = places or {}
+        cur = self.currency or ""
+
+        def money(value: Decimal | None) -> str:
+            return format_money(value, cur, places)
+
+        if self.action is MarginAction.TRANSFER:
+            return f"Transferred {money(self.amount)} {cur} ({self.route})."
+        if self.action is MarginAction.BORROW:
+            return f"Borrowed {money(self.amount)} {cur} in the {self.wallet.label} wallet."
+        if self.action is MarginAction.REPAY:
+            left = ""
+            if self.remaining is not None:
+                principal, interest = self.remaining
+                left = f"; {money(principal)} principal and {money(interest)} interest remain"
+            return f"Repaid {money(self.amount)} {cur}{left}."
+        return f"Closed the {self.wallet.label} position."
+
+    @property
+    def summary(self) -> str:
+        """:meth:`describe` without display decimals (amounts exact)."""
+        return self.describe()
 
 
 class MarginClient(Protocol):
@@ -272,10 +300,8 @@ class MarginService:
                 _same_wallet(r, req.wallet) and r.currency == req.currency
                 and r.amount == req.amount and r.direction == req.direction)),
         )
-        return MarginActionResult(
-            MarginAction.TRANSFER, req.wallet, _as_id(op),
-            f"Transferred {format_exact(req.amount)} {req.currency} ({arrow}).",
-            req.currency, req.amount)
+        return MarginActionResult(MarginAction.TRANSFER, req.wallet, _as_id(op),
+                                  req.currency, req.amount, route=arrow)
 
     def _loan_call(self, endpoint: Any, req: LoanRequest) -> Any:
         """``client.borrow`` or ``client.repay`` (same arguments) for ``req``."""
@@ -291,10 +317,8 @@ class MarginService:
                 _same_wallet(r, req.wallet) and r.currency == req.currency
                 and r.borrowed == req.amount)),
         )
-        return MarginActionResult(
-            MarginAction.BORROW, req.wallet, _as_id(op),
-            f"Borrowed {format_exact(req.amount)} {req.currency} in the {req.wallet.label} "
-            "wallet.", req.currency, req.amount)
+        return MarginActionResult(MarginAction.BORROW, req.wallet, _as_id(op),
+                                  req.currency, req.amount)
 
     async def repay(
         self, req: LoanRequest, snapshot: MarginSnapshot | None = None
@@ -308,13 +332,9 @@ class MarginService:
                 _same_wallet(r, req.wallet) and r.currency == req.currency
                 and r.interest_amount + r.principal_amount == req.amount)),
         )
-        left = ""
-        if preview.total_due:
-            left = (f"; {format_exact(preview.principal_left)} principal and "
-                    f"{format_exact(preview.interest_left)} interest remain")
-        return MarginActionResult(
-            MarginAction.REPAY, req.wallet, _as_id(op),
-            f"Repaid {format_exact(req.amount)} {req.currency}{left}.", req.currency, req.amount)
+        left = (preview.principal_left, preview.interest_left) if preview.total_due else None
+        return MarginActionResult(MarginAction.REPAY, req.wallet, _as_id(op),
+                                  req.currency, req.amount, remaining=left)
 
     async def close_position(
         self, wallet_type: WalletType | str, pair: str | None = None
@@ -327,9 +347,7 @@ class MarginService:
             lambda: self.client.close_position(
                 wallet.wallet_type, pair=wallet.pair, account_id=self.account_id),
         )
-        return MarginActionResult(
-            MarginAction.CLOSE_POSITION, wallet, None,
-            f"Closed the {wallet.label} position.")
+        return MarginActionResult(MarginAction.CLOSE_POSITION, wallet, None)
 
     async def _send(self, action: MarginAction, payload: Mapping[str, Any], call: Any,
                     lookup: Any = None) -> Any:

@@ -220,9 +220,10 @@ async def _margin_dialog(pilot: Any, action: str, amount: str | None, what: str)
         dialog.action_submit()
         await wait_until(pilot, lambda: len(app.screen_stack) == 1, what="done")
         await _check(pilot, None, f"{what} done")
-        # the toast repeats exactly what was sent (1,000.123456 USDT), with separators
+        # the toast says what was sent at USDT's cents, with separators
         told = [n.message for n in app._notifications if "Transferred" in n.message]
         assert told and not [t for t in told if UNGROUPED.search(t)], told
+        assert "1,000.12 USDT" in told[-1], told
         return
     await pilot.press("escape")
     await wait_until(pilot, lambda: len(app.screen_stack) == 1, what="closed")

@@ -410,7 +410,7 @@ class MarginPane(FitsColumns, UsesMargin, UsesMarket, UsesActions, AccountView, 
     def _after_action(self, result: MarginActionResult | None) -> None:
         if result is None:
             return
-        self.notify(result.summary, title="Margin")
+        self.notify(result.describe(self._places()), title="Margin")
         self.post_message(self.ActionDone(self, result))
         # the session re-reads loans, balances and margin levels at once for it
         self.post_message(AccountChanged(AccountChange(result.action.value)))
