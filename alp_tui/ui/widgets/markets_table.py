@@ -153,7 +153,14 @@ class MarketsTable(ScrollView, can_focus=True):
         bottom = min(len(rows), top + max(0, self.scrollable_content_region.height - 1))
         for index in range(top, bottom):
             if old[index] != rows[index]:
-                self.refresh_line(index + 1)
+                self._refresh_row(index)
+
+    def _refresh_row(self, index: int) -> None:
+        """Repaint row ``index`` where :meth:`render_line` draws it (below the pinned header,
+        ``int(scroll_y)`` rows scrolled; ``refresh_line`` rounds a scroll mid-animation)."""
+        y = index + 1 - int(self.scroll_y)
+        if y >= 1:
+            self.refresh(Region(0, y, max(self.virtual_size.width, self.size.width), 1))
 
     def set_marks(self, selected: str, sort_key: SortKey, reverse: bool) -> None:
         """Selected pair (shown bold) and the sort arrow in the header."""
@@ -223,8 +230,8 @@ class MarketsTable(ScrollView, can_focus=True):
     # --- rendering ----------------------------------------------------------------------
     def watch_cursor_row(self, old: int, new: int) -> None:
         """Redraw the two lines whose cursor mark changed."""
-        self.refresh_line(old + 1)
-        self.refresh_line(new + 1)
+        self._refresh_row(old)
+        self._refresh_row(new)
 
     def _scroll_to_cursor(self, animate: bool) -> None:
         height = max(1, self.scrollable_content_region.height - 1)
