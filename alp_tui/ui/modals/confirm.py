@@ -6,6 +6,7 @@ and Enter does nothing until it is typed, so a trader cannot press through it by
 
 from __future__ import annotations
 
+import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
+from textual.timer import Timer
 from textual.widgets import Button, Footer, Input, Static
 
 from alp_tui.services.format import typed_matches
@@ -29,8 +31,9 @@ class ConfirmModal(ModalScreen[bool]):
     """Ask the user to confirm ``body``; dismisses with True (Enter) or False (Esc).
 
     ``paper``: the opener says the action moves paper money (the title says so).
-    With ``action``, Enter runs it here (showing "Sending…", Esc then does nothing) and
-    dismisses with True once it finished, so nothing is redrawn while the request is out.
+    With ``action``, Enter runs it here (showing "Sending… 5 s", counting the seconds,
+    Esc then does nothing) and dismisses with True once it finished, so nothing is redrawn
+    while a quick request is out and a slow one is seen to be waiting, not stuck.
     """
 
     CSS_PATH = TRADING_CSS
@@ -51,6 +54,9 @@ class ConfirmModal(ModalScreen[bool]):
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self._action = action
         self._in_flight = False
+        self._sent_at = 0.0  # monotonic time of the Enter that sent
+        self._ticker: Timer | None = None  # counts the seconds of a slow answer
+        self._answered = False  # the action returned (the count stops)
         # A flagged (fat-finger) action is sent only once this text is typed: no number of
         # Enters passes it.
         self.type_to_confirm = type_to_confirm
@@ -119,19 +125,39 @@ class ConfirmModal(ModalScreen[bool]):
             self.dismiss(True)
             return
         self._in_flight = True
+        self._sent_at = time.monotonic()
         self._run_action()
         # Say "Sending…" only if it takes a while: nothing is redrawn while a quick request
         # is out (a second Enter is ignored either way).
         self.set_timer(SHOW_SENDING_AFTER_S, self._show_sending)
 
     def _show_sending(self) -> None:
-        if not self._in_flight or not self.is_attached:
+        if not self._in_flight or self._answered or not self.is_attached:
             return
         for button in self.query(Button):
             button.disabled = True
-        status = self.query_one("#confirm-status", Static)
-        status.update(Text("Sending…", style="cyan"))
-        status.display = True
+        self.query_one("#confirm-status", Static).display = True
+        self._tick()
+        # Once a second while the answer is out: a frozen exchange can take two timeouts
+        # (the request, then looking it up), and a still "Sending…" looks like a hang.
+        self._ticker = self.set_interval(1.0, self._tick)
+
+    def _tick(self) -> None:
+        """Say how long the answer has been awaited (whole seconds, from the first)."""
+        if self._answered or not self.is_attached:
+            self._stop_ticker()
+            return
+        waited = int(time.monotonic() - self._sent_at)
+        text = Text("Sending…", style="cyan")
+        if waited >= 1:
+            text.append(f" {waited} s", style="bold cyan")
+            text.append("  waiting for the exchange; never sent twice", style="dim")
+        self.query_one("#confirm-status", Static).update(text)
+
+    def _stop_ticker(self) -> None:
+        if self._ticker is not None:
+            self._ticker.stop()
+            self._ticker = None
 
     @work(exclusive=True, group="confirm_action", exit_on_error=False)
     async def _run_action(self) -> None:
@@ -139,6 +165,9 @@ class ConfirmModal(ModalScreen[bool]):
         try:
             await self._action()
         finally:
+            # Still in flight (Esc must never drop the outcome), but no longer counting.
+            self._answered = True
+            self._stop_ticker()
             if self.app.screen is self:  # the action may have closed this step itself
                 self.dismiss(True)
 

@@ -482,8 +482,8 @@ class OrderFormModal(ModalScreen[PlaceResult | None]):
             return
         if result.outcome is Outcome.UNKNOWN:
             self._locked = True
-            self._status(Text(result.message, style="bold yellow"))
-            submit.label = "Locked: outcome unknown"
+            self._status(txt.unknown_text(result.message))
+            submit.label = "Locked"
             return
         # Rejected without field errors, or not placed: safe to edit and send again.
         self._status(Text(result.message, style="red"))

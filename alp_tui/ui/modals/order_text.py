@@ -110,6 +110,17 @@ def borrow_text(borrow: AutoBorrow, places: Mapping[str, int]) -> str:
     return text
 
 
+def unknown_text(detail: str) -> Text:
+    """An order whose answer never came (a frozen exchange): what that means for the
+    trader first, in words, then the service's account of what was tried."""
+    return Text.assemble(
+        ("⚠ No answer: the order may or may not have been placed.\n",
+         "bold yellow"),
+        ("It was not sent again and this form will not send it. Check Open orders "
+         "before trying again; what you typed is kept here.\n", "yellow"),
+        (detail, "dim"))
+
+
 def warnings_text(result: DraftResult) -> Text:
     """The preview's warnings, one per line."""
     return Text("\n".join(f"⚠ {w}" for w in result.preview.warnings), style="bold yellow")
