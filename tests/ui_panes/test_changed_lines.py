@@ -135,6 +135,24 @@ async def test_a_new_picture_leaves_no_line_of_the_old_one() -> None:
         assert widget_lines(app, pane.canvas) == pane.canvas.text().splitlines()
 
 
+async def test_a_candle_poll_with_nothing_new_draws_nothing() -> None:
+    candles = make_candles(200)
+    pane = ChartPane(id="chart")
+    app = PaneHarness(pane)
+    async with app.run_test(size=(120, 34)) as pilot:
+        pane.set_pair(BTC_USDT)
+        pane.show_data(candles)
+        await wait_until(pilot, lambda: pane.build_count == 1, what="first build")
+        await settle(pilot)
+        info = pane.query_one("#chart-info")
+        before = widget_lines(app, info)
+        drawn, info_drawn = _Drawn(pane.canvas), _Drawn(info)
+        pane.show_data(list(candles))  # the 10 s poll: the same candles
+        await settle(pilot)
+        assert (drawn.take(), info_drawn.take()) == (set(), set())
+        assert widget_lines(app, info) == before and "C " in before[0]
+
+
 # --- the markets table: rows whose prices moved --------------------------------------------
 
 class _Table(App[None]):

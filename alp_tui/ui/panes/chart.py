@@ -46,6 +46,7 @@ from alp_tui.ui.chart_render import (
 from alp_tui.ui.panes.base import DataPane
 from alp_tui.ui.widgets.chart_canvas import ChartCanvas, ansi_to_strips
 from alp_tui.ui.widgets.pane_status import PaneStatus
+from alp_tui.ui.widgets.static_text import set_static_text
 
 __all__ = ["INTERVAL_KEYS", "ChartPane"]
 
@@ -467,7 +468,8 @@ class ChartPane(AccountView, DataPane):
 
     def _refresh_info(self) -> None:
         if self.is_mounted:
-            self.query_one("#chart-info", Static).update(self._info(), layout=False)
+            # the same line again (a candle poll with nothing new) is not drawn again
+            set_static_text(self.query_one("#chart-info", Static), self._info(), layout=False)
 
     def _info(self) -> Text:
         """The OHLCV line of the cursor's (or the last) candle, fitted to the width."""
