@@ -69,13 +69,16 @@ class FeedState:
         return replace(self, kind=kind, error=error, resume_at=resume_at)
 
     def describe(self, now: float | None = None) -> str:
-        """One short line for a pane's status bar, e.g. ``stale 12s`` or ``error: timeout``."""
+        """One short line for a pane's status bar: ``fresh``, ``stale 12s``, ``error: …``."""
         now = time.monotonic() if now is None else now
         kind = self.effective(now)
         age = self.age(now)
         age_text = f" {format_age(age)}" if age is not None else ""
         if kind is Freshness.FRESH:
-            return f"fresh{age_text}"
+            # No ticking seconds while fresh: every status line counting them repainted
+            # the whole screen once a second (issue #12, CPU at rest); the age is what
+            # matters once the data is stale, and the health screen shows every age.
+            return "fresh"
         if kind is Freshness.STALE:
             return f"stale{age_text}"
         if kind is Freshness.LOADING:

@@ -27,3 +27,14 @@ def test_offline_and_auth_put_the_age_first_too() -> None:
 def test_error_without_data_yet_reads_as_before() -> None:
     state = FeedState().failed(Freshness.ERROR, "boom")
     assert state.describe(now=5.0) == "error: boom"
+
+
+def test_fresh_data_says_fresh_and_the_age_comes_once_it_is_stale() -> None:
+    """``fresh 1s``, ``fresh 2s``… repainted every status line on the screen once a second
+    (a third of the dashboard's CPU at rest, issue #12). Fresh says fresh; how old the data
+    is matters once it is stale, and then it counts (the health screen, F2, has every age)."""
+    state = FeedState(interval_s=10.0).fresh(now=100.0)
+    assert state.describe(now=100.4) == "fresh"
+    assert state.describe(now=129.0) == "fresh"
+    assert state.describe(now=131.0) == "stale 31s"
+    assert state.describe(now=142.0) == "stale 42s"

@@ -169,7 +169,7 @@ async def test_every_status_line_redraws_from_the_one_beat() -> None:
         assert {owner for owner, _ in beat.calls} == {a, b}
         now = time.monotonic()
         for status in (a, b):
-            status.state = FeedState(interval_s=60.0).fresh(now=now - 42.5)
+            status.state = FeedState(interval_s=1.0).fresh(now=now - 42.5)  # stale 42s
             status.state = status.state.fresh(now=now - 5.5)  # the age only: not drawn yet
         assert "42s" in str(a.render()) and "42s" in str(b.render())
         beat.tick()  # both in the same call: one frame
@@ -185,6 +185,8 @@ def test_a_flash_ends_on_a_whole_second() -> None:
 # --- the account reaches its views on the beat, once per change --------------------------
 
 class _View:
+    ancestors_with_self: tuple[Any, ...] = ()  # displayed (no hidden widget above it)
+
     def __init__(self) -> None:
         self.shown: list[Any] = []
 

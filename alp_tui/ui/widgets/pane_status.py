@@ -22,9 +22,10 @@ _STYLE = {
 
 
 class PaneStatus(Static):
-    """Shows a :class:`FeedState` as ``● fresh 1s`` / ``● stale 12s`` / ``● error: why``.
+    """Shows a :class:`FeedState` as ``● fresh`` / ``● stale 12s`` / ``● error: why``.
 
-    It re-renders once a second on its own so the age keeps counting between updates.
+    It looks again once a second (the app's beat), so fresh data turns stale on time and a
+    stale age keeps counting between updates; it repaints only when its text changes.
     """
 
     DEFAULT_CSS = """
@@ -41,7 +42,7 @@ class PaneStatus(Static):
         self._last_said: tuple[object, ...] | None = None
 
     def on_mount(self) -> None:
-        """Tick the age display (with every other status line: one repaint a second)."""
+        """Look again once a second, with every other status line (one frame at most)."""
         every_second(self, self._refresh_text)
 
     def watch_state(self, state: FeedState) -> None:
