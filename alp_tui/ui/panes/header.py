@@ -34,6 +34,12 @@ _CONN_STYLE = {
 }
 
 
+# The freshest data's age is said only from here: live data (a stream frame a second,
+# a 1 s poll) ticking "850ms", "1s" in the header recomposed the screen every second of a
+# quiet market (issue #12, CPU at rest); an age worth a look is counted as before.
+AGE_SAID_FROM_S = 5.0
+
+
 def connection_summary(states: dict[str, FeedState], now: float,
                        badge: str | None = None) -> tuple[str, float | None]:
     """Overall connection word and the age of the freshest data among ``states``.
@@ -199,9 +205,9 @@ class HeaderPane(AccountView, Horizontal):
         text = Text()
         text.append("● ", style=style)
         text.append(word, style=style)
-        if self.data_age is not None:
-            # right-aligned in 5 cells ("850ms" .. "1s"): the word's width stays put as the
-            # age ticks, so the header is not laid out again every second
+        if self.data_age is not None and self.data_age >= AGE_SAID_FROM_S:
+            # right-aligned in 5 cells: the word's width stays put as the age ticks, so
+            # the header is not laid out again every second
             text.append(f" {format_age(self.data_age):>5}", style="dim")
         if self.error_count:
             text.append(f"  ⚠ {self.error_count}", style="yellow")
