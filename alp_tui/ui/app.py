@@ -9,7 +9,6 @@ through :class:`~alp_tui.ui.alert_delivery.AlertDelivery`, trading forms through
 
 from __future__ import annotations
 
-import gc
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -29,6 +28,7 @@ from alp_tui.ui.alert_keys import open_add_alert
 from alp_tui.ui.commands import DashboardCommands, PaletteCommand
 from alp_tui.ui.dashboard import DashboardScreen
 from alp_tui.ui.fatal import exit_without_locals
+from alp_tui.ui.gc_policy import settle_collector
 from alp_tui.ui.intents import INTERVALS, Intents
 from alp_tui.ui.key_model import apply_keymap, keep_theme, request_quit
 from alp_tui.ui.messages import ErrorLogged, FeedData, FeedStateChanged, SessionNews
@@ -152,10 +152,7 @@ class AlpApp(App[int]):
         self.errors.add_listener(lambda e: self._to_main(ErrorLogged(e.topic, e.message)))
         self.intents.layout(self.size.width, self.size.height)
         every_second(self, self.router.beat)  # prices and ages, on the status lines' beat
-        # What is built by now (modules, widgets, styles) lives as long as the app: kept out
-        # of the cyclic collector's way, a full collection scans only what came since
-        # (~100 ms each, a couple a minute at rest; issue #12). Undone on unmount.
-        gc.freeze()
+        self._restore_collector = settle_collector()  # startup done: see gc_policy
         self.main.query_one("#markets-table").focus()
         self.intents.push_interval()
         if self._start_feed:
@@ -169,7 +166,7 @@ class AlpApp(App[int]):
 
     async def on_unmount(self) -> None:
         """Stop the session (tasks, stream, client)."""
-        gc.unfreeze()  # what the app held may be collected again
+        getattr(self, "_restore_collector", lambda: None)()
         await self.session.aclose()
 
     def _fatal_error(self) -> None:
