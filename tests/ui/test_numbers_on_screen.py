@@ -2,8 +2,9 @@
 the main screen (every account pane filled), the order form and its confirm, the quick
 line, the help, health and error views, the withdraw dialog and its confirm, the margin
 dialogs (transfer, borrow, repay, close position) and what they report once done, and
-every history tab (History: orders, trades, operations, deposits, withdrawals; margin
-history: transfers, borrows, repays, interest) filled with the simulator's records.
+every history tab (History: orders, trades, operations, deposits, withdrawals and the
+journal; margin history: transfers, borrows, repays, interest, liquidations) filled with
+the simulator's records and the journal's entries.
 
 A number with more decimals than its currency allows, or four or more integer digits and a
 decimal point without separators (``98621.6528467``, ``80000.00``), fails the test. In a
@@ -14,6 +15,8 @@ out: a prefilled price is plain on purpose so it parses back."""
 from __future__ import annotations
 
 import re
+import time
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -22,6 +25,7 @@ from textual.widgets import DataTable, Input, Select, Static, TabbedContent
 
 from alp_tui.api.enums import MarginDirection, WalletType
 from alp_tui.services.format import currency_places
+from alp_tui.services.journal import EntryKind, Journal
 from alp_tui.ui.modals.confirm import ConfirmModal
 from alp_tui.ui.modals.margin_form import MarginFormModal
 from alp_tui.ui.modals.order_form import OrderFormModal
@@ -174,6 +178,31 @@ def _odd_account(server: Any) -> None:
     ex.withdraw(acc, Decimal("25.5"), 3, {"address": "T" + "a" * 33})
 
 
+def _liquidated(server: Any) -> None:
+    """An isolated BTC_USDT wallet that owes BTC, liquidated when BTC jumps: a row in
+    the margin history's Liquidations tab (and hourly interest on the cross loan)."""
+    ex, acc = server.exchange, server.account_id
+    ex.margin_transfer(acc, WalletType.ISOLATED_MARGIN, MarginDirection.ADD,
+                       Decimal("1000.123456"), "USDT", pair="BTC_USDT")
+    ex.borrow(acc, Decimal("0.05"), "BTC", WalletType.ISOLATED_MARGIN, pair="BTC_USDT")
+    ex.step(now=time.time() + 3700)  # an hour's interest on the loans (dated ahead)
+    ex.move_market("BTC_USDT", Decimal("2.5"))  # the BTC owed now outweighs the wallet
+
+
+def _journaled(path: Path) -> None:
+    """What earlier sessions journaled: an order and a margin transfer, odd amounts."""
+    journal = Journal(path)
+    place = journal.begin(EntryKind.PLACE, {
+        "pair": "BTC_USDT", "side": "BUY", "type": "LIMIT", "base_amount": "0.012345",
+        "limit_price": "80000.00", "tif": "GTC"}, client_order_id="coid-1")
+    journal.done(place, {"order_ids": [41]})
+    moved = journal.begin("margin_transfer", {
+        "wallet_type": "CROSS_MARGIN", "direction": "ADD", "amount": "1000.123456",
+        "currency": "USDT"})
+    journal.done(moved, 7)
+    journal.close()
+
+
 async def test_withdraw_and_its_confirm_at_the_currency_precision(market_sim: Any,
                                                                  tmp_path: Path) -> None:
     _odd_account(market_sim)
@@ -261,16 +290,21 @@ async def test_history_tabs_with_records_at_their_precision(market_sim: Any,
                                                             tmp_path: Path) -> None:
     _odd_account(market_sim)
     market_sim.exchange.step()  # the deposit and the withdrawal move on
+    _liquidated(market_sim)
     app = trading_app(market_sim, tmp_path)
+    _journaled(app.journal_path)
     async with app.run_test(size=SIZE) as pilot:
         await trading_ready(pilot)
         account = app.main.query_one("#account-tabs", TabbedContent)
         account.active = "history"
         history = app.main.query_one("HistoryPane")
         await _each_tab(pilot, "#history-tabs", "hist-", history,
-                        ["orders", "trades", "activity", "deposits", "withdrawals"],
-                        "#hist-table-{}")
+                        ["orders", "trades", "activity", "deposits", "withdrawals",
+                         "journal"], "#hist-table-{}")
         account.active = "margin_history"
         margin = app.main.query_one("MarginHistoryPane")
+        # the interest the simulator charged an hour ahead is inside the window
+        margin._now = lambda: datetime.now(UTC) + timedelta(hours=2)
         await _each_tab(pilot, "#margin-history-tabs", "mh-tab-", margin,
-                        ["margin_transfers", "borrows", "repays"], "#mh-{}")
+                        ["margin_transfers", "borrows", "repays", "interests",
+                         "liquidations"], "#mh-{}")

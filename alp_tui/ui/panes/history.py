@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from rich.text import Text
@@ -52,6 +52,24 @@ def _t(value: datetime | float | None) -> str:
     if isinstance(value, int | float):
         value = datetime.fromtimestamp(value, tz=UTC)
     return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _sent(request: dict[str, Any]) -> str:
+    """A journaled request as it was sent, amounts and prices exact but grouped
+    (``amount=1,000.123456 limit_price=80,000``); ids and words as they are."""
+    return " ".join(f"{key}={_grouped(value) if _is_money(key) else value}"
+                    for key, value in request.items())
+
+
+def _is_money(key: str) -> bool:
+    return "amount" in key or "price" in key
+
+
+def _grouped(value: Any) -> str:
+    try:
+        return format_exact(Decimal(str(value)))
+    except (InvalidOperation, ValueError):
+        return str(value)  # not a number (an older entry's word): as written
 
 
 def _d(value: Decimal | None) -> str:
@@ -135,9 +153,7 @@ def row_for(kind: str, item: Any, m: Money) -> tuple[str, ...]:
                 item.status.value, item.tx_hash or "")
     if kind == "journal":
         result = item.error or ("" if item.response is None else str(item.response))
-        return (_t(item.ts), item.kind,
-                " ".join(f"{k}={v}" for k, v in item.request.items()), item.state.value,
-                result[:120])
+        return (_t(item.ts), item.kind, _sent(item.request), item.state.value, result[:120])
     raise ValueError(f"unknown history kind {kind!r}")
 
 
