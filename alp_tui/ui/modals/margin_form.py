@@ -25,7 +25,7 @@ from textual.widget import Widget
 from textual.widgets import Button, Footer, Input, Label, Select, Static
 
 from alp_tui.api.enums import WalletType, normalize_pair
-from alp_tui.services.format import format_decimal, format_exact
+from alp_tui.services.format import format_money
 from alp_tui.services.margin import (
     MarginActionResult,
     MarginRequestError,
@@ -149,10 +149,7 @@ class MarginFormModal(ModalScreen[MarginActionResult | None]):
         separators; exact to 8 decimals when no pair lists the currency. ``rounding``
         for a figure that must not promise more than is there: what is available or the
         most that can be borrowed rounds down, what is owed rounds up."""
-        places = self.places.get(currency)
-        if places is None:
-            return format_exact(value)
-        return format_decimal(value, places, rounding=rounding)
+        return format_money(value, currency, self.places, rounding=rounding)
 
     # --- wallet / currency helpers -------------------------------------------------------
     def wallet_choices(self, *, with_debt_only: bool = False) -> list[tuple[str, str]]:
