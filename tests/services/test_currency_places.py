@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 
 from alp_tui.api.models import PairInfo
-from alp_tui.services.format import currency_places
+from alp_tui.services.format import currency_places, format_money
 
 
 def _pair(base: str, quote: str, amount: int, price: int) -> PairInfo:
@@ -27,3 +27,12 @@ def test_a_quoted_currency_counts_cents_a_traded_one_its_lot_step() -> None:
 
 def test_a_quote_priced_coarser_than_cents_still_shows_cents() -> None:
     assert currency_places([_pair("X", "EUR", 2, 0)])["EUR"] == 2
+
+
+def test_an_amount_of_a_currency_at_its_places_or_exact_when_unknown() -> None:
+    places = currency_places([_pair("AVAX", "USDT", 2, 3), _pair("BTC", "USDT", 6, 2)])
+    assert format_money(Decimal("98621.6528467"), "USDT", places) == "98,621.65"
+    # what is available never rounds up past what there is
+    assert format_money(Decimal("0.999"), "USDT", places, rounding=ROUND_DOWN) == "0.99"
+    # a currency no pair lists: exact on the exchange's 8-decimal grid, grouped
+    assert format_money(Decimal("1234.50000000"), "XYZ", places) == "1,234.5"
