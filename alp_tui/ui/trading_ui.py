@@ -84,13 +84,15 @@ class TradingUI:
         if form is not None and form.service is trading and form.pair == info:
             form.guard = self.guard()
             form.places = places
+            form.answer_within_s = self.session.config.exchange.timeout_s
             form.reuse(side, price=price, context=self._context(info))
         else:
             # Installed, so closing it keeps its widgets for the next order: opening and
             # closing then cost no building or removal.
             form = OrderFormModal(trading, info, side, price=price,
                                   context=self._context(info), guard=self.guard(),
-                                  paper=self.paper, actions=self.session, places=places)
+                                  paper=self.paper, actions=self.session, places=places,
+                                  answer_within_s=self.session.config.exchange.timeout_s)
             app.install_screen(form, name=f"order-form-{info.name}-{id(form)}")
             self._forms[info.name] = form
         if form not in app.screen_stack:

@@ -1,6 +1,7 @@
 """An order sent to an exchange that does not answer: the confirm counts the seconds it has
-waited, and when the wait ends without an answer the form stays open with what was typed,
-says in words what is known (nothing resent; check open orders), and sends nothing more."""
+waited (and, past the client's timeout, says the order is being looked up), and when the
+wait ends without an answer the form stays open with what was typed, says in words what is
+known (not sent again; check open orders), and sends nothing more."""
 
 from __future__ import annotations
 
@@ -46,6 +47,11 @@ async def test_a_frozen_exchange_shows_the_wait_then_keeps_the_form(market_sim: 
         await wait_until(pilot, lambda: app.screen is not confirm or (
             (m := counting.search(_shown(confirm, "#confirm-status"))) is not None
             and int(m.group(1)) > first), what="the count going up")
+        # past the client's timeout the count says why it goes on (the order is looked up)
+        await wait_until(pilot, lambda: app.screen is not confirm or "no answer in 2 s: "
+                         "looking it up" in _shown(confirm, "#confirm-status"),
+                         what="the lookup said")
+        assert app.screen is confirm, "the outcome came before the lookup was said"
         # no answer in time: back on the form, nothing typed lost, no second send
         await wait_until(pilot, lambda: app.screen is form
                          and _shown(form, "#send-status"), what="the outcome on the form")

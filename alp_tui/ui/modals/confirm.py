@@ -50,6 +50,7 @@ class ConfirmModal(ModalScreen[bool]):
                  action: Callable[[], Awaitable[Any]] | None = None,
                  type_to_confirm: str | None = None,
                  paper: bool = False,
+                 answer_within_s: float | None = None,
                  **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self._action = action
@@ -57,6 +58,9 @@ class ConfirmModal(ModalScreen[bool]):
         self._sent_at = 0.0  # monotonic time of the Enter that sent
         self._ticker: Timer | None = None  # counts the seconds of a slow answer
         self._answered = False  # the action returned (the count stops)
+        # The client's timeout, when the opener knows the action looks a lost answer up
+        # after it (an order): past it the count says so instead of seeming stuck.
+        self._answer_within_s = answer_within_s
         # A flagged (fat-finger) action is sent only once this text is typed: no number of
         # Enters passes it.
         self.type_to_confirm = type_to_confirm
@@ -149,9 +153,14 @@ class ConfirmModal(ModalScreen[bool]):
             return
         waited = int(time.monotonic() - self._sent_at)
         text = Text("Sending…", style="cyan")
+        within = self._answer_within_s
         if waited >= 1:
             text.append(f" {waited} s", style="bold cyan")
-            text.append("  waiting for the exchange; never sent twice", style="dim")
+            if within is not None and waited >= within:
+                text.append(f"  no answer in {within:g} s: looking it up; never sent twice",
+                            style="yellow")
+            else:
+                text.append("  waiting for the exchange; never sent twice", style="dim")
         self.query_one("#confirm-status", Static).update(text)
 
     def _stop_ticker(self) -> None:

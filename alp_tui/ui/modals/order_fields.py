@@ -1,17 +1,33 @@
-"""The order form's fields as values: read them into a :class:`FormInput`, fill them from
-one, clear what was typed. Kept apart from the form's behaviour (open, validate, send) so
-each stays small."""
+"""The order form's fields: one labelled row each, and their values: read them into a
+:class:`FormInput`, fill them from one, clear what was typed. Kept apart from the form's
+behaviour (open, validate, send) so each stays small."""
 
 from __future__ import annotations
 
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
 from textual.dom import DOMNode
-from textual.widgets import Input, Select
+from textual.widgets import Input, Label, Select, Static
 
 from alp_tui.services.order_draft import AMOUNT, PRICE, STOP_PRICE, FormInput
+from alp_tui.ui.modals.form_parts import hidden
 
 SELECT_FIELDS = ("side", "order_type", "amount_in", "stop_operator", "tif", "wallet_type",
                  "side_effect")
 INPUT_FIELDS = (AMOUNT, PRICE, STOP_PRICE)
+
+
+def field_row(name: str, label: str, widget: Input | Select, *,
+              shown: bool = True) -> ComposeResult:
+    """One labelled field (``#row-<name>``) with its error line under it
+    (``#<name>-error``); a field the order type does not need is hidden, not removed."""
+    row = Vertical(id=f"row-{name}", classes="field")
+    row.display = shown
+    with row:
+        with Horizontal(classes="field-line"):
+            yield Label(label, classes="field-label")
+            yield widget
+        yield hidden(Static(id=f"{name}-error", classes="field-error"))
 
 
 def read_form(form: DOMNode) -> FormInput:

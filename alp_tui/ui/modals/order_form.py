@@ -51,6 +51,7 @@ from alp_tui.ui.modals.form_parts import ORDER_FORM_BINDINGS, hidden, show_messa
 from alp_tui.ui.modals.order_fields import (
     INPUT_FIELDS,
     clear_inputs,
+    field_row,
     fill_form,
     has_typed,
     read_form,
@@ -82,6 +83,7 @@ class OrderFormModal(ModalScreen[PlaceResult | None]):
         paper: bool = False,
         actions: ActionPort | None = None,
         places: Mapping[str, int] | None = None,
+        answer_within_s: float | None = None,
         **kwargs: object,
     ) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
@@ -93,6 +95,7 @@ class OrderFormModal(ModalScreen[PlaceResult | None]):
         # Display decimals per currency (currency_places of the market's pairs, from the
         # opener): a balance is money in its currency, not a price of the pair.
         self.places: Mapping[str, int] = places or currency_places([pair])
+        self.answer_within_s = answer_within_s  # the client's timeout: the confirm says so
         self._side = OrderSide.parse(side)
         self._type = OrderType.parse(order_type)
         self._price = price
@@ -121,35 +124,35 @@ class OrderFormModal(ModalScreen[PlaceResult | None]):
                       classes=f"dialog {'-buy' if side is OrderSide.BID else '-sell'}"):
             yield Static(self._title(side, otype), id="form-title", classes="dialog-title")
             with VerticalScroll(id="form-fields"):
-                yield from self._field("side", "Side", Select(
+                yield from field_row("side", "Side", Select(
                     [("BUY", "BID"), ("SELL", "ASK")], value=side.value,
                     allow_blank=False, id="side"))
-                yield from self._field("order_type", "Type", Select(
+                yield from field_row("order_type", "Type", Select(
                     txt.TYPES, value=otype.value, allow_blank=False, id="order_type"))
-                yield from self._field("amount_in", "Amount in", Select(
+                yield from field_row("amount_in", "Amount in", Select(
                     [(f"{p.base} (base)", "base"), (f"{p.quote} (quote)", "quote")],
                     value="base", allow_blank=False, id="amount_in"),
                     shown=otype in MARKET_TYPES)
-                yield from self._field(AMOUNT, f"Amount {p.base}", Input(
+                yield from field_row(AMOUNT, f"Amount {p.base}", Input(
                     placeholder=f"e.g. {fmt(p.minimum_order_size, p.amount_precision)}",
                     id=AMOUNT))
                 with Horizontal(id="pct-buttons"):
                     for pct in (25, 50, 75, 100):
                         yield Button(f"{pct}%", id=f"pct-{pct}", classes="pct")
-                yield from self._field(PRICE, "Limit price", Input(
+                yield from field_row(PRICE, "Limit price", Input(
                     value=self._start_price(), placeholder=p.quote, id=PRICE),
                     shown=otype in LIMIT_TYPES)
-                yield from self._field(STOP_PRICE, "Stop price", Input(
+                yield from field_row(STOP_PRICE, "Stop price", Input(
                     placeholder=p.quote, id=STOP_PRICE), shown=otype in STOP_TYPES)
-                yield from self._field("stop_operator", "Trigger", Select(
+                yield from field_row("stop_operator", "Trigger", Select(
                     txt.OPERATORS, value="", allow_blank=False, id="stop_operator"),
                     shown=otype in STOP_TYPES)
-                yield from self._field("tif", "Time in force", Select(
+                yield from field_row("tif", "Time in force", Select(
                     txt.TIFS, value="GTC", allow_blank=False, id="tif"),
                     shown=otype in LIMIT_TYPES)
-                yield from self._field("wallet_type", "Wallet", Select(
+                yield from field_row("wallet_type", "Wallet", Select(
                     txt.WALLETS, value="SPOT", allow_blank=False, id="wallet_type"))
-                yield from self._field("side_effect", "Side effect", Select(
+                yield from field_row("side_effect", "Side effect", Select(
                     txt.EFFECTS, value="NO_SIDE_EFFECT", allow_blank=False, id="side_effect"),
                     shown=False)
                 yield Static(id="available", classes="form-note")
@@ -173,16 +176,6 @@ class OrderFormModal(ModalScreen[PlaceResult | None]):
         return txt.form_title(self.pair, side, otype, price=self._price,
                               line=self._quick_line,
                               paper=self.paper)
-
-    def _field(self, name: str, label: str, widget: Input | Select, *,
-               shown: bool = True) -> ComposeResult:
-        row = Vertical(id=f"row-{name}", classes="field")
-        row.display = shown
-        with row:
-            with Horizontal(classes="field-line"):
-                yield Label(label, classes="field-label")
-                yield widget
-            yield hidden(Static(id=f"{name}-error", classes="field-error"))
 
     def on_mount(self) -> None:
         """Show the right fields, validate, and load balances, fees and the book."""
@@ -433,7 +426,7 @@ class OrderFormModal(ModalScreen[PlaceResult | None]):
                          action=lambda: self._place(draft),
                          type_to_confirm=(txt.confirm_word(self.pair, draft)
                                           if result.preview.needs_typed_confirm else None),
-                         paper=self.paper),
+                         paper=self.paper, answer_within_s=self.answer_within_s),
             lambda ok: self._after_confirm(ok, draft),
         )
 
