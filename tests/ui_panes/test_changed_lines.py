@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from textual.app import App, ComposeResult
+from textual.widgets import Static, TabbedContent, TabPane
 
 from alp_tui.api.enums import WalletType
 from alp_tui.api.models import Balance, Loan, Ticker
@@ -23,7 +24,7 @@ from alp_tui.ui.panes.balances import BalancesPane
 from alp_tui.ui.panes.chart import ChartPane
 from alp_tui.ui.widgets.markets_table import MarketsTable
 from tests.support.pane_data import BTC_USDT, make_candles
-from tests.support.panes import PaneHarness
+from tests.support.panes import APP_CSS, PaneHarness
 from tests.support.wait import settle, wait_until
 
 D = Decimal
@@ -254,3 +255,40 @@ async def test_a_price_move_repaints_the_strips_moved_value_and_total_not_the_pa
         assert "54,000.00" not in "".join(shown)
         btc = next(line for line in shown if " BTC " in line)
         assert "45,500.00" in btc  # the BTC row's value at the new price
+
+
+class _Tabs(App[None]):
+    """The balances pane on a second tab, as on the dashboard's account tabs."""
+
+    CSS_PATH = APP_CSS
+    CSS = "BalancesPane { height: 1fr; }"
+
+    def compose(self) -> ComposeResult:
+        with TabbedContent(id="tabs"):
+            with TabPane("Orders", id="orders"):
+                yield Static("no orders")
+            with TabPane("Balances", id="balances"):
+                yield BalancesPane(id="balances-pane")
+
+
+async def test_a_hidden_balances_tab_draws_nothing_and_shows_the_latest_total_when_opened(
+) -> None:
+    app = _Tabs()
+    async with app.run_test(size=(120, 20)) as pilot:
+        pane = app.query_one(BalancesPane)
+        info = pane.query_one("#balances-total", Static)
+        pane.show_data(list(_account("90000").balances))
+        await settle(pilot)
+        refreshed: list[object] = []
+        original = info.refresh
+        info.refresh = lambda *a, **k: refreshed.append(a) or original(*a, **k)  # type: ignore
+        for price in ("90500", "91000"):  # prices move while another tab is open
+            pane.set_tickers([make_ticker("BTC_USDT", D(price))])
+            pane.show_account(_account(price))
+            await settle(pilot)
+        # a repaint of a widget off screen makes Textual rebuild its map of the whole screen
+        assert refreshed == []
+        app.query_one(TabbedContent).active = "balances"
+        await settle(pilot)
+        total = "".join(widget_lines(app, info))
+        assert total.startswith("Net equity ≈ 54,500.00 USDT"), total

@@ -11,6 +11,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
+from textual.widget import Widget
 from textual.widgets import DataTable, Static
 
 from alp_tui.api.models import Balance, Loan, PairInfo, Ticker
@@ -60,6 +61,7 @@ class BalancesPane(FitsColumns, AccountView, UsesMarket, DataPane):
         self._table: FittedTable | None = None
         self._account: AccountSnapshot | None = None
         self._market: MarketService | None = None
+        self._total_due = False  # the total changed while the pane was not displayed
         if pairs:
             self.set_pairs(pairs)
 
@@ -199,6 +201,13 @@ class BalancesPane(FitsColumns, AccountView, UsesMarket, DataPane):
         self._show_total()
 
     def _show_total(self) -> None:
+        if not _displayed(self):
+            # a tab not open: drawn when it is (on_show). Repainting a widget that is not
+            # on screen makes Textual rebuild its map of the whole screen (~5 ms), and the
+            # total moves with every price.
+            self._total_due = True
+            return
+        self._total_due = False
         hint = Text(f"z {'show' if self.hide_zero else 'hide'} zero", style="dim")
         info = self.query_one("#balances-total", Static)
         if not self.fit_columns:  # the tab: as many whole pieces as the bar has room for
@@ -213,6 +222,11 @@ class BalancesPane(FitsColumns, AccountView, UsesMarket, DataPane):
         set_static_text(info, hint)
         # (the bottom border line alone is repainted: the total moves with every price)
         set_border_subtitle(self, fit_pieces(self.total_pieces(), self.size.width - 4).markup)
+
+    def on_show(self) -> None:
+        """The tab was opened: the total as it is now."""
+        if self._total_due:
+            self._show_total()
 
     def fit_to_width(self) -> None:
         """The columns and the total line, again for the pane's new width."""
@@ -277,6 +291,17 @@ class BalancesPane(FitsColumns, AccountView, UsesMarket, DataPane):
         """Hide or show zero balances."""
         self.hide_zero = not self.hide_zero
         self._render_rows()
+
+
+def _displayed(widget: Widget) -> bool:
+    """``widget`` and its containers are displayed (an inactive tab's pane is not)."""
+    node: Widget | None = widget
+    while node is not None:
+        if not node.display:
+            return False
+        parent = node.parent
+        node = parent if isinstance(parent, Widget) else None
+    return True
 
 
 def _wallet_name(item: Balance | Loan) -> str:
