@@ -24,7 +24,8 @@ class MarginRequestError(Exception):
 
     ``field_errors`` maps a form field (``amount``, ``currency``, ``wallet_type``, ``pair``,
     ``direction``) to what is wrong with it; ``message`` is one sentence for the whole
-    form. ``sent`` tells whether the request reached the exchange.
+    form. ``sent`` tells whether the request reached the exchange; ``unknown`` that its
+    answer never came, so it may or may not have been done (the form sends nothing more).
     """
 
     def __init__(
@@ -34,12 +35,14 @@ class MarginRequestError(Exception):
         field_errors: Mapping[str, str] | None = None,
         sent: bool = False,
         forbidden: bool = False,
+        unknown: bool = False,
     ) -> None:
         super().__init__(message)
         self.message = message
         self.field_errors = dict(field_errors or {})
         self.sent = sent
         self.forbidden = forbidden
+        self.unknown = unknown
 
     def __str__(self) -> str:
         return self.message

@@ -392,7 +392,7 @@ class MarginService:
         raise MarginRequestError(
             f"No answer from the exchange ({exc}). It may or may not have done it; nothing "
             "was sent again. Check the Margin history tab before trying again.",
-            sent=True) from exc
+            sent=True, unknown=True) from exc
 
     def _finder(self, history: str, match: Any) -> Any:
         """A lookup for :meth:`_send`: the newest row of ``history`` since a time that

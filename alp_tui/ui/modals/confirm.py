@@ -22,6 +22,7 @@ from textual.timer import Timer
 from textual.widgets import Button, Footer, Input, Static
 
 from alp_tui.services.format import typed_matches
+from alp_tui.ui.modals.form_parts import sending_text
 
 TRADING_CSS = Path(__file__).resolve().parent.parent / "trading.tcss"
 SHOW_SENDING_AFTER_S = 0.15
@@ -151,17 +152,8 @@ class ConfirmModal(ModalScreen[bool]):
         if self._answered or not self.is_attached:
             self._stop_ticker()
             return
-        waited = int(time.monotonic() - self._sent_at)
-        text = Text("Sending…", style="cyan")
-        within = self._answer_within_s
-        if waited >= 1:
-            text.append(f" {waited} s", style="bold cyan")
-            if within is not None and waited >= within:
-                text.append(f"  no answer in {within:g} s: looking it up; never sent twice",
-                            style="yellow")
-            else:
-                text.append("  waiting for the exchange; never sent twice", style="dim")
-        self.query_one("#confirm-status", Static).update(text)
+        self.query_one("#confirm-status", Static).update(
+            sending_text(time.monotonic() - self._sent_at, self._answer_within_s))
 
     def _stop_ticker(self) -> None:
         if self._ticker is not None:

@@ -1,5 +1,6 @@
 """What the trading forms share: their keys (``q`` leaves the dashboard from a form too,
-asking first while the form holds typed input) and the error lines under their fields."""
+asking first while the form holds typed input), the error lines under their fields and
+the count of a slow answer."""
 
 from __future__ import annotations
 
@@ -26,6 +27,23 @@ ORDER_FORM_BINDINGS = [
             tooltip="Switch the form to SELL"),
     QUIT_FROM_FORM,
 ]
+
+
+def sending_text(waited: float, answer_within_s: float | None = None) -> Text:
+    """``Sending… 5 s  waiting for the exchange; never sent twice``: what a form says while
+    its request is out, counting whole seconds (none in the first) so a frozen exchange
+    is seen waiting, not stuck. Past ``answer_within_s`` (the client's timeout, when the
+    answer is then looked up) it says that instead."""
+    text = Text("Sending…", style="cyan")
+    seconds = int(waited)
+    if seconds >= 1:
+        text.append(f" {seconds} s", style="bold cyan")
+        if answer_within_s is not None and seconds >= answer_within_s:
+            text.append(f"  no answer in {answer_within_s:g} s: looking it up; never sent "
+                        "twice", style="yellow")
+        else:
+            text.append("  waiting for the exchange; never sent twice", style="dim")
+    return text
 
 
 def show_message(label: Static, message: str | Text) -> None:
