@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import ROUND_DOWN, Decimal
+from decimal import ROUND_DOWN, ROUND_UP, Decimal
 
 from alp_tui.api.enums import OrderSide, OrderType, SideEffect, StopOperator, WalletType
 from alp_tui.api.models import FeeInfo, OrderBook, PairInfo
-from alp_tui.services.format import quantum
+from alp_tui.services.format import format_decimal, quantum
 from alp_tui.services.margin_limits import auto_borrow
 from alp_tui.services.margin_math import WalletKey
 from alp_tui.services.order_types import (
@@ -213,8 +213,10 @@ def preview_order(
     else:
         if have is not None and need is not None:
             if need > have and AMOUNT not in errors:
+                # Need up, have down: never "Needs 100.00; 100.00 available".
                 errors[AMOUNT] = (
-                    f"Needs {fmt(need, prec)} {unit}; {fmt(have, prec)} available"
+                    f"Needs {format_decimal(need, prec, rounding=ROUND_UP)} {unit}; "
+                    f"{format_decimal(have, prec, rounding=ROUND_DOWN)} available"
                 )
             elif have > 0 and need > have * ctx.guard.max_balance_share:
                 share = need / have * 100

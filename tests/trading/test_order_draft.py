@@ -102,9 +102,16 @@ def test_size_and_value_limits() -> None:
 
 def test_balance_checks() -> None:
     err = build_draft(FormInput(side="BUY", amount="3", price="45000"), ctx()).errors[AMOUNT]
-    assert err == "Needs 135000.00 USDT; 100000.00 available"
+    assert err == "Needs 135,000.00 USDT; 100,000.00 available"
     err = build_draft(FormInput(side="SELL", amount="1.6", price="45000"), ctx()).errors[AMOUNT]
     assert err == "Needs 1.600000 BTC; 1.500000 available"
+    # Never "Needs 100.00 USDT; 100.00 available": what is needed rounds up, what is
+    # available down, so the two never read equal while the order does not fit.
+    short = [Balance(balance=Decimal("99.996"), reserve=Decimal("0"), currency="USDT",
+                     wallet_type="SPOT")]
+    err = build_draft(FormInput(side="BUY", amount="0.002", price="50000.01"),
+                      ctx(balances=short)).errors[AMOUNT]
+    assert err == "Needs 100.01 USDT; 99.99 available"
     # Unknown balances skip the check.
     assert build_draft(FormInput(side="SELL", amount="1.6", price="45000"),
                        ctx(balances=None)).ok

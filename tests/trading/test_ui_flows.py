@@ -93,7 +93,7 @@ async def test_every_validation_error_under_its_field(harness: Any) -> None:
         await fill(pilot, amount="0.00002", price="100")
         assert "below the minimum" in error_of(pilot.app, "amount")
         await fill(pilot, amount="5", price="90000")
-        assert error_of(pilot.app, "amount").startswith("Needs 450000.00 USDT")
+        assert error_of(pilot.app, "amount").startswith("Needs 450,000.00 USDT")
         await fill(pilot, order_type="STOP_LIMIT", amount="0.01", price="95000", stop_price="")
         form(pilot.app).review()
         await pilot.pause()
@@ -178,6 +178,8 @@ async def test_cancel_selected_and_cancel_all_from_pane(harness: Any, btc: Any) 
         await pilot.press("c")
         await pilot.pause()
         assert isinstance(pilot.app.screen, ConfirmModal)
+        body = str(pilot.app.screen.query_one("#confirm-body", Static).render())
+        assert "0.010000 BTC at 90,000.00" in body  # grouped, as everywhere on screen
         await pilot.press("enter")
         await settle(pilot)
         assert order_rows(pilot.app) == 2
@@ -204,7 +206,7 @@ async def test_move_price_one_tick_confirms_first_time(harness: Any) -> None:
         await pilot.pause()
         assert isinstance(pilot.app.screen, ConfirmModal)
         body = str(pilot.app.screen.query_one("#confirm-body", Static).render())
-        assert "95000.00 to 95000.01" in body
+        assert "0.010000 BTC from 95,000.00 to 95,000.01 USDT" in body
         await pilot.press("enter")
         await settle(pilot)
         prices = [o.price for o in await svc.open_orders()]

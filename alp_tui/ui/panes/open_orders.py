@@ -20,7 +20,6 @@ from alp_tui.api.models import Order, PairInfo
 from alp_tui.feed.state import format_age
 from alp_tui.services.format import format_decimal
 from alp_tui.services.market import MarketService
-from alp_tui.services.order_draft import fmt
 from alp_tui.services.trading import AccountChange, CancelResult, Outcome, TradingService
 from alp_tui.session.actions import ActionPort, ServiceActions
 from alp_tui.ui.modals.confirm import ConfirmModal
@@ -372,11 +371,12 @@ class OpenOrdersPane(FitsColumns, UsesMarket, UsesTrading, UsesActions, MovesMon
         new_price = order.price + info.price_tick * ticks
         if new_price <= 0:
             return
+        pp, ap = info.price_precision, info.amount_precision
         move = Text.assemble(f"Move #{order.id} ", (order.side.word, "bold green"
                              if order.side is OrderSide.BID else "bold red"),
-                             f" {fmt(order.remaining, info.amount_precision)} {info.base}"
-                             f" from {fmt(order.price, info.price_precision)} to ",
-                             (fmt(new_price, info.price_precision), "bold"),
+                             f" {format_decimal(order.remaining, ap)} {info.base}"
+                             f" from {format_decimal(order.price, pp)} to ",
+                             (format_decimal(new_price, pp), "bold"),
                              f" {info.quote}")
         if self._replace_confirmed:
             self._run_move(order, new_price, info, move)
@@ -416,10 +416,11 @@ def _describe(order: Order, info: PairInfo | None) -> Text:
     pp = info.price_precision if info else 8
     ap = info.amount_precision if info else 8
     base = info.base if info else order.pair.split("_")[0]
-    price = fmt(order.price, pp) if order.price is not None else "market"
+    price = format_decimal(order.price, pp) if order.price is not None else "market"
     return Text.assemble(
         (order.side.word, "bold green" if order.side is OrderSide.BID else "bold red"),
-        f" {fmt(order.remaining, ap)} {base} at {price} ({order.type.value}, {order.pair})")
+        f" {format_decimal(order.remaining, ap)} {base} at {price}"
+        f" ({order.type.value}, {order.pair})")
 
 
 def _cell_changed(new: Any, before: Any) -> bool:
