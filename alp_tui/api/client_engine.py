@@ -20,7 +20,7 @@ import uuid
 from collections.abc import Mapping
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Self
+from typing import Any, Self, get_origin
 from urllib.parse import quote, urlencode
 
 import httpx
@@ -419,6 +419,10 @@ class RequestEngine:
     async def _get(self, tp: Any, path: str, params: Mapping[str, Any] | None = None,
                    *, private: bool = False) -> Any:
         data = await self._request("GET", path, params=params, private=private)
+        if data is None and get_origin(tp) is list:
+            # A Go server writes an empty (nil) list as `null`; the official client reads
+            # every list answer as `raw or []`.
+            return []
         return self._parse(tp, data, "GET", path)
 
     @staticmethod

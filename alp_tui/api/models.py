@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
@@ -59,9 +59,33 @@ OptTime = Annotated[datetime | None, BeforeValidator(_blank_is_none)]
 
 
 class ApiModel(BaseModel):
-    """Base of every response model: extra fields kept, names or aliases accepted."""
+    """Base of every response model: extra fields kept, names or aliases accepted.
+
+    An explicit ``null`` in a field that has a non-null default reads as the field left
+    out: a Go server writes an empty (nil) list as ``null``, and the official client's
+    models take a null in such a field as "not given".
+    """
 
     model_config = ConfigDict(extra="allow", populate_by_name=True)
+    _null_means_default: ClassVar[frozenset[str]] = frozenset()
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        cls._null_means_default = frozenset(
+            name for name, field in cls.model_fields.items()
+            if not field.is_required()
+            and (field.default is not None or field.default_factory is not None)
+        )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _drop_null_defaults(cls, data: Any) -> Any:
+        names = cls._null_means_default
+        if names and isinstance(data, dict) and any(
+                data.get(name, 0) is None for name in names):
+            return {k: v for k, v in data.items() if not (v is None and k in names)}
+        return data
 
 
 class Currency(ApiModel):

@@ -1,0 +1,105 @@
+"""Answers an independent server built from the reference may send that our simulator never
+does: Go-style ``null`` for an empty list (the official client reads every list answer as
+``raw or []``), ``null`` in fields the reference shows with a value, numbers as strings.
+
+Each test drives the real client against a scripted server (httpx.MockTransport).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import httpx
+import pytest
+from alp_api_helpers import FakeExchange
+
+D = Decimal
+
+LIST_CALLS = [
+    ("GET", "/currencies", lambda c: c.currencies()),
+    ("GET", "/pairs", lambda c: c.pairs()),
+    ("GET", "/ticker", lambda c: c.tickers()),
+    ("GET", "/charts", lambda c: c.charts("BTC_USDT", 60)),
+    ("GET", "/trades", lambda c: c.trades("BTC_USDT")),
+    ("GET", "/accounts/accounts", lambda c: c.accounts()),
+    ("GET", "/accounts/balances", lambda c: c.balances()),
+    ("GET", "/accounts/feeinfo", lambda c: c.fees()),
+    ("GET", "/accounts/order", lambda c: c.orders()),
+    ("GET", "/accounts/trades", lambda c: c.account_trades()),
+    ("GET", "/accounts/activity", lambda c: c.activity()),
+    ("GET", "/deposit/methods", lambda c: c.deposit_methods("USDT")),
+    ("GET", "/deposit", lambda c: c.deposits()),
+    ("GET", "/withdraw/methods", lambda c: c.withdraw_methods("USDT")),
+    ("GET", "/withdraw", lambda c: c.withdrawals()),
+    ("GET", "/margin", lambda c: c.loans(cross_margin=True)),
+    ("GET", "/margin/transfer", lambda c: c.margin_transfers()),
+    ("GET", "/margin/borrow", lambda c: c.borrows()),
+    ("GET", "/margin/repay", lambda c: c.repays()),
+    ("GET", "/margin/interest", lambda c: c.interests()),
+    ("GET", "/margin/liquidation", lambda c: c.liquidations()),
+]
+
+
+@pytest.mark.parametrize(("method", "path", "call"), LIST_CALLS,
+                         ids=[p for _m, p, _c in LIST_CALLS])
+async def test_a_list_answered_as_null_is_an_empty_list(method, path, call) -> None:
+    fake = FakeExchange()
+    fake.on(method, path, httpx.Response(200, content=b"null",
+                                         headers={"Content-Type": "application/json"}))
+    async with fake.client() as client:
+        assert await call(client) == []
+
+
+async def test_an_empty_book_with_null_sides() -> None:
+    fake = FakeExchange()
+    fake.on("GET", "/orderbook", {"buy": None, "sell": None})
+    async with fake.client() as client:
+        book = await client.orderbook("BTC_USDT")
+    assert book.buy == [] and book.sell == []
+
+
+async def test_null_in_fields_that_have_a_meaning_when_absent() -> None:
+    """A Go server writes a nil slice as ``null`` and may null a zero amount; each reads as
+    the field's empty value, not as a broken answer."""
+    fake = FakeExchange()
+    fake.on("GET", "/margin/liquidation", [{
+        "id": 1, "account_id": 2, "created_at": "2022-10-06T08:28:06.801064-04:00",
+        "wallet_type": "ISOLATED_MARGIN", "margin_level": "0.002", "closed_at": None,
+        "amount": "0.015", "fund_amount": None, "currency": "ETH", "order_closed": None,
+        "order_created": None, "borrow_closed": None, "repay_created": None}])
+    fake.on("GET", "/accounts/order", [{
+        "id": 5, "pair": "BTC/USDT", "amount": "1.5", "price": None, "side": "BID",
+        "status": "OPEN", "type": "LIMIT", "wallet_type": None, "amount_canceled": None,
+        "amount_filled": None, "tif": None}])
+    fake.on("GET", "/deposit/methods", [{
+        "network": "TRC20", "currency": "USDT", "attributes": None, "confirmations": None,
+        "min_deposit": None, "max_deposit": None, "is_enabled": None}])
+    fake.on("GET", "/accounts/trades", [{
+        "pair": "BTC_USDT", "amount": "1", "price": "45000", "fee_amount": None,
+        "is_maker": None, "wallet_type": None}])
+    async with fake.client() as client:
+        (liq,) = await client.liquidations()
+        (order,) = await client.orders()
+        (method,) = await client.deposit_methods("USDT")
+        (fill,) = await client.account_trades()
+    assert liq.order_closed == [] and liq.repay_created == [] and liq.fund_amount == 0
+    assert liq.margin_level == D("0.002")
+    assert order.amount_filled == 0 and order.remaining == D("1.5")
+    assert order.wallet_type == "SPOT"
+    assert method.attributes == [] and method.is_enabled is True
+    assert fill.fee_amount == 0 and fill.is_maker is False
+
+
+async def test_numbers_as_strings_everywhere() -> None:
+    fake = FakeExchange()
+    fake.on("GET", "/pairs", [{
+        "name": "BTC_USDT", "currency1": "BTC", "currency2": "USDT", "amount_precision": "8",
+        "price_precision": "2", "maximum_order_size": "10.0", "minimum_order_size": "0.001",
+        "minimum_order_value": "10.0"}])
+    fake.on("GET", "/charts", [{"open": "1.10", "close": "1.2", "high": "1.3", "low": "1.0",
+                                "volume": "12345678.123456789012", "time": "1630862400"}])
+    async with fake.client() as client:
+        (pair,) = await client.pairs()
+        (candle,) = await client.charts("BTC_USDT", 60)
+    assert pair.price_precision == 2 and pair.minimum_order_size == D("0.001")
+    assert candle.volume == D("12345678.123456789012") and candle.time == 1630862400
