@@ -10,7 +10,13 @@ from typing import Any, overload
 
 from alp_tui.api.client_engine import RequestEngine
 from alp_tui.api.enums import ChartInterval, normalize_pair
-from alp_tui.api.errors import BadResponseError, NotFoundError, RequestError
+from alp_tui.api.errors import (
+    AuthError,
+    BadResponseError,
+    NotFoundError,
+    RequestError,
+    ValidationError,
+)
 from alp_tui.api.models import Candle, Currency, OrderBook, PairInfo, PublicTrade, Ticker
 from alp_tui.api.transport import to_count, to_currency, to_pair, to_unix
 
@@ -101,7 +107,8 @@ class PublicEndpoints(RequestEngine):
     async def orderbook(self, pair: str, group: bool | int | None = None,
                         limit_buy: int | None = None,
                         limit_sell: int | None = None) -> OrderBook:
-        """GET /orderbook (falls back once to the reference's /order_book on a 404)."""
+        """GET /orderbook (falls back once to the reference's /order_book when the server
+        does not know /orderbook: 401, 404 or 405)."""
         params = {
             "pair": to_pair(pair),
             "group": None if group is None else int(bool(group)),
@@ -113,8 +120,10 @@ class PublicEndpoints(RequestEngine):
         path = self._book_path or "/orderbook"
         try:
             data = await self._request("GET", path, params=params)
-        except NotFoundError:
-            if self._book_path is not None:
+        except (NotFoundError, AuthError, ValidationError) as exc:
+            # A server with only the reference's /order_book answers the unknown path 404,
+            # 405 or, like the live exchange does for any unknown path, 401.
+            if self._book_path is not None or exc.status not in (401, 404, 405):
                 raise
             path = "/order_book"
             data = await self._request("GET", path, params=params)

@@ -103,3 +103,23 @@ async def test_numbers_as_strings_everywhere() -> None:
         (candle,) = await client.charts("BTC_USDT", 60)
     assert pair.price_precision == 2 and pair.minimum_order_size == D("0.001")
     assert candle.volume == D("12345678.123456789012") and candle.time == 1630862400
+
+
+@pytest.mark.parametrize("answer", [
+    httpx.Response(401, json={"code": "UNAUTHORIZED", "message": "unauthorized"}),
+    httpx.Response(404, text="not found"),
+    httpx.Response(405, json={"code": "METHOD_NOT_ALLOWED", "message": "no"}),
+], ids=["401-like-the-live-exchange", "404", "405"])
+async def test_a_reference_server_without_orderbook_is_read_at_order_book(answer) -> None:
+    """The reference names GET /order_book; a server without /orderbook answers an unknown
+    path 401 (the live exchange does), 404 or 405. The client falls back once and stays."""
+    fake = FakeExchange()
+    fake.on("GET", "/orderbook", answer)
+    fake.on("GET", "/order_book", {"buy": [{"price": "2", "amount": "1"}], "sell": []})
+    async with fake.client() as client:
+        book = await client.orderbook("BTC_USDT")
+        await client.orderbook("BTC_USDT")
+    assert book.buy[0].price == D("2")
+    assert [r.url.path for r in fake.requests] == [
+        "/api/v3/orderbook", "/api/v3/order_book", "/api/v3/order_book"]
+    assert all("authorization" not in r.headers for r in fake.requests)
