@@ -68,3 +68,24 @@ async def test_margin_tab_shows_levels_and_transfer_refreshes(
         await pilot.pause()
         exports = list((tmp_path / "data").rglob("margin-margin_transfers-*.csv"))
         assert len(exports) == 1 and exports[0].read_text().count("\n") == 3
+
+
+@pytest.mark.parametrize(("key", "modal"), [("t", "MarginTransferModal"),
+                                            ("l", "BorrowModal")])
+async def test_a_margin_form_opens_with_the_amount_ready_to_type(
+    sim_server: Any, tmp_path: Path, key: str, modal: str
+) -> None:
+    """Keyboard first, like the order form: the digits typed at once are the amount
+    (the form used to open with the focus on its scroll area, so they went nowhere)."""
+    app = create_app(Config(), base_url=sim_server.base_url, api_key=sim_server.api_key,
+                     api_secret=sim_server.api_secret, mode="demo")
+    app.journal_path = tmp_path / "journal.sqlite3"
+    async with app.run_test(size=SIZE) as pilot:
+        pane = app.query_one(MarginPane)
+        await wait_until(pilot, lambda: pane.snapshot is not None and pane.snapshot.complete,
+                         what="margin data")
+        app.query_one("#margin-loans").focus()
+        await pilot.press(key)
+        await wait_until(pilot, lambda: type(app.screen).__name__ == modal, what="form")
+        await pilot.press("5", "0", "0")
+        assert app.screen.query_one("#amount", Input).value == "500"

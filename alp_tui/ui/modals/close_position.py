@@ -17,6 +17,7 @@ class ClosePositionModal(MarginFormModal):
 
     TITLE_TEXT = "Close margin position"
     SUBMIT_LABEL = "Close position"
+    AUTO_FOCUS = "#wallet"  # no amount here: the one choice there is
 
     def compose_fields(self) -> Iterable[Widget]:
         """The wallet to close (those with loans)."""

@@ -78,6 +78,9 @@ class MarginFormModal(ModalScreen[MarginActionResult | None]):
     CSS_PATH = MARGIN_CSS
     TITLE_TEXT = "Margin"
     SUBMIT_LABEL = "Send"
+    # Keyboard first, as the order form: the wallet and currency open chosen, so the
+    # digits typed at once are the amount (else the scroll area took the focus).
+    AUTO_FOCUS = "#amount"
 
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", id="margin_form.cancel",
