@@ -23,7 +23,9 @@ ta        ts, trade_id, order_id, pair, side, amount, price, fee_amount, fee_cur
 ========= ==============================================================================
 
 ``ta`` is not documented anywhere public; the shape above is this project's definition
-(the simulator sends it, the client parses it; extra trailing positions are ignored).
+(the simulator sends it, the client parses it; extra trailing positions are ignored). As
+the live shape is unconfirmed, the parser also reads an object payload with the REST
+/accounts/trades names and the public ``t`` frame's order (see :func:`_account_trade`).
 ``d``'s optional fifth element ``seq`` is a per-pair sequence number that only the
 simulator sends: with it a lost diff is detected exactly; without it (the live exchange
 sends no diffs at all) the local book relies on crossed-book / negative-amount checks and
@@ -35,6 +37,7 @@ Money travels as strings and becomes ``Decimal`` here; timestamps are integer se
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any, Literal
 
@@ -265,6 +268,7 @@ _ORDER_FIELDS = (
 _TICKER_FIELDS = (
     "pair", "close", "base_volume", "quote_volume", "change_percent", "high", "low", "bid", "ask",
 )
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _TA_FIELDS = (
     "trade_id", "order_id", "pair", "side", "amount", "price", "fee_amount", "fee_currency",
     "is_maker", "wallet_type", "trade_ts",
@@ -302,7 +306,90 @@ def _opt_enum(value: Any) -> Any:
 def _opt_int(value: Any) -> int | None:
     if value in (None, ""):
         return None
-    return int(Decimal(str(value)))
+    number = _dec(value)
+    if number is None or not number.is_finite() or number != number.to_integral_value():
+        raise ValueError(f"not an integer: {value!r}")
+    return int(number)
+
+
+def _flag(value: Any) -> bool:
+    """A JSON flag that may come as a bool, 0/1 or the text "true"/"false"."""
+    if isinstance(value, str):
+        text = value.strip().lower()
+        if text in ("true", "1", "yes"):
+            return True
+        if text in ("false", "0", "no", ""):
+            return False
+        raise ValueError(f"not a flag: {value!r}")
+    return bool(value)
+
+
+def _when(value: Any) -> Decimal | None:
+    """Unix seconds from a number, a numeric string or an RFC 3339 time; None if unknown."""
+    if isinstance(value, str) and ("T" in value or "-" in value.strip()[1:]):
+        try:
+            moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        except ValueError:
+            return None
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        since = moment - _EPOCH  # exact: no float in between
+        return Decimal(since.days * 86400 + since.seconds) + Decimal(since.microseconds) / 10**6
+    try:
+        return _dec(value)
+    except ValueError:
+        return None
+
+
+def _first(row: dict[str, Any], *names: str) -> Any:
+    for name in names:
+        if row.get(name) is not None:
+            return row[name]
+    return None
+
+
+def _account_trade(ts: int, rest: list[Any]) -> AccountTradeEvent:
+    """A ``ta`` frame in any of the shapes it may take (the live one is unconfirmed):
+
+    - this project's positional shape (see the module table);
+    - one object with the REST /accounts/trades names (``id``, ``pair``, ``side``...) or
+      the official client's frame names (``trade_id``, ``symbol``, ``direction``, ``date``);
+    - the public ``t`` frame's order: trade_id, pair, amount, price, side.
+    """
+    if len(rest) == 1 and isinstance(rest[0], dict):
+        row = rest[0]
+        v = {
+            "trade_id": _first(row, "trade_id", "id"), "order_id": row.get("order_id"),
+            "pair": _first(row, "pair", "symbol"),
+            "side": _first(row, "side", "order_side", "direction"),
+            "amount": _first(row, "amount", "base_amount"), "price": row.get("price"),
+            "fee_amount": row.get("fee_amount"), "fee_currency": row.get("fee_currency"),
+            "is_maker": row.get("is_maker"), "wallet_type": row.get("wallet_type"),
+            "trade_ts": _first(row, "trade_ts", "timestamp", "date", "ts"),
+        }
+    elif len(rest) >= 5 and isinstance(rest[1], str) and not _numeric(rest[1]):
+        v = dict(zip(("trade_id", "pair", "amount", "price", "side"), rest, strict=False))
+    else:
+        v = dict(zip(_TA_FIELDS, rest, strict=False))
+    trade_id = _opt_int(v.get("trade_id"))
+    if trade_id is None:
+        raise ValueError("account trade without an id")
+    return AccountTradeEvent(
+        ts=ts, trade_id=trade_id, order_id=_opt_int(v.get("order_id")),
+        pair=v["pair"], side=v["side"], amount=_dec(v["amount"]), price=_dec(v["price"]),
+        fee_amount=_dec(v.get("fee_amount")) or Decimal(0),
+        fee_currency=v.get("fee_currency") or None, is_maker=_flag(v.get("is_maker")),
+        wallet_type=v.get("wallet_type") or WalletType.SPOT,
+        trade_ts=_when(v.get("trade_ts")),
+    )
+
+
+def _numeric(text: str) -> bool:
+    try:
+        Decimal(text.strip())
+    except ArithmeticError:
+        return False
+    return True
 
 
 def _build(frame: list[Any]) -> AnyEvent:
@@ -367,15 +454,7 @@ def _build(frame: list[Any]) -> AnyEvent:
         return WalletEvent(ts=ts, currency=str(rest[0]), wallet_type=rest[1],
                            pair=rest[2] or None, balance=_dec(rest[3]), reserve=_dec(rest[4]))
     if kind == "ta":
-        v = dict(zip(_TA_FIELDS, rest, strict=False))
-        return AccountTradeEvent(
-            ts=ts, trade_id=int(v["trade_id"]), order_id=_opt_int(v.get("order_id")),
-            pair=v["pair"], side=v["side"], amount=_dec(v["amount"]), price=_dec(v["price"]),
-            fee_amount=_dec(v.get("fee_amount")) or Decimal(0),
-            fee_currency=v.get("fee_currency"), is_maker=bool(v.get("is_maker")),
-            wallet_type=v.get("wallet_type") or WalletType.SPOT,
-            trade_ts=_dec(v.get("trade_ts")),
-        )
+        return _account_trade(ts, rest)
     return UnknownEvent(ts=ts, type=str(kind), raw=tuple(frame))
 
 
@@ -394,7 +473,8 @@ def parse_frame(raw: str | bytes) -> AnyEvent:
         raise BadResponseError("The feed sent a frame that is not a typed JSON array.")
     try:
         return _build(frame)
-    except (ValueError, TypeError, KeyError, IndexError, ValidationError) as exc:
+    except (ValueError, ArithmeticError, TypeError, KeyError, IndexError,
+            ValidationError) as exc:
         raise BadResponseError(
             f"The feed sent a malformed {frame[0]!r} frame: {type(exc).__name__}."
         ) from exc
