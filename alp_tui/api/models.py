@@ -337,10 +337,22 @@ class Activity(ApiModel):
 
 
 class MethodAttribute(ApiModel):
-    """A key/value attribute of a deposit or withdrawal method (address, memo...)."""
+    """An attribute of a deposit or withdrawal method (address, memo...).
+
+    The reference shows ``key``/``value``; the official client reads a withdraw method's
+    attributes as ``field`` (the name) and ``regex`` (what the value must match).
+    """
 
     key: str
     value: str | None = None
+    regex: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _field_is_key(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("key") is None and data.get("field") is not None:
+            return {**data, "key": data["field"]}
+        return data
 
 
 class DepositMethod(ApiModel):

@@ -123,3 +123,21 @@ async def test_a_reference_server_without_orderbook_is_read_at_order_book(answer
     assert [r.url.path for r in fake.requests] == [
         "/api/v3/orderbook", "/api/v3/order_book", "/api/v3/order_book"]
     assert all("authorization" not in r.headers for r in fake.requests)
+
+
+async def test_withdraw_method_attributes_as_field_and_regex() -> None:
+    """The reference shows a withdraw method's attributes as key/value; the official client
+    reads them as ``field`` and ``regex`` (what the request's attribute must match)."""
+    fake = FakeExchange()
+    fake.on("GET", "/withdraw/methods", [{
+        "id": 3, "network": "TRC20", "currency": "USDT",
+        "attributes": [{"field": "address", "regex": "^T[0-9A-Za-z]{33}$"},
+                       {"key": "memo", "value": "123456"}],
+        "fee_rate": "0", "fee_amount": "1", "fee_currency": "USDT", "min_withdraw": "10",
+        "max_withdraw": "1000000", "is_enabled": True}])
+    async with fake.client() as client:
+        (method,) = await client.withdraw_methods("USDT")
+    address, memo = method.attributes
+    assert (address.key, address.regex, address.value) == ("address", "^T[0-9A-Za-z]{33}$",
+                                                           None)
+    assert (memo.key, memo.value, memo.regex) == ("memo", "123456", None)
