@@ -28,7 +28,7 @@ def order_public(o: Order) -> dict[str, Any]:
         "wallet_type": o.wallet_type.value,
         "amount_canceled": o.cancelled,
         "amount_filled": o.filled,
-        "amount_unfilled": o.remaining,
+        "amount_unfilled": unfilled(o),
         "value_filled": o.value_filled,
         "price_avg": avg,
         "quote_amount": o.quote_amount,
@@ -44,6 +44,12 @@ def order_public(o: Order) -> dict[str, Any]:
         "side_effect": o.side_effect.value,
         "isolated_pair": o.wallet_pair,
     }
+
+
+def unfilled(o: Order) -> Decimal:
+    """What is left to fill, never below zero: an order sized in quote has no base amount,
+    so its ``remaining`` counts below zero as it fills."""
+    return o.remaining if o.remaining > 0 else Decimal(0)
 
 
 def in_window(ts: float, start: datetime | None, end: datetime | None) -> bool:

@@ -51,6 +51,7 @@ from alp_tui.sim.forced import ForcedOrders
 from alp_tui.sim.journal import Journal
 from alp_tui.sim.ledger import Ledger, Wallet, rfc3339
 from alp_tui.sim.order_entry import FEE_QUANTUM, hold_needed, validate_order
+from alp_tui.sim.order_views import unfilled
 from alp_tui.sim.ports import MarginHooks
 from alp_tui.sim.quotes import MarketData
 
@@ -383,7 +384,7 @@ class OrderDesk(ForcedOrders):
             "order_id": order.id,
             "pair": spec.name,
             "amount": qty,
-            "amount_unfilled": order.remaining,
+            "amount_unfilled": unfilled(order),
             "price": price,
             "currency": spec.quote,
             "status": (S_FILLED if order.remaining <= 0 else S_PARTIAL_FILLED).value,

@@ -1,0 +1,48 @@
+"""The simulator as an independent client sees it: raw HTTP built from the reference and
+the wire notes, never through our own client (which could share a misreading)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from decimal import Decimal
+
+import pytest
+
+from alp_tui.sim.server import SimServer
+from tests.sim_http.helpers import Raw, body
+
+
+@pytest.fixture(scope="module")
+def raw() -> Iterator[Raw]:
+    with SimServer(seed=5, market_life=True) as server:
+        caller = Raw(server)
+        yield caller
+        caller.close()
+
+
+def _market_by_quote(raw: Raw, cid: str) -> int:
+    r = raw.post("/trading/order", {
+        "pair": "BTC_USDT", "order_type": "MARKET", "order_side": "BID",
+        "wallet_type": "SPOT", "client_order_id": cid, "side_effect": "NO_SIDE_EFFECT",
+        "valid_till": None, "expire_after": None, "base_amount": None, "quote_amount": "50"})
+    assert r.status_code == 200, r.text
+    (order_id,) = body(r)
+    return order_id
+
+
+def test_a_market_buy_sized_in_quote_shows_no_negative_amounts(raw: Raw) -> None:
+    order_id = _market_by_quote(raw, "q-1")
+    orders = body(raw.get("/accounts/order", {"pair": "BTC_USDT"}))
+    (order,) = [o for o in orders if o["id"] == order_id]
+    trades = [t for t in body(raw.get("/accounts/trades", {"pair": "BTC_USDT"}))
+              if t.get("order_id") == order_id]
+    assert order["status"] == "FILLED" and trades
+    assert order["amount_filled"] > 0
+    for field in ("amount", "amount_filled", "amount_canceled", "amount_unfilled"):
+        assert order[field] >= 0, (field, order[field])
+    assert order["amount_filled"] + order["amount_canceled"] <= order["amount"] or \
+        order["amount"] == 0
+    for trade in trades:
+        assert trade["amount"] > 0
+        assert trade["amount_unfilled"] >= 0, trade["amount_unfilled"]
+    assert sum((Decimal(t["amount"]) for t in trades), Decimal(0)) == order["amount_filled"]
