@@ -13,7 +13,8 @@ Error answers follow the exchange:
 - missing permission → 403 naming it ("Trade", "Can Withdraw", "Margin");
 - unknown path under ``/api/v3`` → 404 ``NOT_FOUND``. The live exchange answers 401
   ``UNAUTHORIZED`` there instead; ``live_quirks=True`` reproduces that;
-- wrong method → 405 with ``Allow``; body over the limit → 413;
+- wrong method → 405 with ``Allow``; an Accept header without JSON → 406; body over the
+  limit → 413;
 - anything unexpected → 500 ``INTERNAL_ERROR`` (logged; the fuzz tests keep it unreachable).
 
 Bodies are read as JSON whatever their ``Content-Type`` says (clients differ; the official
@@ -96,6 +97,17 @@ __all__ = ["DEFAULT_BODY_LIMIT", "PREFIX", "SPECS", "SimApp", "Spec", "create_ap
 log = logging.getLogger(__name__)
 
 
+def accepts_json(accept: str | None) -> bool:
+    """True unless an Accept header names only formats that are not JSON (406 then)."""
+    if accept is None or not accept.strip():
+        return True
+    for item in accept.split(","):
+        media = item.split(";", 1)[0].strip().lower()
+        if media in ("*/*", "application/*") or "json" in media:
+            return True
+    return False
+
+
 class SimApp:
     """Builds the ASGI app around an exchange and an authenticator; the exchange can be
     swapped (``set_exchange``) when the server restarts."""
@@ -152,6 +164,9 @@ class SimApp:
                 allow = ", ".join(sorted(methods))
                 return error_response(SimError(405, f"method {request.method} not allowed",
                                                code="METHOD_NOT_ALLOWED"), {"Allow": allow})
+            if not accepts_json(request.headers.get("accept")):
+                return error_response(SimError(406, "only application/json is served",
+                                               code="NOT_ACCEPTABLE"))
             try:
                 call = await self._prepare(spec, request)
                 result = spec.handler(self, call)

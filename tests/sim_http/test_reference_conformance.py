@@ -46,3 +46,21 @@ def test_a_market_buy_sized_in_quote_shows_no_negative_amounts(raw: Raw) -> None
         assert trade["amount"] > 0
         assert trade["amount_unfilled"] >= 0, trade["amount_unfilled"]
     assert sum((Decimal(t["amount"]) for t in trades), Decimal(0)) == order["amount_filled"]
+
+
+@pytest.mark.parametrize("accept", ["application/xml", "text/html", "text/csv, text/plain"])
+def test_a_format_that_is_not_json_is_406(raw: Raw, accept: str) -> None:
+    """The reference's errors: 406 Not Acceptable, "you requested a format that isn't
+    json"; the body is still the exchange's JSON error shape."""
+    r = raw.client.get("/ticker", params={"pair": "BTC_USDT"}, headers={"Accept": accept})
+    assert r.status_code == 406
+    assert body(r) == {"code": "NOT_ACCEPTABLE", "message": "only application/json is served"}
+
+
+@pytest.mark.parametrize("accept", [None, "", "*/*", "application/json",
+                                    "application/json; charset=utf-8", "application/*",
+                                    "text/html, application/json;q=0.9", "*/*;q=0.8"])
+def test_json_or_anything_is_acceptable(raw: Raw, accept: str | None) -> None:
+    headers = {} if accept is None else {"Accept": accept}
+    r = raw.client.get("/ticker", params={"pair": "BTC_USDT"}, headers=headers)
+    assert r.status_code == 200 and body(r)["pair"] == "BTC_USDT"
