@@ -52,12 +52,16 @@ def decode_json(raw: bytes, method: str, path: str) -> Any:
 
 
 def _server_message(raw: bytes, content_type: str) -> tuple[Any, str | None, str | None]:
-    """(decoded JSON or None, code, message) from an error body; HTML and text ignored."""
+    """(decoded JSON or None, code, message) from an error body; HTML is ignored, plain
+    text is the message."""
     if "html" in content_type.lower():
         return None, None, None
     try:
         data = loads(raw) if raw.strip() else None
     except (ValueError, UnicodeDecodeError):
+        if "text/plain" in content_type.lower() and raw.strip():
+            # The official client reads a text/plain answer as the message itself.
+            return None, None, clean_text(raw.decode("utf-8", "replace"))
         return None, None, None
     code = message = None
     if isinstance(data, dict):

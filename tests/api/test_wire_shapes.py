@@ -141,3 +141,16 @@ async def test_withdraw_method_attributes_as_field_and_regex() -> None:
     assert (address.key, address.regex, address.value) == ("address", "^T[0-9A-Za-z]{33}$",
                                                            None)
     assert (memo.key, memo.value, memo.regex) == ("memo", "123456", None)
+
+
+@pytest.mark.parametrize(("status", "words"), [(400, "pair not found"),
+                                               (503, "maintenance until 12:00")])
+async def test_an_error_told_in_plain_text_keeps_its_words(status, words) -> None:
+    """The official client reads a text/plain answer as its message; so do we."""
+    fake = FakeExchange()
+    fake.on("GET", "/orderbook", httpx.Response(
+        status, content=words.encode(), headers={"Content-Type": "text/plain; charset=utf-8"}))
+    async with fake.client() as client:
+        with pytest.raises(Exception) as info:
+            await client.orderbook("BTC_USDT")
+    assert words in str(info.value)
