@@ -82,8 +82,10 @@ def start_sim(log: Path) -> tuple[subprocess.Popen[bytes], str]:
     raise RuntimeError("the simulator did not print its URL")
 
 
-def start_dashboard(url: str, home: Path) -> tuple[int, int]:
-    """The dashboard on a 160x48 pty; returns (pid, master fd). Its output is drained."""
+def start_dashboard(url: str, home: Path, cols: int = 160,
+                    rows: int = 48) -> tuple[int, int]:
+    """The dashboard on a ``cols`` x ``rows`` pty; returns (pid, master fd). Its output is
+    drained."""
     config = home / "config.toml"
     config.write_text(f'[exchange]\nbase_url = "{url}"\napi_key = "{KEY}"\n'
                       f'api_secret = "{SECRET}"\n')
@@ -92,13 +94,13 @@ def start_dashboard(url: str, home: Path) -> tuple[int, int]:
     env = {**os.environ, "PYTHONPATH": f"{extra}:{ROOT}" if extra else str(ROOT),
            "TERM": "xterm-256color",
            "XDG_DATA_HOME": str(home / "data"), "XDG_CACHE_HOME": str(home / "cache"),
-           "XDG_STATE_HOME": str(home / "state"), "COLUMNS": "160", "LINES": "48"}
+           "XDG_STATE_HOME": str(home / "state"), "COLUMNS": str(cols), "LINES": str(rows)}
     pid, fd = pty.fork()
     if pid == 0:  # the child: the dashboard, on the pty
         os.chdir(ROOT)
         os.execvpe(sys.executable, [sys.executable, "-m", "alp_tui", "--config",
                                     str(config)], env)
-    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 48, 160, 0, 0))
+    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
 
     def drain() -> None:
         while True:
@@ -135,14 +137,17 @@ def main() -> int:
     parser.add_argument("--profile", metavar="FILE",
                         help="also sample the dashboard with py-spy over the window and "
                              "write collapsed stacks to FILE (py-spy must be installed)")
+    parser.add_argument("--size", default="160x48", metavar="COLSxROWS",
+                        help="the terminal size (default 160x48)")
     args = parser.parse_args()
+    cols, rows = (int(n) for n in args.size.lower().split("x"))
     with tempfile.TemporaryDirectory(prefix="bench-watch-") as tmp:
         home = Path(tmp)
         log = home / "sim.log"
         sim, url = start_sim(log)
         pid = fd = None
         try:
-            pid, fd = start_dashboard(url, home)
+            pid, fd = start_dashboard(url, home, cols, rows)
             time.sleep(args.warmup)
             if os.waitpid(pid, os.WNOHANG) != (0, 0):
                 print("the dashboard exited during the warm-up", file=sys.stderr)
@@ -173,8 +178,8 @@ def main() -> int:
         cpu = (ticks1 - ticks0) / hz / wall
         seen = requests_in(log, off0, off1)
         per_min = sum(seen.values()) * 60 / wall
-        print(f"dashboard CPU at rest, stream on: {cpu * 100:.2f} % of one core over "
-              f"{wall:.0f} s (target <= 3 %; load average {load[0]:.2f} {load[1]:.2f})")
+        print(f"dashboard CPU at rest, stream on, {cols}x{rows}: {cpu * 100:.2f} % of one "
+              f"core over {wall:.0f} s (target <= 3 %; load average {load[0]:.2f} {load[1]:.2f})")
         print(f"REST requests: {per_min:.1f} per minute")
         for path, count in seen.most_common():
             print(f"  {path:<34} {count * 60 / wall:6.1f}/min")
