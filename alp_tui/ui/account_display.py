@@ -14,9 +14,9 @@ from collections.abc import Iterable
 from typing import Any
 
 from textual.dom import DOMNode
-from textual.widget import Widget
 
 from alp_tui.session.events import AccountSnapshot
+from alp_tui.ui.widgets.displayed import displayed
 
 __all__ = ["ACCOUNT_TOPICS", "AccountView", "push_account"]
 
@@ -52,7 +52,7 @@ def push_account(root: DOMNode, snapshot: AccountSnapshot) -> None:
     # walk_children, not a CSS query of "*": a tenth of the cost, on every snapshot
     views: Iterable[Any] = root.walk_children(AccountView)
     for view in views:
-        if _displayed(view):
+        if displayed(view):
             view._held = None
             _show(view, snapshot)
         else:
@@ -60,10 +60,6 @@ def push_account(root: DOMNode, snapshot: AccountSnapshot) -> None:
             # (~4 ms at 160x48) in the next frame: with prices moving, the hidden
             # Balances twin did that 36 times a minute (issue #12, CPU at rest).
             view._held = snapshot
-
-
-def _displayed(view: Any) -> bool:
-    return all(node.display for node in view.ancestors_with_self if isinstance(node, Widget))
 
 
 def _show(view: Any, snapshot: AccountSnapshot) -> None:

@@ -15,7 +15,6 @@ from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widget import Widget
 from textual.widgets import Footer, TabbedContent
 
 from alp_tui.api.enums import ChartInterval
@@ -34,6 +33,7 @@ from alp_tui.ui.panes.account_area import AccountArea
 from alp_tui.ui.panes.header import HeaderPane
 from alp_tui.ui.panes.markets import MarketsPane
 from alp_tui.ui.panes.registry import MARKET_SLOTS, make_pane
+from alp_tui.ui.widgets.displayed import displayed
 
 # The app is typed Any here: ui.app imports this module, so no import back (acyclic).
 AlpApp = Any
@@ -108,7 +108,7 @@ class DashboardScreen(Screen[Any]):
 
     def update_active_topics(self) -> None:
         """Tell the session what is on screen: market panes shown, the open account tab."""
-        shown = {t for t in PUBLIC_TOPICS if any(_shown(p) for p in self.alp.data_panes(t))}
+        shown = {t for t in PUBLIC_TOPICS if any(displayed(p) for p in self.alp.data_panes(t))}
         self.alp.session.show(shown | self.query_one(AccountArea).shown_topics())
 
     # --- panes → session ----------------------------------------------------------------
@@ -140,12 +140,3 @@ class DashboardScreen(Screen[Any]):
         """A form or pane says it acted: the session it acted through has re-read the
         account already (asking again while that read is out would read it twice)."""
         message.stop()
-
-
-def _shown(widget: Widget) -> bool:
-    node: Any = widget
-    while node is not None and isinstance(node, Widget):
-        if not node.display:
-            return False
-        node = node.parent
-    return True

@@ -185,8 +185,6 @@ def test_a_flash_ends_on_a_whole_second() -> None:
 # --- the account reaches its views on the beat, once per change --------------------------
 
 class _View:
-    ancestors_with_self: tuple[Any, ...] = ()  # displayed (no hidden widget above it)
-
     def __init__(self) -> None:
         self.shown: list[Any] = []
 

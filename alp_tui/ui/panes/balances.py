@@ -11,7 +11,6 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.widget import Widget
 from textual.widgets import DataTable, Static
 
 from alp_tui.api.models import Balance, Loan, PairInfo, Ticker
@@ -23,6 +22,7 @@ from alp_tui.ui.pane_inputs import UsesMarket
 from alp_tui.ui.panes.base import DataPane
 from alp_tui.ui.panes.fit_columns import Column, FitsColumns, FittedTable, fit_pieces
 from alp_tui.ui.panes.table_rows import cursor_row_key
+from alp_tui.ui.widgets.displayed import displayed
 from alp_tui.ui.widgets.lines import set_border_subtitle
 from alp_tui.ui.widgets.pane_status import PaneStatus
 from alp_tui.ui.widgets.static_text import set_static_text
@@ -201,7 +201,7 @@ class BalancesPane(FitsColumns, AccountView, UsesMarket, DataPane):
         self._show_total()
 
     def _show_total(self) -> None:
-        if not _displayed(self):
+        if not displayed(self):
             # a tab not open: drawn when it is (on_show). Repainting a widget that is not
             # on screen makes Textual rebuild its map of the whole screen (~5 ms), and the
             # total moves with every price.
@@ -291,17 +291,6 @@ class BalancesPane(FitsColumns, AccountView, UsesMarket, DataPane):
         """Hide or show zero balances."""
         self.hide_zero = not self.hide_zero
         self._render_rows()
-
-
-def _displayed(widget: Widget) -> bool:
-    """``widget`` and its containers are displayed (an inactive tab's pane is not)."""
-    node: Widget | None = widget
-    while node is not None:
-        if not node.display:
-            return False
-        parent = node.parent
-        node = parent if isinstance(parent, Widget) else None
-    return True
 
 
 def _wallet_name(item: Balance | Loan) -> str:
