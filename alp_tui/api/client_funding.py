@@ -21,8 +21,8 @@ from alp_tui.api.transport import (
 class WithdrawReceipt(ApiModel):
     """What POST /withdraw answered: an id, a withdrawal object, or both.
 
-    Servers differ (a bare id, ``[id]`` or the created withdrawal); ``id`` is set whenever
-    the answer carried one, ``withdrawal`` when it was a full object.
+    Servers differ (a bare id, ``[id]``, the created withdrawal, or ``true``); ``id`` is set
+    whenever the answer carried one, ``withdrawal`` when it was a full object.
     """
 
     id: int | None = None
@@ -66,6 +66,8 @@ class FundingEndpoints(RequestEngine):
         if client_order_id is not None:
             body["client_order_id"] = to_client_order_id(client_order_id)
         data = await self._request("POST", "/withdraw", body=body, private=True)
+        if data is True:
+            return WithdrawReceipt()  # accepted without an id (the official client's bool)
         if isinstance(data, dict) and {"amount", "status"} <= data.keys():
             withdrawal = self._parse(Withdrawal, data, "POST", "/withdraw")
             return WithdrawReceipt(id=withdrawal.id, withdrawal=withdrawal)

@@ -154,3 +154,13 @@ async def test_an_error_told_in_plain_text_keeps_its_words(status, words) -> Non
         with pytest.raises(Exception) as info:
             await client.orderbook("BTC_USDT")
     assert words in str(info.value)
+
+
+async def test_a_withdrawal_answered_true_is_requested() -> None:
+    """The official client types POST /withdraw's answer as a bool; ``true`` is a request
+    accepted without an id, not an answer of the wrong shape."""
+    fake = FakeExchange()
+    fake.on("POST", "/withdraw", True)
+    async with fake.client() as client:
+        receipt = await client.withdraw("50", 3, {"address": "T0"})
+    assert receipt.id is None and receipt.withdrawal is None
