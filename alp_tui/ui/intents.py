@@ -6,11 +6,18 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from textual.screen import Screen
 from textual.widget import Widget
 
 from alp_tui.api.enums import ChartInterval
 from alp_tui.config import VALID_INTERVALS, save_watchlist
 from alp_tui.ui.key_model import account_focus_target
+from alp_tui.ui.modals.confirm import ConfirmModal
+from alp_tui.ui.modals.margin_form import MarginFormModal
+from alp_tui.ui.modals.order_form import OrderFormModal
+from alp_tui.ui.modals.price_alert import PriceAlertModal
+from alp_tui.ui.modals.quick_order import QuickOrderModal
+from alp_tui.ui.modals.withdraw import WithdrawModal
 from alp_tui.ui.screens.alert_log import AlertLogScreen
 from alp_tui.ui.screens.error_log import ErrorLogScreen
 from alp_tui.ui.screens.health import HealthScreen
@@ -21,6 +28,22 @@ AlpApp = Any
 
 INTERVALS = [ChartInterval(v) for v in VALID_INTERVALS]
 
+# Forms made for the selected pair (or holding what the trader typed), by the name the
+# refusal gives them: the pair never moves under one of them.
+_FORMS: tuple[tuple[type[Screen[Any]], str], ...] = (
+    (OrderFormModal, "order form"), (QuickOrderModal, "quick order line"),
+    (ConfirmModal, "confirmation"), (PriceAlertModal, "price alert form"),
+    (MarginFormModal, "margin form"), (WithdrawModal, "withdrawal form"))
+
+
+def open_form(app: AlpApp) -> str | None:
+    """The name of the topmost open form (None when none is open)."""
+    for screen in reversed(app.screen_stack):
+        for kind, name in _FORMS:
+            if isinstance(screen, kind):
+                return name
+    return None
+
 
 class Intents:
     """Carries out the app's user intents on the session and the panes."""
@@ -30,8 +53,18 @@ class Intents:
         self.session = app.session
 
     def select_pair(self, pair: str) -> None:
-        """Make ``pair`` the selected pair everywhere; old data is dropped at once."""
+        """Make ``pair`` the selected pair everywhere; old data is dropped at once.
+
+        Refused, and said, while a form is open (the palette reaches the dashboard from
+        over a form): the form, its preview and the confirm are for the pair on screen,
+        and what the trader typed there must not end up on another pair."""
         app, market = self.app, self.session.market
+        form = open_form(app)
+        if form is not None and pair != market.selected:
+            app.notify(f"Close the {form} first (esc): it is for {market.selected}; the "
+                       f"dashboard stays on {market.selected}.", severity="warning",
+                       timeout=5)
+            return
         self.session.set_params(pair=pair)
         app.router.pair_changed()
         header = app.header_pane
