@@ -64,8 +64,9 @@ def h_orderbook(app: Served, call: Call) -> Any:
     q = call.query
     pair = required_pair(q)
     group = q.boolean("group")
-    limit_buy = row_limit(q, "limit_buy", BOOK_DEPTH)
-    limit_sell = row_limit(q, "limit_sell", BOOK_DEPTH)
+    # The live exchange serves 20 levels a side at most, also when no limit (or 0) is set.
+    limit_buy = row_limit(q, "limit_buy", BOOK_DEPTH) or BOOK_DEPTH
+    limit_sell = row_limit(q, "limit_sell", BOOK_DEPTH) or BOOK_DEPTH
     q.check()
     return app.exchange.orderbook(pair, group=group, limit_buy=limit_buy,
                                   limit_sell=limit_sell)

@@ -64,3 +64,23 @@ def test_json_or_anything_is_acceptable(raw: Raw, accept: str | None) -> None:
     headers = {} if accept is None else {"Accept": accept}
     r = raw.client.get("/ticker", params={"pair": "BTC_USDT"}, headers=headers)
     assert r.status_code == 200 and body(r)["pair"] == "BTC_USDT"
+
+
+@pytest.mark.parametrize("params", [{}, {"limit_buy": "0", "limit_sell": "0"},
+                                    {"limit_buy": "100", "limit_sell": "21"}],
+                         ids=["no-limits", "zero", "over-20"])
+def test_the_book_has_20_levels_a_side_at_most(raw: Raw, params: dict[str, str]) -> None:
+    """Notes, live exchange: 20 levels a side at most, limits above 20 give 20; ``buy``
+    best (highest) first, ``sell`` lowest first, numbers as JSON numbers."""
+    book = body(raw.get("/orderbook", {"pair": "ETH_USDT", **params}, auth=False))
+    buy = [level["price"] for level in book["buy"]]
+    sell = [level["price"] for level in book["sell"]]
+    assert 0 < len(buy) <= 20 and 0 < len(sell) <= 20
+    assert buy == sorted(buy, reverse=True) and sell == sorted(sell) and buy[0] < sell[0]
+    assert all(isinstance(level["amount"], Decimal) for level in book["buy"] + book["sell"])
+
+
+def test_a_book_limit_under_20_is_kept(raw: Raw) -> None:
+    book = body(raw.get("/orderbook", {"pair": "ETH_USDT", "limit_buy": "3",
+                                       "limit_sell": "1"}, auth=False))
+    assert (len(book["buy"]), len(book["sell"])) == (3, 1)
