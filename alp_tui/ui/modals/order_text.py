@@ -7,7 +7,7 @@ borrow) at that currency's display decimals (``places``, from ``currency_places`
 from __future__ import annotations
 
 from collections.abc import Mapping
-from decimal import ROUND_DOWN, Decimal
+from decimal import ROUND_DOWN, ROUND_UP, Decimal
 
 from rich.text import Text
 
@@ -77,11 +77,12 @@ def preview_text(pair: PairInfo, result: DraftResult, places: Mapping[str, int])
     """Total, fee, average price and slippage, the base a quote-sized order buys."""
     p, pv = pair, result.preview
     lines = Text()
-    if pv.total is not None:
-        lines.append(f"Total ≈ {format_money(pv.total, p.quote, places)} {p.quote}")
-    if pv.fee is not None and pv.fee_rate is not None:
+    total, fee = _total_and_fee(result, places, p.quote)
+    if total:
+        lines.append(f"Total ≈ {total} {p.quote}")
+    if fee and pv.fee_rate is not None:
         kind = "maker" if pv.is_maker else "taker"
-        lines.append(f"   fee ≈ {format_money(pv.fee, p.quote, places)} {p.quote} "
+        lines.append(f"   fee ≈ {fee} {p.quote} "
                      f"({kind} {pv.fee_rate * 100:.3f}%)")
     if pv.avg_price is not None:
         lines.append(f"\nAvg price ≈ {format_decimal(pv.avg_price, p.price_precision)}")
@@ -92,6 +93,18 @@ def preview_text(pair: PairInfo, result: DraftResult, places: Mapping[str, int])
     if pv.borrow is not None:
         lines.append(f"\n{borrow_text(pv.borrow, places)}", style="bold")
     return lines
+
+
+def _total_and_fee(result: DraftResult, places: Mapping[str, int],
+                   quote: str) -> tuple[str, str]:
+    """The total and the fee as shown ("" when unknown), rounded the safe way: a fee and
+    what a buy costs up, what a sell brings in down."""
+    pv, draft = result.preview, result.draft
+    buy = draft is None or draft.side is OrderSide.BID
+    total = "" if pv.total is None else format_money(
+        pv.total, quote, places, rounding=ROUND_UP if buy else ROUND_DOWN)
+    fee = "" if pv.fee is None else format_money(pv.fee, quote, places, rounding=ROUND_UP)
+    return total, fee
 
 
 def borrow_text(borrow: AutoBorrow, places: Mapping[str, int]) -> str:
@@ -164,10 +177,11 @@ def confirm_text(pair: PairInfo, draft: OrderDraft, result: DraftResult,
     if draft.side_effect.value != "NO_SIDE_EFFECT":
         rows.append(("Side effect", draft.side_effect.value))
     pv = result.preview
-    if pv.total is not None:
-        rows.append(("Total ≈", f"{format_money(pv.total, p.quote, places)} {p.quote}"))
-    if pv.fee is not None:
-        rows.append(("Fee ≈", f"{format_money(pv.fee, p.quote, places)} {p.quote}"))
+    total, fee = _total_and_fee(result, places, p.quote)
+    if total:
+        rows.append(("Total ≈", f"{total} {p.quote}"))
+    if fee:
+        rows.append(("Fee ≈", f"{fee} {p.quote}"))
     if pv.borrow is not None:
         rows.append(("Auto borrow", borrow_text(pv.borrow, places).removeprefix("Borrows ")))
     for label, value in rows:
