@@ -307,9 +307,9 @@ def _opt_int(value: Any) -> int | None:
     if value in (None, ""):
         return None
     number = _dec(value)
-    if number is None or not number.is_finite() or number != number.to_integral_value():
-        raise ValueError(f"not an integer: {value!r}")
-    return int(number)
+    if number is None or not number.is_finite():
+        raise ValueError(f"not a number: {value!r}")
+    return int(number)  # a time with a fraction of a second counts its whole seconds
 
 
 def _flag(value: Any) -> bool:

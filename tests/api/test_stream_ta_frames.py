@@ -89,3 +89,11 @@ def test_a_garbled_number_in_any_frame_is_a_bad_answer_not_a_crash() -> None:
                   ["w", 1, "BTC", "SPOT", None, "1e", "0"], ["auth", 1, "NaN"]):
         with pytest.raises(BadResponseError):
             parse_frame(json.dumps(frame))
+
+
+def test_an_order_update_done_at_with_a_fraction_of_a_second() -> None:
+    """The official client types ``done_at`` as a float: 1700000000.25 is a done order."""
+    frame = ["o", 1, 5, "BTC_USDT", "BID", "LIMIT", "1", "2", "0", "1", "0", "2", "2",
+             1700000000.25, "FILLED", "", "SPOT", "", ""]
+    event = parse_frame(json.dumps(frame))
+    assert event.done_at == 1700000000  # type: ignore[union-attr]
