@@ -117,7 +117,7 @@ class TradingEndpoints(RequestEngine):
         data = await self._request("POST", "/trading/order", body=body, private=True)
         if isinstance(data, int) and not isinstance(data, bool):
             data = [data]
-        if (isinstance(data, list)
+        if (isinstance(data, list) and data  # no id is no proof the order exists
                 and all(isinstance(i, int) and not isinstance(i, bool) for i in data)):
             return list(data)
         raise BadResponseError(

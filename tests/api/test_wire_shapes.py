@@ -13,6 +13,8 @@ import httpx
 import pytest
 from alp_api_helpers import FakeExchange
 
+from alp_tui.api.errors import BadResponseError
+
 D = Decimal
 
 LIST_CALLS = [
@@ -164,3 +166,16 @@ async def test_a_withdrawal_answered_true_is_requested() -> None:
     async with fake.client() as client:
         receipt = await client.withdraw("50", 3, {"address": "T0"})
     assert receipt.id is None and receipt.withdrawal is None
+
+
+@pytest.mark.parametrize("answer", [[], None, {"ids": [34]}, "34x"])
+async def test_a_place_answer_without_an_order_id_is_not_a_placed_order(answer) -> None:
+    """The reference answers ``[34]``; the official client refuses anything but one id.
+    An answer with no id must not read as placed: the caller looks the order up."""
+    fake = FakeExchange()
+    fake.on("POST", "/trading/order", answer)
+    async with fake.client() as client:
+        with pytest.raises(BadResponseError) as info:
+            await client.place_order("BTC_USDT", "BUY", "LIMIT", base_amount="1",
+                                     limit_price="2")
+    assert "check open orders" in str(info.value)
