@@ -148,7 +148,23 @@ class MarginDirection(_WireEnum):
     SUB = "SUB"
 
 
-class DepositStatus(_WireEnum):
+class _OpenWireEnum(_WireEnum):
+    """A wire enum whose list is known to drift (the reference's own example shows a status
+    its list lacks): a value not listed is kept as sent, upper-cased, instead of refused.
+    Only for values shown, never for values the app decides on."""
+
+    @classmethod
+    def _missing_(cls, value: object) -> Any:
+        member = super()._missing_(value)
+        if member is None and isinstance(value, str) and value.strip():
+            text = value.strip().upper()
+            member = str.__new__(cls, text)
+            member._name_ = text
+            member._value_ = text
+        return member
+
+
+class DepositStatus(_OpenWireEnum):
     """Deposit status."""
 
     PENDING = "PENDING"
@@ -157,7 +173,7 @@ class DepositStatus(_WireEnum):
     REJECTED = "REJECTED"
 
 
-class WithdrawalStatus(_WireEnum):
+class WithdrawalStatus(_OpenWireEnum):
     """Withdrawal status (the reference's example also shows ``COMPLETED``)."""
 
     NEW = "NEW"

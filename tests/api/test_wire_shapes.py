@@ -179,3 +179,19 @@ async def test_a_place_answer_without_an_order_id_is_not_a_placed_order(answer) 
             await client.place_order("BTC_USDT", "BUY", "LIMIT", base_amount="1",
                                      limit_price="2")
     assert "check open orders" in str(info.value)
+
+
+async def test_a_deposit_or_withdrawal_status_not_in_the_list_is_kept_as_sent() -> None:
+    """The reference's own withdrawal example says COMPLETED, a status its list lacks: the
+    statuses drift. One row with a new status must not cost the whole history."""
+    fake = FakeExchange()
+    fake.on("GET", "/deposit", [
+        {"id": 1, "amount": "1", "currency": "BTC", "status": "CONFIRMED"},
+        {"id": 2, "amount": "2", "currency": "BTC", "status": "processing"}])
+    fake.on("GET", "/withdraw", [
+        {"id": 3, "amount": "1", "currency": "BTC", "status": "IN_REVIEW"}])
+    async with fake.client() as client:
+        deposits = await client.deposits()
+        (withdrawal,) = await client.withdrawals()
+    assert [d.status.value for d in deposits] == ["CONFIRMED", "PROCESSING"]
+    assert withdrawal.status.value == "IN_REVIEW"
