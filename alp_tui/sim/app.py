@@ -14,7 +14,7 @@ Error answers follow the exchange:
 - unknown path under ``/api/v3`` → 404 ``NOT_FOUND``. The live exchange answers 401
   ``UNAUTHORIZED`` there instead; ``live_quirks=True`` reproduces that;
 - wrong method → 405 with ``Allow``; an Accept header without JSON → 406; body over the
-  limit → 413;
+  limit → 413; past the opt-in request budget → 429 with ``Retry-After`` (seconds);
 - anything unexpected → 500 ``INTERNAL_ERROR`` (logged; the fuzz tests keep it unreachable).
 
 Bodies are read as JSON whatever their ``Content-Type`` says (clients differ; the official
@@ -32,6 +32,7 @@ error answers) and lists the endpoints (``SPECS``); the handlers are in
 from __future__ import annotations
 
 import logging
+import math
 import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
@@ -90,6 +91,7 @@ from alp_tui.sim.handlers_public import (
     h_time,
     h_trades,
 )
+from alp_tui.sim.rate_limit import RateLimiter
 from alp_tui.sim.wire import Form, FormErrors
 
 __all__ = ["DEFAULT_BODY_LIMIT", "PREFIX", "SPECS", "SimApp", "Spec", "create_app"]
@@ -121,12 +123,14 @@ class SimApp:
         body_limit: int = DEFAULT_BODY_LIMIT,
         clock: Callable[[], float] = time.time,
         extra_routes: list[BaseRoute] | None = None,
+        rate_limit_per_s: float | None = None,
     ) -> None:
         self.exchange = exchange
         self.auth = auth
         self.live_quirks = live_quirks
         self.body_limit = body_limit
         self.clock = clock
+        self.limiter = RateLimiter(rate_limit_per_s) if rate_limit_per_s else None
         by_path: dict[str, dict[str, Spec]] = {}
         for spec in SPECS:
             by_path.setdefault(spec.path, {})[spec.method] = spec
@@ -164,6 +168,10 @@ class SimApp:
                 allow = ", ".join(sorted(methods))
                 return error_response(SimError(405, f"method {request.method} not allowed",
                                                code="METHOD_NOT_ALLOWED"), {"Allow": allow})
+            wait = self.limiter.take() if self.limiter is not None else None
+            if wait is not None:
+                return error_response(SimError(429, "too many requests"),
+                                      {"Retry-After": str(max(1, math.ceil(wait)))})
             if not accepts_json(request.headers.get("accept")):
                 return error_response(SimError(406, "only application/json is served",
                                                code="NOT_ACCEPTABLE"))

@@ -77,6 +77,9 @@ def build_parser() -> argparse.ArgumentParser:
                         "(unknown paths answer 401)")
     p.add_argument("--fault-control", action="store_true",
                    help="enable the fault-injection endpoint /_sim/faults")
+    p.add_argument("--rate-limit", type=_positive, default=None, metavar="PER_S",
+                   help="answer 429 with Retry-After past PER_S requests a second "
+                        "(default: no limit)")
     p.add_argument("-v", "--verbose", action="store_true", help="log requests")
     return p
 
@@ -107,7 +110,7 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None,
                            state_path=args.state, api_key=args.api_key, api_secret=secret,
                            market_life=not args.no_market_life, tick_s=args.tick,
                            live_quirks=args.live_quirks, fault_control=args.fault_control,
-                           access_log=args.verbose)
+                           access_log=args.verbose, rate_limit_per_s=args.rate_limit)
     try:
         url = server.start()
     except OSError as exc:

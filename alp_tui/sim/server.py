@@ -127,6 +127,7 @@ class SimServer:
         access_log: bool = False,
         header_timeout_s: float = DEFAULT_HEADER_TIMEOUT_S,
         body_timeout_s: float = DEFAULT_BODY_TIMEOUT_S,
+        rate_limit_per_s: float | None = None,
     ) -> None:
         if not is_loopback(host):
             msg = (f"the simulator will listen on {host}, reachable from other machines; "
@@ -151,6 +152,7 @@ class SimServer:
         # closes), so a half-sent request can't hold a connection.
         self.http_protocol = guarded_h11(header_timeout_s, body_timeout_s)
         self.fault_control = fault_control
+        self.rate_limit_per_s = rate_limit_per_s  # None: never 429 on its own
         self.extra_routes = list(extra_routes or [])
         # Tests of the HTTP layer alone may pass a stand-in with the same interface.
         self.exchange_factory = exchange_factory or Exchange
@@ -290,6 +292,7 @@ class SimServer:
                                 authenticate=self._feed_account)
             self.sim_app = SimApp(self.exchange, self.auth, live_quirks=self.live_quirks,
                                   body_limit=self.body_limit,
+                                  rate_limit_per_s=self.rate_limit_per_s,
                                   extra_routes=[*self.extra_routes, *feed_routes(self.feed)])
             self.app = FaultMiddleware(self.sim_app.app, self.faults,
                                        control=self.fault_control)

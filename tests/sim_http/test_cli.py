@@ -55,7 +55,8 @@ def test_serves_prints_credentials_and_stops(tmp_path) -> None:
 
 
 @pytest.mark.parametrize("argv", [["--port", "99999"], ["--port", "x"], ["--bogus"],
-                                  ["--tick", "0"]])
+                                  ["--tick", "0"], ["--rate-limit", "0"],
+                                  ["--rate-limit", "x"]])
 def test_bad_usage_exit_2(argv: list[str], capsys) -> None:
     assert main(argv) == 2
     assert "alp-tui sim:" in capsys.readouterr().err
@@ -72,7 +73,8 @@ def test_port_in_use_exit_2(capsys) -> None:
 
 def test_help_exit_0(capsys) -> None:
     assert main(["--help"]) == 0
-    assert "--api-key" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "--api-key" in out and "--rate-limit" in out
 
 
 def test_ctrl_c_in_a_real_process() -> None:
