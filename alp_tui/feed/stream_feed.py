@@ -6,7 +6,7 @@ without changing it, by wrapping each topic's ``fetch``:
 * while the stream is connected and delivering for a topic, the wrapped fetch answers from
   the stream's state (no request); the stream also pushes every change through
   ``on_update``, coalesced to at most one update per topic per frame
-  (``min_emit_interval_s``) on a 0.25 s grid for the book and trades (``emit_grid_s``:
+  (``min_emit_interval_s``) on a 0.5 s grid for the book and trades (``emit_grid_s``:
   what arrives together is drawn together), so panes see the same data types whether
   streamed or polled;
 * while the stream is down, or silent for a topic longer than its silence window, the
@@ -111,8 +111,9 @@ class StreamTimings:
     # The book and the trades go out on a grid of this step (of the monotonic clock): a
     # trade and the book change it made, arriving a few ms apart, redraw in one frame, and
     # the slot on the whole second shares the UI's once-a-second frame. Each frame
-    # re-renders most of the screen (issue #12, CPU at rest); at most 0.25 s later.
-    emit_grid_s: float = 0.25
+    # re-renders most of the screen (issue #12, CPU at rest); at most 0.5 s later, twice a
+    # second as exchange sites refresh a book (0.25 s cost ~15 more frames a minute).
+    emit_grid_s: float = 0.5
 
 
 class _Topic:
