@@ -45,3 +45,16 @@ def test_a_limit_must_be_positive() -> None:
     with pytest.raises(ValueError):
         RateLimiter(0)
     assert SimError(429, "x").code == "TOO_MANY_REQUESTS"
+
+
+async def test_our_client_reads_the_simulators_429() -> None:
+    from alp_tui.api import AlpClient
+    from alp_tui.api.errors import RateLimitedError
+
+    with SimServer(seed=1, market_life=False, rate_limit_per_s=1 / 60) as server:
+        async with AlpClient(server.base_url) as client:
+            await client.server_time()
+            with pytest.raises(RateLimitedError) as info:
+                await client.tickers()
+            assert info.value.retry_after is not None and 55 <= info.value.retry_after <= 60
+            assert client.paused_for() > 50  # every caller now waits; writes are refused
