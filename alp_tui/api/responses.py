@@ -188,6 +188,15 @@ def error_for_status(
             f"The exchange refused {where} with HTTP {status} {reason}{detail}.",
             code=code, endpoint=path, status=status,
         )
+    location = headers.get("location", "")
+    if 300 <= status < 400 and location:
+        # Redirects are not followed (the token must not go to a host not configured).
+        target = scrub(clean_text(location.split("?", 1)[0], 120))
+        return BadResponseError(
+            f"The exchange redirected {where} to {target} (HTTP {status}); point base_url "
+            "there if that is the exchange's API.",
+            endpoint=path, status=status,
+        )
     return BadResponseError(
         f"The exchange answered {where} with an unexpected HTTP {status}.",
         endpoint=path, status=status,

@@ -195,3 +195,18 @@ async def test_a_deposit_or_withdrawal_status_not_in_the_list_is_kept_as_sent() 
         (withdrawal,) = await client.withdrawals()
     assert [d.status.value for d in deposits] == ["CONFIRMED", "PROCESSING"]
     assert withdrawal.status.value == "IN_REVIEW"
+
+
+async def test_a_redirect_names_where_the_api_moved() -> None:
+    """The reference's base URL (alp.com) and the official client's (www.alp.com) differ;
+    a redirect is not followed (a token must not travel to a host not configured) but says
+    where to point base_url."""
+    fake = FakeExchange()
+    fake.on("GET", "/ticker", httpx.Response(
+        301, headers={"Location": "https://www.alp.test/api/v3/ticker?pair=BTC_USDT"}))
+    async with fake.client() as client:
+        with pytest.raises(BadResponseError) as info:
+            await client.ticker("BTC_USDT")
+    assert "https://www.alp.test/api/v3/ticker" in str(info.value)
+    assert "base_url" in str(info.value)
+    assert len(fake.requests) == 1
