@@ -117,9 +117,9 @@ def _typed_forms(app: Any) -> list[Any]:
 
 
 def open_order_count(app: Any) -> int:
-    """Open orders the app knows of (all pairs)."""
-    panes = app.main.query("OpenOrdersPane")
-    return max((len(getattr(pane, "_orders", {}) or {}) for pane in panes), default=0)
+    """Open orders of the account, all pairs: the session's watch, current whether or not
+    a pane shows them (a hidden pane's copy can lag behind)."""
+    return len(app.session.account.open_orders)
 
 
 def request_quit(app: Any) -> None:
@@ -133,8 +133,10 @@ def request_quit(app: Any) -> None:
         return
     body = Text()
     if orders:
-        body.append(f"{orders} open order{'s' if orders != 1 else ''}", style="bold")
-        body.append(" stay on the exchange and can fill while the dashboard is closed.\n")
+        one = orders == 1
+        body.append(f"{orders} open order{'' if one else 's'}", style="bold")
+        body.append(f" {'stays' if one else 'stay'} on the exchange and can fill while the "
+                    "dashboard is closed.\n")
     if forms:
         body.append("A form has typed input that will be lost.\n", style="bold")
     body.append("\nctrl+q quits without asking.", style="dim")

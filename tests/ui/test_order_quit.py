@@ -68,3 +68,31 @@ async def test_esc_drops_what_the_form_held(market_sim: Any, tmp_path: Path) -> 
                                                                "stop_price")] == ["", "", ""]
         await pilot.press("q")  # nothing at stake any more: no question
         await wait_until(pilot, lambda: not app.is_running, what="quit")
+
+
+async def test_q_asks_about_orders_placed_elsewhere_while_their_tab_is_hidden(
+        market_sim: Any, tmp_path: Path) -> None:
+    """The open orders the quit question counts are the account's (watched whether or not
+    a pane shows them), not a hidden pane's copy: at 100x30 with History open, an order
+    placed from another device is asked about, in words that agree with the count."""
+    from decimal import Decimal
+
+    from textual.widgets import TabbedContent
+
+    from alp_tui.api.client import AlpClient
+
+    app = trading_app(market_sim, tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await trading_ready(pilot)
+        app.query_one("#account-tabs", TabbedContent).active = "history"
+        async with AlpClient(market_sim.base_url, market_sim.api_key, market_sim.api_secret,
+                             10) as client:
+            await client.place_order(pair="BTC_USDT", order_side="SELL", order_type="LIMIT",
+                                     base_amount=Decimal("0.01"),
+                                     limit_price=Decimal("150000"))
+        await wait_until(pilot, lambda: len(app.session.account.open_orders) == 1,
+                         what="the order seen by the account watch", timeout=30)
+        await pilot.press("3", "q")  # from the chart (the markets filter takes letters)
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmModal), what="asked")
+        body = str(app.screen.query_one("#confirm-body").render())
+        assert "1 open order stays on the exchange" in body
