@@ -189,3 +189,18 @@ async def test_balances_show_each_currency_at_the_same_places_as_the_dialogs() -
         assert str(table.get_cell("SPOT:BTC", "total")) == "0.123456"
         # its value in USDT is the same cents, not a cent more by another rounding
         assert str(table.get_cell("SPOT:USDT", "value")) == "1,234.56"
+
+
+async def test_balances_never_read_claim_no_assets() -> None:
+    """Before the first balances answer (the exchange offline at start) the total says
+    they are not read yet; it read "Assets ≈ 0.00 USDT", an empty account."""
+    pane = BalancesPane(id="balances")
+    async with Host(pane).run_test(size=(150, 20)) as pilot:
+        pane.set_tickers([tick("90000")])
+        await pilot.pause()
+        total = _text(pane.query_one("#balances-total", Static))
+        assert "0.00" not in total and "balances not read yet" in total
+        pane.show_data([])  # an account that holds nothing: that is a real zero
+        await pilot.pause()
+        assert _text(pane.query_one("#balances-total", Static)).startswith(
+            "Assets ≈ 0.00 USDT")

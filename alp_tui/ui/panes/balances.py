@@ -55,6 +55,7 @@ class BalancesPane(FitsColumns, AccountView, UsesMarket, DataPane):
         super().__init__(**kwargs)
         self.hide_zero = True
         self._balances: list[Balance] = []
+        self._read = False  # a first answer came: an empty list is then a real zero
         self._prices: dict[str, Decimal] = {}
         self._precision: dict[str, int] = {}
         self._pairs: dict[str, PairInfo] = {}
@@ -135,6 +136,7 @@ class BalancesPane(FitsColumns, AccountView, UsesMarket, DataPane):
     def show_data(self, data: Any) -> None:
         """A fresh list of balances."""
         self._balances = [b for b in data if isinstance(b, Balance)]
+        self._read = True
         market = self._market
         if market is not None and market.tickers:
             self.set_pairs(list(market.pairs.values()))
@@ -243,6 +245,8 @@ class BalancesPane(FitsColumns, AccountView, UsesMarket, DataPane):
         """:meth:`total_text` in pieces, most important first (the strip's border shows
         the pieces that fit, each whole)."""
         snap = self._account
+        if not self._read and (snap is None or "balances" not in snap.known):
+            return [Text("Assets: balances not read yet", style="dim")]  # never a 0.00
         if snap is None or snap.net_equity is None or "loans" not in snap.known:
             total, missing = self.portfolio_total()
             pieces = [Text(f"Assets ≈ {format_decimal(total, 2)} {VALUE_CCY}", style="bold")]
