@@ -19,7 +19,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import WebSocketException
+from websockets.exceptions import InvalidStatus, WebSocketException
 from websockets.frames import Frame, Opcode
 
 from alp_tui.api.errors import AlpError
@@ -71,6 +71,15 @@ class _TrackingConnection(ClientConnection):
         if isinstance(event, Frame) and event.opcode is Opcode.PING:
             self.last_ping_at = time.monotonic()
         super().process_event(event)
+
+
+def other_feed_path(url: str) -> str:
+    """``…/ws`` ↔ ``…/alp-ws``; any other URL is kept."""
+    if url.endswith("/alp-ws"):
+        return url[: -len("/alp-ws")] + "/ws"
+    if url.endswith("/ws"):
+        return url[: -len("/ws")] + "/alp-ws"
+    return url
 
 
 def _is_loopback(url: str) -> bool:
@@ -160,16 +169,17 @@ class _Shard:
         while not client.closed:
             self._set_state(StreamState.CONNECTING)
             welcomed = False
+            tried = client.url
             try:
                 async with connect(
-                    client.url,
+                    tried,
                     create_connection=_TrackingConnection,
                     open_timeout=client.open_timeout_s,
                     ping_interval=None,
                     close_timeout=1,
                     max_size=2**22,
                     max_queue=None,
-                    proxy=None if _is_loopback(client.url) else True,
+                    proxy=None if _is_loopback(tried) else True,
                 ) as ws:
                     self.ws = ws  # type: ignore[assignment]
                     self.last_frame_at = time.monotonic()
@@ -203,6 +213,14 @@ class _Shard:
                             await watchdog
             except asyncio.CancelledError:
                 raise
+            except InvalidStatus as exc:
+                status = exc.response.status_code
+                log.info("feed connection %d refused: HTTP %d", self.index, status)
+                if status in (401, 403, 404, 405) and client.url == tried:
+                    # The feed lives at /ws (live) or /alp-ws (the official client's
+                    # path); a server without this one may have the other. Another
+                    # connection may have switched already.
+                    client.url = other_feed_path(tried)
             except (OSError, WebSocketException, TimeoutError, AlpError) as exc:
                 log.info("feed connection %d lost: %s", self.index, type(exc).__name__)
             except Exception:
