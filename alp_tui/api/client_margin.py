@@ -107,7 +107,11 @@ class MarginEndpoints(AccountEndpoints):
 
     async def loans(self, isolated_margin: bool | None = None,
                     cross_margin: bool | None = None) -> list[Loan]:
-        """GET /margin: open loans. With neither flag given both kinds are asked for."""
+        """GET /margin: open loans. With neither flag given both kinds are asked for.
+
+        The reference wants one of the flags set ("rather isolated_margin or cross_margin")
+        and the official client refuses both at once, so both kinds are two requests.
+        """
         iso = to_opt_bool(isolated_margin, "isolated_margin")
         cross = to_opt_bool(cross_margin, "cross_margin")
         if iso is None and cross is None:
@@ -115,8 +119,14 @@ class MarginEndpoints(AccountEndpoints):
         if not iso and not cross:
             raise RequestError("loans() needs isolated_margin=True or cross_margin=True.",
                                field="isolated_margin")
-        params = {"isolated_margin": iso, "cross_margin": cross}
-        return await self._get(list[Loan], "/margin", params, private=True)
+        loans: list[Loan] = []
+        if cross:
+            loans += await self._get(list[Loan], "/margin", {"cross_margin": True},
+                                     private=True)
+        if iso:
+            loans += await self._get(list[Loan], "/margin", {"isolated_margin": True},
+                                     private=True)
+        return loans
 
     async def _margin_history(self, tp: Any, path: str, pair: str | None,
                               currency: str | None, start_time: Any, end_time: Any,

@@ -150,7 +150,8 @@ async def test_reference_values_are_exact_and_typed() -> None:
     wds = await _get("reference/withdrawals.json", "GET", "/withdraw", lambda c: c.withdrawals())
     assert wds[0].status is WithdrawalStatus.COMPLETED
 
-    loans = await _get("reference/loans.json", "GET", "/margin", lambda c: c.loans())
+    loans = await _get("reference/loans.json", "GET", "/margin",
+                       lambda c: c.loans(cross_margin=True))
     assert loans[0].borrowed == D("1000.0") and loans[0].interest == D("50.0")
 
     mts = await _get("reference/margin_transfers.json", "GET", "/margin/transfer",

@@ -210,3 +210,24 @@ async def test_a_redirect_names_where_the_api_moved() -> None:
     assert "https://www.alp.test/api/v3/ticker" in str(info.value)
     assert "base_url" in str(info.value)
     assert len(fake.requests) == 1
+
+
+async def test_loans_of_both_kinds_ask_one_kind_per_request() -> None:
+    """Reference: "rather isolated_margin or cross_margin must be set true"; the official
+    client refuses both at once. Both kinds are two requests, one flag each."""
+    fake = FakeExchange()
+
+    def loans(request: httpx.Request) -> httpx.Response:
+        kind = "CROSS_MARGIN" if "cross_margin" in request.url.params else "ISOLATED_MARGIN"
+        row = {"id": len(fake.requests), "borrowed": "1", "interest": "0",
+               "currency": "USDT", "wallet_type": kind}
+        return httpx.Response(200, json=[row])
+
+    fake.on("GET", "/margin", loans)
+    async with fake.client() as client:
+        both = await client.loans()
+        also_both = await client.loans(isolated_margin=True, cross_margin=True)
+    sent = [dict(r.url.params) for r in fake.sent("GET", "/margin")]
+    assert sent == [{"cross_margin": "true"}, {"isolated_margin": "true"}] * 2
+    assert [loan.wallet_type for loan in both] == ["CROSS_MARGIN", "ISOLATED_MARGIN"]
+    assert [loan.wallet_type for loan in also_both] == ["CROSS_MARGIN", "ISOLATED_MARGIN"]
