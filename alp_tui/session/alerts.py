@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from alp_tui.api.enums import WalletType
-from alp_tui.api.models import Ticker
+from alp_tui.api.models import PairInfo, Ticker
 from alp_tui.config import AlertsConfig, PriceAlertConfig
+from alp_tui.services.format import format_decimal, format_exact, format_significant
 from alp_tui.services.margin_alerts import MarginAlertTracker, MarginBand, MarginThresholds
 from alp_tui.services.margin_math import MarginSnapshot
 from alp_tui.session.events import AccountSnapshot, AlertFired, AlertKind, FillEvent
@@ -43,8 +44,8 @@ class PriceRule:
 
     @property
     def label(self) -> str:
-        """``BTC_USDT ≥ 100000``."""
-        return f"{self.pair} {'≥' if self.above else '≤'} {self.level.normalize():f}"
+        """``BTC_USDT ≥ 100,000`` (the level as typed, grouped)."""
+        return f"{self.pair} {'≥' if self.above else '≤'} {format_exact(self.level)}"
 
 
 class AlertEngine:
@@ -80,8 +81,10 @@ class AlertEngine:
         self._price_tripped.discard(rule)
         return True
 
-    def check_prices(self, tickers: Mapping[str, Ticker]) -> list[AlertFired]:
-        """The price alerts whose level the last price is at or beyond (at start too)."""
+    def check_prices(self, tickers: Mapping[str, Ticker],
+                     pairs: Mapping[str, PairInfo] | None = None) -> list[AlertFired]:
+        """The price alerts whose level the last price is at or beyond (at start too);
+        their text gives prices at the pair's precision (``pairs``) when it is known."""
         out = []
         for rule in self.rules:
             ticker = tickers.get(rule.pair)
@@ -98,9 +101,15 @@ class AlertEngine:
             if beyond:
                 self._price_tripped.add(rule)
                 word = "above" if rule.above else "below"
+                info = (pairs or {}).get(rule.pair)
+
+                def price(value: Decimal, info: PairInfo | None = info) -> str:
+                    return (format_significant(value) if info is None
+                            else format_decimal(value, info.price_precision))
+
                 out.append(AlertFired(
-                    AlertKind.PRICE, f"{rule.pair} at {last.normalize():f}: {word} "
-                    f"{rule.level.normalize():f}", rule.pair))
+                    AlertKind.PRICE, f"{rule.pair} at {price(last)}: {word} "
+                    f"{price(rule.level)}", rule.pair))
         return out
 
     # --- margin and liquidation ---------------------------------------------------------

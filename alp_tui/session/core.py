@@ -366,7 +366,7 @@ class Session(TraderActions):
             self.market.apply(data)
             account.set_tickers(data.tickers)
             self.publish(TopicData(topic, params, data))
-            self._raise(self.alerts.check_prices(self.market.tickers))
+            self._raise(self.alerts.check_prices(self.market.tickers, self.market.pairs))
             if account.known:
                 self._account_changed(quiet=True)
             return
@@ -463,7 +463,7 @@ class Session(TraderActions):
         if not self.alerts.add_rule(rule):
             return False
         await self._save_alerts()
-        self._raise(self.alerts.check_prices(self.market.tickers))
+        self._raise(self.alerts.check_prices(self.market.tickers, self.market.pairs))
         return True
 
     async def remove_price_alert(self, rule: PriceRule) -> bool:

@@ -192,3 +192,30 @@ async def test_price_alerts_added_and_removed_are_saved_to_the_config(
     assert Config.model_validate(raw).alerts.price[0].pair == "BTC_USDT"
     assert await session.remove_price_alert(rule)
     assert tomllib.loads(path.read_text())["alerts"]["price"] == []
+
+
+def test_price_alert_text_reads_at_the_pairs_precision() -> None:
+    """The price alert's toast, banner, log line and command text: prices at the pair's
+    price precision with separators ("BTC_USDT at 91000.1: above 90000" before)."""
+    from alp_tui.api.models import PairInfo, Ticker
+
+    engine = AlertEngine(AlertsConfig(price=[
+        PriceAlertConfig(pair="BTC_USDT", above="90000"),
+        PriceAlertConfig(pair="ETH_BTC", below="0.0335")]))
+    pairs = {p.name: p for p in (
+        PairInfo(name="BTC_USDT", currency1="BTC", currency2="USDT", amount_precision=6,
+                 price_precision=2, maximum_order_size=Decimal(100),
+                 minimum_order_size=Decimal("0.0001"), minimum_order_value=Decimal(10)),
+        PairInfo(name="ETH_BTC", currency1="ETH", currency2="BTC", amount_precision=4,
+                 price_precision=6, maximum_order_size=Decimal(100),
+                 minimum_order_size=Decimal("0.001"), minimum_order_value=Decimal("0.0001")))}
+
+    def tick(pair: str, last: str) -> Ticker:
+        return Ticker(pair=pair, last=Decimal(last), vol=Decimal(1), high=Decimal(last),
+                      low=Decimal(last), timestamp=Decimal(1))
+
+    fired = engine.check_prices({"BTC_USDT": tick("BTC_USDT", "91000.1"),
+                                 "ETH_BTC": tick("ETH_BTC", "0.0333")}, pairs)
+    assert [a.text for a in fired] == ["BTC_USDT at 91,000.10: above 90,000.00",
+                                       "ETH_BTC at 0.033300: below 0.033500"]
+    assert PriceRule("BTC_USDT", Decimal("95000.5"), True).label == "BTC_USDT ≥ 95,000.5"

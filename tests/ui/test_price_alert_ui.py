@@ -12,6 +12,7 @@ from typing import Any
 
 from textual.widgets import Input, RadioButton, Static
 
+from alp_tui.services.format import format_decimal
 from alp_tui.session import AlertKind
 from alp_tui.ui.modals.price_alert import PriceAlertModal
 from alp_tui.ui.modals.remove_price_alert import RemovePriceAlertModal
@@ -70,7 +71,7 @@ async def test_alert_added_from_a_book_level_saved_fired_and_removed(
 
         assert not [a for a in app.session.alert_log if a.kind is AlertKind.PRICE]
         market_sim.exchange.set_last_price("BTC_USDT", bid * Decimal("0.98"))
-        fired = f"below {bid.normalize():f}"
+        fired = f"below {format_decimal(bid, 2)}"  # at BTC_USDT's price precision
         await wait_until(pilot, lambda: any(n.startswith("BTC_USDT at ") and n.endswith(fired)
                                             for n in _notes(app)), what="the alert's toast")
 
