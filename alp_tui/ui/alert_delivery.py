@@ -23,7 +23,7 @@ TITLES = {AlertKind.PRICE: "Price alert", AlertKind.MARGIN: "Margin alert",
           AlertKind.LIQUIDATION: "Liquidation risk", AlertKind.FILL: "Order filled",
           AlertKind.STREAM: "Stream lost"}
 BANNER_ID = "margin-alert-banner"  # the id the margin pane's banner always had
-MARGIN_HINT = "click to dismiss (or press a in the Margin tab)"
+MARGIN_HINT = "click to dismiss (or press a on the Margin pane)"  # a tab or the strip
 
 
 class AlertDelivery:

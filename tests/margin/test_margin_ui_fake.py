@@ -119,7 +119,7 @@ async def test_bands_follow_the_price_and_a_dismisses_the_alert_banner(
         assert "NEAR LIQUIDATION" in _text(app, "#margin-levels")
         assert app.bells == 0  # the pane raises no alert: the session does, on any tab
         # the banner the dashboard mounts for the session's margin alert: a here hides it
-        banner = AlertBanner(id="margin-alert-banner", hint="press a in the Margin tab")
+        banner = AlertBanner(id="margin-alert-banner", hint="press a on the Margin pane")
         await app.screen.mount(banner)
         banner.push("Margin isolated BTC_USDT: level 1.125 fell below 1.2", danger=True)
         await pilot.pause()

@@ -106,7 +106,7 @@ async def test_margin_danger_raises_a_banner_that_stays(market_sim: Any) -> None
         assert shown is not None and shown.region.area > 0
         assert any("BTC_USDT" in m for m in shown.messages)
         # the dismiss key reads as a key, not an article ("or a in the Margin tab")
-        assert "press a in the Margin tab" in str(shown.render())
+        assert "press a on the Margin pane" in str(shown.render())  # a tab or the strip
         # it stays: more account readings come and go, the banner is still there
         readings = app.session.account.snapshot
         await wait_until(pilot, lambda: app.session.account.snapshot is not readings,
