@@ -238,31 +238,33 @@ class AccountState:
             liquidation = tuple(margin.liquidation_distances(self.pair,
                                                              self.thresholds.liquidation))
         unpriced: set[str] = set()
+        rates: dict[str, Decimal] = {}
         assets: Decimal | None = None
         if "balances" in self.known and self.tickers:
             assets = self._value(((b.currency, b.balance) for b in self.in_step_balances()),
-                                 prices, unpriced)
+                                 prices, unpriced, rates)
         debt = self._value(((x.currency, x.borrowed + x.interest) for x in self.loans),
-                           prices, unpriced)
+                           prices, unpriced, rates)
         self.snapshot = AccountSnapshot(
             balances=self.balances, open_orders=self.open_orders, loans=self.loans,
             margin=margin, positions=positions, levels=levels, worst=worst,
             liquidation=liquidation, pair=self.pair, quote=self.quote, assets=assets,
             debt=debt, net_equity=None if assets is None else assets - debt,
-            unpriced=tuple(sorted(unpriced)), known=frozenset(self.known),
+            unpriced=tuple(sorted(unpriced)), known=frozenset(self.known), rates=rates,
         )
         return self.snapshot
 
     def _value(self, amounts: Iterable[tuple[str, Decimal]], prices: PriceBook,
-               unpriced: set[str]) -> Decimal:
+               unpriced: set[str], rates: dict[str, Decimal]) -> Decimal:
         total = Decimal(0)
         for currency, amount in amounts:
             if not amount:
                 continue
-            rate = prices.rate(currency, self.quote)
+            rate = rates.get(currency) or prices.rate(currency, self.quote)
             if rate is None:
                 unpriced.add(currency)
             else:
+                rates[currency] = rate
                 total += amount * rate
         return total
 

@@ -61,7 +61,9 @@ class AccountSnapshot:
 
     ``net_equity`` is every wallet's holdings minus every loan (borrowed + interest), valued
     in ``quote`` at the last prices; None until balances and prices are known. ``debt`` is
-    the loans' value alone; ``unpriced`` names currencies without a price (left out).
+    the loans' value alone; ``unpriced`` names currencies without a price (left out);
+    ``rates`` is one unit of each held or owed currency in ``quote``, at the prices the
+    totals used (so a pane valuing rows with them adds up to the same total).
     ``liquidation`` holds, for the selected pair, each wallet's liquidation price and the
     distance to it. ``worst`` is the margin wallet with the lowest level (None: no debt).
     """
@@ -80,6 +82,7 @@ class AccountSnapshot:
     debt: Decimal = Decimal(0)
     net_equity: Decimal | None = None
     unpriced: tuple[str, ...] = ()
+    rates: dict[str, Decimal] = field(default_factory=dict)
     known: frozenset[str] = frozenset()  # which of balances/orders/loans have been read
 
     def debt_of(self, wallet: WalletKey) -> Decimal:

@@ -20,7 +20,7 @@ from alp_tui.services.format import format_decimal
 from alp_tui.services.market import MarketRow
 from alp_tui.session.account import AccountState
 from alp_tui.session.events import AccountSnapshot
-from alp_tui.ui.panes.balances import BalancesPane
+from alp_tui.ui.panes.balances import REVALUE_S, BalancesPane
 from alp_tui.ui.panes.chart import ChartPane
 from alp_tui.ui.widgets.markets_table import MarketsTable
 from tests.support.pane_data import BTC_USDT, make_candles
@@ -235,6 +235,8 @@ def _account(btc: str) -> AccountSnapshot:
 async def test_a_price_move_repaints_the_strips_moved_value_and_total_not_the_pane() -> None:
     pane = BalancesPane(id="balances-strip")
     pane.fit_columns = True  # as in the account strip: the total in the bottom border
+    now = [1000.0]
+    pane.clock = lambda: now[0]  # type: ignore[method-assign]
     app = PaneHarness(pane)
     async with app.run_test(size=(100, 12)) as pilot:
         pane.set_pair(BTC_USDT)
@@ -246,6 +248,7 @@ async def test_a_price_move_repaints_the_strips_moved_value_and_total_not_the_pa
         bottom = pane.outer_size.height - 1
         assert "Net equity ≈ 54,000.00 USDT" in screen_lines(app)[pane.region.bottom - 1]
         repainted = _Repainted(pane)
+        now[0] += REVALUE_S  # the values follow the account's prices every 10 s
         pane.set_tickers([make_ticker("BTC_USDT", D(91000))])
         pane.show_account(_account("91000"))
         await settle(pilot)
