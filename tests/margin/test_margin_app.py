@@ -89,3 +89,33 @@ async def test_a_margin_form_opens_with_the_amount_ready_to_type(
         await wait_until(pilot, lambda: type(app.screen).__name__ == modal, what="form")
         await pilot.press("5", "0", "0")
         assert app.screen.query_one("#amount", Input).value == "500"
+
+
+async def test_a_margin_forms_error_goes_once_the_value_it_was_about_changes(
+    sim_server: Any, tmp_path: Path
+) -> None:
+    """An error said on send is about the values then: changing them clears it (a fixed
+    amount kept reading "That is more than owed" beside the preview of the new one)."""
+    from textual.widgets import Static
+
+    app = create_app(Config(), base_url=sim_server.base_url, api_key=sim_server.api_key,
+                     api_secret=sim_server.api_secret, mode="demo")
+    app.journal_path = tmp_path / "journal.sqlite3"
+    async with app.run_test(size=SIZE) as pilot:
+        pane = app.query_one(MarginPane)
+        await wait_until(pilot, lambda: pane.snapshot is not None and pane.snapshot.complete,
+                         what="margin data")
+        app.query_one("#margin-loans").focus()
+        await pilot.press("t")
+        await wait_until(pilot, lambda: isinstance(app.screen, MarginTransferModal),
+                         what="form")
+        form = app.screen
+
+        def said() -> str:
+            return "".join(str(w.render()) for w in form.query(".field-error, .form-error")
+                           if isinstance(w, Static)).strip()
+
+        await pilot.press(*"12x", "ctrl+s")
+        await wait_until(pilot, lambda: said() != "", what="the error said")
+        await pilot.press("backspace")  # now "12": the error was about "12x"
+        await wait_until(pilot, lambda: said() == "", what="the error gone")

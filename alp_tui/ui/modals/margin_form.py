@@ -273,6 +273,8 @@ class MarginFormModal(ModalScreen[MarginActionResult | None]):
     @on(Input.Changed)
     @on(Select.Changed)
     def _changed(self) -> None:
+        if not (self.busy or self.locked):  # a lost answer's warning stays
+            self.clear_errors()  # what was said is about the values before this change
         self.refresh_preview()
 
     # --- sending -------------------------------------------------------------------------
