@@ -11,9 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Annotated, Any, ClassVar
+from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import BeforeValidator, Field, model_validator
 
 from alp_tui.api.enums import (
     DepositStatus,
@@ -26,66 +26,18 @@ from alp_tui.api.enums import (
     TimeInForce,
     WalletType,
     WithdrawalStatus,
-    normalize_pair,
 )
 from alp_tui.api.jsonwire import loads as loads  # re-exported: callers use models.loads
-
-
-def _pair(value: Any) -> Any:
-    return normalize_pair(value) if isinstance(value, str) else value
-
-
-def _blank_is_none(value: Any) -> Any:
-    return None if value == "" else value
-
-
-def _money(value: Any) -> Any:
-    # Floats reaching here come from callers that built dicts by hand; go through repr so
-    # 0.1 stays 0.1 rather than its binary expansion.
-    if isinstance(value, float):
-        return Decimal(repr(value))
-    return value
-
-
-def _int_seconds(value: Any) -> Any:
-    return int(value) if isinstance(value, Decimal | float) else value
-
-
-Pair = Annotated[str, BeforeValidator(_pair)]
-UnixSeconds = Annotated[int, BeforeValidator(_int_seconds)]
-Money = Annotated[Decimal, BeforeValidator(_money)]
-OptMoney = Annotated[Decimal | None, BeforeValidator(_blank_is_none), BeforeValidator(_money)]
-OptTime = Annotated[datetime | None, BeforeValidator(_blank_is_none)]
-
-
-class ApiModel(BaseModel):
-    """Base of every response model: extra fields kept, names or aliases accepted.
-
-    An explicit ``null`` in a field that has a non-null default reads as the field left
-    out: a Go server writes an empty (nil) list as ``null``, and the official client's
-    models take a null in such a field as "not given".
-    """
-
-    model_config = ConfigDict(extra="allow", populate_by_name=True)
-    _null_means_default: ClassVar[frozenset[str]] = frozenset()
-
-    @classmethod
-    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
-        super().__pydantic_init_subclass__(**kwargs)
-        cls._null_means_default = frozenset(
-            name for name, field in cls.model_fields.items()
-            if not field.is_required()
-            and (field.default is not None or field.default_factory is not None)
-        )
-
-    @model_validator(mode="before")
-    @classmethod
-    def _drop_null_defaults(cls, data: Any) -> Any:
-        names = cls._null_means_default
-        if names and isinstance(data, dict) and any(
-                data.get(name, 0) is None for name in names):
-            return {k: v for k, v in data.items() if not (v is None and k in names)}
-        return data
+from alp_tui.api.model_types import (  # the shared field types; callers may import them here
+    ApiModel,
+    Money,
+    OptMoney,
+    OptTime,
+    Pair,
+    Time,
+    UnixSeconds,
+    blank_is_none,
+)
 
 
 class Currency(ApiModel):
@@ -241,7 +193,7 @@ class FeeInfo(ApiModel):
     """A fee schedule entry; the active entry with the highest priority applies."""
 
     account_id: int | None = None
-    active_once: list[datetime] | None = None
+    active_once: list[Time] | None = None
     taker_fee_rate: Money
     maker_fee_rate: Money
     fee_currency: str | None = None
@@ -429,8 +381,8 @@ class MarginTransfer(ApiModel):
     date: OptTime = None
     direction: MarginDirection
     wallet_type: WalletType
-    note: Annotated[str | None, BeforeValidator(_blank_is_none)] = None
-    pair: Annotated[Pair | None, BeforeValidator(_blank_is_none)] = None  # "": cross margin
+    note: Annotated[str | None, BeforeValidator(blank_is_none)] = None
+    pair: Annotated[Pair | None, BeforeValidator(blank_is_none)] = None  # "": cross margin
 
 
 class Borrow(ApiModel):

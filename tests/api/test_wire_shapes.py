@@ -231,3 +231,25 @@ async def test_loans_of_both_kinds_ask_one_kind_per_request() -> None:
     assert sent == [{"cross_margin": "true"}, {"isolated_margin": "true"}] * 2
     assert [loan.wallet_type for loan in both] == ["CROSS_MARGIN", "ISOLATED_MARGIN"]
     assert [loan.wallet_type for loan in also_both] == ["CROSS_MARGIN", "ISOLATED_MARGIN"]
+
+
+async def test_a_time_without_a_zone_is_utc() -> None:
+    """The reference writes times with a zone (``…Z``); a server that leaves it out means
+    UTC, and a naive time must never meet the app's aware ones (that comparison raises)."""
+    from datetime import UTC, datetime
+
+    fake = FakeExchange()
+    fake.on("GET", "/accounts/order", [{
+        "id": 5, "pair": "BTC_USDT", "amount": "1", "side": "BID", "status": "OPEN",
+        "type": "LIMIT", "date": "2023-09-04T12:00:00", "updated_at": "2023-09-04 12:01:00",
+        "open_at": 1693828740}])
+    fake.on("GET", "/accounts/feeinfo", [{
+        "taker_fee_rate": "0.002", "maker_fee_rate": "0.001",
+        "active_once": ["2023-09-04T12:00:00"]}])
+    async with fake.client() as client:
+        (order,) = await client.orders()
+        (fee,) = await client.fees()
+    assert order.date == datetime(2023, 9, 4, 12, tzinfo=UTC)
+    assert order.updated_at == datetime(2023, 9, 4, 12, 1, tzinfo=UTC)
+    assert order.open_at == datetime(2023, 9, 4, 11, 59, tzinfo=UTC)
+    assert fee.active_once == [datetime(2023, 9, 4, 12, tzinfo=UTC)]
