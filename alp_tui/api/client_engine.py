@@ -400,7 +400,7 @@ class RequestEngine:
         """
         data = await self._request("GET", "/time")
         if isinstance(data, int | Decimal) and not isinstance(data, bool):
-            data = {"serverTime": int(data)}
+            data = {"serverTime": data}
         return self._parse(ServerTime, data, "GET", "/time")
 
     # --- parsing helpers ----------------------------------------------------------------

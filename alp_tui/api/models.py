@@ -452,10 +452,21 @@ class Liquidation(ApiModel):
     pair: Pair | None = None
 
 
-class ServerTime(ApiModel):
-    """The server's clock (later edition's ``GET /time``)."""
+def _clock_seconds(value: Any) -> Any:
+    # Whole seconds; a clock past 1e11 is counted in milliseconds (as many exchanges do),
+    # which read as seconds would put a token's expiry 1000x off.
+    if isinstance(value, str):
+        value = value.strip()
+        value = Decimal(value) if value.replace(".", "", 1).isdigit() else value
+    if isinstance(value, int | Decimal) and not isinstance(value, bool):
+        return int(value / 1000 if value > 10**11 else value)
+    return value
 
-    serverTime: int
+
+class ServerTime(ApiModel):
+    """The server's clock (later edition's ``GET /time``), in whole Unix seconds."""
+
+    serverTime: Annotated[int, BeforeValidator(_clock_seconds)]
 
 
 @dataclass(frozen=True, slots=True)

@@ -253,3 +253,15 @@ async def test_a_time_without_a_zone_is_utc() -> None:
     assert order.updated_at == datetime(2023, 9, 4, 12, 1, tzinfo=UTC)
     assert order.open_at == datetime(2023, 9, 4, 11, 59, tzinfo=UTC)
     assert fee.active_once == [datetime(2023, 9, 4, 12, tzinfo=UTC)]
+
+
+@pytest.mark.parametrize("answer", [{"serverTime": 1796670024}, {"serverTime": 1796670024.9},
+                                    {"serverTime": "1796670024"},
+                                    {"serverTime": 1796670024123}, 1796670024])
+async def test_server_time_in_seconds_whatever_the_unit(answer) -> None:
+    """Notes: ``{"serverTime": <int seconds>}``. Many exchanges count milliseconds there;
+    read as seconds, a token's lifetime measured against it would be wrong by 1000x."""
+    fake = FakeExchange()
+    fake.on("GET", "/time", answer)
+    async with fake.client() as client:
+        assert (await client.server_time()).serverTime == 1796670024
