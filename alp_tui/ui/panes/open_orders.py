@@ -13,6 +13,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
+from textual.timer import Timer
 from textual.widgets import DataTable, Static
 
 from alp_tui.api.enums import OrderSide, OrderType
@@ -28,6 +29,7 @@ from alp_tui.ui.panes.base import DataPane
 from alp_tui.ui.panes.fit_columns import Column, FitsColumns, FittedTable
 from alp_tui.ui.panes.table_rows import cursor_row_key
 from alp_tui.ui.trading_messages import AccountChanged
+from alp_tui.ui.widgets.displayed import displayed
 from alp_tui.ui.widgets.pane_status import PaneStatus
 from alp_tui.ui.widgets.static_text import set_static_text
 
@@ -39,6 +41,7 @@ COLUMNS = (Column("pair", "Pair", 1), Column("side", "Side", 0), Column("type", 
 ONE_PAIR_COLUMNS = tuple(replace(c, rank=9) if c.key == "pair" else c for c in COLUMNS)
 """The selected pair's orders only (its name is in the status line): the pair column last."""
 PIN_S = 5.0  # how long an order we just placed/cancelled overrides an older poll answer
+AGE_TICK_S = 1.0  # the Age column counts in seconds for its first minute
 
 
 class OpenOrdersPane(FitsColumns, UsesMarket, UsesTrading, UsesActions, MovesMoney,
@@ -80,6 +83,7 @@ class OpenOrdersPane(FitsColumns, UsesMarket, UsesTrading, UsesActions, MovesMon
         self._listening: TradingService | None = None
         self._market: MarketService | None = None
         self._actions: ActionPort | None = None
+        self._age_timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
         """Status line, the table, and the last action's result."""
@@ -97,9 +101,15 @@ class OpenOrdersPane(FitsColumns, UsesMarket, UsesTrading, UsesActions, MovesMon
         return [self._table] if self._table is not None else []
 
     def on_mount(self) -> None:
-        """Show the key hints; listen to the service once it exists."""
+        """Show the key hints; listen to the service once it exists; keep the ages
+        counting (an answer equal to the last is not redrawn, so nothing else would)."""
         self._refresh_info()
         self.attach_service()
+        self._age_timer = self.set_interval(AGE_TICK_S, self._tick_ages, pause=True)
+
+    def _tick_ages(self) -> None:
+        if displayed(self):  # only changed cells are redrawn: the ages, now and then
+            self._render_rows()
 
     def use_trading(self, service: TradingService | None) -> None:
         """Act through ``service`` (None: no keys, trading off)."""
@@ -232,8 +242,14 @@ class OpenOrdersPane(FitsColumns, UsesMarket, UsesTrading, UsesActions, MovesMon
         if not tables:
             return
         tables[0].columns = COLUMNS if self.show_all or self.pair is None else ONE_PAIR_COLUMNS
-        tables[0].show({str(o.id): self._cells(o) for o in self.visible_orders()})
+        visible = self.visible_orders()
+        tables[0].show({str(o.id): self._cells(o) for o in visible})
         self._refresh_info()
+        timer = self._age_timer
+        if timer is not None and visible:  # ticks only while there are ages to count
+            timer.resume()
+        elif timer is not None:
+            timer.pause()
 
     def _refresh_info(self) -> None:
         scope = "all pairs" if self.show_all or self.pair is None else self.pair.name
