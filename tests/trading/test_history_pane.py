@@ -95,3 +95,26 @@ async def test_the_journal_tab_lists_own_actions_read_off_the_ui_thread(
         table = app.query_one("#hist-table-journal", DataTable)
         kinds = [str(table.get_row_at(i)[1]) for i in range(table.row_count)]
         assert table.row_count == 2 and {"place", "cancel"} <= {k.lower() for k in kinds}
+
+
+def test_a_fee_rounds_up_at_its_currencys_places() -> None:
+    """A fee is what it cost: shown rounded up (0.000019182 BTC read 0.000019), as the order
+    form's fee and what is owed are; the amounts beside it stay as they are."""
+    from alp_tui.api.enums import WithdrawalStatus
+    from alp_tui.api.models import AccountTrade, PairInfo, Withdrawal
+    from alp_tui.ui.panes.history import Money, row_for
+
+    btc = PairInfo(name="BTC_USDT", currency1="BTC", currency2="USDT", amount_precision=6,
+                   price_precision=2, maximum_order_size=Decimal(100),
+                   minimum_order_size=Decimal("0.0001"), minimum_order_value=Decimal(10))
+    money = Money({"BTC_USDT": btc})
+    trade = AccountTrade(pair="BTC_USDT", amount=Decimal("0.009591"),
+                         price=Decimal("91080.33"), fee_amount=Decimal("0.000019182"),
+                         fee_currency="BTC")
+    row = row_for("trades", trade, money)
+    assert row[4:6] == ("0.009591", "0.000020")
+    out = Withdrawal(id=1, currency="USDT", amount=Decimal("25.004"),
+                     fee_amount=Decimal("1.001"), status=WithdrawalStatus.NEW)
+    assert row_for("withdrawals", out, money)[2:4] == ("25.00", "1.01")
+    # the CSV export keeps the exchange's 8-decimal grid
+    assert row_for("trades", trade, Money({"BTC_USDT": btc}, exact=True))[5] == "0.00001918"

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_UP, Decimal, InvalidOperation
 from typing import Any
 
 from rich.text import Text
@@ -112,6 +112,13 @@ class Money:
             return _d(value)
         return format_decimal(value, places)
 
+    def fee(self, currency: str | None, value: Decimal | None) -> str:
+        """A fee, as :meth:`of` but rounded up: what it cost is never shown less."""
+        places = self.places.get(currency or "")
+        if places is None or value is None:
+            return _d(value)
+        return format_decimal(value, places, rounding=ROUND_UP)
+
     def price(self, pair: str, value: Decimal | None) -> str:
         """A price at the pair's price precision (exact text if the pair is unknown)."""
         info = self.pairs.get(pair)
@@ -135,7 +142,7 @@ def row_for(kind: str, item: Any, m: Money) -> tuple[str, ...]:
                 m.amount(item.pair, item.amount_filled), item.status.value, str(item.id))
     if kind == "trades":
         return (_t(item.date), item.pair, _side(item.side), m.price(item.pair, item.price),
-                m.amount(item.pair, item.amount), m.of(item.fee_currency, item.fee_amount),
+                m.amount(item.pair, item.amount), m.fee(item.fee_currency, item.fee_amount),
                 item.fee_currency or "",
                 "maker" if item.is_maker else "taker")
     if kind == "activity":
@@ -149,7 +156,7 @@ def row_for(kind: str, item: Any, m: Money) -> tuple[str, ...]:
                 item.tx_hash or "")
     if kind == "withdrawals":
         return (_t(item.date), item.currency, m.of(item.currency, item.amount),
-                m.of(item.fee_currency or item.currency, item.fee_amount),
+                m.fee(item.fee_currency or item.currency, item.fee_amount),
                 item.status.value, item.tx_hash or "")
     if kind == "journal":
         result = item.error or ("" if item.response is None else str(item.response))
