@@ -3,12 +3,17 @@
 
 from __future__ import annotations
 
+import logging
+import re
 from dataclasses import dataclass
 from decimal import ROUND_DOWN, ROUND_UP, Decimal
+from functools import lru_cache
 from typing import Any
 
 from alp_tui.services.format import format_decimal, format_exact, quantum
 from alp_tui.services.order_types import WITHDRAW_PRECISION, parse_decimal
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -82,6 +87,34 @@ class Shown:
         return self._at(value, ROUND_UP, trim)
 
 
+@lru_cache(maxsize=64)
+def _compiled(pattern: str) -> re.Pattern[str] | None:
+    """``pattern`` compiled, or None when Python cannot (the server's may be written for
+    another engine, e.g. a JavaScript ``(?<name>...)``): said once per pattern, the cache
+    remembers the failure."""
+    try:
+        return re.compile(pattern)
+    except (re.error, RecursionError, OverflowError, ValueError) as exc:
+        log.warning("withdraw attribute regex %r does not compile in Python (%s): "
+                    "that attribute is sent unchecked", pattern[:200], exc)
+        return None
+
+
+def attribute_problem(attr: Any, value: str, network: str) -> str | None:
+    """Why ``value`` does not fit ``attr`` (a ``MethodAttribute``) by the ``regex`` the
+    server gives for it, or None: no regex, or one Python cannot compile (then it is not
+    checked, the exchange still is). The regex is searched, as a web form tests it: its own
+    ``^``/``$`` anchors decide whether the whole value must match."""
+    pattern = getattr(attr, "regex", None)
+    if not isinstance(pattern, str) or not pattern:
+        return None
+    compiled = _compiled(pattern)
+    if compiled is None or compiled.search(value):
+        return None
+    # The field shows what was typed; the error says what is wrong, never repeats it.
+    return f"Not a valid {network} {attr.key}: check it was copied whole"
+
+
 def max_withdraw(method: Any, available_amount: Decimal, places: int | None) -> Decimal | None:
     """The largest amount on the ``places`` grid whose debit (with the fee when it comes
     on top) fits in ``available_amount`` and the method's maximum; None when none does."""
@@ -106,10 +139,11 @@ def build_withdraw(method: Any, amount_text: str, attributes: dict[str, str],
     """Validate a withdrawal form against its method (a ``WithdrawMethod``).
 
     Errors are keyed ``amount``, ``method`` or ``attr-<key>``; every attribute the method
-    lists is required. The fee comes on top of the amount unless the method includes it
-    (:func:`fee_is_included`). ``places``: the currency's display decimals; the amount may
-    have no more, so what is sent is exactly what the confirm shows (None: the exchange's
-    8-decimal grid).
+    lists is required, one word, and matches the attribute's ``regex`` when the server
+    gives one (:func:`attribute_problem`). The fee comes on top of the amount unless the
+    method includes it (:func:`fee_is_included`). ``places``: the currency's display
+    decimals; the amount may have no more, so what is sent is exactly what the confirm
+    shows (None: the exchange's 8-decimal grid).
     """
     errors: dict[str, str] = {}
     if method is None:
@@ -147,6 +181,8 @@ def build_withdraw(method: Any, amount_text: str, attributes: dict[str, str],
             errors[f"attr-{attr.key}"] = f"{attr.key.capitalize()} is required"
         elif len(value) > 256 or any(ch.isspace() for ch in value):
             errors[f"attr-{attr.key}"] = f"{attr.key.capitalize()} must be one word, no spaces"
+        elif problem := attribute_problem(attr, value, method.network):
+            errors[f"attr-{attr.key}"] = problem
         else:
             clean[attr.key] = value
     if errors or amount is None:

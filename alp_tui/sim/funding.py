@@ -17,6 +17,7 @@ APPROVED stage instead, and its hold is released — a hook for tests and demos.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Collection
 from decimal import Decimal
 from typing import Any
@@ -87,8 +88,12 @@ class Funding:
         code = self._currency(currency)
         rows = []
         for net in networks_for(code):
-            # "key" as the reference shows, "field" as the official client reads it.
-            attributes = [{"key": "address", "value": None, "field": "address"}]
+            # "key" as the reference shows, "field" and "regex" as the official client
+            # reads them; the regex says what valid_address checks.
+            body = net.address_len - len(net.address_prefix)
+            regex = f"^{re.escape(net.address_prefix)}[0-9A-Za-z]{{{body}}}$"
+            attributes = [{"key": "address", "value": None, "field": "address",
+                           "regex": regex}]
             if net.memo:
                 attributes.append({"key": "memo", "value": None, "field": "memo"})
             rows.append({"id": net.method_id, "network": net.network, "currency": code,
