@@ -210,3 +210,26 @@ async def test_loans_alone_wait_for_balances_then_keep_the_levels(
         pane.show_data(await fake_client.loans(cross_margin=True))
         await pilot.pause()
         assert "11.000" in _text(app, "#margin-levels")
+
+
+async def test_what_a_loan_owes_rounds_up_as_the_balances_debt_does(
+        fake_client: FakeMarginClient) -> None:
+    """The loans table's Interest and Owed round up at the currency's places, like the
+    balances pane's Debt column: the same loan read 1.500000 owed here and 1.500001 there."""
+    from alp_tui.api.enums import WalletType
+    from alp_tui.api.models import Loan
+    from alp_tui.services.market import MarketService
+    from tests.support.pane_data import BTC_USDT
+
+    app = MarginHost(MarginService(fake_client))
+    async with app.run_test(size=(120, 50)) as pilot:
+        pane = app.query_one(MarginPane)
+        market = MarketService("BTC_USDT", [])
+        market.pairs = {"BTC_USDT": BTC_USDT}
+        pane.use_market(market)
+        pane.show_data([Loan(id=1, borrowed=Decimal("1.5"), interest=Decimal("0.0000004"),
+                             currency="BTC", wallet_type=WalletType.CROSS_MARGIN)])
+        await pilot.pause()
+        table = app.query_one("#margin-loans", DataTable)
+        cells = [str(c) for c in table.get_row("1")]
+        assert cells[-3:] == ["1.500000", "0.000001", "1.500001"], cells

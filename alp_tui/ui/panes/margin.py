@@ -11,7 +11,7 @@ and reach the screen through ``ui/alert_delivery.py``; this pane only dismisses 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, ROUND_UP, Decimal
 from typing import Any, ClassVar
 
 from rich.text import Text
@@ -362,8 +362,9 @@ class MarginPane(FitsColumns, UsesMargin, UsesMarket, UsesActions, AccountView, 
             str(loan.id): ("cross" if loan.wallet_type is WalletType.CROSS_MARGIN
                            else "isolated", loan.pair or "", loan.currency,
                            _amount(loan.borrowed, places.get(loan.currency)),
-                           _amount(loan.interest, places.get(loan.currency)),
-                           _amount(loan.borrowed + loan.interest, places.get(loan.currency)))
+                           _amount(loan.interest, places.get(loan.currency), ROUND_UP),
+                           _amount(loan.borrowed + loan.interest, places.get(loan.currency),
+                                   ROUND_UP))  # what is owed: paying it clears the loan
             for loan in loans})
         self.query_one("#margin-empty", Static).display = not loans
 
@@ -437,7 +438,9 @@ def level_text(level: Decimal | None) -> str:
     return format_decimal(level, 3) if level is not None else "—"
 
 
-def _amount(value: Decimal, places: int | None) -> Text:
-    """At the currency's display precision (exact when no pair lists it)."""
-    text = format_exact(value) if places is None else format_decimal(value, places)
+def _amount(value: Decimal, places: int | None, rounding: str = ROUND_HALF_EVEN) -> Text:
+    """At the currency's display precision (exact when no pair lists it); ``rounding``
+    up for what is owed, as the balances' Debt column."""
+    text = (format_exact(value) if places is None
+            else format_decimal(value, places, rounding=rounding))
     return Text(text, justify="right")
