@@ -23,6 +23,7 @@ from alp_tui.services.order_draft import OrderDraft
 from alp_tui.sim.server import SimServer
 from alp_tui.ui.app import AlpApp, create_app
 from alp_tui.ui.modals.order_form import OrderFormModal
+from alp_tui.ui.modals.withdraw import WithdrawModal
 from alp_tui.ui.widgets.pane_status import PaneStatus
 from tests.support.wait import wait_until
 
@@ -73,6 +74,19 @@ async def open_order_form(pilot: Any, *keys: str) -> OrderFormModal:
     app = pilot.app
     await pilot.press(*(keys or ("B",)))
     await wait_until(pilot, lambda: isinstance(app.screen, OrderFormModal), what="form")
+    return app.screen  # type: ignore[no-any-return]
+
+
+async def open_withdraw_form(pilot: Any, currency: str = "USDT") -> WithdrawModal:
+    """Once the balances hold ``currency``, open the withdraw form for it and wait for its
+    networks."""
+    app = pilot.app
+    balances = app.main.query("BalancesPane").first()
+    await wait_until(pilot, lambda: balances.available_of(currency), what="balances")
+    app.trading_ui.withdraw(currency)
+    await wait_until(pilot, lambda: isinstance(app.screen, WithdrawModal)
+                     and app.screen.query("#method")
+                     and app.screen.method() is not None, what="withdraw, networks")
     return app.screen  # type: ignore[no-any-return]
 
 

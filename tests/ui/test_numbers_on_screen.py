@@ -30,9 +30,14 @@ from alp_tui.ui.modals.confirm import ConfirmModal
 from alp_tui.ui.modals.margin_form import MarginFormModal
 from alp_tui.ui.modals.order_form import OrderFormModal
 from alp_tui.ui.modals.quick_order import QuickOrderModal
-from alp_tui.ui.modals.withdraw import WithdrawModal
 from alp_tui.ui.panes.margin import MarginPane
-from tests.support.dashboard import all_fresh, sim_app, trading_app, trading_ready
+from tests.support.dashboard import (
+    all_fresh,
+    open_withdraw_form,
+    sim_app,
+    trading_app,
+    trading_ready,
+)
 from tests.support.wait import wait_until
 
 SIZE = (160, 48)
@@ -209,13 +214,7 @@ async def test_withdraw_and_its_confirm_at_the_currency_precision(market_sim: An
     app = trading_app(market_sim, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await trading_ready(pilot)
-        balances = app.main.query("BalancesPane").first()
-        await wait_until(pilot, lambda: balances.available_of("USDT"), what="balances")
-        app.trading_ui.withdraw("USDT")
-        await wait_until(pilot, lambda: isinstance(app.screen, WithdrawModal)
-                         and app.screen.query("#method")
-                         and app.screen.method() is not None, what="withdraw, networks")
-        dialog = app.screen
+        dialog = await open_withdraw_form(pilot)
         await _check(pilot, None, "withdraw dialog")
         dialog.query_one("#amount", Input).value = "1234.5"
         await wait_until(pilot, lambda: dialog.query("#attr-address"), what="address field")

@@ -11,8 +11,7 @@ from textual.widgets import Input, Static
 
 from alp_tui.ui.modals.confirm import ConfirmModal
 from alp_tui.ui.modals.withdraw import WithdrawModal
-from alp_tui.ui.panes.balances import BalancesPane
-from tests.support.dashboard import trading_app, trading_ready
+from tests.support.dashboard import open_withdraw_form, trading_app, trading_ready
 from tests.support.wait import settle, wait_until
 
 SIZE = (160, 48)
@@ -29,13 +28,7 @@ async def test_a_truncated_address_is_refused_inline_and_the_whole_one_confirms(
     app = trading_app(market_sim, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await trading_ready(pilot)
-        balances = app.main.query(BalancesPane).first()
-        await wait_until(pilot, lambda: balances.available_of("USDT"), what="balances")
-        app.trading_ui.withdraw("USDT")
-        await wait_until(pilot, lambda: isinstance(app.screen, WithdrawModal)
-                         and app.screen.query("#method")
-                         and app.screen.method() is not None, what="withdraw, networks")
-        form = app.screen
+        form = await open_withdraw_form(pilot)
         assert isinstance(form, WithdrawModal)
         assert form.method().network == "TRC20"  # type: ignore[union-attr]
         form.query_one("#amount", Input).value = "25"

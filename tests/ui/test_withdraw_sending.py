@@ -11,9 +11,7 @@ from textual.widgets import Button, Input, Static
 
 from alp_tui.sim.faults import FaultRule
 from alp_tui.ui.modals.confirm import ConfirmModal
-from alp_tui.ui.modals.withdraw import WithdrawModal
-from alp_tui.ui.panes.balances import BalancesPane
-from tests.support.dashboard import fast_config, trading_app, trading_ready
+from tests.support.dashboard import fast_config, open_withdraw_form, trading_app, trading_ready
 from tests.support.wait import wait_until
 
 SIZE = (160, 48)
@@ -30,13 +28,7 @@ async def test_a_frozen_exchange_shows_the_withdrawal_waiting(market_sim: Any,
     app = trading_app(market_sim, tmp_path, config=fast_config(TIMEOUT_S))
     async with app.run_test(size=SIZE) as pilot:
         await trading_ready(pilot)
-        balances = app.main.query(BalancesPane).first()
-        await wait_until(pilot, lambda: balances.available_of("USDT"), what="balances")
-        app.trading_ui.withdraw("USDT")
-        await wait_until(pilot, lambda: isinstance(app.screen, WithdrawModal)
-                         and app.screen.query("#method")
-                         and app.screen.method() is not None, what="withdraw, networks")
-        form = app.screen
+        form = await open_withdraw_form(pilot)
         form.query_one("#amount", Input).value = "25"
         await wait_until(pilot, lambda: form.query("#attr-address"), what="address field")
         form.query_one("#attr-address", Input).value = "T" + "b" * 33
