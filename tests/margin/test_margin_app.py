@@ -16,6 +16,7 @@ from alp_tui.ui.app import create_app
 from alp_tui.ui.modals.margin_transfer import MarginTransferModal
 from alp_tui.ui.panes.margin import MarginPane
 from alp_tui.ui.panes.margin_history import MarginHistoryPane
+from tests.support.dashboard import trading_app
 from tests.support.wait import wait_until
 
 SIZE = (160, 50)
@@ -70,6 +71,14 @@ async def test_margin_tab_shows_levels_and_transfer_refreshes(
         assert len(exports) == 1 and exports[0].read_text().count("\n") == 3
 
 
+async def _margin_read(pilot: Any) -> MarginPane:
+    """The margin pane, once the account's margin data is read."""
+    pane = pilot.app.query_one(MarginPane)
+    await wait_until(pilot, lambda: pane.snapshot is not None and pane.snapshot.complete,
+                     what="margin data")
+    return pane  # type: ignore[no-any-return]
+
+
 @pytest.mark.parametrize(("key", "modal"), [("t", "MarginTransferModal"),
                                             ("l", "BorrowModal")])
 async def test_a_margin_form_opens_with_the_amount_ready_to_type(
@@ -77,13 +86,9 @@ async def test_a_margin_form_opens_with_the_amount_ready_to_type(
 ) -> None:
     """Keyboard first, like the order form: the digits typed at once are the amount
     (the form used to open with the focus on its scroll area, so they went nowhere)."""
-    app = create_app(Config(), base_url=sim_server.base_url, api_key=sim_server.api_key,
-                     api_secret=sim_server.api_secret, mode="demo")
-    app.journal_path = tmp_path / "journal.sqlite3"
+    app = trading_app(sim_server, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        pane = app.query_one(MarginPane)
-        await wait_until(pilot, lambda: pane.snapshot is not None and pane.snapshot.complete,
-                         what="margin data")
+        await _margin_read(pilot)
         app.query_one("#margin-loans").focus()
         await pilot.press(key)
         await wait_until(pilot, lambda: type(app.screen).__name__ == modal, what="form")
@@ -98,13 +103,9 @@ async def test_a_margin_forms_error_goes_once_the_value_it_was_about_changes(
     amount kept reading "That is more than owed" beside the preview of the new one)."""
     from textual.widgets import Static
 
-    app = create_app(Config(), base_url=sim_server.base_url, api_key=sim_server.api_key,
-                     api_secret=sim_server.api_secret, mode="demo")
-    app.journal_path = tmp_path / "journal.sqlite3"
+    app = trading_app(sim_server, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        pane = app.query_one(MarginPane)
-        await wait_until(pilot, lambda: pane.snapshot is not None and pane.snapshot.complete,
-                         what="margin data")
+        await _margin_read(pilot)
         app.query_one("#margin-loans").focus()
         await pilot.press("t")
         await wait_until(pilot, lambda: isinstance(app.screen, MarginTransferModal),

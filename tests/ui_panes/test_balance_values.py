@@ -21,10 +21,16 @@ def _values(table: DataTable[Any]) -> list[D]:
     return [D(str(table.get_cell(k, "value")).replace(",", "")) for k in table.rows]
 
 
-async def test_values_follow_the_prices_of_the_total() -> None:
+def _pane() -> tuple[BalancesPane, list[float]]:
+    """A balances pane on a clock the test moves (``now[0]``)."""
     now = [1000.0]
     pane = BalancesPane(id="balances")
     pane.clock = lambda: now[0]  # type: ignore[method-assign]
+    return pane, now
+
+
+async def test_values_follow_the_prices_of_the_total() -> None:
+    pane, now = _pane()
     async with Host(pane).run_test(size=(150, 20)) as pilot:
         pane.set_pair(BTC_USDT)
         first = account("90000")
@@ -50,9 +56,7 @@ async def test_values_follow_the_prices_of_the_total() -> None:
 
 
 async def test_a_balances_answer_is_valued_at_the_prices_of_now() -> None:
-    now = [1000.0]
-    pane = BalancesPane(id="balances")
-    pane.clock = lambda: now[0]  # type: ignore[method-assign]
+    pane, now = _pane()
     async with Host(pane).run_test(size=(150, 20)) as pilot:
         pane.set_pair(BTC_USDT)
         pane.show_data(list(account("90000").balances))
