@@ -389,9 +389,11 @@ class MarginService:
         if self.journal is not None and entry is not None:
             self.journal.unknown(entry, str(exc))
         log.warning("margin %s: answer lost, outcome unknown: %s", action.value, exc)
+        said = str(exc).rstrip()
+        unsure = "" if "may or may not" in said else " It may or may not have done it."
         raise MarginRequestError(
-            f"No answer from the exchange ({exc}). It may or may not have done it; nothing "
-            "was sent again. Check the Margin history tab before trying again.",
+            f"No answer from the exchange: {said}{unsure} Nothing was sent again; the "
+            "Margin history tab shows whether it was done.",
             sent=True, unknown=True) from exc
 
     def _finder(self, history: str, match: Any) -> Any:

@@ -233,3 +233,27 @@ async def test_what_a_loan_owes_rounds_up_as_the_balances_debt_does(
         table = app.query_one("#margin-loans", DataTable)
         cells = [str(c) for c in table.get_row("1")]
         assert cells[-3:] == ["1.500000", "0.000001", "1.500001"], cells
+
+
+async def test_a_borrow_rate_that_could_not_be_read_is_not_called_missing(
+        fake_client: FakeMarginClient) -> None:
+    """The borrow history unreadable (exchange frozen): the rate line says it is unknown,
+    never "no earlier BTC borrow", which denies a loan the same form shows as owed."""
+    from alp_tui.api.errors import NetworkError
+
+    async def unreadable(**kw: object) -> list[object]:
+        raise NetworkError("the exchange did not answer")
+
+    fake_client.borrows = unreadable  # type: ignore[method-assign]
+    service = MarginService(fake_client)
+    app = MarginHost(service)
+    async with app.run_test(size=(120, 50)) as pilot:
+        await _refresh(app, service)
+        app.query_one(MarginPane).focus()
+        await pilot.press("l")
+        await pilot.pause()
+        assert isinstance(app.screen, BorrowModal)
+        await workers_done(app)
+        await pilot.pause()
+        preview = _text(app, "#margin-preview")
+        assert "Rate: unknown" in preview and "no earlier" not in preview, preview

@@ -46,10 +46,11 @@ class BorrowModal(MarginFormModal):
         try:
             self._borrows = list(await self.service.client.borrows())  # type: ignore[attr-defined]
         except Exception:  # the rate is then "not known": the borrow itself still works
-            self._borrows = []
+            self._borrows, self._rates_unread = [], True
         self.refresh_preview()
 
     _borrows: list[Any] | None = None
+    _rates_unread = False  # the history could not be read: no rate is "unknown", not "none"
 
     @on(Select.Changed, "#wallet")
     def _wallet_changed(self, event: Select.Changed) -> None:
@@ -87,6 +88,9 @@ class BorrowModal(MarginFormModal):
                          f"{room.leverage - 1:f} × equity)")
         if self._borrows is None:
             lines.append("Rate: looking up…")
+        elif self._rates_unread:
+            lines.append("Rate: unknown (your borrow history could not be read); the "
+                         "exchange sets it when the loan opens")
         elif (rate := latest_rate(self._borrows, currency, wallet)) is not None:
             lines.append(f"Rate: {format_decimal(rate * 100, 5)} % an hour "
                          f"(≈ {format_decimal(rate * 2400, 3)} % a day), as on your latest "
