@@ -13,7 +13,6 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.timer import Timer
 from textual.widgets import DataTable, Static
 
 from alp_tui.api.enums import OrderSide, OrderType
@@ -32,6 +31,7 @@ from alp_tui.ui.trading_messages import AccountChanged
 from alp_tui.ui.widgets.displayed import displayed
 from alp_tui.ui.widgets.pane_status import PaneStatus
 from alp_tui.ui.widgets.static_text import set_static_text
+from alp_tui.ui.widgets.ticks import every_second
 
 COLUMNS = (Column("pair", "Pair", 1), Column("side", "Side", 0), Column("type", "Type", 3),
            Column("price", "Price", 0, right=True), Column("stop", "Stop", 4),
@@ -41,7 +41,6 @@ COLUMNS = (Column("pair", "Pair", 1), Column("side", "Side", 0), Column("type", 
 ONE_PAIR_COLUMNS = tuple(replace(c, rank=9) if c.key == "pair" else c for c in COLUMNS)
 """The selected pair's orders only (its name is in the status line): the pair column last."""
 PIN_S = 5.0  # how long an order we just placed/cancelled overrides an older poll answer
-AGE_TICK_S = 1.0  # the Age column counts in seconds for its first minute
 
 
 class OpenOrdersPane(FitsColumns, UsesMarket, UsesTrading, UsesActions, MovesMoney,
@@ -83,7 +82,7 @@ class OpenOrdersPane(FitsColumns, UsesMarket, UsesTrading, UsesActions, MovesMon
         self._listening: TradingService | None = None
         self._market: MarketService | None = None
         self._actions: ActionPort | None = None
-        self._age_timer: Timer | None = None
+        self._ages_tick = False  # orders shown: their Age column counts on
 
     def compose(self) -> ComposeResult:
         """Status line, the table, and the last action's result."""
@@ -105,10 +104,12 @@ class OpenOrdersPane(FitsColumns, UsesMarket, UsesTrading, UsesActions, MovesMon
         counting (an answer equal to the last is not redrawn, so nothing else would)."""
         self._refresh_info()
         self.attach_service()
-        self._age_timer = self.set_interval(AGE_TICK_S, self._tick_ages, pause=True)
+        # on the app's once-a-second beat: the ages change in the frame the rest of the
+        # screen's once-a-second changes take anyway (issue #12, CPU at rest)
+        every_second(self, self._tick_ages)
 
     def _tick_ages(self) -> None:
-        if displayed(self):  # only changed cells are redrawn: the ages, now and then
+        if self._ages_tick and displayed(self):  # only changed cells are redrawn
             self._render_rows()
 
     def use_trading(self, service: TradingService | None) -> None:
@@ -245,11 +246,7 @@ class OpenOrdersPane(FitsColumns, UsesMarket, UsesTrading, UsesActions, MovesMon
         visible = self.visible_orders()
         tables[0].show({str(o.id): self._cells(o) for o in visible})
         self._refresh_info()
-        timer = self._age_timer
-        if timer is not None and visible:  # ticks only while there are ages to count
-            timer.resume()
-        elif timer is not None:
-            timer.pause()
+        self._ages_tick = bool(visible)  # only while there are ages to count
 
     def _refresh_info(self) -> None:
         scope = "all pairs" if self.show_all or self.pair is None else self.pair.name
