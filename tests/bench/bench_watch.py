@@ -45,6 +45,7 @@ account (one beat), plus the book and trade tape on a 0.25 s grid.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import collections
 import fcntl
 import os
@@ -57,6 +58,7 @@ import tempfile
 import termios
 import threading
 import time
+from decimal import Decimal
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -114,6 +116,16 @@ def start_dashboard(url: str, home: Path, cols: int = 160,
     return pid, fd
 
 
+async def rest_an_order(url: str) -> None:
+    """A BTC_USDT limit buy at half the last price: it rests (open all the measurement)."""
+    from alp_tui.api.client import AlpClient
+
+    async with AlpClient(url, KEY, SECRET, 10.0) as client:
+        last = (await client.ticker("BTC_USDT")).last
+        await client.place_order("BTC_USDT", "BID", "LIMIT", base_amount="0.001",
+                                 limit_price=(last / 2).quantize(Decimal("0.01")))
+
+
 def cpu_ticks(pid: int) -> int:
     """utime + stime of ``pid`` in clock ticks (fields 14 and 15 of /proc/PID/stat)."""
     text = Path(f"/proc/{pid}/stat").read_text()
@@ -139,6 +151,9 @@ def main() -> int:
                              "write collapsed stacks to FILE (py-spy must be installed)")
     parser.add_argument("--size", default="160x48", metavar="COLSxROWS",
                         help="the terminal size (default 160x48)")
+    parser.add_argument("--open-order", action="store_true",
+                        help="rest a BTC_USDT buy far below the market first (the open "
+                             "orders pane, its Age column and the book's mark then show)")
     args = parser.parse_args()
     cols, rows = (int(n) for n in args.size.lower().split("x"))
     with tempfile.TemporaryDirectory(prefix="bench-watch-") as tmp:
@@ -147,6 +162,8 @@ def main() -> int:
         sim, url = start_sim(log)
         pid = fd = None
         try:
+            if args.open_order:
+                asyncio.run(rest_an_order(url))
             pid, fd = start_dashboard(url, home, cols, rows)
             time.sleep(args.warmup)
             if os.waitpid(pid, os.WNOHANG) != (0, 0):
