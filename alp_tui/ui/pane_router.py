@@ -96,7 +96,9 @@ class PaneRouter:
             app.markets_pane.show_data(market)
             self._markets_shown = snapshot
         header = app.header_pane
-        header.info = market.info()
+        info = market.info()
+        if header.info != info:  # (it repaints on every assignment: the ticker's is news)
+            header.info = info
         header.ticker = ticker = market.ticker()
         for pane in app.data_panes("chart"):  # its last-price line follows the header's
             if isinstance(pane, ChartPane) and ticker is not None:
