@@ -108,9 +108,12 @@ class PaperServer:
             listing = run_blocking(fetch())
         except Exception as exc:
             if saved is None:
+                path = self.paths.listing
+                kept = (f"; the pair list saved at {path} could not be read either"
+                        if path.exists() else "; paper mode needs the exchange's market "
+                        "data at least once")
                 raise PaperError(f"cannot list the pairs of {self.upstream_url} "
-                                 f"({type(exc).__name__}: {exc}); paper mode needs the "
-                                 "exchange's market data at least once") from None
+                                 f"({type(exc).__name__}: {exc}){kept}") from None
             log.warning("paper: upstream listing failed (%s); using the saved one", exc)
             listing = saved
         else:

@@ -129,3 +129,21 @@ def test_a_paper_account_that_cannot_be_read_says_how_to_start_over(
     assert "StateFileError" not in err  # a sentence for the user, not an exception's name
     assert str(paths.state) in err and "alp-tui paper reset" in err
     assert paths.state.read_bytes().startswith(b"\x13not a database")  # never deleted for them
+
+
+def test_paper_with_an_unreadable_saved_listing_and_no_exchange_names_the_file(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """The saved pair list is what lets paper start while the exchange is unreachable: when
+    it cannot be read the line says so (it said only that paper mode needs the exchange's
+    data "at least once", which it had had)."""
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
+    monkeypatch.setenv("ALP_BASE_URL", "http://127.0.0.1:9/api/v3")  # nothing listens
+    listing = tmp_path / "alp-tui" / "paper" / "listing.json"
+    listing.parent.mkdir(parents=True)
+    listing.write_text('{"broken')
+    config = tmp_path / "c.toml"
+    config.write_text("")
+    assert cli.main(["--paper", "--config", str(config)]) == 1
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and str(listing) in err and "could not be read" in err
