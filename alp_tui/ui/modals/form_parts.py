@@ -52,6 +52,17 @@ def show_message(label: Static, message: str | Text) -> None:
     label.display = bool(str(message))
 
 
+def show_changed(form: DOMNode, shown: dict[str, tuple[object, ...]], selector: str,
+                 content: Text) -> None:
+    """Update the Static ``selector`` of ``form`` only when its text or style changed
+    (``shown`` keeps what each shows); an empty one takes no room."""
+    key = (content.plain, tuple(map(str, content.spans)), str(content.style))
+    if shown.get(selector) == key:
+        return
+    shown[selector] = key
+    show_message(form.query_one(selector, Static), content)
+
+
 def hidden(widget: Static) -> Static:
     """``widget``, not displayed until it has something to say."""
     widget.display = False

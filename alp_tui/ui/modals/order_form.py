@@ -8,7 +8,9 @@ app the moment an order is placed so open orders and balances refresh at once.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import math
+import time
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from decimal import Decimal
 
@@ -58,11 +60,16 @@ from alp_tui.ui.modals.order_fields import (
 )
 from alp_tui.ui.trading_messages import AccountChanged
 
+# Older balances, book and price (a form left open) are read again before the review
+CONTEXT_FRESH_S = 5.0
+
 
 class OrderFormModal(ModalScreen[PlaceResult | None]):
     """Place one order through ``service``; never sends twice for one confirmation."""
 
     CSS_PATH = TRADING_CSS
+    clock: Callable[[], float] = staticmethod(time.monotonic)
+    _review_waits = False  # Enter pressed while balances and price are read again
 
     BINDINGS = ORDER_FORM_BINDINGS
     # The amount has the focus from the start: the price is prefilled (the book level's,
@@ -112,6 +119,7 @@ class OrderFormModal(ModalScreen[PlaceResult | None]):
         self._shown_errors: dict[str, str] = dict.fromkeys((*FORM_FIELDS, GENERAL), "")
         self._shown_text: dict[str, tuple[object, ...]] = {}
         self._reload = False
+        self._context_at = -math.inf  # when balances, book and price were last read
         self._quick: QuickOrder | None = None  # a quick-order line waiting for the market
         self._quick_line = ""
 
@@ -248,8 +256,10 @@ class OrderFormModal(ModalScreen[PlaceResult | None]):
         except Exception as exc:  # shown, never raised
             self.query_one("#available", Static).update(
                 Text(f"Balances unavailable: {exc}", style="yellow"))
+            if self._review_waits:  # the review on what the form has (it says so)
+                self.review(reread=False)
             return
-        self.context = ctx
+        self.context, self._context_at = ctx, self.clock()
         if self._quick is not None:
             if self._apply_quick(ctx):
                 self._revalidate()
@@ -262,6 +272,9 @@ class OrderFormModal(ModalScreen[PlaceResult | None]):
                 self._prefilled = fmt(ctx.last_price, self.pair.price_precision)
                 price_input.value = self._prefilled
         self._revalidate()
+        if self._review_waits:  # Enter came while they were old: the review, now
+            self._update("#send-status", Text(""))
+            self.review(reread=False)
 
     def form_input(self) -> FormInput:
         """The current raw values."""
@@ -345,14 +358,7 @@ class OrderFormModal(ModalScreen[PlaceResult | None]):
             self._shown_errors[name] = str(message)
 
     def _update(self, selector: str, content: Text) -> None:
-        """Update a Static only when its text or style changed; empty ones take no room."""
-        key = (content.plain, tuple(map(str, content.spans)), str(content.style))
-        if self._shown_text.get(selector) == key:
-            return
-        self._shown_text[selector] = key
-        widget = self.query_one(selector, Static)
-        widget.update(content)
-        widget.display = bool(content.plain)
+        form_parts.show_changed(self, self._shown_text, selector, content)
 
     def _show_available(self) -> None:
         text = txt.available_text(self.pair, self.context, self.form_input().wallet_type,
@@ -406,9 +412,16 @@ class OrderFormModal(ModalScreen[PlaceResult | None]):
         event.stop()
         self.action_close()
 
-    def review(self) -> None:
-        """Validate everything; if clean, show the confirm step."""
+    def review(self, *, reread: bool = True) -> None:
+        """Validate everything; if clean, show the confirm step. Balances, book and price
+        older than :data:`CONTEXT_FRESH_S` (a form left open) are read again first."""
+        self._review_waits = False
         if self._sending or self._locked:
+            return
+        if reread and self.clock() - self._context_at > CONTEXT_FRESH_S:
+            self._review_waits = True
+            self._update("#send-status", Text("Reading balances and price…", style="dim"))
+            self._load_context()
             return
         self._submitted = True
         result = self._revalidate()
