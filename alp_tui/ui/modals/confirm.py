@@ -18,11 +18,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.timer import Timer
 from textual.widgets import Button, Footer, Input, Static
 
 from alp_tui.services.format import typed_matches
-from alp_tui.ui.modals.form_parts import sending_text
+from alp_tui.ui.modals.form_parts import SendingCount
 
 TRADING_CSS = Path(__file__).resolve().parent.parent / "trading.tcss"
 SHOW_SENDING_AFTER_S = 0.15
@@ -57,11 +56,10 @@ class ConfirmModal(ModalScreen[bool]):
         self._action = action
         self._in_flight = False
         self._sent_at = 0.0  # monotonic time of the Enter that sent
-        self._ticker: Timer | None = None  # counts the seconds of a slow answer
         self._answered = False  # the action returned (the count stops)
         # The client's timeout, when the opener knows the action looks a lost answer up
         # after it (an order): past it the count says so instead of seeming stuck.
-        self._answer_within_s = answer_within_s
+        self._count = SendingCount(self, "#confirm-status", answer_within_s)
         # A flagged (fat-finger) action is sent only once this text is typed: no number of
         # Enters passes it.
         self.type_to_confirm = type_to_confirm
@@ -142,23 +140,9 @@ class ConfirmModal(ModalScreen[bool]):
         for button in self.query(Button):
             button.disabled = True
         self.query_one("#confirm-status", Static).display = True
-        self._tick()
         # Once a second while the answer is out: a frozen exchange can take two timeouts
         # (the request, then looking it up), and a still "Sending…" looks like a hang.
-        self._ticker = self.set_interval(1.0, self._tick)
-
-    def _tick(self) -> None:
-        """Say how long the answer has been awaited (whole seconds, from the first)."""
-        if self._answered or not self.is_attached:
-            self._stop_ticker()
-            return
-        self.query_one("#confirm-status", Static).update(
-            sending_text(time.monotonic() - self._sent_at, self._answer_within_s))
-
-    def _stop_ticker(self) -> None:
-        if self._ticker is not None:
-            self._ticker.stop()
-            self._ticker = None
+        self._count.start(self._sent_at)
 
     @work(exclusive=True, group="confirm_action", exit_on_error=False)
     async def _run_action(self) -> None:
@@ -168,7 +152,7 @@ class ConfirmModal(ModalScreen[bool]):
         finally:
             # Still in flight (Esc must never drop the outcome), but no longer counting.
             self._answered = True
-            self._stop_ticker()
+            self._count.stop()
             if self.app.screen is self:  # the action may have closed this step itself
                 self.dismiss(True)
 

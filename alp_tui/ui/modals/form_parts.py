@@ -4,11 +4,14 @@ the count of a slow answer."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable, Mapping
 
 from rich.text import Text
 from textual.binding import Binding
 from textual.dom import DOMNode
+from textual.timer import Timer
+from textual.widget import Widget
 from textual.widgets import Static
 
 QUIT_FROM_FORM = Binding(
@@ -44,6 +47,40 @@ def sending_text(waited: float, answer_within_s: float | None = None) -> Text:
         else:
             text.append("  waiting for the exchange; never sent twice", style="dim")
     return text
+
+
+class SendingCount:
+    """A request's wait counted in the Static ``selector`` of ``form``, once a second from
+    :meth:`start` to :meth:`stop` (:func:`sending_text`): what the confirm, the margin
+    forms and the withdraw form show while their request is out."""
+
+    def __init__(self, form: Widget, selector: str,
+                 answer_within_s: float | None = None) -> None:
+        self._form, self._selector = form, selector
+        self.answer_within_s = answer_within_s
+        self._sent_at = 0.0
+        self._timer: Timer | None = None
+
+    def start(self, sent_at: float | None = None) -> None:
+        """Show the count now and each second after; ``sent_at`` (monotonic): when the
+        request left, if before now."""
+        self.stop()
+        self._sent_at = time.monotonic() if sent_at is None else sent_at
+        self._show()
+        self._timer = self._form.set_interval(1.0, self._show)
+
+    def stop(self) -> None:
+        """The answer came (or the form went): no more counting."""
+        if self._timer is not None:
+            self._timer.stop()
+            self._timer = None
+
+    def _show(self) -> None:
+        if not self._form.is_attached:
+            self.stop()
+            return
+        self._form.query_one(self._selector, Static).update(
+            sending_text(time.monotonic() - self._sent_at, self.answer_within_s))
 
 
 def show_message(label: Static, message: str | Text) -> None:

@@ -10,7 +10,6 @@ else (a 403 explained in words) at the bottom.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterable, Mapping
 from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_UP, Decimal
 from pathlib import Path
@@ -22,7 +21,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Button, Footer, Input, Label, Select, Static
 
@@ -37,7 +35,7 @@ from alp_tui.services.margin import (
 )
 from alp_tui.services.margin_alerts import WalletKey
 from alp_tui.session.actions import ActionPort, ServiceActions
-from alp_tui.ui.modals.form_parts import QUIT_FROM_FORM, sending_text
+from alp_tui.ui.modals.form_parts import QUIT_FROM_FORM, SendingCount
 
 CROSS = WalletKey(WalletType.CROSS_MARGIN)
 AT_MOST = ROUND_DOWN  # what is available, the most that can be borrowed: never more
@@ -115,8 +113,7 @@ class MarginFormModal(ModalScreen[MarginActionResult | None]):
         self.initial_currency = currency
         self.busy = False
         self.locked = False  # an answer that never came: this form sends nothing more
-        self._sent_at = 0.0
-        self._ticker: Timer | None = None
+        self._count = SendingCount(self, "#form-error")
 
     # --- layout ------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -314,17 +311,10 @@ class MarginFormModal(ModalScreen[MarginActionResult | None]):
         self.clear_errors()
         self.busy = True
         self.query_one("#submit", Button).disabled = True
-        self._sent_at = time.monotonic()
-        self._tick()
         # Once a second while the answer is out: against a frozen exchange the send and
         # the lookup after it each wait a whole timeout.
-        self._ticker = self.set_interval(1.0, self._tick)
+        self._count.start()
         self._send_worker()
-
-    def _tick(self) -> None:
-        if self.busy and self.is_attached:
-            self.query_one("#form-error", Static).update(
-                sending_text(time.monotonic() - self._sent_at))
 
     @work(exclusive=True, group="margin-action", exit_on_error=False)
     async def _send_worker(self) -> None:
@@ -332,8 +322,7 @@ class MarginFormModal(ModalScreen[MarginActionResult | None]):
             try:
                 result = await self.send()
             finally:
-                if self._ticker is not None:
-                    self._ticker.stop()
+                self._count.stop()
         except MarginRequestError as exc:
             self._fail(exc)
             return

@@ -8,7 +8,6 @@ A key without "Can Withdraw" is explained in words, not as a bare 403.
 
 from __future__ import annotations
 
-import time
 from decimal import Decimal
 
 from rich.text import Text
@@ -17,7 +16,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.timer import Timer
 from textual.widgets import Button, Footer, Input, Label, Select, Static
 
 from alp_tui.api.errors import ForbiddenError
@@ -35,7 +33,7 @@ from alp_tui.services.trading import (
 from alp_tui.services.withdraw_draft import Shown, max_withdraw
 from alp_tui.session.actions import ActionPort, ServiceActions
 from alp_tui.ui.modals.confirm import TRADING_CSS, ConfirmModal
-from alp_tui.ui.modals.form_parts import QUIT_FROM_FORM, hidden, sending_text
+from alp_tui.ui.modals.form_parts import QUIT_FROM_FORM, SendingCount, hidden
 from alp_tui.ui.trading_messages import AccountChanged
 
 
@@ -59,6 +57,7 @@ class WithdrawModal(ModalScreen[WithdrawResult | None]):
         # Sent through the session's actions; built alone (tests), the service's own.
         self.actions: ActionPort = actions or ServiceActions(trading=service)
         self.paper = paper  # the confirm says so
+        self._count = SendingCount(self, "#withdraw-status")  # the wait of a request out
         # The currency's display decimals (None: the exchange's 8-decimal grid): amounts
         # are typed and shown at them, so what is sent is what the confirm says.
         self.places = places
@@ -274,26 +273,18 @@ class WithdrawModal(ModalScreen[WithdrawResult | None]):
             return
         self._sending = True
         self.query_one("#submit", Button).disabled = True
-        sent_at = time.monotonic()
-
-        def tick() -> None:  # a frozen exchange is seen waiting, not stuck
-            if self._sending and self.is_attached:
-                self.query_one("#withdraw-status", Static).update(
-                    sending_text(time.monotonic() - sent_at))
-
-        tick()
-        ticker = self.set_interval(1.0, tick)
-        self._send(method, draft, ticker)
+        self._count.start()  # a frozen exchange is seen waiting, not stuck
+        self._send(method, draft)
 
     @work(exclusive=True, group="withdraw_send", exit_on_error=False)
-    async def _send(self, method: WithdrawMethod, draft: WithdrawDraft, ticker: Timer) -> None:
+    async def _send(self, method: WithdrawMethod, draft: WithdrawDraft) -> None:
         try:
             result = await self.actions.withdraw(method, draft.amount, draft.attributes)
         except Exception as exc:
             result = WithdrawResult(Outcome.UNKNOWN, f"Unexpected error: "
                                     f"{type(exc).__name__}; check the withdrawals history.", "")
         self._sending = False
-        ticker.stop()
+        self._count.stop()
         status = self.query_one("#withdraw-status", Static)
         if result.outcome is Outcome.DONE:
             self.app.post_message(AccountChanged(AccountChange("withdraw")))
